@@ -1,0 +1,46 @@
+"""assetmatch: match idle and low-efficiency land and factories to investors.
+
+>>> import assetmatch as am
+>>> inv = am.Inventory.demo()                          # doctest: +SKIP
+>>> res = am.match(am.Requirements(...), inventory=inv)  # doctest: +SKIP
+
+Importing the package opens no file, reads no environment and connects nowhere.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._errors import (
+    AssetmatchError,
+    CRSError,
+    LandUseError,
+    Problem,
+    StoreError,
+    UnknownAssetError,
+    ValidationError,
+)
+from .ingest import ImportReport
+from .inventory import Inventory
+from .units import MU_M2, m2_to_mu, mu_to_m2
+
+try:
+    __version__ = version("assetmatch")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "MU_M2",
+    "AssetmatchError",
+    "CRSError",
+    "ImportReport",
+    "Inventory",
+    "LandUseError",
+    "Problem",
+    "StoreError",
+    "UnknownAssetError",
+    "ValidationError",
+    "__version__",
+    "m2_to_mu",
+    "mu_to_m2",
+]

@@ -1,0 +1,5 @@
+"""``python -m assetmatch``: see :mod:`assetmatch.cli`."""
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""The library's exceptions.
+
+One base error, :class:`AssetmatchError`; every subclass also subclasses the built-in
+exception a caller would naturally catch (``ValueError``, ``KeyError``), so
+``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class AssetmatchError(Exception):
+    """Base class of every error raised by assetmatch."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found while validating input.
+
+    Attributes
+    ----------
+    row
+        Row label or position in the input (``None`` for a whole-input problem).
+    field
+        Column or parameter name the problem is about.
+    reason
+        Plain-language reason, saying what was expected and what was found.
+    """
+
+    row: object
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row!r}, " if self.row is not None else ""
+        return f"{where}field {self.field!r}: {self.reason}"
+
+
+class ValidationError(AssetmatchError, ValueError):
+    """Input failed validation; ``.problems`` lists every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: Iterable[Problem] = ()) -> None:
+        self.problems: list[Problem] = list(problems)
+        if self.problems:
+            shown = "\n".join(f"  - {p}" for p in self.problems[:50])
+            more = len(self.problems) - 50
+            tail = f"\n  … and {more} more" if more > 0 else ""
+            message = f"{message}\n{shown}{tail}"
+        super().__init__(message)
+
+
+class CRSError(AssetmatchError, ValueError):
+    """A coordinate reference system is missing, unusable or mismatched."""
+
+
+class LandUseError(AssetmatchError, ValueError):
+    """A land-use code is unknown, or ambiguous because its scheme was not given."""
+
+
+class UnknownAssetError(AssetmatchError, KeyError):
+    """An asset id is not in the inventory."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else "unknown asset"
+
+
+class StoreError(AssetmatchError, RuntimeError):
+    """The inventory store cannot be opened or written."""

@@ -1,0 +1,484 @@
+"""Low-level GeoPackage writing and reading on Python's own SQLite.
+
+Every write to a store goes through one SQLite library, the one inside Python's ``sqlite3``
+module: mixing two SQLite copies in one process (say Python's and the one inside GDAL) on the
+same file breaks POSIX locking and can corrupt it. GDAL, QGIS and ``validate_gpkg.py`` read the
+file we write; they never write it while we do.
+
+What this module knows:
+
+- the GeoPackage 1.2 core tables (``gpkg_spatial_ref_sys``, ``gpkg_contents``,
+  ``gpkg_geometry_columns``, ``gpkg_extensions``) and the file header (``application_id`` "GPKG",
+  ``user_version`` 10200);
+- the R-tree spatial index extension with its six standard triggers, whose ``ST_MinX`` … functions
+  we register on every connection we open (GDAL registers its own);
+- GDAL's ``gpkg_ogr_contents`` feature-count cache, kept exact by triggers, so GDAL's cached
+  counts always agree with the rows;
+- the GeoPackage geometry blob ("GP" header, SRS id, XY envelope, then ISO WKB).
+
+Transactions are explicit: :func:`transaction` takes SQLite's write lock up front
+(``BEGIN IMMEDIATE``) and commits or rolls back as a whole, so a process killed at any moment
+leaves the file as it was before or after the write.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sqlite3
+import struct
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import shapely
+from pyproj import CRS
+
+logger = logging.getLogger(__name__)
+
+APPLICATION_ID = 0x47504B47  # "GPKG"
+USER_VERSION = 10200  # GeoPackage 1.2
+BUSY_TIMEOUT_MS = 60_000
+
+_ENVELOPE_LEN = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
+
+# A short alias for geometry arrays (numpy object arrays of shapely geometries or None).
+GeomArray = np.ndarray
+
+
+def gpkg_timestamp(when: datetime | None = None) -> str:
+    """Return a GeoPackage DATETIME string, ``YYYY-MM-DDTHH:MM:SS.fffZ``, in UTC."""
+    when = when or datetime.now(UTC)
+    when = when.astimezone(UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
+
+
+# --------------------------------------------------------------------------------------------
+# geometry blobs
+
+
+def encode(geoms: Sequence[object] | np.ndarray, srs_id: int) -> list[bytes | None]:
+    """Encode shapely geometries as GeoPackage geometry blobs with an XY envelope.
+
+    Parameters
+    ----------
+    geoms
+        Shapely geometries (``None`` stays ``None``), in the CRS of ``srs_id``.
+    srs_id
+        The ``gpkg_spatial_ref_sys.srs_id`` written in each header.
+    """
+    arr = np.asarray(geoms, dtype=object)
+    out: list[bytes | None] = [None] * len(arr)
+    present = ~shapely.is_missing(arr)
+    if not present.any():
+        return out
+    idx = np.flatnonzero(present)
+    sub = arr[idx]
+    wkbs = shapely.to_wkb(sub, byte_order=1, flavor="iso", output_dimension=2)
+    bounds = shapely.bounds(sub)
+    empty = shapely.is_empty(sub)
+    full = struct.Struct("<2sBBi4d")
+    bare = struct.Struct("<2sBBi")
+    for k, i in enumerate(idx):
+        if empty[k]:
+            # empty flag set, no envelope (GeoPackage 1.2 clause 2.1.3)
+            out[i] = bare.pack(b"GP", 0, 0b00010001, srs_id) + wkbs[k]
+        else:
+            minx, miny, maxx, maxy = bounds[k]
+            out[i] = full.pack(b"GP", 0, 0b00000011, srs_id, minx, maxx, miny, maxy) + wkbs[k]
+    return out
+
+
+def _wkb_of(blob: bytes) -> bytes:
+    if len(blob) < 8 or blob[0:2] != b"GP":
+        raise ValueError("not a GeoPackage geometry blob (no 'GP' magic)")
+    flags = blob[3]
+    env = (flags >> 1) & 0b111
+    if env not in _ENVELOPE_LEN:
+        raise ValueError(f"GeoPackage blob has an invalid envelope indicator {env}")
+    return blob[8 + _ENVELOPE_LEN[env] :]
+
+
+def decode(blobs: Sequence[bytes | None]) -> GeomArray:
+    """Decode GeoPackage geometry blobs into a numpy array of shapely geometries (None kept)."""
+    wkbs = [None if b is None else _wkb_of(bytes(b)) for b in blobs]
+    return shapely.from_wkb(np.asarray(wkbs, dtype=object))
+
+
+def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """(minx, maxx, miny, maxy) of a blob, from its header when present, else from its WKB."""
+    if blob is None:
+        return None
+    blob = bytes(blob)
+    flags = blob[3]
+    if (flags >> 4) & 1:
+        return None
+    env = (flags >> 1) & 0b111
+    if env:
+        little = flags & 1
+        minx, maxx, miny, maxy = struct.unpack("<4d" if little else ">4d", blob[8:40])
+        return minx, maxx, miny, maxy
+    geom = shapely.from_wkb(_wkb_of(blob))
+    if geom is None or geom.is_empty:
+        return None
+    minx, miny, maxx, maxy = geom.bounds
+    return minx, maxx, miny, maxy
+
+
+def _st(index: int):  # noqa: ANN202 - sqlite callback
+    def fn(blob: bytes | None) -> float | None:
+        try:
+            env = _envelope(blob)
+        except (ValueError, struct.error):
+            return None
+        return None if env is None else env[index]
+
+    return fn
+
+
+def _st_isempty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    try:
+        return 1 if _envelope(blob) is None else 0
+    except (ValueError, struct.error):
+        return 1
+
+
+# --------------------------------------------------------------------------------------------
+# connections and transactions
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a GeoPackage with the settings every store connection uses.
+
+    WAL journal (readers never block the writer and never see half a transaction),
+    ``synchronous=FULL``, a long busy timeout so concurrent writers queue rather than fail,
+    and the ``ST_*`` functions the R-tree triggers call.
+    """
+    path = Path(path)
+    if readonly:
+        uri = f"file:{path.as_posix()}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    else:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    for name, fn in (
+        ("ST_MinX", _st(0)),
+        ("ST_MaxX", _st(1)),
+        ("ST_MinY", _st(2)),
+        ("ST_MaxY", _st(3)),
+    ):
+        conn.create_function(name, 1, fn, deterministic=True)
+    conn.create_function("ST_IsEmpty", 1, _st_isempty, deterministic=True)
+    if not readonly:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode.lower() != "wal":  # pragma: no cover - e.g. a network filesystem
+            logger.warning("could not switch %s to WAL journal mode (got %s)", path, mode)
+        conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run a block as one write transaction, taking the write lock up front."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+# --------------------------------------------------------------------------------------------
+# schema
+
+
+_CORE_SQL = [
+    """CREATE TABLE IF NOT EXISTS gpkg_spatial_ref_sys (
+        srs_name TEXT NOT NULL, srs_id INTEGER NOT NULL PRIMARY KEY,
+        organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+        definition TEXT NOT NULL, description TEXT)""",
+    """CREATE TABLE IF NOT EXISTS gpkg_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+        identifier TEXT UNIQUE, description TEXT DEFAULT '',
+        last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+        min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+        CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_geometry_columns (
+        table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+        geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL,
+        z TINYINT NOT NULL, m TINYINT NOT NULL,
+        CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name),
+        CONSTRAINT uk_gc_table_name UNIQUE (table_name),
+        CONSTRAINT fk_gc_tn FOREIGN KEY (table_name) REFERENCES gpkg_contents(table_name),
+        CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_extensions (
+        table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL,
+        definition TEXT NOT NULL, scope TEXT NOT NULL,
+        CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name))""",
+    """CREATE TABLE IF NOT EXISTS gpkg_ogr_contents (
+        table_name TEXT NOT NULL PRIMARY KEY, feature_count INTEGER DEFAULT NULL)""",
+]
+
+_DEFAULT_SRS = [
+    (
+        "Undefined cartesian SRS",
+        -1,
+        "NONE",
+        -1,
+        "undefined",
+        "undefined cartesian coordinate reference system",
+    ),
+    (
+        "Undefined geographic SRS",
+        0,
+        "NONE",
+        0,
+        "undefined",
+        "undefined geographic coordinate reference system",
+    ),
+    (
+        "WGS 84 geodetic",
+        4326,
+        "EPSG",
+        4326,
+        CRS.from_epsg(4326).to_wkt("WKT1_GDAL"),
+        "longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid",
+    ),
+]
+
+_RTREE_TRIGGERS = """
+CREATE TRIGGER "rtree_{t}_{c}_insert" AFTER INSERT ON "{t}"
+WHEN (new."{c}" NOT NULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (
+    NEW."{i}", ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update1" AFTER UPDATE OF "{c}" ON "{t}"
+WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (
+    NEW."{i}", ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update2" AFTER UPDATE OF "{c}" ON "{t}"
+WHEN OLD."{i}" = NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update3" AFTER UPDATE ON "{t}"
+WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" NOTNULL AND NOT ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+  INSERT OR REPLACE INTO "rtree_{t}_{c}" VALUES (
+    NEW."{i}", ST_MinX(NEW."{c}"), ST_MaxX(NEW."{c}"), ST_MinY(NEW."{c}"), ST_MaxY(NEW."{c}"));
+END;
+CREATE TRIGGER "rtree_{t}_{c}_update4" AFTER UPDATE ON "{t}"
+WHEN OLD."{i}" != NEW."{i}" AND (NEW."{c}" ISNULL OR ST_IsEmpty(NEW."{c}"))
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id IN (OLD."{i}", NEW."{i}");
+END;
+CREATE TRIGGER "rtree_{t}_{c}_delete" AFTER DELETE ON "{t}"
+WHEN old."{c}" NOT NULL
+BEGIN
+  DELETE FROM "rtree_{t}_{c}" WHERE id = OLD."{i}";
+END;
+"""
+
+_COUNT_TRIGGERS = """
+CREATE TRIGGER "trigger_insert_feature_count_{t}" AFTER INSERT ON "{t}"
+BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count + 1
+  WHERE lower(table_name) = lower('{t}'); END;
+CREATE TRIGGER "trigger_delete_feature_count_{t}" AFTER DELETE ON "{t}"
+BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1
+  WHERE lower(table_name) = lower('{t}'); END;
+"""
+
+
+def is_geopackage(conn: sqlite3.Connection) -> bool:
+    """Whether the database already carries the GeoPackage core tables."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='gpkg_contents'"
+    ).fetchone()
+    return bool(row[0])
+
+
+def init(conn: sqlite3.Connection) -> None:
+    """Create the GeoPackage core (inside the caller's transaction); idempotent."""
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute(f"PRAGMA user_version = {USER_VERSION}")
+    for sql in _CORE_SQL:
+        conn.execute(sql)
+    conn.executemany(
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys "
+        "(srs_name, srs_id, organization, organization_coordsys_id, definition, description) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        _DEFAULT_SRS,
+    )
+
+
+def ensure_srs(conn: sqlite3.Connection, crs: CRS) -> int:
+    """Register ``crs`` in ``gpkg_spatial_ref_sys`` if needed and return its srs_id.
+
+    A CRS with an EPSG code is stored under that code. A CRS without one (a custom WKT) is
+    stored as it is, under organization ``NONE`` and a free srs_id of 100000 and above; it is
+    never relabelled with a guessed code.
+    """
+    epsg = crs.to_epsg(min_confidence=100)
+    wkt1 = crs.to_wkt("WKT1_GDAL")
+    if epsg is not None:
+        conn.execute(
+            "INSERT OR IGNORE INTO gpkg_spatial_ref_sys "
+            "(srs_name, srs_id, organization, organization_coordsys_id, definition, description) "
+            "VALUES (?, ?, 'EPSG', ?, ?, ?)",
+            (crs.name, epsg, epsg, wkt1, crs.name),
+        )
+        return epsg
+    for srs_id, definition in conn.execute(
+        "SELECT srs_id, definition FROM gpkg_spatial_ref_sys WHERE organization = 'NONE' "
+        "AND srs_id >= 100000"
+    ):
+        if CRS.from_wkt(definition) == crs:
+            return int(srs_id)
+    row = conn.execute("SELECT max(srs_id) FROM gpkg_spatial_ref_sys").fetchone()
+    srs_id = max(100_000, int(row[0] or 0) + 1)
+    conn.execute(
+        "INSERT INTO gpkg_spatial_ref_sys "
+        "(srs_name, srs_id, organization, organization_coordsys_id, definition, description) "
+        "VALUES (?, ?, 'NONE', ?, ?, ?)",
+        (crs.name or "custom", srs_id, srs_id, wkt1, "user-defined CRS, kept as given"),
+    )
+    return srs_id
+
+
+def crs_of(conn: sqlite3.Connection, srs_id: int) -> CRS:
+    """The pyproj CRS stored under ``srs_id``."""
+    row = conn.execute(
+        "SELECT organization, organization_coordsys_id, definition FROM gpkg_spatial_ref_sys "
+        "WHERE srs_id = ?",
+        (srs_id,),
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"srs_id {srs_id} is not in gpkg_spatial_ref_sys")
+    org, code, definition = row
+    if str(org).upper() == "EPSG":
+        return CRS.from_epsg(int(code))
+    return CRS.from_wkt(definition)
+
+
+def table_exists(conn: sqlite3.Connection, table: str) -> bool:
+    """Whether a table of that name exists."""
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (table,)
+    ).fetchone()
+    return row is not None
+
+
+def create_feature_table(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    geometry_type: str,
+    srs_id: int,
+    identifier: str | None = None,
+    description: str = "",
+    geom_column: str = "geom",
+) -> None:
+    """Create a feature table with its R-tree index, triggers and feature-count cache.
+
+    ``columns`` are ``(name, sql_type)`` pairs besides ``fid`` and the geometry column. Runs
+    inside the caller's transaction.
+    """
+    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+    conn.execute(
+        f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
+        f'"{geom_column}" {geometry_type}, {cols})'
+    )
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
+        "last_change, srs_id) VALUES (?, 'features', ?, ?, ?, ?)",
+        (table, identifier or table, description, gpkg_timestamp(), srs_id),
+    )
+    conn.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?, ?, ?, ?, 0, 0)",
+        (table, geom_column, geometry_type, srs_id),
+    )
+    conn.execute(
+        f'CREATE VIRTUAL TABLE "rtree_{table}_{geom_column}" USING rtree(id, minx, maxx, miny, maxy)'
+    )
+    for stmt in _split_sql(_RTREE_TRIGGERS.format(t=table, c=geom_column, i="fid")):
+        conn.execute(stmt)
+    conn.execute(
+        "INSERT INTO gpkg_extensions VALUES (?, ?, 'gpkg_rtree_index', "
+        "'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        (table, geom_column),
+    )
+    _register_count(conn, table)
+
+
+def create_attribute_table(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    *,
+    identifier: str | None = None,
+    description: str = "",
+    primary_key: str = "fid",
+    count: bool = True,
+) -> None:
+    """Create a non-spatial (``attributes``) table registered in ``gpkg_contents``."""
+    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+    conn.execute(
+        f'CREATE TABLE "{table}" ("{primary_key}" INTEGER PRIMARY KEY AUTOINCREMENT, {cols})'
+    )
+    conn.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) "
+        "VALUES (?, 'attributes', ?, ?, ?)",
+        (table, identifier or table, description, gpkg_timestamp()),
+    )
+    if count:
+        _register_count(conn, table)
+
+
+def drop_table(conn: sqlite3.Connection, table: str, geom_column: str = "geom") -> None:
+    """Drop a user table and everything registered for it (inside the caller's transaction)."""
+    conn.execute(f'DROP TABLE IF EXISTS "{table}"')
+    conn.execute(f'DROP TABLE IF EXISTS "rtree_{table}_{geom_column}"')
+    for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_ogr_contents"):
+        conn.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
+    conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+
+
+def _register_count(conn: sqlite3.Connection, table: str) -> None:
+    n = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+    conn.execute("INSERT OR REPLACE INTO gpkg_ogr_contents VALUES (?, ?)", (table, n))
+    for stmt in _split_sql(_COUNT_TRIGGERS.format(t=table)):
+        conn.execute(stmt)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script of CREATE TRIGGER statements (each ending with ``END;``)."""
+    parts = [p.strip() for p in script.split("END;")]
+    return [p + " END" for p in parts if p]
+
+
+def touch(conn: sqlite3.Connection, table: str, geom_column: str | None = "geom") -> None:
+    """Refresh ``last_change`` and the extent of a table in ``gpkg_contents``."""
+    if geom_column is not None:
+        row = conn.execute(
+            f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_{geom_column}"'
+        ).fetchone()
+        conn.execute(
+            "UPDATE gpkg_contents SET last_change = ?, min_x = ?, min_y = ?, max_x = ?, max_y = ? "
+            "WHERE table_name = ?",
+            (gpkg_timestamp(), *row, table),
+        )
+    else:
+        conn.execute(
+            "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
+            (gpkg_timestamp(), table),
+        )

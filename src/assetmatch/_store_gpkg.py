@@ -1,0 +1,558 @@
+"""The GeoPackage store backend: one file holds assets, events, firms, layers and context.
+
+Tables (all registered in ``gpkg_contents``, so GDAL and QGIS list them):
+
+``assets``
+    features, the current state of every asset (a cache of the event replay), geometry column
+    ``geom`` of type GEOMETRY (polygons, or points for assets known only by location).
+``asset_events``
+    attributes, the append-only history; triggers refuse UPDATE and DELETE.
+``firms``
+    features, industry points.
+``ref_<name>``
+    features, one per named reference layer (highway exits, ports, stations…).
+``asset_context``
+    attributes, the cached context features, one row per asset.
+``deals``
+    attributes, past deals (requirements and the asset taken).
+``am_meta``
+    attributes, key/value settings: schema version, store CRS, state time.
+
+The backend stores and fetches; the domain logic (validation, diffing, replay) lives in
+:mod:`assetmatch.inventory`. Every method that writes must be called inside
+:meth:`GpkgStore.transaction`, which makes the whole write one SQLite transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from . import _gpkg
+from ._errors import StoreError
+from .schema import ASSET_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "1"
+
+_SQL_TYPE = {
+    "str": "TEXT",
+    "float": "DOUBLE",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "list[str]": "TEXT",
+    "list[obstacle]": "TEXT",
+}
+
+ASSET_TABLE_COLUMNS: list[tuple[str, str]] = [
+    ("asset_id", "TEXT NOT NULL UNIQUE"),
+    *[(c, _SQL_TYPE[t]) for c, t in ASSET_COLUMNS.items() if c != "asset_id"],
+    ("land_class", "TEXT"),
+    ("extra", "TEXT"),
+    ("valid_from", "TEXT"),
+    ("recorded_at", "DATETIME"),
+]
+
+EVENT_COLUMNS: list[tuple[str, str]] = [
+    ("asset_id", "TEXT NOT NULL"),
+    ("kind", "TEXT NOT NULL"),
+    ("field", "TEXT"),
+    ("value", "TEXT"),
+    ("geom", "BLOB"),
+    ("valid_at", "TEXT NOT NULL"),
+    ("recorded_at", "DATETIME NOT NULL"),
+    ("author", "TEXT"),
+    ("note", "TEXT"),
+    ("batch_id", "TEXT"),
+    ("source", "TEXT"),
+]
+
+FIRM_TABLE_COLUMNS: list[tuple[str, str]] = [
+    ("firm_id", "TEXT NOT NULL UNIQUE"),
+    ("name", "TEXT"),
+    ("industry", "TEXT"),
+    ("employees", "INTEGER"),
+    ("extra", "TEXT"),
+]
+
+DEAL_COLUMNS: list[tuple[str, str]] = [
+    ("deal_id", "TEXT NOT NULL UNIQUE"),
+    ("investor", "TEXT"),
+    ("industry", "TEXT"),
+    ("signed_at", "DATE"),
+    ("asset_id", "TEXT"),
+    ("requirements", "TEXT"),
+    ("outcome", "TEXT"),
+]
+
+_APPEND_ONLY = """
+CREATE TRIGGER "asset_events_no_update" BEFORE UPDATE ON "asset_events"
+BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never overwritten'); END;
+CREATE TRIGGER "asset_events_no_delete" BEFORE DELETE ON "asset_events"
+BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never deleted'); END;
+"""
+
+
+def _sql_value(v: Any) -> Any:
+    """Python value → SQLite value (NaN/NaT → NULL, numpy scalars → Python)."""
+    if v is None:
+        return None
+    if isinstance(v, float | np.floating):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, bool | np.bool_):
+        return int(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if v is pd.NA or v is pd.NaT:
+        return None
+    return v
+
+
+class GpkgStore:
+    """A GeoPackage file holding one inventory.
+
+    Parameters
+    ----------
+    path
+        The ``.gpkg`` file; created when missing (unless ``create=False``).
+    create
+        Whether a missing file may be created.
+    """
+
+    engine = "gpkg"
+
+    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+        self.path = Path(path)
+        exists = self.path.exists() and self.path.stat().st_size > 0
+        if not exists and not create:
+            raise StoreError(f"no inventory at {self.path} (create=False)")
+        if exists:
+            with open(self.path, "rb") as fh:
+                head = fh.read(16)
+            if head != b"SQLite format 3\x00":
+                raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
+        self.conn = _gpkg.connect(self.path)
+        if not _gpkg.is_geopackage(self.conn) or not _gpkg.table_exists(self.conn, "am_meta"):
+            if exists and _gpkg.is_geopackage(self.conn) and self._user_tables():
+                raise StoreError(
+                    f"{self.path} is a GeoPackage but not an assetmatch inventory "
+                    "(no am_meta table); import its layers with Inventory.import_file instead"
+                )
+            with self.transaction():
+                self._create_schema()
+            logger.info("created inventory %s", self.path)
+
+    # ---------------------------------------------------------------- plumbing
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); nested calls join it."""
+        if self.conn.in_transaction:
+            yield
+            return
+        with _gpkg.transaction(self.conn):
+            yield
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A consistent read: every read inside sees the same committed state."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL into the file)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.close()
+
+    def _user_tables(self) -> list[str]:
+        rows = self.conn.execute("SELECT table_name FROM gpkg_contents").fetchall()
+        return [r[0] for r in rows]
+
+    def _create_schema(self) -> None:
+        c = self.conn
+        _gpkg.init(c)
+        _gpkg.create_attribute_table(
+            c,
+            "am_meta",
+            [("key", "TEXT NOT NULL UNIQUE"), ("value", "TEXT")],
+            description="assetmatch settings",
+            count=False,
+        )
+        self.set_meta("schema_version", SCHEMA_VERSION)
+        self.set_meta("created_at", _gpkg.gpkg_timestamp())
+        _gpkg.create_attribute_table(
+            c,
+            "asset_events",
+            EVENT_COLUMNS,
+            description="append-only history of every change to every asset",
+            primary_key="event_id",
+        )
+        c.execute('CREATE INDEX "asset_events_asset" ON "asset_events" (asset_id, event_id)')
+        for stmt in _gpkg._split_sql(_APPEND_ONLY):
+            c.execute(stmt)
+        _gpkg.create_attribute_table(
+            c, "deals", DEAL_COLUMNS, description="past deals: requirements and the asset taken"
+        )
+
+    # ---------------------------------------------------------------- meta
+    def meta(self, key: str) -> str | None:
+        """A setting, or None."""
+        row = self.conn.execute("SELECT value FROM am_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set a setting (inside a transaction)."""
+        self.conn.execute(
+            "INSERT INTO am_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def srs_id(self) -> int | None:
+        """srs_id of the store CRS, None until set."""
+        v = self.meta("srs_id")
+        return None if v is None else int(v)
+
+    @property
+    def crs(self) -> CRS | None:
+        """The store's projected CRS, None until the first geometry arrives."""
+        srs = self.srs_id
+        return None if srs is None else _gpkg.crs_of(self.conn, srs)
+
+    def set_crs(self, crs: CRS) -> None:
+        """Fix the store CRS and create the spatial tables (inside a transaction)."""
+        srs_id = _gpkg.ensure_srs(self.conn, crs)
+        self.set_meta("srs_id", str(srs_id))
+        _gpkg.create_feature_table(
+            self.conn,
+            "assets",
+            ASSET_TABLE_COLUMNS,
+            geometry_type="GEOMETRY",
+            srs_id=srs_id,
+            description="idle and low-efficiency land and plants: current state",
+        )
+        _gpkg.create_feature_table(
+            self.conn,
+            "firms",
+            FIRM_TABLE_COLUMNS,
+            geometry_type="POINT",
+            srs_id=srs_id,
+            description="firms by GB/T 4754 industry",
+        )
+
+    # ---------------------------------------------------------------- assets
+    def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The current asset rows (raw stored values; JSON columns still text)."""
+        crs = self.crs
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        if crs is None:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
+            )
+        cols = ", ".join(f'"{n}"' for n in names)
+        if ids is None:
+            rows = self.conn.execute(f'SELECT geom, {cols} FROM "assets" ORDER BY fid').fetchall()
+        else:
+            rows = []
+            ids = list(ids)
+            for k in range(0, len(ids), 900):
+                chunk = ids[k : k + 900]
+                q = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    f'SELECT geom, {cols} FROM "assets" WHERE asset_id IN ({q}) ORDER BY fid',
+                    chunk,
+                ).fetchall()
+        df = pd.DataFrame([r[1:] for r in rows], columns=names)
+        geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+
+    def asset_ids(self) -> list[str]:
+        """Ids of the current assets."""
+        if self.crs is None:
+            return []
+        return [r[0] for r in self.conn.execute('SELECT asset_id FROM "assets" ORDER BY fid')]
+
+    def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace current rows by asset_id (inside a transaction)."""
+        srs_id = self.srs_id
+        assert srs_id is not None
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
+        data = rows.reindex(columns=names).astype(object).to_numpy()
+        params = [
+            [blob, *(_sql_value(v) for v in row)] for blob, row in zip(blobs, data, strict=True)
+        ]
+        cols = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" * (len(names) + 1))
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in ["geom", *names[1:]])
+        self.conn.executemany(
+            f'INSERT INTO "assets" (geom, {cols}) VALUES ({marks}) '
+            f"ON CONFLICT(asset_id) DO UPDATE SET {updates}",
+            params,
+        )
+        _gpkg.touch(self.conn, "assets")
+
+    def delete_assets(self, ids: Sequence[str]) -> None:
+        """Remove current rows (their history stays)."""
+        self.conn.executemany('DELETE FROM "assets" WHERE asset_id = ?', [(i,) for i in ids])
+        if _gpkg.table_exists(self.conn, "asset_context"):
+            self.conn.executemany(
+                'DELETE FROM "asset_context" WHERE asset_id = ?', [(i,) for i in ids]
+            )
+        _gpkg.touch(self.conn, "assets")
+
+    # ---------------------------------------------------------------- events
+    def append_events(self, events: pd.DataFrame) -> None:
+        """Append events (inside a transaction). Geometry is stored as ISO WKB."""
+        names = [n for n, _ in EVENT_COLUMNS]
+        geoms = events["geom"].to_numpy() if "geom" in events else np.full(len(events), None)
+        wkb = [
+            None if g is None else shapely.to_wkb(g, byte_order=1, flavor="iso", output_dimension=2)
+            for g in geoms
+        ]
+        ev = events.reindex(columns=names).astype(object)
+        ev["geom"] = wkb
+        params = [[_sql_value(v) for v in row] for row in ev.to_numpy()]
+        marks = ", ".join("?" * len(names))
+        cols = ", ".join(f'"{n}"' for n in names)
+        self.conn.executemany(f'INSERT INTO "asset_events" ({cols}) VALUES ({marks})', params)
+        _gpkg.touch(self.conn, "asset_events", None)
+
+    def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Events, in recording order, with geometry decoded to shapely."""
+        names = ["event_id", *(n for n, _ in EVENT_COLUMNS)]
+        cols = ", ".join(f'"{n}"' for n in names)
+        if ids is None:
+            rows = self.conn.execute(
+                f'SELECT {cols} FROM "asset_events" ORDER BY event_id'
+            ).fetchall()
+        else:
+            rows = []
+            ids = list(ids)
+            for k in range(0, len(ids), 900):
+                chunk = ids[k : k + 900]
+                q = ",".join("?" * len(chunk))
+                rows += self.conn.execute(
+                    f'SELECT {cols} FROM "asset_events" WHERE asset_id IN ({q}) ORDER BY event_id',
+                    chunk,
+                ).fetchall()
+        df = pd.DataFrame(rows, columns=names)
+        if len(df):
+            df["geom"] = shapely.from_wkb(df["geom"].to_numpy())
+        return df
+
+    # ---------------------------------------------------------------- firms
+    def read_firms(self) -> gpd.GeoDataFrame:
+        """All firms."""
+        names = [n for n, _ in FIRM_TABLE_COLUMNS]
+        crs = self.crs
+        if crs is None:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
+            )
+        cols = ", ".join(f'"{n}"' for n in names)
+        rows = self.conn.execute(f'SELECT geom, {cols} FROM "firms" ORDER BY fid').fetchall()
+        df = pd.DataFrame([r[1:] for r in rows], columns=names)
+        geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+
+    def upsert_firms(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace firms by firm_id (inside a transaction)."""
+        srs_id = self.srs_id
+        assert srs_id is not None
+        names = [n for n, _ in FIRM_TABLE_COLUMNS]
+        blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
+        data = rows.reindex(columns=names).astype(object).to_numpy()
+        params = [
+            [blob, *(_sql_value(v) for v in row)] for blob, row in zip(blobs, data, strict=True)
+        ]
+        cols = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" * (len(names) + 1))
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in ["geom", *names[1:]])
+        self.conn.executemany(
+            f'INSERT INTO "firms" (geom, {cols}) VALUES ({marks}) '
+            f"ON CONFLICT(firm_id) DO UPDATE SET {updates}",
+            params,
+        )
+        _gpkg.touch(self.conn, "firms")
+
+    def delete_firms(self, ids: Sequence[str]) -> None:
+        """Remove firms by id (inside a transaction)."""
+        self.conn.executemany('DELETE FROM "firms" WHERE firm_id = ?', [(i,) for i in ids])
+        _gpkg.touch(self.conn, "firms")
+
+    # ---------------------------------------------------------------- layers
+    def layer_names(self) -> list[str]:
+        """Names of the reference layers."""
+        rows = self.conn.execute(
+            "SELECT identifier FROM gpkg_contents WHERE table_name LIKE 'ref\\_%' ESCAPE '\\' "
+            "ORDER BY identifier"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
+        """Replace a reference layer (inside a transaction); ``gdf`` is in the store CRS."""
+        table = f"ref_{name}"
+        srs_id = self.srs_id
+        assert srs_id is not None
+        _gpkg.drop_table(self.conn, table)
+        attrs = [c for c in gdf.columns if c != gdf.geometry.name]
+        _gpkg.create_feature_table(
+            self.conn,
+            table,
+            [(c, _infer_sql_type(gdf[c])) for c in attrs],
+            geometry_type="GEOMETRY",
+            srs_id=srs_id,
+            identifier=name,
+            description=f"reference layer {name}",
+        )
+        blobs = _gpkg.encode(gdf.geometry.to_numpy(), srs_id)
+        data = gdf[attrs].astype(object).to_numpy() if attrs else np.empty((len(gdf), 0))
+        cols = "".join(f', "{c}"' for c in attrs)
+        marks = ", ".join("?" * (len(attrs) + 1))
+        self.conn.executemany(
+            f'INSERT INTO "{table}" (geom{cols}) VALUES ({marks})',
+            [[b, *(_sql_value(v) for v in row)] for b, row in zip(blobs, data, strict=True)],
+        )
+        _gpkg.touch(self.conn, table)
+
+    def read_layer(self, name: str) -> gpd.GeoDataFrame:
+        """A reference layer by name."""
+        table = f"ref_{name}"
+        if not _gpkg.table_exists(self.conn, table):
+            raise KeyError(f"no reference layer {name!r}; layers: {self.layer_names()}")
+        cur = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY fid')
+        names = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        df = pd.DataFrame(rows, columns=names)
+        geoms = _gpkg.decode(df.pop("geom").tolist()) if len(df) else np.array([], dtype=object)
+        df = df.drop(columns=["fid"])
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=self.crs)
+
+    # ---------------------------------------------------------------- context
+    def write_context(self, ctx: pd.DataFrame, *, replace: bool) -> None:
+        """Write context rows (indexed by asset_id). ``replace`` rebuilds the table."""
+        table = "asset_context"
+        cols = list(ctx.columns)
+        if replace or not _gpkg.table_exists(self.conn, table):
+            _gpkg.drop_table(self.conn, table)
+            _gpkg.create_attribute_table(
+                self.conn,
+                table,
+                [("asset_id", "TEXT NOT NULL UNIQUE")]
+                + [(c, _infer_sql_type(ctx[c])) for c in cols],
+                description="context features per asset (cache; see am_meta context_*)",
+            )
+        else:
+            existing = {
+                r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+            }
+            for c in cols:
+                if c not in existing:
+                    self.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}')
+        names = ["asset_id", *cols]
+        q = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" * len(names))
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in cols)
+        data = ctx.astype(object).to_numpy()
+        params = [
+            [str(i), *(_sql_value(v) for v in row)]
+            for i, row in zip(ctx.index, data, strict=True)
+        ]
+        self.conn.executemany(
+            f'INSERT INTO "{table}" ({q}) VALUES ({marks}) '
+            f"ON CONFLICT(asset_id) DO UPDATE SET {updates}",
+            params,
+        )
+        _gpkg.touch(self.conn, table, None)
+
+    def read_context(self) -> pd.DataFrame | None:
+        """The cached context, indexed by asset_id, or None if never computed."""
+        table = "asset_context"
+        if not _gpkg.table_exists(self.conn, table):
+            return None
+        cur = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY fid')
+        names = [d[0] for d in cur.description]
+        df = pd.DataFrame(cur.fetchall(), columns=names).drop(columns=["fid"])
+        return df.set_index("asset_id")
+
+    # ---------------------------------------------------------------- deals
+    def write_deals(self, deals: pd.DataFrame) -> None:
+        """Insert or replace deals by deal_id (inside a transaction)."""
+        names = [n for n, _ in DEAL_COLUMNS]
+        df = deals.reindex(columns=names).astype(object)
+        df["requirements"] = [
+            v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+            for v in df["requirements"]
+        ]
+        df["signed_at"] = [None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]]
+        marks = ", ".join("?" * len(names))
+        cols = ", ".join(f'"{n}"' for n in names)
+        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names[1:])
+        self.conn.executemany(
+            f'INSERT INTO "deals" ({cols}) VALUES ({marks}) '
+            f"ON CONFLICT(deal_id) DO UPDATE SET {updates}",
+            [[_sql_value(v) for v in row] for row in df.to_numpy()],
+        )
+        _gpkg.touch(self.conn, "deals", None)
+
+    def read_deals(self) -> pd.DataFrame:
+        """All deals; requirements decoded from JSON."""
+        names = [n for n, _ in DEAL_COLUMNS]
+        cols = ", ".join(f'"{n}"' for n in names)
+        df = pd.DataFrame(
+            self.conn.execute(f'SELECT {cols} FROM "deals" ORDER BY fid').fetchall(), columns=names
+        )
+        df["requirements"] = [None if v is None else json.loads(v) for v in df["requirements"]]
+        return df
+
+    # ---------------------------------------------------------------- export
+    def export(self, dest: str | os.PathLike[str]) -> Path:
+        """Write a self-contained copy (rollback journal, no -wal/-shm needed) to ``dest``."""
+        dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest} exists; export will not overwrite a file")
+        tmp = dest.with_name(dest.name + ".part")
+        if tmp.exists():
+            tmp.unlink()
+        self.conn.execute("VACUUM INTO ?", (str(tmp),))
+        c = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            c.execute("PRAGMA journal_mode = DELETE")
+            c.execute(f"PRAGMA application_id = {_gpkg.APPLICATION_ID}")
+            c.execute(f"PRAGMA user_version = {_gpkg.USER_VERSION}")
+        finally:
+            c.close()
+        os.replace(tmp, dest)
+        return dest
+
+
+def _infer_sql_type(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(s):
+        return "INTEGER"
+    if pd.api.types.is_float_dtype(s):
+        return "DOUBLE"
+    return "TEXT"
