@@ -150,7 +150,7 @@ def _st_isempty(blob: bytes | None) -> int | None:
 # connections and transactions
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
     """Open a GeoPackage with the settings every store connection uses.
 
     WAL journal (readers never block the writer and never see half a transaction),
@@ -173,11 +173,17 @@ def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
         conn.create_function(name, 1, fn, deterministic=True)
     conn.create_function("ST_IsEmpty", 1, _st_isempty, deterministic=True)
     if not readonly:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if mode.lower() != "wal":  # pragma: no cover - e.g. a network filesystem
-            logger.warning("could not switch %s to WAL journal mode (got %s)", path, mode)
+        if wal:
+            use_wal(conn)
         conn.execute("PRAGMA synchronous = FULL")
     return conn
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to the WAL journal (persistent in the file header)."""
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":  # pragma: no cover - e.g. a network filesystem
+        logger.warning("could not switch to WAL journal mode (got %s)", mode)
 
 
 @contextlib.contextmanager

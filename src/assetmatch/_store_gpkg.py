@@ -145,7 +145,10 @@ class GpkgStore:
                 head = fh.read(16)
             if head != b"SQLite format 3\x00":
                 raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
-        self.conn = _gpkg.connect(self.path)
+        # A new file is created in rollback-journal mode, so that its header (application_id
+        # "GPKG", user_version) is in the file itself, where GDAL and validators read it, and not
+        # only in a WAL; it switches to WAL right after.
+        self.conn = _gpkg.connect(self.path, wal=exists)
         if not _gpkg.is_geopackage(self.conn) or not _gpkg.table_exists(self.conn, "am_meta"):
             if exists and _gpkg.is_geopackage(self.conn) and self._user_tables():
                 raise StoreError(
@@ -155,6 +158,8 @@ class GpkgStore:
             with self.transaction():
                 self._create_schema()
             logger.info("created inventory %s", self.path)
+        if not exists:
+            _gpkg.use_wal(self.conn)
 
     # ---------------------------------------------------------------- plumbing
     @contextlib.contextmanager
@@ -295,23 +300,37 @@ class GpkgStore:
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction)."""
+        self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
+
+    def _upsert_features(self, table: str, key: str, columns: list[tuple[str, str]],
+                         rows: gpd.GeoDataFrame) -> None:
+        # UPDATE then INSERT rather than SQLite's UPSERT: an UPSERT's conflict handling would
+        # override the R-tree triggers' own INSERT OR REPLACE.
         srs_id = self.srs_id
         assert srs_id is not None
-        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        names = [n for n, _ in columns]
         blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
         data = rows.reindex(columns=names).astype(object).to_numpy()
         params = [
             [blob, *(_sql_value(v) for v in row)] for blob, row in zip(blobs, data, strict=True)
         ]
-        cols = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join("?" * (len(names) + 1))
-        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in ["geom", *names[1:]])
-        self.conn.executemany(
-            f'INSERT INTO "assets" (geom, {cols}) VALUES ({marks}) '
-            f"ON CONFLICT(asset_id) DO UPDATE SET {updates}",
-            params,
-        )
-        _gpkg.touch(self.conn, "assets")
+        keys = [str(k) for k in rows[key]]
+        existing: set[str] = set()
+        for k in range(0, len(keys), 900):
+            chunk = keys[k : k + 900]
+            q = ",".join("?" * len(chunk))
+            existing.update(r[0] for r in self.conn.execute(
+                f'SELECT "{key}" FROM "{table}" WHERE "{key}" IN ({q})', chunk))
+        sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
+        upd = [[*p[:1], *p[2:], p[1]] for p, k in zip(params, keys, strict=True) if k in existing]
+        ins = [p for p, k in zip(params, keys, strict=True) if k not in existing]
+        if upd:
+            self.conn.executemany(f'UPDATE "{table}" SET {sets} WHERE "{key}" = ?', upd)
+        if ins:
+            cols = ", ".join(f'"{n}"' for n in names)
+            marks = ", ".join("?" * (len(names) + 1))
+            self.conn.executemany(f'INSERT INTO "{table}" (geom, {cols}) VALUES ({marks})', ins)
+        _gpkg.touch(self.conn, table)
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows (their history stays)."""
@@ -379,23 +398,7 @@ class GpkgStore:
 
     def upsert_firms(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace firms by firm_id (inside a transaction)."""
-        srs_id = self.srs_id
-        assert srs_id is not None
-        names = [n for n, _ in FIRM_TABLE_COLUMNS]
-        blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
-        data = rows.reindex(columns=names).astype(object).to_numpy()
-        params = [
-            [blob, *(_sql_value(v) for v in row)] for blob, row in zip(blobs, data, strict=True)
-        ]
-        cols = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join("?" * (len(names) + 1))
-        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in ["geom", *names[1:]])
-        self.conn.executemany(
-            f'INSERT INTO "firms" (geom, {cols}) VALUES ({marks}) '
-            f"ON CONFLICT(firm_id) DO UPDATE SET {updates}",
-            params,
-        )
-        _gpkg.touch(self.conn, "firms")
+        self._upsert_features("firms", "firm_id", FIRM_TABLE_COLUMNS, rows)
 
     def delete_firms(self, ids: Sequence[str]) -> None:
         """Remove firms by id (inside a transaction)."""

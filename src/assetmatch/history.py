@@ -216,15 +216,15 @@ def idle_spells(events: pd.DataFrame, as_of: date | datetime | str | None = None
     ev = order_events(events)
     if as_of is not None:
         ev = ev[ev["_valid"] <= pd.Timestamp(as_of) + pd.Timedelta(days=1)]
-    status_rows = []
-    for row in ev.itertuples(index=False):
-        # status is inside the create JSON for create events; a plain field otherwise
-        if row.kind == "create":
-            status_rows.append((row.asset_id, row._valid, json.loads(row.value).get("status")))
-        elif row.kind == "update" and row.field == "status":
-            status_rows.append((row.asset_id, row._valid, json.loads(row.value)))
-        elif row.kind == "remove":
-            status_rows.append((row.asset_id, row._valid, None))
+    kind = ev["kind"].to_numpy()
+    status = np.full(len(ev), None, dtype=object)
+    is_create = kind == "create"
+    status[is_create] = [json.loads(v).get("status") for v in ev["value"].to_numpy()[is_create]]
+    is_status = (kind == "update") & (ev["field"].to_numpy() == "status")
+    status[is_status] = [json.loads(v) for v in ev["value"].to_numpy()[is_status]]
+    keep = is_create | is_status | (kind == "remove")
+    status_rows = list(zip(ev["asset_id"].to_numpy()[keep], ev["_valid"].to_numpy()[keep],
+                           status[keep], strict=True))
     st = pd.DataFrame(status_rows, columns=["asset_id", "valid", "status"])
     if st.empty:
         return pd.Series(dtype="datetime64[ns]")

@@ -1,0 +1,844 @@
+"""Importing assets: read any source, map columns, convert units and CRS, check every row.
+
+The importer is a pipeline of named steps, each collecting problems instead of stopping at
+the first one:
+
+``read_source`` → ``map_columns`` → ``parse_values`` → ``prepare_geometry`` → :class:`Prepared`
+
+Its product is a canonical frame in the store's projected CRS plus an :class:`ImportReport`
+(accepted, repaired, rejected with row, field and reason). The inventory decides what to write.
+Row labels in reports are the source's own: the spreadsheet row number (header = row 1) for
+CSV and Excel, the feature id (0-based) for vector files, the index label for a GeoDataFrame.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
+from . import crs as crs_rules
+from . import geometry as geom_rules
+from . import headers, landuse, units, webmap
+from ._errors import CRSError, Problem, ValidationError
+from .schema import (
+    ASSET_COLUMNS,
+    DERIVED_ASSET_COLUMNS,
+    FIRM_COLUMNS,
+    KINDS,
+    OBSTACLE_KINDS,
+    STATUSES,
+    TENURE_MODES,
+)
+
+logger = logging.getLogger(__name__)
+
+Coords = Literal["wgs84", "cgcs2000", "gcj02", "bd09"]
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".kml", ".gml", ".zip")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+#: Relative disagreement between a declared land area and the boundary's that gets reported.
+AREA_TOLERANCE = 0.05
+
+_OBSTACLE_WORDS = {
+    "规划调整": "planning_adjustment",
+    "调规": "planning_adjustment",
+    "用地整合": "land_consolidation",
+    "土地整合": "land_consolidation",
+    "整合": "land_consolidation",
+    "搬迁": "relocation",
+    "权属纠纷": "title_dispute",
+    "产权纠纷": "title_dispute",
+    "拆除": "demolition",
+    "污染治理": "environmental_remediation",
+    "土壤修复": "environmental_remediation",
+    "配套改造": "utility_upgrade",
+    "其他": "other",
+}
+
+
+# ============================================================================ report
+
+
+@dataclass
+class ImportReport:
+    """What an import did, row by row.
+
+    Attributes
+    ----------
+    source
+        Where the rows came from.
+    rows
+        Number of rows read.
+    created, updated, unchanged
+        Asset ids written as new, changed (with one event per changed field), or identical.
+    repaired
+        DataFrame ``row, asset_id, reason, area_before_m2, area_after_m2, area_change_m2``.
+    rejected
+        DataFrame ``row, asset_id, field, reason`` — one line per problem.
+    notes
+        DataFrame ``row, asset_id, field, message`` — accepted rows worth a look (a declared
+        area that disagrees with the boundary, a guessed unit…).
+    committed
+        Whether anything was written.
+    """
+
+    source: str
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    repaired: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2", "area_change_m2"]
+        )
+    )
+    rejected: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "asset_id", "field", "reason"])
+    )
+    notes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "asset_id", "field", "message"])
+    )
+    committed: bool = False
+    events_written: int = 0
+
+    @property
+    def accepted(self) -> list[str]:
+        """Ids of every accepted asset (created, updated or unchanged)."""
+        return [*self.created, *self.updated, *self.unchanged]
+
+    @property
+    def n_rejected_rows(self) -> int:
+        """Number of distinct rows rejected."""
+        return int(self.rejected["row"].nunique()) if len(self.rejected) else 0
+
+    def __str__(self) -> str:
+        lines = [
+            f"import from {self.source}: {self.rows} rows, {len(self.accepted)} accepted "
+            f"({len(self.created)} new, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged), {len(self.repaired)} repaired, "
+            f"{self.n_rejected_rows} rejected; {self.events_written} events written"
+            + ("" if self.committed else " (nothing written)")
+        ]
+        for r in self.rejected.head(20).itertuples(index=False):
+            lines.append(f"  rejected row {r.row} ({r.asset_id}): {r.field}: {r.reason}")
+        if len(self.rejected) > 20:
+            lines.append(f"  … {len(self.rejected) - 20} more problems in .rejected")
+        for r in self.repaired.head(10).itertuples(index=False):
+            lines.append(f"  repaired row {r.row} ({r.asset_id}): {r.reason}")
+        for r in self.notes.head(10).itertuples(index=False):
+            lines.append(f"  note row {r.row} ({r.asset_id}): {r.field}: {r.message}")
+        return "\n".join(lines)
+
+
+# ============================================================================ read
+
+
+def read_source(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    layer: str | int | None = None,
+    sheet: str | int | None = None,
+    crs: Any = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read a vector file, a CSV or an Excel sheet into a (Geo)DataFrame.
+
+    Spreadsheets keep their rows as read (geometry is built later from lon/lat, x/y or WKT
+    columns, see :func:`table_geometry`); their index is the spreadsheet row number, header
+    being row 1. Vector files are read with pyogrio (any format GDAL reads).
+    """
+    if isinstance(source, pd.DataFrame):
+        return source
+    path = Path(source)
+    if not path.exists():
+        raise FileNotFoundError(f"no such file: {path}")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        df = _read_csv(path)
+        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
+        return df
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
+        return df
+    import pyogrio  # lazily: only file imports need GDAL
+
+    gdf = pyogrio.read_dataframe(path, layer=layer)
+    if crs is not None:
+        if gdf.crs is not None and CRS.from_user_input(crs) != gdf.crs:
+            raise CRSError(
+                f"{path} declares CRS {gdf.crs.to_string()} but crs={crs!r} was given; "
+                "drop the crs argument, or fix the file"
+            )
+        gdf = gdf.set_crs(crs, allow_override=True)
+    gdf.index.name = "row"
+    return gdf
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(path, dtype=object, encoding=enc, keep_default_na=False,
+                               na_values=[""])
+        except UnicodeDecodeError:
+            continue
+    raise ValidationError(f"{path}: not UTF-8 nor GB18030 text")
+
+
+# ============================================================================ columns
+
+
+@dataclass
+class Mapping_:
+    """Resolved column mapping: source column → (canonical field, unit)."""
+
+    fields: dict[str, tuple[str, str | None]]
+    extra: list[str]
+
+
+def map_columns(
+    df: pd.DataFrame, columns: Mapping[str, Any] | None = None
+) -> Mapping_:
+    """Decide which source column feeds which canonical field, with which unit.
+
+    ``columns`` maps source names to a canonical name, or to ``(canonical, unit)`` with a
+    unit key of :data:`assetmatch.units.UNITS`; other headers are recognised by
+    :func:`assetmatch.headers.match_header` (Chinese and English, units in headers).
+    """
+    columns = dict(columns or {})
+    unknown = [c for c in columns if c not in df.columns]
+    if unknown:
+        raise ValidationError(
+            "columns= names columns the source does not have",
+            [Problem(None, c, f"not a column; the source has {list(map(str, df.columns))}")
+             for c in unknown],
+        )
+    fields: dict[str, tuple[str, str | None]] = {}
+    taken: dict[str, str] = {}
+    problems: list[Problem] = []
+    allowed = {*ASSET_COLUMNS, *FIRM_COLUMNS, "lon", "lat", "x", "y", "wkt", "geometry"}
+    for src, target in columns.items():
+        canon, unit = (target, None) if isinstance(target, str) else tuple(target)
+        if canon not in allowed:
+            problems.append(Problem(None, src, f"maps to unknown field {canon!r}; "
+                                    f"allowed: {sorted(allowed)}"))
+            continue
+        if unit is not None and unit not in units.UNITS:
+            problems.append(Problem(None, src, f"unknown unit {unit!r}; "
+                                    f"known: {sorted(units.UNITS)}"))
+            continue
+        fields[src] = (canon, unit)
+        taken[canon] = src
+    if problems:
+        raise ValidationError("columns= could not be used", problems)
+    extra: list[str] = []
+    geom_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    # exact canonical names first, so that e.g. an `asset_id` column beats a KML `id`
+    for col in df.columns:
+        if col not in fields and col != geom_name and col in allowed and col not in taken:
+            fields[col] = (str(col), None)
+            taken[str(col)] = col
+    for col in df.columns:
+        if col in fields or col == geom_name:
+            continue
+        m = headers.match_header(str(col))
+        if m is None or m.field in taken:
+            extra.append(str(col))
+            continue
+        fields[col] = (m.field, m.unit)
+        taken[m.field] = col
+    return Mapping_(fields=fields, extra=extra)
+
+
+# ============================================================================ values
+
+
+def _blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v.strip() in ("", "-", "—", "/", "无数据", "nan", "NaN", "None"):
+        return True
+    return v is pd.NA or v is pd.NaT
+
+
+def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+    out = np.full(len(values), np.nan)
+    for k, (row, v) in enumerate(values.items()):
+        if _blank(v):
+            continue
+        if isinstance(v, str):
+            s = v.strip().replace(",", "").replace("，", "")
+            try:
+                f = float(s)
+            except ValueError:
+                problems.append(Problem(row, fld, f"{v!r} is not a number"))
+                continue
+        else:
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                problems.append(Problem(row, fld, f"{v!r} is not a number"))
+                continue
+        if not math.isfinite(f):
+            problems.append(Problem(row, fld, f"{v!r} is not a finite number"))
+            continue
+        if f < 0:
+            problems.append(Problem(row, fld, f"{f:g} is negative"))
+            continue
+        out[k] = f
+    return out
+
+
+def _parse_date(values: pd.Series, fld: str, problems: list[Problem]) -> list[str | None]:
+    out: list[str | None] = []
+    for row, v in values.items():
+        if _blank(v):
+            out.append(None)
+            continue
+        try:
+            if isinstance(v, int | float) and 20000 < float(v) < 80000:  # an Excel serial date
+                ts = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(v))
+            else:
+                s = str(v).strip()
+                s = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", s)
+                s = re.sub(r"(\d{4})年(\d{1,2})月$", r"\1-\2-01", s)
+                ts = pd.Timestamp(s)
+        except (ValueError, TypeError):
+            problems.append(Problem(row, fld, f"{v!r} is not a date (use YYYY-MM-DD)"))
+            out.append(None)
+            continue
+        if pd.isna(ts):
+            out.append(None)
+        else:
+            out.append(ts.date().isoformat())
+    return out
+
+
+def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
+    out: list[list[dict] | None] = []
+    for row, v in values.items():
+        if isinstance(v, list | tuple | np.ndarray):
+            items = list(v)
+        elif _blank(v):
+            out.append(None)
+            continue
+        elif isinstance(v, str) and v.strip().startswith("["):
+            try:
+                items = json.loads(v)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(row, "obstacles", f"invalid JSON: {exc}"))
+                out.append(None)
+                continue
+        elif isinstance(v, str):
+            if v.strip() in ("无", "none", "None", "没有"):
+                out.append([])
+                continue
+            items = []
+            for part in re.split(r"[;；、,，\n]+", v.strip()):
+                part = part.strip()
+                if not part:
+                    continue
+                m = re.match(r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$",
+                             part)
+                text, delay = (m.group(1).strip(), float(m.group(2))) if m else (part, None)
+                if m and m.group(3) in ("个月", "月"):
+                    delay = delay * 30.0 if delay is not None else None
+                kind = next((k for w, k in _OBSTACLE_WORDS.items() if w in text), None)
+                if kind is None and text in OBSTACLE_KINDS:
+                    kind = text
+                items.append({"kind": kind or "other", "description": text, "delay_days": delay})
+        else:
+            problems.append(Problem(row, "obstacles", f"{v!r} is not a list of obstacles"))
+            out.append(None)
+            continue
+        clean: list[dict] = []
+        ok = True
+        for it in items:
+            if not isinstance(it, Mapping):
+                problems.append(Problem(row, "obstacles", f"{it!r} is not an obstacle record"))
+                ok = False
+                break
+            kind = it.get("kind") or "other"
+            if kind not in OBSTACLE_KINDS:
+                problems.append(Problem(row, "obstacles", f"unknown obstacle kind {kind!r}; "
+                                        f"allowed: {list(OBSTACLE_KINDS)}"))
+                ok = False
+                break
+            delay = it.get("delay_days")
+            if delay is not None and not _blank(delay):
+                try:
+                    delay = float(delay)
+                except (TypeError, ValueError):
+                    problems.append(Problem(row, "obstacles", f"delay {delay!r} is not a number"))
+                    ok = False
+                    break
+                if not math.isfinite(delay) or delay < 0:
+                    problems.append(Problem(row, "obstacles", f"delay {delay!r} must be ≥ 0"))
+                    ok = False
+                    break
+            else:
+                delay = None
+            clean.append({"kind": kind, "description": it.get("description"), "delay_days": delay})
+        out.append(clean if ok else None)
+    return out
+
+
+def _parse_enum(values: pd.Series, fld: str, allowed: tuple[str, ...],
+                problems: list[Problem]) -> list[Any]:
+    """English canonical values pass; others go through the Chinese vocabulary."""
+    out: list[Any] = [None] * len(values)
+    pending_idx: list[int] = []
+    for k, v in enumerate(values):
+        if _blank(v):
+            continue
+        if fld == "tenure":
+            if isinstance(v, list | tuple | np.ndarray):
+                items = [str(i).strip() for i in v]
+            else:
+                items = [i.strip() for i in re.split(r"[、,，;；/|]+", str(v)) if i.strip()]
+            if all(i in allowed for i in items):
+                out[k] = items
+                continue
+        elif str(v).strip() in allowed:
+            out[k] = str(v).strip()
+            continue
+        pending_idx.append(k)
+    if pending_idx:
+        sub = values.iloc[pending_idx]
+        mapped, probs = headers.map_values(fld, sub)
+        problems.extend(probs)
+        bad_rows = {p.row for p in probs}
+        for k, row, val in zip(pending_idx, sub.index, mapped, strict=True):
+            if row in bad_rows:
+                continue
+            out[k] = list(val) if fld == "tenure" and val is not None else val
+    return out
+
+
+def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
+    out: list[bool | None] = [None] * len(values)
+    pending: list[int] = []
+    for k, v in enumerate(values):
+        if _blank(v):
+            continue
+        if isinstance(v, bool | np.bool_):
+            out[k] = bool(v)
+        else:
+            pending.append(k)
+    if pending:
+        sub = values.iloc[pending]
+        mapped, probs = headers.map_values(fld, sub)
+        problems.extend(probs)
+        bad = {p.row for p in probs}
+        for k, row, val in zip(pending, sub.index, mapped, strict=True):
+            if row not in bad and val is not None and not _blank(val):
+                out[k] = bool(val)
+    return out
+
+
+def parse_values(
+    df: pd.DataFrame,
+    mapping: Mapping_,
+    *,
+    land_use_scheme: str | None = None,
+) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Canonical, typed values from the mapped source columns.
+
+    Returns the canonical frame (same index as ``df``; only the fields the source gives, plus
+    ``extra``), the problems (row, field, reason) and notes (accepted but worth a look).
+    """
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    out = pd.DataFrame(index=df.index)
+    by_field = {canon: (src, unit) for src, (canon, unit) in mapping.fields.items()}
+
+    for fld, (src, unit) in by_field.items():
+        if fld in DERIVED_ASSET_COLUMNS:
+            if fld == "land_area_m2":  # a given land area is a declared one
+                fld = "declared_land_area_m2"
+            else:
+                continue
+        if fld in ("lon", "lat", "x", "y", "wkt", "geometry"):
+            continue
+        kind = ASSET_COLUMNS.get(fld) or FIRM_COLUMNS.get(fld)
+        col = df[src]
+        if fld in ("rent_yuan_m2_month",) and unit in ("yuan_month_total", "wan_yuan_month_total"):
+            continue  # needs building areas: handled below
+        if kind in ("float", "int"):
+            vals = _parse_float(col, fld, problems)
+            if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
+                notes.extend(
+                    Problem(row, fld, "area header gives no unit; read as m² "
+                            "(write 面积（亩） or pass columns={...: (field, 'mu')})")
+                    for row in df.index[np.isfinite(vals)][:1]
+                )
+            if unit is not None:
+                vals = units.convert(vals, unit)
+            out[fld] = vals
+        elif kind == "date":
+            out[fld] = _parse_date(col, fld, problems)
+        elif kind == "bool":
+            out[fld] = _parse_bool(col, fld, problems)
+        elif fld == "status":
+            out[fld] = _parse_enum(col, fld, STATUSES, problems)
+        elif fld == "kind":
+            out[fld] = _parse_enum(col, fld, KINDS, problems)
+        elif fld == "tenure":
+            out[fld] = _parse_enum(col, fld, TENURE_MODES, problems)
+        elif fld == "obstacles":
+            out[fld] = _parse_obstacles(col, problems)
+        else:
+            out[fld] = [None if _blank(v) else str(v).strip() for v in col]
+
+    # a total rent needs the building area of the same row
+    if "rent_yuan_m2_month" in by_field:
+        src, unit = by_field["rent_yuan_m2_month"]
+        if unit in ("yuan_month_total", "wan_yuan_month_total"):
+            total = _parse_float(df[src], "rent_yuan_m2_month", problems)
+            area = out.get("building_area_m2", pd.Series(np.nan, index=df.index)).to_numpy(float)
+            missing = np.isfinite(total) & ~(np.isfinite(area) & (area > 0))
+            for row in df.index[missing]:
+                problems.append(Problem(row, "rent_yuan_m2_month",
+                                        "a total monthly rent needs the building area of the "
+                                        "same row to give 元/㎡/月"))
+            out["rent_yuan_m2_month"] = units.convert(total, unit, building_area_m2=area)
+
+    if "asset_id" in out:
+        ids = out["asset_id"]
+        for row in df.index[ids.isna().to_numpy()]:
+            problems.append(Problem(row, "asset_id", "missing: every asset needs an id"))
+        dup = ids.notna() & ids.duplicated(keep="first")
+        first = {}
+        for row, v in ids.items():
+            if v is not None and v not in first:
+                first[v] = row
+        for row in df.index[dup.to_numpy()]:
+            problems.append(Problem(row, "asset_id", f"duplicate id {ids[row]!r} "
+                                    f"(first at row {first[ids[row]]})"))
+
+    if "land_use" in out:
+        schemes = out["land_use_scheme"] if "land_use_scheme" in out else None
+        resolved, probs = landuse.resolve_many(
+            out["land_use"], schemes, default_scheme=land_use_scheme
+        )
+        problems.extend(probs)
+        resolved.index = out.index
+        out["land_use"] = resolved["code"].where(resolved["code"].notna(), None)
+        out["land_use_scheme"] = resolved["scheme"].where(resolved["scheme"].notna(), None)
+
+    if mapping.extra:
+        records = df[mapping.extra].astype(object).where(df[mapping.extra].notna(), None)
+        out["extra"] = [
+            {k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
+             for k, v in rec.items() if v is not None}
+            or None
+            for rec in records.to_dict("records")
+        ]
+    return out, problems, notes
+
+
+# ============================================================================ geometry
+
+
+def table_geometry(
+    df: pd.DataFrame,
+    mapping: Mapping_,
+    *,
+    crs: Any = None,
+) -> tuple[gpd.GeoSeries, list[Problem]]:
+    """Build geometry for a spreadsheet from lon/lat, x/y or WKT columns.
+
+    lon/lat default to CGCS2000 (EPSG:4490); x/y need ``crs``.
+    """
+    by_field = {canon: src for src, (canon, _) in mapping.fields.items()}
+    problems: list[Problem] = []
+    if "wkt" in by_field:
+        vals = df[by_field["wkt"]]
+        geoms = []
+        for row, v in vals.items():
+            if _blank(v):
+                geoms.append(None)
+                continue
+            try:
+                geoms.append(shapely.from_wkt(str(v)))
+            except shapely.errors.GEOSException as exc:
+                problems.append(Problem(row, "geometry", f"unreadable WKT: {exc}"))
+                geoms.append(None)
+        if crs is None:
+            raise CRSError("a WKT column needs crs=... (the CRS its coordinates are in)")
+        return gpd.GeoSeries(geoms, index=df.index, crs=crs), problems
+    if "lon" in by_field and "lat" in by_field:
+        lon = _parse_signed(df[by_field["lon"]], "lon", problems)
+        lat = _parse_signed(df[by_field["lat"]], "lat", problems)
+        return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=df.index,
+                             crs=crs or "EPSG:4490"), problems
+    if "x" in by_field and "y" in by_field:
+        if crs is None:
+            raise CRSError("x/y columns need crs=... (e.g. 'EPSG:4549' for CGCS2000 3° GK "
+                           "zone 120°E)")
+        xs = _parse_signed(df[by_field["x"]], "x", problems)
+        ys = _parse_signed(df[by_field["y"]], "y", problems)
+        return gpd.GeoSeries(gpd.points_from_xy(xs, ys), index=df.index, crs=crs), problems
+    raise ValidationError(
+        "the table has no location: give lon/lat (经度/纬度), x/y or WKT columns",
+        [Problem(None, "geometry", f"columns found: {list(map(str, df.columns))}")],
+    )
+
+
+def _parse_signed(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+    out = np.full(len(values), np.nan)
+    for k, (row, v) in enumerate(values.items()):
+        if _blank(v):
+            continue
+        try:
+            f = float(str(v).strip()) if isinstance(v, str) else float(v)
+        except (TypeError, ValueError):
+            problems.append(Problem(row, fld, f"{v!r} is not a number"))
+            continue
+        out[k] = f
+    return out
+
+
+@dataclass
+class PreparedGeometry:
+    """Geometry in the store CRS, derived areas, and what happened to each row."""
+
+    geometry: np.ndarray
+    land_area_m2: np.ndarray
+    has_boundary: np.ndarray
+    ok: np.ndarray
+    problems: list[Problem]
+    repaired: list[dict]
+    crs: CRS | None
+
+
+def prepare_geometry(
+    geoms: gpd.GeoSeries,
+    *,
+    store_crs: CRS | None,
+    coords: Coords = "wgs84",
+    swap_xy: bool = False,
+) -> PreparedGeometry:
+    """Check, repair and project geometry into the store CRS (chosen here if ``None``)."""
+    crs_rules.require_crs(geoms, "the input geometry")
+    src_crs = CRS.from_user_input(geoms.crs)
+    arr = geoms.to_numpy()
+    index = geoms.index
+    problems: list[Problem] = []
+    ok = np.ones(len(arr), dtype=bool)
+
+    if coords not in ("wgs84", "cgcs2000", "gcj02", "bd09"):
+        raise ValueError(f"coords must be one of wgs84, cgcs2000, gcj02, bd09; got {coords!r}")
+    if coords in ("gcj02", "bd09") and not src_crs.is_geographic:
+        raise CRSError(
+            f"coords={coords!r} declares web-map lon/lat, but the input CRS is "
+            f"{src_crs.to_string()} (projected); web-map offsets apply to lon/lat only"
+        )
+
+    if swap_xy:
+        arr = shapely.transform(arr, lambda c: c[:, ::-1])
+    else:
+        xy = _first_xy(arr)
+        swapped = crs_rules.detect_swapped_axes(xy[:, 0], xy[:, 1], src_crs)
+        for row in index[np.asarray(swapped, dtype=bool)]:
+            problems.append(Problem(row, "geometry",
+                                    "coordinates look swapped (latitude given as x / northing "
+                                    "as easting); fix the source or pass swap_xy=True"))
+        ok &= ~np.asarray(swapped, dtype=bool)
+
+    if coords in ("gcj02", "bd09"):
+        def _fix(c: np.ndarray) -> np.ndarray:
+            lon, lat = webmap.to_wgs84(c[:, 0], c[:, 1], coords)
+            return np.column_stack([lon, lat])
+
+        finite = np.array([g is not None and np.isfinite(shapely.get_coordinates(g)).all()
+                           for g in arr])
+        arr = arr.copy()
+        arr[finite] = shapely.transform(arr[finite], _fix)
+
+    check = geom_rules.check_geometries(gpd.GeoSeries(arr, index=index), allow_points=True)
+    problems.extend(check.problems)
+    ok &= np.asarray(check.ok, dtype=bool)
+    cleaned = np.asarray(check.geometry, dtype=object)
+
+    if store_crs is None:
+        good = cleaned[ok]
+        if len(good) == 0:  # nothing to write; every row is in the problems already
+            n = len(arr)
+            return PreparedGeometry(
+                geometry=np.full(n, None, dtype=object), land_area_m2=np.full(n, np.nan),
+                has_boundary=np.zeros(n, dtype=bool), ok=np.zeros(n, dtype=bool),
+                problems=problems, repaired=[], crs=None)
+        lonlat = gpd.GeoSeries(good, crs=src_crs)
+        lon, lat = crs_rules.to_lonlat(lonlat)
+        store_crs = crs_rules.choose_projected_crs(np.asarray(lon), np.asarray(lat))
+        logger.info("store CRS chosen from the data: %s", store_crs.to_string())
+
+    projected = np.full(len(arr), None, dtype=object)
+    if ok.any():
+        projected[ok] = gpd.GeoSeries(cleaned[ok], crs=src_crs).to_crs(store_crs).to_numpy()
+        bad_coords = ok & ~np.array(
+            [g is not None and np.isfinite(shapely.get_coordinates(g)).all() for g in projected]
+        )
+        for row in index[bad_coords]:
+            problems.append(Problem(row, "geometry",
+                                    f"cannot be projected from {src_crs.to_string()} to "
+                                    f"{store_crs.to_string()} (outside the CRS's area?)"))
+        ok &= ~bad_coords
+        projected[~ok] = None
+
+    is_point = np.array([g is not None and g.geom_type in ("Point", "MultiPoint")
+                         for g in projected])
+    is_poly = ok & ~is_point
+    area = np.full(len(arr), np.nan)
+    if is_poly.any():
+        area[is_poly] = crs_rules.ground_area_m2(projected[is_poly], store_crs)
+
+    repaired: list[dict] = []
+    rep_mask = np.asarray(check.repaired, dtype=bool) & ok
+    if rep_mask.any():
+        before_geoms = gpd.GeoSeries(arr[rep_mask], crs=src_crs).to_crs(store_crs).to_numpy()
+        before = np.asarray(shapely.area(before_geoms), dtype=float)
+        planar_after = np.asarray(shapely.area(projected[rep_mask]), dtype=float)
+        scale = np.divide(area[rep_mask], planar_after, out=np.ones_like(planar_after),
+                          where=planar_after > 0)
+        before = before * scale
+        reasons = {r["row"]: r["reason"] for r in check.repairs}
+        for row, b, a in zip(index[rep_mask], before, area[rep_mask], strict=True):
+            repaired.append({
+                "row": row, "reason": reasons.get(row, "repaired with make_valid(structure)"),
+                "area_before_m2": float(b), "area_after_m2": float(a),
+                "area_change_m2": float(a - b),
+            })
+    return PreparedGeometry(
+        geometry=projected, land_area_m2=area, has_boundary=is_poly, ok=ok,
+        problems=problems, repaired=repaired, crs=store_crs,
+    )
+
+
+def _first_xy(arr: np.ndarray) -> np.ndarray:
+    """The first coordinate of each geometry (NaN for missing/empty)."""
+    out = np.full((len(arr), 2), np.nan)
+    for k, g in enumerate(arr):
+        if g is None or g.is_empty:
+            continue
+        c = shapely.get_coordinates(g)
+        if len(c):
+            out[k] = c[0, :2]
+    return out
+
+
+# ============================================================================ pipeline
+
+
+@dataclass
+class Prepared:
+    """A canonical frame ready to write, and the report so far."""
+
+    frame: gpd.GeoDataFrame  # indexed by source row, accepted rows only, store CRS
+    given: list[str]  # canonical fields the source gave (others are "not given")
+    report: ImportReport
+    crs: CRS | None
+
+
+def prepare_assets(
+    source: Any,
+    *,
+    store_crs: CRS | None,
+    columns: Mapping[str, Any] | None = None,
+    layer: str | int | None = None,
+    sheet: str | int | None = None,
+    crs: Any = None,
+    coords: Coords = "wgs84",
+    swap_xy: bool = False,
+    land_use_scheme: str | None = None,
+    source_name: str | None = None,
+) -> Prepared:
+    """Run the import pipeline up to (not including) the write."""
+    name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
+    df = read_source(source, layer=layer, sheet=sheet, crs=crs)
+    report = ImportReport(source=name, rows=len(df))
+    if isinstance(df, gpd.GeoDataFrame) and "asset_id" in df.columns and df.index.name != "row":
+        pass
+    if not isinstance(df, gpd.GeoDataFrame) and df.index.name == "asset_id":
+        df = df.reset_index()
+    if isinstance(df, gpd.GeoDataFrame) and df.index.name == "asset_id":
+        df = df.reset_index()
+    mapping = map_columns(df, columns)
+    values, problems, notes = parse_values(df, mapping, land_use_scheme=land_use_scheme)
+    if "asset_id" not in values:
+        raise ValidationError(
+            "the source has no asset id column",
+            [Problem(None, "asset_id", "map one with columns={'<column>': 'asset_id'}; "
+                     f"columns found: {list(map(str, df.columns))}")],
+        )
+    if isinstance(df, gpd.GeoDataFrame):
+        geoms = df.geometry
+        if geoms.crs is None and crs is not None:
+            geoms = geoms.set_crs(crs)
+    else:
+        geoms, gprobs = table_geometry(df, mapping, crs=crs)
+        problems.extend(gprobs)
+    pg = prepare_geometry(geoms, store_crs=store_crs, coords=coords, swap_xy=swap_xy)
+    problems.extend(pg.problems)
+
+    ids = values["asset_id"]
+    bad_rows = {p.row for p in problems}
+    accept = pg.ok & ~df.index.isin(list(bad_rows))
+    # declared vs boundary area
+    if "declared_land_area_m2" in values:
+        decl = values["declared_land_area_m2"].to_numpy(float)
+        both = accept & pg.has_boundary & np.isfinite(decl) & (decl > 0)
+        rel = np.zeros(len(decl))
+        rel[both] = (pg.land_area_m2[both] - decl[both]) / decl[both]
+        for k in np.flatnonzero(both & (np.abs(rel) > AREA_TOLERANCE)):
+            notes.append(Problem(
+                df.index[k], "declared_land_area_m2",
+                f"declared {decl[k]:,.0f} m² ({units.m2_to_mu(decl[k]):.1f} mu) but the boundary "
+                f"measures {pg.land_area_m2[k]:,.0f} m² ({units.m2_to_mu(pg.land_area_m2[k]):.1f}"
+                f" mu), {rel[k]:+.1%}; the boundary's area is used"))
+
+    report.rejected = pd.DataFrame(
+        [{"row": p.row, "asset_id": ids.get(p.row) if p.row is not None else None,
+          "field": p.field, "reason": p.reason} for p in problems],
+        columns=["row", "asset_id", "field", "reason"],
+    )
+    report.notes = pd.DataFrame(
+        [{"row": p.row, "asset_id": ids.get(p.row), "field": p.field, "message": p.reason}
+         for p in notes if accept[df.index.get_loc(p.row)]],
+        columns=["row", "asset_id", "field", "message"],
+    )
+    rep = [dict(r, asset_id=ids.get(r["row"])) for r in pg.repaired
+           if accept[df.index.get_loc(r["row"])]]
+    report.repaired = pd.DataFrame(
+        rep, columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2",
+                      "area_change_m2"])
+    frame = values[accept].copy()
+    frame["land_area_m2"] = pg.land_area_m2[accept]
+    frame["has_boundary"] = pg.has_boundary[accept]
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(pg.geometry[accept], index=frame.index),
+                           crs=pg.crs)
+    given = [c for c in values.columns if c != "asset_id"]
+    logger.info("prepared %d of %d rows from %s (%d problems, %d repairs)", len(gdf), len(df),
+                name, len(problems), len(rep))
+    return Prepared(frame=gdf, given=given, report=report, crs=pg.crs)
