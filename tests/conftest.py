@@ -52,8 +52,11 @@ def parcels() -> gpd.GeoDataFrame:
             "land_use": ["1001", "1101", "1001"],
             "land_use_scheme": ["2020", "2020", "2020"],
             "district": ["张坂", "杏东", "惠南"],
-            "obstacles": [[], [], [{"kind": "planning_adjustment", "description": "调规",
-                                     "delay_days": 180}]],
+            "obstacles": [
+                [],
+                [],
+                [{"kind": "planning_adjustment", "description": "调规", "delay_days": 180}],
+            ],
         },
         geometry=geoms,
         crs="EPSG:4490",

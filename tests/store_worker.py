@@ -20,9 +20,16 @@ def grid(prefix: str, n: int, lon0: float = 118.80, lat0: float = 24.90) -> gpd.
     y = lat0 + (k // 100) * 0.0015
     geoms = [box(a, b, a + 0.001, b + 0.001) for a, b in zip(x, y, strict=True)]
     return gpd.GeoDataFrame(
-        {"asset_id": [f"{prefix}-{i:05d}" for i in k], "status": "idle", "kind": "land",
-         "building_area_m2": 0.0, "rent_yuan_m2_month": 10.0},
-        geometry=geoms, crs="EPSG:4490")
+        {
+            "asset_id": [f"{prefix}-{i:05d}" for i in k],
+            "status": "idle",
+            "kind": "land",
+            "building_area_m2": 0.0,
+            "rent_yuan_m2_month": 10.0,
+        },
+        geometry=geoms,
+        crs="EPSG:4490",
+    )
 
 
 def crash_writer(path: str, tag: str, batch: int) -> None:
@@ -32,8 +39,9 @@ def crash_writer(path: str, tag: str, batch: int) -> None:
     while True:
         inv.add(grid(f"{tag}b{b}", batch, lon0=118.80 + (b % 7) * 0.001))
         ids = [f"{tag}b{b}-{i:05d}" for i in range(0, batch, 10)]
-        inv.update_many(pd.DataFrame({"asset_id": ids, "status": "negotiating",
-                                      "note": f"batch {tag}b{b}"}))
+        inv.update_many(
+            pd.DataFrame({"asset_id": ids, "status": "negotiating", "note": f"batch {tag}b{b}"})
+        )
         print(f"done {tag}b{b}", flush=True)
         b += 1
 
@@ -42,8 +50,9 @@ def updater(path: str, worker: str, n: int) -> None:
     """n single-field updates of the same asset, each its own transaction."""
     inv = am.Inventory.open(path, author=f"w{worker}")
     for i in range(n):
-        inv.update("SHARED-00000", rent_yuan_m2_month=float(int(worker) * 1000 + i),
-                   note=f"w{worker}-{i}")
+        inv.update(
+            "SHARED-00000", rent_yuan_m2_month=float(int(worker) * 1000 + i), note=f"w{worker}-{i}"
+        )
     print("ok", flush=True)
 
 

@@ -101,8 +101,9 @@ def test_custom_wkt_input_into_gk_store(tmp_path, parcels):
     inv.add(parcels.to_crs(custom))
     assert inv.crs == CRS.from_epsg(4549)
     a = inv.assets()
-    assert a.at["A-3", "land_area_m2"] == pytest.approx(geodesic_area_m2(parcels.geometry[2]),
-                                                        rel=2e-3)
+    assert a.at["A-3", "land_area_m2"] == pytest.approx(
+        geodesic_area_m2(parcels.geometry[2]), rel=2e-3
+    )
 
 
 def test_store_crs_must_be_projected(tmp_path):
@@ -137,8 +138,7 @@ def test_not_a_geopackage_is_refused(tmp_path):
 def test_update_records_events_and_history(store_path, parcels):
     inv = am.Inventory.open(store_path, author="tester")
     inv.add(parcels, at="2025-01-01")
-    inv.update("A-1", status="negotiating", rent_yuan_m2_month=14.5, at="2025-03-01",
-               note="洽谈中")
+    inv.update("A-1", status="negotiating", rent_yuan_m2_month=14.5, at="2025-03-01", note="洽谈中")
     inv.update("A-1", rent_yuan_m2_month=13.0, at="2025-06-01")
     h = inv.history("A-1")
     assert list(h["kind"]) == ["create", "update", "update", "update"]
@@ -240,9 +240,11 @@ def test_geometry_change_is_an_event_and_updates_area(store_path, parcels):
     h = inv.history("A-1")
     assert h.iloc[-1]["field"] == "geometry"
     assert inv.assets().at["A-1", "land_area_m2"] == pytest.approx(
-        geodesic_area_m2(bigger.iloc[0]), rel=2e-3)
+        geodesic_area_m2(bigger.iloc[0]), rel=2e-3
+    )
     assert inv.assets(as_of="2025-01-15").at["A-1", "land_area_m2"] == pytest.approx(
-        geodesic_area_m2(parcels.geometry[0]), rel=2e-3)
+        geodesic_area_m2(parcels.geometry[0]), rel=2e-3
+    )
 
 
 # ------------------------------------------------------------------ import
@@ -375,10 +377,15 @@ def test_csv_with_chinese_headers_and_units(tmp_path):
 
 def test_excel_sheet_with_wkt_and_total_rent(tmp_path):
     poly = square_lonlat(LON0, LAT0, 300)
-    df = pd.DataFrame({
-        "ID": ["X-1"], "WKT": [poly.wkt], "建筑面积（万㎡）": [1.2], "月租金（万元）": [18],
-        "状态": ["可招商"],
-    })
+    df = pd.DataFrame(
+        {
+            "ID": ["X-1"],
+            "WKT": [poly.wkt],
+            "建筑面积（万㎡）": [1.2],
+            "月租金（万元）": [18],
+            "状态": ["可招商"],
+        }
+    )
     xl = tmp_path / "sheet.xlsx"
     df.to_excel(xl, index=False)
     inv = am.Inventory.open(tmp_path / "z.gpkg")
@@ -390,9 +397,16 @@ def test_excel_sheet_with_wkt_and_total_rent(tmp_path):
     assert a.at["X-1", "land_area_m2"] == pytest.approx(geodesic_area_m2(poly), rel=2e-3)
 
 
-@pytest.mark.parametrize("driver,suffix", [("GPKG", ".gpkg"), ("ESRI Shapefile", ".shp"),
-                                          ("GeoJSON", ".geojson"), ("FlatGeobuf", ".fgb"),
-                                          ("KML", ".kml")])
+@pytest.mark.parametrize(
+    "driver,suffix",
+    [
+        ("GPKG", ".gpkg"),
+        ("ESRI Shapefile", ".shp"),
+        ("GeoJSON", ".geojson"),
+        ("FlatGeobuf", ".fgb"),
+        ("KML", ".kml"),
+    ],
+)
 def test_vector_files_any_gdal_format(tmp_path, parcels, driver, suffix):
     src = tmp_path / f"in{suffix}"
     out = parcels[["asset_id", "name", "status", "geometry"]]
@@ -403,8 +417,9 @@ def test_vector_files_any_gdal_format(tmp_path, parcels, driver, suffix):
     rep = inv.import_file(src)
     assert sorted(rep.created) == ["A-1", "A-2", "A-3"], str(rep)
     a = inv.assets()
-    assert a.at["A-3", "land_area_m2"] == pytest.approx(geodesic_area_m2(parcels.geometry[2]),
-                                                        rel=2e-3)
+    assert a.at["A-3", "land_area_m2"] == pytest.approx(
+        geodesic_area_m2(parcels.geometry[2]), rel=2e-3
+    )
 
 
 def test_declared_area_disagreement_is_noted(store_path, parcels):
@@ -439,21 +454,38 @@ def test_firms_layers_and_deals_round_trip(store_path, parcels):
     inv = am.Inventory.open(store_path)
     inv.add(parcels)
     firms = gpd.GeoDataFrame(
-        {"firm_id": ["F1", "F2"], "name": ["鞋厂", "纸厂"], "industry": ["C19", "C2211"],
-         "employees": [120, 80]},
-        geometry=[Point(LON0 + 0.003, LAT0), Point(LON0 + 0.03, LAT0)], crs="EPSG:4490")
+        {
+            "firm_id": ["F1", "F2"],
+            "name": ["鞋厂", "纸厂"],
+            "industry": ["C19", "C2211"],
+            "employees": [120, 80],
+        },
+        geometry=[Point(LON0 + 0.003, LAT0), Point(LON0 + 0.03, LAT0)],
+        crs="EPSG:4490",
+    )
     assert inv.add_firms(firms) == 2
     f = inv.firms()
     assert list(f.index) == ["F1", "F2"] and f.crs == inv.crs
     assert f.at["F2", "industry"] == "C2211"
-    exits = gpd.GeoDataFrame({"name": ["东园出口"]}, geometry=[Point(LON0, LAT0 + 0.02)],
-                             crs="EPSG:4490")
+    exits = gpd.GeoDataFrame(
+        {"name": ["东园出口"]}, geometry=[Point(LON0, LAT0 + 0.02)], crs="EPSG:4490"
+    )
     inv.add_layer("highway_exit", exits)
     assert inv.layers() == ["highway_exit"]
     assert inv.layer("highway_exit").crs == inv.crs
-    deals = pd.DataFrame([{"deal_id": "D1", "investor": "X", "industry": "C19",
-                           "signed_at": "2024-01-05", "asset_id": "A-1",
-                           "requirements": {"land_area_mu": [20, 40]}, "outcome": "signed"}])
+    deals = pd.DataFrame(
+        [
+            {
+                "deal_id": "D1",
+                "investor": "X",
+                "industry": "C19",
+                "signed_at": "2024-01-05",
+                "asset_id": "A-1",
+                "requirements": {"land_area_mu": [20, 40]},
+                "outcome": "signed",
+            }
+        ]
+    )
     inv.add_deals(deals)
     assert inv.deals().at[0, "requirements"] == {"land_area_mu": [20, 40]}
     with pytest.raises(am.ValidationError, match="firm"):
@@ -468,10 +500,14 @@ def test_gdal_reads_every_layer_with_counts_and_crs(store_path, parcels):
     inv = am.Inventory.open(store_path)
     inv.add(parcels)
     inv.update("A-1", status="leased")
-    inv.add_firms(gpd.GeoDataFrame({"firm_id": ["F1"], "industry": ["C19"]},
-                                   geometry=[Point(LON0, LAT0)], crs="EPSG:4490"))
-    inv.add_layer("port", gpd.GeoDataFrame({"name": ["秀涂"]}, geometry=[Point(LON0, LAT0)],
-                                           crs="EPSG:4490"))
+    inv.add_firms(
+        gpd.GeoDataFrame(
+            {"firm_id": ["F1"], "industry": ["C19"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490"
+        )
+    )
+    inv.add_layer(
+        "port", gpd.GeoDataFrame({"name": ["秀涂"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490")
+    )
     layers = ogr_layers(store_path)
     assert layers["assets"]["count"] == "3"
     assert layers["asset_events"]["count"] == "4"
@@ -486,10 +522,14 @@ def test_gdal_validator_passes(store_path, parcels):
     inv = am.Inventory.open(store_path)
     inv.add(parcels)
     inv.update("A-2", status="negotiating", rent_yuan_m2_month=10)
-    inv.add_firms(gpd.GeoDataFrame({"firm_id": ["F1"], "industry": ["C19"]},
-                                   geometry=[Point(LON0, LAT0)], crs="EPSG:4490"))
-    inv.add_layer("port", gpd.GeoDataFrame({"name": ["秀涂"]}, geometry=[Point(LON0, LAT0)],
-                                           crs="EPSG:4490"))
+    inv.add_firms(
+        gpd.GeoDataFrame(
+            {"firm_id": ["F1"], "industry": ["C19"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490"
+        )
+    )
+    inv.add_layer(
+        "port", gpd.GeoDataFrame({"name": ["秀涂"]}, geometry=[Point(LON0, LAT0)], crs="EPSG:4490")
+    )
     inv.remove("A-3")
     code, out = run_validator(store_path)
     assert code == 0, out
@@ -528,12 +568,17 @@ def test_rtree_and_feature_counts_match_rows(store_path, parcels):
     n = con.execute("SELECT count(*) FROM assets").fetchone()[0]
     assert n == 2
     assert con.execute("SELECT count(*) FROM rtree_assets_geom").fetchone()[0] == n
-    assert con.execute(
-        "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name='assets'").fetchone()[0] == n
+    assert (
+        con.execute(
+            "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name='assets'"
+        ).fetchone()[0]
+        == n
+    )
     # the index boxes are the geometries' envelopes
     rows = con.execute(
         "SELECT r.minx, r.maxx, r.miny, r.maxy, a.asset_id FROM rtree_assets_geom r "
-        "JOIN assets a ON a.fid = r.id").fetchall()
+        "JOIN assets a ON a.fid = r.id"
+    ).fetchall()
     con.close()
     a = inv.assets()
     for minx, maxx, miny, maxy, aid in rows:
