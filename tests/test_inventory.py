@@ -11,6 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pyproj import CRS
+from shapely.geometry import Point, Polygon
+
+import assetmatch as am
+from assetmatch.units import MU_M2
 from conftest import (
     LAT0,
     LON0,
@@ -21,11 +26,6 @@ from conftest import (
     run_validator,
     square_lonlat,
 )
-from pyproj import CRS
-from shapely.geometry import Point, Polygon
-
-import assetmatch as am
-from assetmatch.units import MU_M2
 
 # ------------------------------------------------------------------ store basics
 

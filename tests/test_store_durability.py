@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ogr_layers, requires_ogr, run_validator, VALIDATOR
-from store_worker import grid
 
 import assetmatch as am
+from conftest import VALIDATOR, ogr_layers, requires_ogr, run_validator
+from store_worker import grid
 
 WORKER = str(Path(__file__).with_name("store_worker.py"))
 ROUNDS = int(os.environ.get("ASSETMATCH_CRASH_ROUNDS", "12"))
@@ -173,6 +173,10 @@ def test_readers_never_see_half_a_batch(tmp_path):
         a = inv.assets(derived=False)
         assert a["status"].nunique() == 1
     con.close()
-    out, err = p.communicate()
+    _out, err = p.communicate()
     assert p.returncode == 0, err
-    assert reads > 10 and {"available", "negotiating"} <= seen <= {"idle", "available", "negotiating"}
+    assert reads > 10 and {"available", "negotiating"} <= seen <= {
+        "idle",
+        "available",
+        "negotiating",
+    }

@@ -126,7 +126,7 @@ def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
     return minx, maxx, miny, maxy
 
 
-def _st(index: int):  # noqa: ANN202 - sqlite callback
+def _st(index: int):
     def fn(blob: bytes | None) -> float | None:
         try:
             env = _envelope(blob)
@@ -414,7 +414,8 @@ def create_feature_table(
         (table, geom_column, geometry_type, srs_id),
     )
     conn.execute(
-        f'CREATE VIRTUAL TABLE "rtree_{table}_{geom_column}" USING rtree(id, minx, maxx, miny, maxy)'
+        f'CREATE VIRTUAL TABLE "rtree_{table}_{geom_column}" '
+        "USING rtree(id, minx, maxx, miny, maxy)"
     )
     for stmt in _split_sql(_RTREE_TRIGGERS.format(t=table, c=geom_column, i="fid")):
         conn.execute(stmt)

@@ -107,6 +107,24 @@ BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never deleted
 """
 
 
+def _sql_rows(df: pd.DataFrame) -> list[list[Any]]:
+    """Rows of SQLite values, converted column by column (NaN/NaT/NA → NULL, numpy → Python)."""
+    cols: list[list[Any]] = []
+    for name in df.columns:
+        s = df[name]
+        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+            cols.append(s.astype(int).tolist())
+        elif pd.api.types.is_float_dtype(s.dtype):
+            arr = s.to_numpy(dtype=float)
+            vals = arr.tolist()
+            for k in np.flatnonzero(np.isnan(arr)):
+                vals[k] = None
+            cols.append(vals)
+        else:
+            cols.append([_sql_value(v) for v in s.tolist()])
+    return [list(r) for r in zip(*cols, strict=True)] if cols else [[] for _ in range(len(df))]
+
+
 def _sql_value(v: Any) -> Any:
     """Python value → SQLite value (NaN/NaT → NULL, numpy scalars → Python)."""
     if v is None:
@@ -302,25 +320,28 @@ class GpkgStore:
         """Insert or replace current rows by asset_id (inside a transaction)."""
         self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
 
-    def _upsert_features(self, table: str, key: str, columns: list[tuple[str, str]],
-                         rows: gpd.GeoDataFrame) -> None:
+    def _upsert_features(
+        self, table: str, key: str, columns: list[tuple[str, str]], rows: gpd.GeoDataFrame
+    ) -> None:
         # UPDATE then INSERT rather than SQLite's UPSERT: an UPSERT's conflict handling would
         # override the R-tree triggers' own INSERT OR REPLACE.
         srs_id = self.srs_id
         assert srs_id is not None
         names = [n for n, _ in columns]
         blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
-        data = rows.reindex(columns=names).astype(object).to_numpy()
-        params = [
-            [blob, *(_sql_value(v) for v in row)] for blob, row in zip(blobs, data, strict=True)
-        ]
+        data = _sql_rows(rows.reindex(columns=names))
+        params = [[blob, *row] for blob, row in zip(blobs, data, strict=True)]
         keys = [str(k) for k in rows[key]]
         existing: set[str] = set()
         for k in range(0, len(keys), 900):
             chunk = keys[k : k + 900]
             q = ",".join("?" * len(chunk))
-            existing.update(r[0] for r in self.conn.execute(
-                f'SELECT "{key}" FROM "{table}" WHERE "{key}" IN ({q})', chunk))
+            existing.update(
+                r[0]
+                for r in self.conn.execute(
+                    f'SELECT "{key}" FROM "{table}" WHERE "{key}" IN ({q})', chunk
+                )
+            )
         sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
         upd = [[*p[:1], *p[2:], p[1]] for p, k in zip(params, keys, strict=True) if k in existing]
         ins = [p for p, k in zip(params, keys, strict=True) if k not in existing]
@@ -350,9 +371,9 @@ class GpkgStore:
             None if g is None else shapely.to_wkb(g, byte_order=1, flavor="iso", output_dimension=2)
             for g in geoms
         ]
-        ev = events.reindex(columns=names).astype(object)
+        ev = events.reindex(columns=names)
         ev["geom"] = wkb
-        params = [[_sql_value(v) for v in row] for row in ev.to_numpy()]
+        params = _sql_rows(ev)
         marks = ", ".join("?" * len(names))
         cols = ", ".join(f'"{n}"' for n in names)
         self.conn.executemany(f'INSERT INTO "asset_events" ({cols}) VALUES ({marks})', params)
@@ -468,20 +489,19 @@ class GpkgStore:
                 description="context features per asset (cache; see am_meta context_*)",
             )
         else:
-            existing = {
-                r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()
-            }
+            existing = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()}
             for c in cols:
                 if c not in existing:
-                    self.conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}')
+                    self.conn.execute(
+                        f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}'
+                    )
         names = ["asset_id", *cols]
         q = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" * len(names))
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in cols)
         data = ctx.astype(object).to_numpy()
         params = [
-            [str(i), *(_sql_value(v) for v in row)]
-            for i, row in zip(ctx.index, data, strict=True)
+            [str(i), *(_sql_value(v) for v in row)] for i, row in zip(ctx.index, data, strict=True)
         ]
         self.conn.executemany(
             f'INSERT INTO "{table}" ({q}) VALUES ({marks}) '
@@ -509,7 +529,9 @@ class GpkgStore:
             v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
             for v in df["requirements"]
         ]
-        df["signed_at"] = [None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]]
+        df["signed_at"] = [
+            None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]
+        ]
         marks = ", ".join("?" * len(names))
         cols = ", ".join(f'"{n}"' for n in names)
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names[1:])

@@ -38,8 +38,11 @@ def _demo(args: argparse.Namespace) -> int:
     _out(f"demo zone (synthetic): {inv.path}")
     req = am.Requirements.model_validate(HENGZHONG_BRIEF)
     res = am.match(req, inventory=inv, top=args.top, lang=args.lang)
-    cols = [c for c in ("rank", "asset_id", "name", "score", "move_in_days", "reasons")
-            if c in res.table.columns]
+    cols = [
+        c
+        for c in ("rank", "asset_id", "name", "score", "move_in_days", "reasons")
+        if c in res.table.columns
+    ]
     import pandas as pd
 
     with pd.option_context("display.max_colwidth", 80, "display.width", 200):
@@ -91,8 +94,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("asset_id")
     p.set_defaults(fn=_history)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
     return int(args.fn(args))
 
 

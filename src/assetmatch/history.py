@@ -27,9 +27,10 @@ import pandas as pd
 from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 
 #: Fields that events may carry (canonical columns less the derived ones), plus geometry.
-EVENT_FIELDS: tuple[str, ...] = tuple(
-    c for c in ASSET_COLUMNS if c not in DERIVED_ASSET_COLUMNS and c != "asset_id"
-) + ("extra",)
+EVENT_FIELDS: tuple[str, ...] = (
+    *tuple(c for c in ASSET_COLUMNS if c not in DERIVED_ASSET_COLUMNS and c != "asset_id"),
+    "extra",
+)
 
 #: Statutory idle-land clocks, from 《闲置土地处置办法》(国土资源部令第53号, 2012), art. 14:
 #: land left unstarted for one year after the agreed start date owes an idle-land fee of 20% of
@@ -223,8 +224,14 @@ def idle_spells(events: pd.DataFrame, as_of: date | datetime | str | None = None
     is_status = (kind == "update") & (ev["field"].to_numpy() == "status")
     status[is_status] = [json.loads(v) for v in ev["value"].to_numpy()[is_status]]
     keep = is_create | is_status | (kind == "remove")
-    status_rows = list(zip(ev["asset_id"].to_numpy()[keep], ev["_valid"].to_numpy()[keep],
-                           status[keep], strict=True))
+    status_rows = list(
+        zip(
+            ev["asset_id"].to_numpy()[keep],
+            ev["_valid"].to_numpy()[keep],
+            status[keep],
+            strict=True,
+        )
+    )
     st = pd.DataFrame(status_rows, columns=["asset_id", "valid", "status"])
     if st.empty:
         return pd.Series(dtype="datetime64[ns]")

@@ -103,7 +103,14 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     repaired: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(
-            columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2", "area_change_m2"]
+            columns=[
+                "row",
+                "asset_id",
+                "reason",
+                "area_before_m2",
+                "area_after_m2",
+                "area_change_m2",
+            ]
         )
     )
     rejected: pd.DataFrame = field(
@@ -196,8 +203,9 @@ def read_source(
 def _read_csv(path: Path) -> pd.DataFrame:
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(path, dtype=object, encoding=enc, keep_default_na=False,
-                               na_values=[""])
+            return pd.read_csv(
+                path, dtype=object, encoding=enc, keep_default_na=False, na_values=[""]
+            )
         except UnicodeDecodeError:
             continue
     raise ValidationError(f"{path}: not UTF-8 nor GB18030 text")
@@ -207,16 +215,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 @dataclass
-class Mapping_:
+class ColumnMap:
     """Resolved column mapping: source column → (canonical field, unit)."""
 
     fields: dict[str, tuple[str, str | None]]
     extra: list[str]
 
 
-def map_columns(
-    df: pd.DataFrame, columns: Mapping[str, Any] | None = None
-) -> Mapping_:
+def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> ColumnMap:
     """Decide which source column feeds which canonical field, with which unit.
 
     ``columns`` maps source names to a canonical name, or to ``(canonical, unit)`` with a
@@ -228,8 +234,10 @@ def map_columns(
     if unknown:
         raise ValidationError(
             "columns= names columns the source does not have",
-            [Problem(None, c, f"not a column; the source has {list(map(str, df.columns))}")
-             for c in unknown],
+            [
+                Problem(None, c, f"not a column; the source has {list(map(str, df.columns))}")
+                for c in unknown
+            ],
         )
     fields: dict[str, tuple[str, str | None]] = {}
     taken: dict[str, str] = {}
@@ -238,12 +246,14 @@ def map_columns(
     for src, target in columns.items():
         canon, unit = (target, None) if isinstance(target, str) else tuple(target)
         if canon not in allowed:
-            problems.append(Problem(None, src, f"maps to unknown field {canon!r}; "
-                                    f"allowed: {sorted(allowed)}"))
+            problems.append(
+                Problem(None, src, f"maps to unknown field {canon!r}; allowed: {sorted(allowed)}")
+            )
             continue
         if unit is not None and unit not in units.UNITS:
-            problems.append(Problem(None, src, f"unknown unit {unit!r}; "
-                                    f"known: {sorted(units.UNITS)}"))
+            problems.append(
+                Problem(None, src, f"unknown unit {unit!r}; known: {sorted(units.UNITS)}")
+            )
             continue
         fields[src] = (canon, unit)
         taken[canon] = src
@@ -265,7 +275,7 @@ def map_columns(
             continue
         fields[col] = (m.field, m.unit)
         taken[m.field] = col
-    return Mapping_(fields=fields, extra=extra)
+    return ColumnMap(fields=fields, extra=extra)
 
 
 # ============================================================================ values
@@ -358,8 +368,9 @@ def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[di
                 part = part.strip()
                 if not part:
                     continue
-                m = re.match(r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$",
-                             part)
+                m = re.match(
+                    r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$", part
+                )
                 text, delay = (m.group(1).strip(), float(m.group(2))) if m else (part, None)
                 if m and m.group(3) in ("个月", "月"):
                     delay = delay * 30.0 if delay is not None else None
@@ -380,8 +391,13 @@ def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[di
                 break
             kind = it.get("kind") or "other"
             if kind not in OBSTACLE_KINDS:
-                problems.append(Problem(row, "obstacles", f"unknown obstacle kind {kind!r}; "
-                                        f"allowed: {list(OBSTACLE_KINDS)}"))
+                problems.append(
+                    Problem(
+                        row,
+                        "obstacles",
+                        f"unknown obstacle kind {kind!r}; allowed: {list(OBSTACLE_KINDS)}",
+                    )
+                )
                 ok = False
                 break
             delay = it.get("delay_days")
@@ -403,8 +419,9 @@ def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[di
     return out
 
 
-def _parse_enum(values: pd.Series, fld: str, allowed: tuple[str, ...],
-                problems: list[Problem]) -> list[Any]:
+def _parse_enum(
+    values: pd.Series, fld: str, allowed: tuple[str, ...], problems: list[Problem]
+) -> list[Any]:
     """English canonical values pass; others go through the Chinese vocabulary."""
     out: list[Any] = [None] * len(values)
     pending_idx: list[int] = []
@@ -458,7 +475,7 @@ def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bo
 
 def parse_values(
     df: pd.DataFrame,
-    mapping: Mapping_,
+    mapping: ColumnMap,
     *,
     land_use_scheme: str | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
@@ -482,14 +499,18 @@ def parse_values(
             continue
         kind = ASSET_COLUMNS.get(fld) or FIRM_COLUMNS.get(fld)
         col = df[src]
-        if fld in ("rent_yuan_m2_month",) and unit in ("yuan_month_total", "wan_yuan_month_total"):
+        if fld == "rent_yuan_m2_month" and unit in units.TOTAL_RENT_UNITS:
             continue  # needs building areas: handled below
         if kind in ("float", "int"):
             vals = _parse_float(col, fld, problems)
             if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
                 notes.extend(
-                    Problem(row, fld, "area header gives no unit; read as m² "
-                            "(write 面积（亩） or pass columns={...: (field, 'mu')})")
+                    Problem(
+                        row,
+                        fld,
+                        "area header gives no unit; read as m² "
+                        "(write 面积（亩） or pass columns={...: (field, 'mu')})",
+                    )
                     for row in df.index[np.isfinite(vals)][:1]
                 )
             if unit is not None:
@@ -513,14 +534,19 @@ def parse_values(
     # a total rent needs the building area of the same row
     if "rent_yuan_m2_month" in by_field:
         src, unit = by_field["rent_yuan_m2_month"]
-        if unit in ("yuan_month_total", "wan_yuan_month_total"):
+        if unit in units.TOTAL_RENT_UNITS:
             total = _parse_float(df[src], "rent_yuan_m2_month", problems)
             area = out.get("building_area_m2", pd.Series(np.nan, index=df.index)).to_numpy(float)
             missing = np.isfinite(total) & ~(np.isfinite(area) & (area > 0))
             for row in df.index[missing]:
-                problems.append(Problem(row, "rent_yuan_m2_month",
-                                        "a total monthly rent needs the building area of the "
-                                        "same row to give 元/㎡/月"))
+                problems.append(
+                    Problem(
+                        row,
+                        "rent_yuan_m2_month",
+                        "a total monthly rent needs the building area of the "
+                        "same row to give 元/㎡/月",
+                    )
+                )
             out["rent_yuan_m2_month"] = units.convert(total, unit, building_area_m2=area)
 
     if "asset_id" in out:
@@ -533,11 +559,14 @@ def parse_values(
             if v is not None and v not in first:
                 first[v] = row
         for row in df.index[dup.to_numpy()]:
-            problems.append(Problem(row, "asset_id", f"duplicate id {ids[row]!r} "
-                                    f"(first at row {first[ids[row]]})"))
+            problems.append(
+                Problem(
+                    row, "asset_id", f"duplicate id {ids[row]!r} (first at row {first[ids[row]]})"
+                )
+            )
 
     if "land_use" in out:
-        schemes = out["land_use_scheme"] if "land_use_scheme" in out else None
+        schemes = out.get("land_use_scheme", None)
         resolved, probs = landuse.resolve_many(
             out["land_use"], schemes, default_scheme=land_use_scheme
         )
@@ -549,8 +578,11 @@ def parse_values(
     if mapping.extra:
         records = df[mapping.extra].astype(object).where(df[mapping.extra].notna(), None)
         out["extra"] = [
-            {k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
-             for k, v in rec.items() if v is not None}
+            {
+                k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
+                for k, v in rec.items()
+                if v is not None
+            }
             or None
             for rec in records.to_dict("records")
         ]
@@ -562,7 +594,7 @@ def parse_values(
 
 def table_geometry(
     df: pd.DataFrame,
-    mapping: Mapping_,
+    mapping: ColumnMap,
     *,
     crs: Any = None,
 ) -> tuple[gpd.GeoSeries, list[Problem]]:
@@ -590,12 +622,14 @@ def table_geometry(
     if "lon" in by_field and "lat" in by_field:
         lon = _parse_signed(df[by_field["lon"]], "lon", problems)
         lat = _parse_signed(df[by_field["lat"]], "lat", problems)
-        return gpd.GeoSeries(gpd.points_from_xy(lon, lat), index=df.index,
-                             crs=crs or "EPSG:4490"), problems
+        return gpd.GeoSeries(
+            gpd.points_from_xy(lon, lat), index=df.index, crs=crs or "EPSG:4490"
+        ), problems
     if "x" in by_field and "y" in by_field:
         if crs is None:
-            raise CRSError("x/y columns need crs=... (e.g. 'EPSG:4549' for CGCS2000 3° GK "
-                           "zone 120°E)")
+            raise CRSError(
+                "x/y columns need crs=... (e.g. 'EPSG:4549' for CGCS2000 3° GK zone 120°E)"
+            )
         xs = _parse_signed(df[by_field["x"]], "x", problems)
         ys = _parse_signed(df[by_field["y"]], "y", problems)
         return gpd.GeoSeries(gpd.points_from_xy(xs, ys), index=df.index, crs=crs), problems
@@ -661,18 +695,25 @@ def prepare_geometry(
         xy = _first_xy(arr)
         swapped = crs_rules.detect_swapped_axes(xy[:, 0], xy[:, 1], src_crs)
         for row in index[np.asarray(swapped, dtype=bool)]:
-            problems.append(Problem(row, "geometry",
-                                    "coordinates look swapped (latitude given as x / northing "
-                                    "as easting); fix the source or pass swap_xy=True"))
+            problems.append(
+                Problem(
+                    row,
+                    "geometry",
+                    "coordinates look swapped (latitude given as x / northing "
+                    "as easting); fix the source or pass swap_xy=True",
+                )
+            )
         ok &= ~np.asarray(swapped, dtype=bool)
 
     if coords in ("gcj02", "bd09"):
+
         def _fix(c: np.ndarray) -> np.ndarray:
             lon, lat = webmap.to_wgs84(c[:, 0], c[:, 1], coords)
             return np.column_stack([lon, lat])
 
-        finite = np.array([g is not None and np.isfinite(shapely.get_coordinates(g)).all()
-                           for g in arr])
+        finite = np.array(
+            [g is not None and np.isfinite(shapely.get_coordinates(g)).all() for g in arr]
+        )
         arr = arr.copy()
         arr[finite] = shapely.transform(arr[finite], _fix)
 
@@ -686,9 +727,14 @@ def prepare_geometry(
         if len(good) == 0:  # nothing to write; every row is in the problems already
             n = len(arr)
             return PreparedGeometry(
-                geometry=np.full(n, None, dtype=object), land_area_m2=np.full(n, np.nan),
-                has_boundary=np.zeros(n, dtype=bool), ok=np.zeros(n, dtype=bool),
-                problems=problems, repaired=[], crs=None)
+                geometry=np.full(n, None, dtype=object),
+                land_area_m2=np.full(n, np.nan),
+                has_boundary=np.zeros(n, dtype=bool),
+                ok=np.zeros(n, dtype=bool),
+                problems=problems,
+                repaired=[],
+                crs=None,
+            )
         lonlat = gpd.GeoSeries(good, crs=src_crs)
         lon, lat = crs_rules.to_lonlat(lonlat)
         store_crs = crs_rules.choose_projected_crs(np.asarray(lon), np.asarray(lat))
@@ -701,14 +747,20 @@ def prepare_geometry(
             [g is not None and np.isfinite(shapely.get_coordinates(g)).all() for g in projected]
         )
         for row in index[bad_coords]:
-            problems.append(Problem(row, "geometry",
-                                    f"cannot be projected from {src_crs.to_string()} to "
-                                    f"{store_crs.to_string()} (outside the CRS's area?)"))
+            problems.append(
+                Problem(
+                    row,
+                    "geometry",
+                    f"cannot be projected from {src_crs.to_string()} to "
+                    f"{store_crs.to_string()} (outside the CRS's area?)",
+                )
+            )
         ok &= ~bad_coords
         projected[~ok] = None
 
-    is_point = np.array([g is not None and g.geom_type in ("Point", "MultiPoint")
-                         for g in projected])
+    is_point = np.array(
+        [g is not None and g.geom_type in ("Point", "MultiPoint") for g in projected]
+    )
     is_poly = ok & ~is_point
     area = np.full(len(arr), np.nan)
     if is_poly.any():
@@ -720,19 +772,29 @@ def prepare_geometry(
         before_geoms = gpd.GeoSeries(arr[rep_mask], crs=src_crs).to_crs(store_crs).to_numpy()
         before = np.asarray(shapely.area(before_geoms), dtype=float)
         planar_after = np.asarray(shapely.area(projected[rep_mask]), dtype=float)
-        scale = np.divide(area[rep_mask], planar_after, out=np.ones_like(planar_after),
-                          where=planar_after > 0)
+        scale = np.divide(
+            area[rep_mask], planar_after, out=np.ones_like(planar_after), where=planar_after > 0
+        )
         before = before * scale
         reasons = {r["row"]: r["reason"] for r in check.repairs}
         for row, b, a in zip(index[rep_mask], before, area[rep_mask], strict=True):
-            repaired.append({
-                "row": row, "reason": reasons.get(row, "repaired with make_valid(structure)"),
-                "area_before_m2": float(b), "area_after_m2": float(a),
-                "area_change_m2": float(a - b),
-            })
+            repaired.append(
+                {
+                    "row": row,
+                    "reason": reasons.get(row, "repaired with make_valid(structure)"),
+                    "area_before_m2": float(b),
+                    "area_after_m2": float(a),
+                    "area_change_m2": float(a - b),
+                }
+            )
     return PreparedGeometry(
-        geometry=projected, land_area_m2=area, has_boundary=is_poly, ok=ok,
-        problems=problems, repaired=repaired, crs=store_crs,
+        geometry=projected,
+        land_area_m2=area,
+        has_boundary=is_poly,
+        ok=ok,
+        problems=problems,
+        repaired=repaired,
+        crs=store_crs,
     )
 
 
@@ -789,8 +851,14 @@ def prepare_assets(
     if "asset_id" not in values:
         raise ValidationError(
             "the source has no asset id column",
-            [Problem(None, "asset_id", "map one with columns={'<column>': 'asset_id'}; "
-                     f"columns found: {list(map(str, df.columns))}")],
+            [
+                Problem(
+                    None,
+                    "asset_id",
+                    "map one with columns={'<column>': 'asset_id'}; "
+                    f"columns found: {list(map(str, df.columns))}",
+                )
+            ],
         )
     if isinstance(df, gpd.GeoDataFrame):
         geoms = df.geometry
@@ -812,33 +880,59 @@ def prepare_assets(
         rel = np.zeros(len(decl))
         rel[both] = (pg.land_area_m2[both] - decl[both]) / decl[both]
         for k in np.flatnonzero(both & (np.abs(rel) > AREA_TOLERANCE)):
-            notes.append(Problem(
-                df.index[k], "declared_land_area_m2",
-                f"declared {decl[k]:,.0f} m² ({units.m2_to_mu(decl[k]):.1f} mu) but the boundary "
-                f"measures {pg.land_area_m2[k]:,.0f} m² ({units.m2_to_mu(pg.land_area_m2[k]):.1f}"
-                f" mu), {rel[k]:+.1%}; the boundary's area is used"))
+            notes.append(
+                Problem(
+                    df.index[k],
+                    "declared_land_area_m2",
+                    f"declared {decl[k]:,.0f} m² ({units.m2_to_mu(decl[k]):.1f} mu) but the "
+                    f"boundary measures {pg.land_area_m2[k]:,.0f} m² "
+                    f"({units.m2_to_mu(pg.land_area_m2[k]):.1f} mu), {rel[k]:+.1%}; "
+                    "the boundary's area is used",
+                )
+            )
 
     report.rejected = pd.DataFrame(
-        [{"row": p.row, "asset_id": ids.get(p.row) if p.row is not None else None,
-          "field": p.field, "reason": p.reason} for p in problems],
+        [
+            {
+                "row": p.row,
+                "asset_id": ids.get(p.row) if p.row is not None else None,
+                "field": p.field,
+                "reason": p.reason,
+            }
+            for p in problems
+        ],
         columns=["row", "asset_id", "field", "reason"],
     )
     report.notes = pd.DataFrame(
-        [{"row": p.row, "asset_id": ids.get(p.row), "field": p.field, "message": p.reason}
-         for p in notes if accept[df.index.get_loc(p.row)]],
+        [
+            {"row": p.row, "asset_id": ids.get(p.row), "field": p.field, "message": p.reason}
+            for p in notes
+            if accept[df.index.get_loc(p.row)]
+        ],
         columns=["row", "asset_id", "field", "message"],
     )
-    rep = [dict(r, asset_id=ids.get(r["row"])) for r in pg.repaired
-           if accept[df.index.get_loc(r["row"])]]
+    rep = [
+        dict(r, asset_id=ids.get(r["row"]))
+        for r in pg.repaired
+        if accept[df.index.get_loc(r["row"])]
+    ]
     report.repaired = pd.DataFrame(
-        rep, columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2",
-                      "area_change_m2"])
+        rep,
+        columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2", "area_change_m2"],
+    )
     frame = values[accept].copy()
     frame["land_area_m2"] = pg.land_area_m2[accept]
     frame["has_boundary"] = pg.has_boundary[accept]
-    gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(pg.geometry[accept], index=frame.index),
-                           crs=pg.crs)
+    gdf = gpd.GeoDataFrame(
+        frame, geometry=gpd.GeoSeries(pg.geometry[accept], index=frame.index), crs=pg.crs
+    )
     given = [c for c in values.columns if c != "asset_id"]
-    logger.info("prepared %d of %d rows from %s (%d problems, %d repairs)", len(gdf), len(df),
-                name, len(problems), len(rep))
+    logger.info(
+        "prepared %d of %d rows from %s (%d problems, %d repairs)",
+        len(gdf),
+        len(df),
+        name,
+        len(problems),
+        len(rep),
+    )
     return Prepared(frame=gdf, given=given, report=report, crs=pg.crs)

@@ -126,8 +126,13 @@ class Inventory:
         inv = cls.open(path, author="assetmatch.demo")
         start = pd.Timestamp(zone.as_of) - pd.DateOffset(years=2)
         first = min([pd.Timestamp(d) for d in zone.events["at"]] + [start])
-        inv.add(zone.initial, at=first.date(), note="演示数据初始状态（合成）", on_error="raise",
-                source="assetmatch.demo")
+        inv.add(
+            zone.initial,
+            at=first.date(),
+            note="演示数据初始状态（合成）",
+            on_error="raise",
+            source="assetmatch.demo",
+        )
         inv.update_many(zone.events)
         inv.add_firms(zone.firms)
         for name, layer in zone.layers.items():
@@ -149,8 +154,10 @@ class Inventory:
         self.close()
 
     def __repr__(self) -> str:
-        return (f"Inventory({str(self.path)!r}, crs={self.crs.to_string() if self.crs else None}, "
-                f"assets={len(self._store.asset_ids())})")
+        return (
+            f"Inventory({str(self.path)!r}, crs={self.crs.to_string() if self.crs else None}, "
+            f"assets={len(self._store.asset_ids())})"
+        )
 
     # ------------------------------------------------------------------ properties
     @property
@@ -209,9 +216,19 @@ class Inventory:
         land_use_scheme
             Scheme of the land-use codes when the data has no ``land_use_scheme`` column.
         """
-        return self._import(data, columns=columns, at=at, author=author, note=note,
-                            on_error=on_error, crs=crs, coords=coords, swap_xy=swap_xy,
-                            land_use_scheme=land_use_scheme, source=source)
+        return self._import(
+            data,
+            columns=columns,
+            at=at,
+            author=author,
+            note=note,
+            on_error=on_error,
+            crs=crs,
+            coords=coords,
+            swap_xy=swap_xy,
+            land_use_scheme=land_use_scheme,
+            source=source,
+        )
 
     def import_file(
         self,
@@ -237,13 +254,33 @@ class Inventory:
         units read from the header (``面积（亩）``, ``租金（元/㎡/天）``…). See :meth:`add` for
         the other parameters.
         """
-        return self._import(path, columns=columns, layer=layer, sheet=sheet, crs=crs, at=at,
-                            author=author, note=note, on_error=on_error, coords=coords,
-                            swap_xy=swap_xy, land_use_scheme=land_use_scheme,
-                            source=os.fspath(path))
+        return self._import(
+            path,
+            columns=columns,
+            layer=layer,
+            sheet=sheet,
+            crs=crs,
+            at=at,
+            author=author,
+            note=note,
+            on_error=on_error,
+            coords=coords,
+            swap_xy=swap_xy,
+            land_use_scheme=land_use_scheme,
+            source=os.fspath(path),
+        )
 
-    def _import(self, data: Any, *, on_error: str, at: Any, author: str | None,
-                note: str | None, source: str | None, **kw: Any) -> ingest.ImportReport:
+    def _import(
+        self,
+        data: Any,
+        *,
+        on_error: str,
+        at: Any,
+        author: str | None,
+        note: str | None,
+        source: str | None,
+        **kw: Any,
+    ) -> ingest.ImportReport:
         if on_error not in ("skip", "raise"):
             raise ValueError(f"on_error must be 'skip' or 'raise'; got {on_error!r}")
         valid_at = _valid_time(at)
@@ -265,11 +302,19 @@ class Inventory:
             elif self._store.crs != prepared.crs:  # pragma: no cover - prepare used store CRS
                 raise CRSError("store CRS changed during import")
             events, created, updated, unchanged = self._diff(
-                frame.set_index("asset_id"), prepared.given, valid_at=valid_at,
-                author=author, note=note, source=source or report.source)
+                frame.set_index("asset_id"),
+                prepared.given,
+                valid_at=valid_at,
+                author=author,
+                note=note,
+                source=source or report.source,
+            )
             if len(events):
                 self._store.append_events(events)
-                self._materialize(sorted({*created, *updated}))
+                # new assets have no other events: replay the ones just written
+                self._materialize(
+                    sorted(updated), new_events=events[events["asset_id"].isin(created)]
+                )
                 self._mark_assets_dirty(sorted({*created, *updated}))
                 self._stamp()
         report.created, report.updated, report.unchanged = created, updated, unchanged
@@ -306,9 +351,15 @@ class Inventory:
         for k, aid in enumerate(ids):
             if aid not in existing:
                 record = {f: history.normalize_value(f, values[f][k]) for f in fields}
-                rows.append({"asset_id": aid, "kind": "create", "field": None,
-                             "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
-                             "geom": new_geoms[k]})
+                rows.append(
+                    {
+                        "asset_id": aid,
+                        "kind": "create",
+                        "field": None,
+                        "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
+                        "geom": new_geoms[k],
+                    }
+                )
                 created.append(aid)
                 continue
             cur = current.loc[aid]
@@ -317,13 +368,27 @@ class Inventory:
                 old_text = _stored_text(f, cur[f])
                 new_text = history.encode_value(f, values[f][k])
                 if old_text != new_text:
-                    rows.append({"asset_id": aid, "kind": "update", "field": f,
-                                 "value": new_text, "geom": None})
+                    rows.append(
+                        {
+                            "asset_id": aid,
+                            "kind": "update",
+                            "field": f,
+                            "value": new_text,
+                            "geom": None,
+                        }
+                    )
                     changed = True
             g_old = cur_geom.loc[aid]
             if not shapely.equals_exact(g_old, new_geoms[k], tolerance=1e-3):
-                rows.append({"asset_id": aid, "kind": "update", "field": "geometry",
-                             "value": None, "geom": new_geoms[k]})
+                rows.append(
+                    {
+                        "asset_id": aid,
+                        "kind": "update",
+                        "field": "geometry",
+                        "value": None,
+                        "geom": new_geoms[k],
+                    }
+                )
                 changed = True
             (updated if changed else unchanged).append(aid)
         ev = pd.DataFrame(rows, columns=["asset_id", "kind", "field", "value", "geom"])
@@ -365,8 +430,9 @@ class Inventory:
         ValidationError
             Listing every bad field.
         """
-        df = pd.DataFrame([{"asset_id": asset_id, "at": at, "author": author, "note": note,
-                            **fields}])
+        df = pd.DataFrame(
+            [{"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}]
+        )
         if geometry is not None:
             df["geometry"] = [geometry]
         self.update_many(df)
@@ -388,11 +454,19 @@ class Inventory:
                 for f, v in rec.items():
                     if f in meta:
                         continue
-                    recs.append({"asset_id": rec["asset_id"], "at": rec.get("at"),
-                                 "author": rec.get("author"), "note": rec.get("note"),
-                                 "field": f, "value": v})
-            long = pd.DataFrame(recs, columns=["asset_id", "at", "author", "note", "field",
-                                               "value"])
+                    recs.append(
+                        {
+                            "asset_id": rec["asset_id"],
+                            "at": rec.get("at"),
+                            "author": rec.get("author"),
+                            "note": rec.get("note"),
+                            "field": f,
+                            "value": v,
+                        }
+                    )
+            long = pd.DataFrame(
+                recs, columns=["asset_id", "at", "author", "note", "field", "value"]
+            )
         if long.empty:
             return 0
         long = long.reset_index(drop=True)
@@ -400,10 +474,16 @@ class Inventory:
         allowed = (*_UPDATABLE, "geometry", "extra")
         for i, f in long["field"].items():
             if f not in allowed:
-                hint = (" (derived from the boundary; update geometry or declared_land_area_m2)"
-                        if f in DERIVED_ASSET_COLUMNS else "")
-                problems.append(Problem(i, str(f), f"not an updatable field{hint}; allowed: "
-                                        f"{', '.join(allowed)}"))
+                hint = (
+                    " (derived from the boundary; update geometry or declared_land_area_m2)"
+                    if f in DERIVED_ASSET_COLUMNS
+                    else ""
+                )
+                problems.append(
+                    Problem(
+                        i, str(f), f"not an updatable field{hint}; allowed: {', '.join(allowed)}"
+                    )
+                )
         texts: list[str | None] = [None] * len(long)
         geoms: list[Any] = [None] * len(long)
         for f, grp in long.groupby("field", sort=False):
@@ -423,7 +503,7 @@ class Inventory:
             one = pd.DataFrame({f: grp["value"].to_numpy(dtype=object)}, index=grp.index)
             if f == "land_use":  # a bare code needs its scheme from the same asset
                 continue
-            parsed, probs, _ = ingest.parse_values(one, ingest.Mapping_({f: (f, None)}, []))
+            parsed, probs, _ = ingest.parse_values(one, ingest.ColumnMap({f: (f, None)}, []))
             problems.extend(probs)
             for i in grp.index:
                 texts[i] = history.encode_value(f, parsed.at[i, f])
@@ -445,19 +525,21 @@ class Inventory:
                 )
             if problems:
                 raise ValidationError("update refused (nothing was written)", problems)
-            ev = pd.DataFrame({
-                "asset_id": long["asset_id"].astype(str),
-                "kind": "update",
-                "field": long["field"],
-                "value": texts,
-                "geom": geoms,
-                "valid_at": long["at"],
-                "recorded_at": _gpkg.gpkg_timestamp(),
-                "author": [a if isinstance(a, str) else self.author for a in long["author"]],
-                "note": [n if isinstance(n, str) else None for n in long["note"]],
-                "batch_id": uuid.uuid4().hex[:12],
-                "source": "update",
-            })
+            ev = pd.DataFrame(
+                {
+                    "asset_id": long["asset_id"].astype(str),
+                    "kind": "update",
+                    "field": long["field"],
+                    "value": texts,
+                    "geom": geoms,
+                    "valid_at": long["at"],
+                    "recorded_at": _gpkg.gpkg_timestamp(),
+                    "author": [a if isinstance(a, str) else self.author for a in long["author"]],
+                    "note": [n if isinstance(n, str) else None for n in long["note"]],
+                    "batch_id": uuid.uuid4().hex[:12],
+                    "source": "update",
+                }
+            )
             self._store.append_events(ev)
             self._materialize(ids)
             moved = sorted(set(long.loc[long["field"] == "geometry", "asset_id"].astype(str)))
@@ -469,7 +551,8 @@ class Inventory:
         problems: list[Problem] = []
         cur = self.assets().reindex(long["asset_id"].astype(str).unique())
         scheme_given = {
-            (r.asset_id, r.at): r.value for r in long[long["field"] == "land_use_scheme"].itertuples()
+            (r.asset_id, r.at): r.value
+            for r in long[long["field"] == "land_use_scheme"].itertuples()
         }
         for i, r in long[long["field"] == "land_use"].iterrows():
             scheme = scheme_given.get((r["asset_id"], r["at"]))
@@ -486,8 +569,11 @@ class Inventory:
     def _geometry_in_store_crs(self, g: Any) -> tuple[Any, str | None]:
         if isinstance(g, gpd.GeoSeries | gpd.GeoDataFrame):
             crs_rules.require_crs(g, "the new geometry")
-            g = g.to_crs(self.crs).geometry.iloc[0] if isinstance(g, gpd.GeoDataFrame) else \
-                g.to_crs(self.crs).iloc[0]
+            g = (
+                g.to_crs(self.crs).geometry.iloc[0]
+                if isinstance(g, gpd.GeoDataFrame)
+                else g.to_crs(self.crs).iloc[0]
+            )
         if not isinstance(g, shapely.Geometry):
             return None, f"{type(g).__name__} is not a geometry"
         from .geometry import check_geometries
@@ -497,28 +583,52 @@ class Inventory:
             return None, "; ".join(p.reason for p in chk.problems)
         return chk.geometry[0], None
 
-    def remove(self, asset_id: str, *, at: Any = None, author: str | None = None,
-               note: str | None = None) -> None:
+    def remove(
+        self, asset_id: str, *, at: Any = None, author: str | None = None, note: str | None = None
+    ) -> None:
         """Take an asset out of the current inventory (its history stays and can be replayed)."""
         with self._store.transaction():
             if self._store.read_assets([asset_id]).empty:
                 raise UnknownAssetError(f"not in the inventory: {asset_id}")
-            ev = pd.DataFrame([{
-                "asset_id": asset_id, "kind": "remove", "field": None, "value": None,
-                "geom": None, "valid_at": _valid_time(at), "recorded_at": _gpkg.gpkg_timestamp(),
-                "author": author or self.author, "note": note, "batch_id": uuid.uuid4().hex[:12],
-                "source": "remove",
-            }])
+            ev = pd.DataFrame(
+                [
+                    {
+                        "asset_id": asset_id,
+                        "kind": "remove",
+                        "field": None,
+                        "value": None,
+                        "geom": None,
+                        "valid_at": _valid_time(at),
+                        "recorded_at": _gpkg.gpkg_timestamp(),
+                        "author": author or self.author,
+                        "note": note,
+                        "batch_id": uuid.uuid4().hex[:12],
+                        "source": "remove",
+                    }
+                ]
+            )
             self._store.append_events(ev)
             self._materialize([asset_id])
             self._mark_assets_dirty([asset_id], removed=True)
             self._stamp()
 
-    def _materialize(self, ids: list[str]) -> None:
-        """Make the current rows of ``ids`` equal the replay of their events."""
+    def _materialize(self, ids: list[str], new_events: pd.DataFrame | None = None) -> None:
+        """Make the current rows of ``ids`` equal the replay of their events.
+
+        ``new_events`` are the complete histories of further assets, just written, that need no
+        read-back (their event ids are unknown here; recording order is their row order).
+        """
+        frames = []
+        if ids:
+            frames.append(self._store.read_events(ids))
+        if new_events is not None and len(new_events):
+            ne = new_events.copy()
+            ne["event_id"] = np.arange(len(ne))
+            frames.append(ne)
+            ids = [*ids, *pd.unique(ne["asset_id"])]
         if not ids:
             return
-        events = self._store.read_events(ids)
+        events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         state, geoms = history.replay(events)
         gone = [i for i in ids if i not in state.index]
         if gone:
@@ -528,13 +638,15 @@ class Inventory:
         rows = self._rows_from_state(state, geoms, events)
         self._store.upsert_assets(rows)
 
-    def _rows_from_state(self, state: pd.DataFrame, geoms: dict[str, Any],
-                         events: pd.DataFrame) -> gpd.GeoDataFrame:
+    def _rows_from_state(
+        self, state: pd.DataFrame, geoms: dict[str, Any], events: pd.DataFrame
+    ) -> gpd.GeoDataFrame:
         crs = self._store.crs
         ids = state.index.tolist()
         g = np.array([geoms.get(i) for i in ids], dtype=object)
-        is_poly = np.array([x is not None and x.geom_type in ("Polygon", "MultiPolygon")
-                            for x in g])
+        is_poly = np.array(
+            [x is not None and x.geom_type in ("Polygon", "MultiPolygon") for x in g]
+        )
         area = np.full(len(ids), np.nan)
         if is_poly.any():
             area[is_poly] = crs_rules.ground_area_m2(g[is_poly], crs)
@@ -544,8 +656,10 @@ class Inventory:
         out["asset_id"] = ids
         for c in history.EVENT_FIELDS:
             if c in _JSON_COLUMNS:
-                out[c] = [None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
-                          for v in state[c]]
+                out[c] = [
+                    None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
+                    for v in state[c]
+                ]
             else:
                 out[c] = state[c].to_numpy(dtype=object)
         out["land_area_m2"] = area
@@ -582,24 +696,34 @@ class Inventory:
                 events = self._store.read_events()
                 events = events[pd.to_datetime(events["valid_at"]) <= _end_of(as_of)]
                 state, geoms = history.replay(events, as_of)
-                raw = (self._rows_from_state(state, geoms, events) if len(state)
-                       else self._store.read_assets([]))
+                raw = (
+                    self._rows_from_state(state, geoms, events)
+                    if len(state)
+                    else self._store.read_assets([])
+                )
                 raw = raw.reset_index(drop=True)
         gdf = _decode_rows(raw, self.crs)
         if derived:
             gdf = self._with_clocks(gdf, events, as_of)
         return gdf
 
-    def _with_clocks(self, gdf: gpd.GeoDataFrame, events: pd.DataFrame | None,
-                     as_of: Any) -> gpd.GeoDataFrame:
-        when = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(self.as_of or date.today())
-        spells = history.idle_spells(events, as_of) if events is not None and len(events) else \
-            pd.Series(dtype="datetime64[ns]")
+    def _with_clocks(
+        self, gdf: gpd.GeoDataFrame, events: pd.DataFrame | None, as_of: Any
+    ) -> gpd.GeoDataFrame:
+        when = (
+            pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(self.as_of or date.today())
+        )
+        spells = (
+            history.idle_spells(events, as_of)
+            if events is not None and len(events)
+            else pd.Series(dtype="datetime64[ns]")
+        )
         derived_since = spells.reindex(gdf.index).astype("datetime64[ns]")
         idle_now = gdf["status"].isin(history.IDLE_STATUSES).to_numpy()
         declared = gdf["idle_since"].astype("datetime64[ns]")
-        since = declared.where(declared.notna() & (declared <= derived_since.fillna(declared)),
-                               derived_since)
+        since = declared.where(
+            declared.notna() & (declared <= derived_since.fillna(declared)), derived_since
+        )
         since = since.where(idle_now)
         clocks = history.idle_clocks(since, when)
         gdf = gdf.copy()
@@ -630,15 +754,32 @@ class Inventory:
             else:
                 vals.append(None)
         ev["value"] = vals
-        cols = ["event_id", "valid_at", "recorded_at", "kind", "field", "value", "author",
-                "note", "batch_id", "source"]
+        cols = [
+            "event_id",
+            "valid_at",
+            "recorded_at",
+            "kind",
+            "field",
+            "value",
+            "author",
+            "note",
+            "batch_id",
+            "source",
+        ]
         return ev[cols].reset_index(drop=True)
 
     def idle_clocks(self, as_of: Any = None) -> pd.DataFrame:
         """Idle days and the statutory idle-land clocks of the idle and low-efficiency assets."""
         a = self.assets(as_of)
-        cols = ["name", "status", "idle_since", "idle_since_derived", "idle_days",
-                "idle_fee_date", "reclaim_date"]
+        cols = [
+            "name",
+            "status",
+            "idle_since",
+            "idle_since_derived",
+            "idle_days",
+            "idle_fee_date",
+            "reclaim_date",
+        ]
         return a.loc[a["idle_days"].notna(), cols].sort_values("idle_days", ascending=False)
 
     # ------------------------------------------------------------------ firms and layers
@@ -670,7 +811,9 @@ class Inventory:
             problems.append(Problem(row, "firm_id", f"duplicate id {f.at[row, 'firm_id']!r}"))
         gt = f.geometry.geom_type.to_numpy()
         for row in f.index[gt != "Point"]:
-            problems.append(Problem(row, "geometry", f"a firm is a point, got {gt[f.index.get_loc(row)]}"))
+            problems.append(
+                Problem(row, "geometry", f"a firm is a point, got {gt[f.index.get_loc(row)]}")
+            )
         codes = f["industry"].astype(str).to_numpy()
         try:
             industry_division(codes)
@@ -688,18 +831,24 @@ class Inventory:
         with self._store.transaction():
             if self._store.crs is None:
                 lon, lat = crs_rules.to_lonlat(geoms)
-                self._store.set_crs(crs_rules.choose_projected_crs(np.asarray(lon),
-                                                                    np.asarray(lat)))
+                self._store.set_crs(
+                    crs_rules.choose_projected_crs(np.asarray(lon), np.asarray(lat))
+                )
             proj = geoms.to_crs(self._store.crs)
             old = self._store.read_firms().set_index("firm_id")
-            rows = gpd.GeoDataFrame({
-                "firm_id": f["firm_id"].to_numpy(),
-                "name": f["name"].to_numpy() if "name" in f else None,
-                "industry": codes,
-                "employees": pd.to_numeric(f["employees"], errors="coerce").to_numpy()
-                if "employees" in f else None,
-                "extra": None,
-            }, geometry=proj.to_numpy(), crs=self._store.crs)
+            rows = gpd.GeoDataFrame(
+                {
+                    "firm_id": f["firm_id"].to_numpy(),
+                    "name": f["name"].to_numpy() if "name" in f else None,
+                    "industry": codes,
+                    "employees": pd.to_numeric(f["employees"], errors="coerce").to_numpy()
+                    if "employees" in f
+                    else None,
+                    "extra": None,
+                },
+                geometry=proj.to_numpy(),
+                crs=self._store.crs,
+            )
             self._store.upsert_firms(rows)
             moved_old = old.geometry.reindex(rows["firm_id"]).dropna()
             self._mark_firms_dirty(list(moved_old.to_numpy()) + list(rows.geometry.to_numpy()))
@@ -727,8 +876,9 @@ class Inventory:
         with self._store.transaction():
             if self._store.crs is None:
                 lon, lat = crs_rules.to_lonlat(layer.geometry)
-                self._store.set_crs(crs_rules.choose_projected_crs(np.asarray(lon),
-                                                                    np.asarray(lat)))
+                self._store.set_crs(
+                    crs_rules.choose_projected_crs(np.asarray(lon), np.asarray(lat))
+                )
             self._store.write_layer(name, layer.to_crs(self._store.crs))
             self._store.set_meta("context_layers_dirty", "1")
             self._stamp()
@@ -743,7 +893,7 @@ class Inventory:
 
     # ------------------------------------------------------------------ deals
     def add_deals(self, deals: pd.DataFrame) -> None:
-        """Record past deals (``deal_id, investor, industry, signed_at, asset_id, requirements``)."""
+        """Record past deals: ``deal_id, investor, industry, signed_at, asset_id, requirements``."""
         with self._store.transaction():
             self._store.write_deals(deals)
             self._stamp()
@@ -792,22 +942,34 @@ class Inventory:
             layers = {n: self._store.read_layer(n) for n in self._store.layer_names()}
             kw = {**wanted, "layers": layers}
             if ctx is None or wanted != stored or layers_dirty:
-                logger.info("computing context for %d assets and %d firms", len(assets),
-                            len(firms))
+                logger.info("computing context for %d assets and %d firms", len(assets), len(firms))
                 new = context_features(assets, firms, **kw)
                 replace = True
             else:
-                pts = (gpd.GeoSeries(gpd.points_from_xy(*np.array(firm_xy).T), crs=self.crs)
-                       if firm_xy else None)
-                new = refresh_context(ctx, assets, firms,
-                                      changed_asset_ids=[d for d in dirty if d in assets.index],
-                                      removed_asset_ids=removed, changed_firm_points=pts, **kw)
+                pts = (
+                    gpd.GeoSeries(gpd.points_from_xy(*np.array(firm_xy).T), crs=self.crs)
+                    if firm_xy
+                    else None
+                )
+                new = refresh_context(
+                    ctx,
+                    assets,
+                    firms,
+                    changed_asset_ids=[d for d in dirty if d in assets.index],
+                    removed_asset_ids=removed,
+                    changed_firm_points=pts,
+                    **kw,
+                )
                 replace = True
             self._store.write_context(new, replace=replace)
             self._store.set_meta("context_params", json.dumps(wanted))
             self._store.set_meta("context_computed_at", _gpkg.gpkg_timestamp())
-            for k in ("context_dirty_assets", "context_removed", "context_dirty_firm_xy",
-                      "context_layers_dirty"):
+            for k in (
+                "context_dirty_assets",
+                "context_removed",
+                "context_dirty_firm_xy",
+                "context_layers_dirty",
+            ):
                 self._store.set_meta(k, None)
         return self._store.read_context()
 
@@ -859,14 +1021,24 @@ def _decode_rows(raw: gpd.GeoDataFrame, crs: CRS | None) -> gpd.GeoDataFrame:
     df = raw.copy()
     for c in _JSON_COLUMNS:
         if c in df:
-            df[c] = [None if v is None or (isinstance(v, float) and np.isnan(v))
-                     else json.loads(v) if isinstance(v, str) else v for v in df[c]]
+            df[c] = [
+                None
+                if v is None or (isinstance(v, float) and np.isnan(v))
+                else json.loads(v)
+                if isinstance(v, str)
+                else v
+                for v in df[c]
+            ]
     df = history.to_frame_dtypes(df)
     if "has_boundary" in df:
         df["has_boundary"] = df["has_boundary"].astype(bool)
     df = df.set_index("asset_id")
-    order = [c for c in ASSET_COLUMNS if c != "asset_id"] + ["land_class", "extra", "valid_from",
-                                                              "recorded_at"]
+    order = [c for c in ASSET_COLUMNS if c != "asset_id"] + [
+        "land_class",
+        "extra",
+        "valid_from",
+        "recorded_at",
+    ]
     df = df[[c for c in order if c in df.columns] + [df.geometry.name]]
     return gpd.GeoDataFrame(df, geometry=df.geometry.name, crs=crs)
 
