@@ -20,8 +20,12 @@ from ._errors import (
     UnknownAssetError,
     ValidationError,
 )
+from .context import context_features
 from .ingest import ImportReport
 from .inventory import Inventory
+from .match import MatchResult, match
+from .requirements import Requirements
+from .scoring import SiteScorer, Weights
 from .units import MU_M2, m2_to_mu, mu_to_m2
 
 try:
@@ -36,11 +40,17 @@ __all__ = [
     "ImportReport",
     "Inventory",
     "LandUseError",
+    "MatchResult",
     "Problem",
+    "Requirements",
+    "SiteScorer",
     "StoreError",
     "UnknownAssetError",
     "ValidationError",
+    "Weights",
     "__version__",
+    "context_features",
     "m2_to_mu",
+    "match",
     "mu_to_m2",
 ]

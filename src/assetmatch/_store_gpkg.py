@@ -495,6 +495,10 @@ class GpkgStore:
                     self.conn.execute(
                         f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}'
                     )
+        dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
+        dtypes.update({c: str(ctx[c].dtype) for c in cols})
+        self.set_meta("context_dtypes", json.dumps(dtypes))
+        self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         names = ["asset_id", *cols]
         q = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" * len(names))
@@ -518,7 +522,19 @@ class GpkgStore:
         cur = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY fid')
         names = [d[0] for d in cur.description]
         df = pd.DataFrame(cur.fetchall(), columns=names).drop(columns=["fid"])
-        return df.set_index("asset_id")
+        df = df.set_index("asset_id")
+        for col, dtype in json.loads(self.meta("context_dtypes") or "{}").items():
+            if col in df.columns:
+                if dtype == "bool":
+                    df[col] = df[col].fillna(0).astype(bool)
+                elif dtype in ("str", "string", "object"):
+                    df[col] = df[col].astype(object).where(df[col].notna(), None)
+                    if dtype != "object":
+                        df[col] = df[col].astype(dtype)
+                else:
+                    df[col] = df[col].astype(dtype)
+        df.attrs = json.loads(self.meta("context_attrs") or "{}")
+        return df
 
     # ---------------------------------------------------------------- deals
     def write_deals(self, deals: pd.DataFrame) -> None:

@@ -38,15 +38,27 @@ def _demo(args: argparse.Namespace) -> int:
     _out(f"demo zone (synthetic): {inv.path}")
     req = am.Requirements.model_validate(HENGZHONG_BRIEF)
     res = am.match(req, inventory=inv, top=args.top, lang=args.lang)
-    cols = [
-        c
-        for c in ("rank", "asset_id", "name", "score", "move_in_days", "reasons")
-        if c in res.table.columns
-    ]
     import pandas as pd
 
-    with pd.option_context("display.max_colwidth", 80, "display.width", 200):
-        _out(res.table[cols].to_string(index=False))
+    t = res.table
+    shown = pd.DataFrame(
+        {
+            "rank": t["rank"],
+            "asset_id": t["asset_id"],
+            "name": t["name"],
+            "land_mu": t["land_area_mu"].round(1),
+            "buildings_m2": t["building_area_m2"].round(0),
+            "move_in_days": t["move_in_days"],
+            "score": t["score"].round(3),
+        }
+    )
+    c = res.counts
+    _out(
+        f"shortlist for {req.investor}: top {len(t)} of {c['n_eligible']} eligible sites "
+        f"({c['n_offerable']} on offer, {c['n_assets']} in the inventory), as of {res.as_of}"
+    )
+    with pd.option_context("display.width", 200):
+        _out(shown.to_string(index=False))
     top = res.table["asset_id"].iloc[0]
     _out()
     _out(str(res.explain(top, lang=args.lang)))

@@ -973,6 +973,25 @@ class Inventory:
                 self._store.set_meta(k, None)
         return self._store.read_context()
 
+    def features(self, as_of: Any = None) -> Any:
+        """The columnar feature table that :func:`assetmatch.match` scans.
+
+        Built from :meth:`assets` and :meth:`context` once, then cached in memory until the
+        store's :attr:`state_time` changes (a write by this or any other process), so repeated
+        matches cost one vectorised scan each. ``as_of`` builds an uncached table of that date.
+        """
+        from .match import prepare_inventory
+
+        if as_of is not None:
+            return prepare_inventory(self, as_of=as_of)
+        key = (self.state_time, self.context_computed_at)
+        cached = getattr(self, "_features_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        table = prepare_inventory(self)
+        self._features_cache = ((self.state_time, self.context_computed_at), table)
+        return table
+
     @property
     def context_computed_at(self) -> str | None:
         """When the cached context was last computed or refreshed (UTC)."""

@@ -1,0 +1,1975 @@
+"""The scoring model: hard constraints, soft criteria in [0, 1], weights, and a score.
+
+The model reads a :class:`FeatureTable` — per-asset numbers in columnar NumPy arrays, built
+once from the assets and their context by :func:`prepare` — and never touches a geometry or
+loops over assets in Python. A match is then a few dozen vectorised passes over those arrays,
+run block by block (cache-sized row blocks, optionally on several threads) so that re-ranking a
+million assets takes milliseconds.
+
+Criteria
+--------
+Each criterion gives a score in [0, 1] per asset (see :mod:`assetmatch.requirements` for the
+brief's side). A value the inventory does not know scores :data:`UNKNOWN_SCORE` and never
+fails a must.
+
+``size``, ``building``
+    Land area / existing floor area against the brief's range (m²): 1 inside, falling
+    linearly to 0 at ``tolerance`` × the violated bound outside it. A bare plot offers 0 m² of
+    buildings.
+``specs``
+    Power (kVA), floor load (kN/m²) and floor height (m) against the brief's minima, each like
+    a one-sided range; the weakest of them counts.
+``cost``
+    Rent (yuan/m²/month) and land price (yuan/mu) against the brief's maxima; the weakest
+    counts.
+``tenure``
+    1 when the asset offers a tenure mode the investor accepts, else 0.
+``readiness``
+    From the move-in estimate in days (below): 1 up to the deadline, 0 at
+    ``deadline + tolerance × max(deadline, 30 days)``; without a deadline ``1 - days / 730``.
+``land_use``
+    From the land-use path (:mod:`assetmatch.landuse_paths`): :data:`PATH_SCORES`.
+``synergy``
+    The investor's row of the industry-chain affinity matrix, plus the ``near_industries``
+    strengths, times the asset's distance-decayed presence vector, saturated as
+    ``raw / (raw + 10)`` — the same as :func:`assetmatch.industry.synergy_scores` for an
+    industry alone.
+``conflicts``
+    For every protection distance that applies — industries the brief avoids, and the
+    default conflict rules in both directions (sources the investor's use must keep away
+    from, and sensitive neighbours the investor's industry must keep away from) — the nearest
+    such firm's distance divided by the protection distance, capped at 1; the worst counts.
+``access``
+    Mean over the reference layers of ``max(0, 1 - distance / access_scale_m)``.
+``near``
+    Distance from the brief's place (a point, an asset or a firm) to the asset's boundary,
+    estimated as centroid distance minus the equivalent radii: 1 at 0 m, falling linearly to 0
+    at ``within_m × (1 + tolerance)``.
+``district``
+    1 in a preferred district, else 0.
+``freshness``
+    How recently the asset's record changed: ``max(0, 1 - age_days / 730)``.
+
+Readiness — days until the investor can move in
+-----------------------------------------------
+::
+
+    hand-over    = max(days_to_ready_date, obstacle_days)          when the record has a ready date
+                 = status_days + net_land_days + obstacle_days    otherwise
+    move_in_days = hand-over + land_use_days + construction_days
+
+* ``days_to_ready_date``: the declared hand-over date (``ready_date``) minus ``as_of``, at
+  least 0. A declared date is specific knowledge and replaces the generic status and net-land
+  estimates, but it cannot beat an obstacle still on record.
+* ``status_days``: :data:`STATUS_DELAY_DAYS` (hand-over formalities of an idle site, recovering
+  a low-efficiency one from its user, …).
+* ``net_land_days``: :data:`NET_LAND_DELAY_DAYS` when an asset without buildings is known not to
+  be net land (净地: cleared and compensated); a plant is reused as it stands.
+* ``obstacle_days``: the obstacles' delays run in parallel by default (the longest counts:
+  planning, consolidation and relocation are handled by different offices at the same time);
+  ``obstacle_mode="serial"`` adds them up for a cautious estimate.
+* ``land_use_days``: the delay of the land-use path (a transition-period filing, a change of
+  use); it follows the hand-over and is ``inf`` when the use is not allowed.
+* ``construction_days``: :data:`CONSTRUCTION_DAYS` when the brief needs buildings and the asset
+  is bare land.
+
+Weights
+-------
+:class:`Weights` is the one object the scorer takes. Today it comes from 1–5 priorities
+(:meth:`Weights.from_priorities`, weight ∝ priority) or is given directly
+(:meth:`Weights.from_dict`). Weights are renormalised over the criteria that take part, so the
+total score is in [0, 1] and each weighted contribution ``c_{criterion} = weight × score``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Final, NamedTuple
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from . import industry as _industry
+from . import landuse as _landuse
+from ._errors import Problem, UnknownAssetError, ValidationError
+from .landuse_paths import (
+    N_TENURE_MASKS,
+    PATH_KINDS,
+    TENURE_UNKNOWN_BIT,
+    UNKNOWN_PATH,
+    load_landuse_paths,
+    tenure_mask,
+)
+from .requirements import CRITERIA, Requirements
+from .schema import KINDS, OFFERABLE_STATUSES, STATUSES, TENURE_MODES
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ACCESS_SCALE_M",
+    "CONSTRUCTION_DAYS",
+    "DEFAULT_PRIORITIES",
+    "FRESHNESS_HORIZON_DAYS",
+    "NET_LAND_DELAY_DAYS",
+    "PATH_SCORES",
+    "STATUS_DELAY_DAYS",
+    "UNKNOWN_SCORE",
+    "UPDATED_COLUMNS",
+    "Evaluation",
+    "FeatureTable",
+    "SiteScorer",
+    "Totals",
+    "Weights",
+    "date_to_day",
+    "prepare",
+    "top_k",
+]
+
+#: Score of a criterion whose input the inventory does not know.
+UNKNOWN_SCORE: Final = 0.5
+#: Default priorities (1–5) of the criteria, used for those a brief does not prioritise.
+DEFAULT_PRIORITIES: Final[dict[str, int]] = {
+    "size": 4,
+    "building": 3,
+    "specs": 3,
+    "cost": 3,
+    "tenure": 3,
+    "readiness": 3,
+    "land_use": 3,
+    "synergy": 2,
+    "conflicts": 3,
+    "access": 1,
+    "near": 4,
+    "district": 2,
+    "freshness": 1,
+}
+#: Days of hand-over formalities by status, before the investor can move in. Non-offerable
+#: statuses are not ranked by default; their delays apply when ``offerable_only=False``.
+STATUS_DELAY_DAYS: Final[dict[str, float]] = {
+    "available": 0.0,
+    "idle": 30.0,
+    "negotiating": 60.0,
+    "low_efficiency": 90.0,
+    "reserved": 180.0,
+    "leased": 365.0,
+    "transferred": 365.0,
+    "in_use": 365.0,
+    "withdrawn": 730.0,
+}
+#: Days to clear and compensate land that is not yet net land (净地).
+NET_LAND_DELAY_DAYS: Final = 180.0
+#: Days to build on bare land when the brief needs buildings.
+CONSTRUCTION_DAYS: Final = 540.0
+#: Land-use fit by path kind.
+PATH_SCORES: Final[dict[str, float]] = {
+    "allowed": 1.0,
+    "transition": 0.8,
+    "change_of_use": 0.5,
+    "not_allowed": 0.0,
+    UNKNOWN_PATH: UNKNOWN_SCORE,
+}
+#: Distance in metres at which a reference layer stops adding to accessibility.
+ACCESS_SCALE_M: Final = 20_000.0
+#: Age in days at which a record's freshness reaches 0.
+FRESHNESS_HORIZON_DAYS: Final = 730.0
+#: Horizon in days of the readiness score when the brief gives no deadline.
+NO_DEADLINE_HORIZON_DAYS: Final = 730.0
+#: Floor of the deadline used to scale the readiness tolerance (days).
+MIN_DEADLINE_SCALE_DAYS: Final = 30.0
+
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
+_F32: Final = np.float32
+_PATH_CODES: Final = (*PATH_KINDS, UNKNOWN_PATH)
+
+
+# ====================================================================== weights
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Relative weights of the criteria; the one object the scorer takes.
+
+    Parameters
+    ----------
+    values
+        Criterion → non-negative weight. Criteria left out weigh 0. Weights are relative:
+        the scorer renormalises them over the criteria that take part in a match.
+    source
+        Where they come from: ``"priorities"``, ``"direct"``; other sources use their own
+        name (see Notes).
+    detail
+        What they were derived from (e.g. the priorities), kept for reproducibility.
+
+    Notes
+    -----
+    Further sources plug in as class methods returning a ``Weights`` with their own
+    ``source`` and ``detail``: pairwise comparisons (AHP, ``Weights.from_ahp``, weights from
+    the principal eigenvector with the consistency ratio in ``detail``) and weights learned
+    from past deals (a fitted model's coefficients). The scorer reads ``values`` only, so it
+    needs no change when they arrive.
+
+    Examples
+    --------
+    >>> w = Weights.from_priorities({"size": 5, "readiness": 5})
+    >>> round(w.normalized(["size", "readiness", "cost"])["size"], 3)
+    0.385
+    """
+
+    values: Mapping[str, float]
+    source: str = "direct"
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        problems = []
+        for k, v in self.values.items():
+            if k not in CRITERIA:
+                problems.append(
+                    Problem(
+                        None,
+                        f"weights.{k}",
+                        f"unknown criterion; expected one of {', '.join(CRITERIA)}",
+                    )
+                )
+            elif not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                problems.append(
+                    Problem(None, f"weights.{k}", f"expected a finite number >= 0; got {v!r}")
+                )
+        if problems:
+            raise ValidationError("Weights are invalid:", problems)
+        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
+
+    @classmethod
+    def from_priorities(
+        cls,
+        priorities: Mapping[str, int] | None = None,
+        *,
+        defaults: Mapping[str, int] = DEFAULT_PRIORITIES,
+    ) -> Weights:
+        """Weights proportional to 1–5 priorities; criteria not given take ``defaults``."""
+        priorities = dict(priorities or {})
+        bad = [
+            Problem(None, f"priorities.{k}", f"expected an integer from 1 to 5; got {v!r}")
+            for k, v in priorities.items()
+            if not (isinstance(v, int | np.integer) and 1 <= v <= 5)
+        ]
+        if bad:
+            raise ValidationError("Priorities are invalid:", bad)
+        merged = {**defaults, **priorities}
+        return cls(
+            {k: float(v) for k, v in merged.items()},
+            source="priorities",
+            detail={"priorities": {k: int(v) for k, v in priorities.items()}},
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Weights:
+        """Weights given directly (criterion → weight), or a dict from :meth:`to_dict`."""
+        if "values" in data and isinstance(data["values"], Mapping):
+            return cls(
+                dict(data["values"]),
+                str(data.get("source", "direct")),
+                dict(data.get("detail", {})),
+            )
+        return cls(dict(data), source="direct")
+
+    @classmethod
+    def from_requirements(cls, requirements: Requirements) -> Weights:
+        """The brief's direct ``weights``, else its ``priorities`` over the defaults."""
+        if requirements.weights is not None:
+            return cls.from_dict(requirements.weights)
+        return cls.from_priorities(requirements.priorities)
+
+    def normalized(self, criteria: Iterable[str]) -> dict[str, float]:
+        """Weights of ``criteria`` scaled to sum to 1 (criteria without a weight get 0).
+
+        Raises
+        ------
+        assetmatch.ValidationError
+            If every one of ``criteria`` weighs 0.
+        """
+        crit = list(criteria)
+        raw = {c: self.values.get(c, 0.0) for c in crit}
+        total = sum(raw.values())
+        if total <= 0:
+            raise ValidationError(
+                "Weights are invalid:",
+                [
+                    Problem(
+                        None,
+                        "weights",
+                        f"every criterion of this match weighs 0 ({', '.join(crit)})",
+                    )
+                ],
+            )
+        return {c: w / total for c, w in raw.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form: ``{"source", "values", "detail"}`` (read back by :meth:`from_dict`)."""
+        return {"source": self.source, "values": dict(self.values), "detail": dict(self.detail)}
+
+
+# ====================================================================== feature table
+
+
+class FeatureTable:
+    """Per-asset features as columnar NumPy arrays, built once by :func:`prepare`.
+
+    A read-only, mapping-like table of column name → array (all of length ``len(table)``,
+    not writeable); categorical
+    columns hold integer codes into :attr:`categories` (the last code means unknown), and
+    ``presence``, ``nearest`` and ``access`` are 2-D column-major arrays whose column labels
+    are in :attr:`labels`. Requirement-independent derived arrays (the access score, the
+    readiness base) are memoised per parameters.
+
+    Attributes
+    ----------
+    ids
+        Asset ids, in row order.
+    frame
+        The assets (GeoDataFrame) the table was built from, for result rows; may be ``None``.
+    crs
+        Projected CRS of the coordinates (metres).
+    origin
+        ``(x0, y0)``: the coordinates ``x``/``y`` are float32 offsets from this point, in metres.
+    as_of
+        The date the table stands at (the inventory's date), or ``None``.
+    state_time
+        Recorded time of the inventory state the table was built from, or ``None``.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        categories: Mapping[str, tuple[str, ...]],
+        labels: Mapping[str, tuple[str, ...]],
+        frame: pd.DataFrame | None = None,
+        crs: Any = None,
+        origin: tuple[float, float] = (0.0, 0.0),
+        as_of: date | None = None,
+        state_time: str | None = None,
+    ) -> None:
+        self.ids = np.asarray(ids, dtype=object)
+        self._arrays = dict(arrays)
+        # shared, not copied, by take(): a scorer's lookup tables are keyed on their identity
+        self.categories = categories if isinstance(categories, dict) else dict(categories)
+        self.labels = labels if isinstance(labels, dict) else dict(labels)
+        self.frame = frame
+        self.crs = crs
+        self.origin = origin
+        self.as_of = as_of
+        self.state_time = state_time
+        self._cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._index: pd.Index | None = None
+        for k, a in self._arrays.items():
+            if len(a) != len(self.ids):
+                raise ValueError(
+                    f"FeatureTable column {k!r} has {len(a)} rows, expected {len(self.ids)}"
+                )
+            a.setflags(write=False)  # memoised derived arrays rely on the columns not changing
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._arrays
+
+    def keys(self) -> list[str]:
+        """Column names."""
+        return list(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"FeatureTable({len(self)} assets, {len(self._arrays)} columns)"
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(a.nbytes for a in self._arrays.values())
+
+    def position(self, asset_id: str) -> int:
+        """Row of ``asset_id``; raises :class:`assetmatch.UnknownAssetError` if absent."""
+        if self._index is None:
+            self._index = pd.Index(self.ids)
+        try:
+            pos = self._index.get_loc(asset_id)
+        except KeyError:
+            raise UnknownAssetError(f"Asset {asset_id!r} is not in the inventory.") from None
+        if not isinstance(pos, int | np.integer):
+            raise UnknownAssetError(f"Asset id {asset_id!r} is not unique in the inventory.")
+        return int(pos)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> FeatureTable:
+        """A table of the given rows (same categories and labels)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        sub = FeatureTable(
+            self.ids[rows],
+            {
+                k: (a[rows] if a.ndim == 1 else np.asfortranarray(a[rows]))
+                for k, a in self._arrays.items()
+            },
+            categories=self.categories,
+            labels=self.labels,
+            frame=None if self.frame is None else self.frame.iloc[rows],
+            crs=self.crs,
+            origin=self.origin,
+            as_of=self.as_of,
+            state_time=self.state_time,
+        )
+        return sub
+
+    def has_nan(self, name: str) -> bool:
+        """Whether column ``name`` has a NaN (memoised: kernels skip NaN handling when not)."""
+        key = ("has_nan", name)
+        flag = self._cache.get(key)
+        if flag is None:
+            a = self._arrays[name]
+            flag = np.array(a.dtype.kind == "f" and bool(np.isnan(a).any()))
+            self._cache[key] = flag
+        return bool(flag)
+
+    def all_nan(self, name: str) -> bool:
+        """Whether column ``name`` is NaN everywhere (e.g. no ready dates at all)."""
+        key = ("all_nan", name)
+        flag = self._cache.get(key)
+        if flag is None:
+            a = self._arrays[name]
+            flag = np.array(a.dtype.kind == "f" and bool(np.isnan(a).all()))
+            self._cache[key] = flag
+        return bool(flag)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """Return the memoised array for ``key``, computing it once."""
+        out = self._cache.get(key)
+        if out is None:
+            out = compute()
+            out.setflags(write=False)
+            self._cache[key] = out
+        return out
+
+
+_PRESENCE_RE: Final = re.compile(r"^presence_(.+)$")
+_NEAREST_RE: Final = re.compile(r"^nearest_(.+)_m$")
+_ACCESS_RE: Final = re.compile(r"^access_(.+)_m$")
+_CONFLICT_NEAREST_RE: Final = re.compile(r"^conflict_(.+)_nearest_m$")
+
+_FLOAT_COLUMNS: Final = (
+    "land_area_m2",
+    "building_area_m2",
+    "floor_height_m",
+    "floor_load_kn_m2",
+    "power_kva",
+    "rent_yuan_m2_month",
+    "land_price_yuan_mu",
+)
+#: Columns that may carry the time of an asset's last recorded change, in order of preference.
+UPDATED_COLUMNS: Final = ("updated_at", "valid_from", "last_event_at", "last_update")
+
+
+def prepare(
+    assets: pd.DataFrame,
+    context: pd.DataFrame | None = None,
+    *,
+    as_of: Any = None,
+    state_time: str | None = None,
+    updated_at: pd.Series | None = None,
+    crs: Any = None,
+) -> FeatureTable:
+    """Build the columnar feature table of a match from assets and their context.
+
+    Parameters
+    ----------
+    assets
+        Assets with the canonical columns (:data:`assetmatch.schema.ASSET_COLUMNS`), indexed
+        by ``asset_id`` or with an ``asset_id`` column, in a projected CRS in metres;
+        ``land_area_m2`` in m² is expected (the inventory derives it; ``declared_land_area_m2``
+        is used where it is missing). A column ``updated_at`` (time of the last change) feeds
+        the freshness criterion.
+    context
+        Context features indexed by ``asset_id`` (:func:`assetmatch.context.context_features`):
+        ``presence_{industry}``, ``nearest_{industry}_m``, ``access_{layer}_m``,
+        ``centroid_x``, ``centroid_y`` and ``equiv_radius_m`` (metres, projected CRS).
+        Criteria that need a missing column do not take part.
+    as_of
+        The date the inventory stands at (default: none; the match date is then today).
+    state_time
+        Recorded time of the inventory state, kept for reproducibility.
+    updated_at
+        Time of each asset's last change (indexed by ``asset_id``), instead of a column.
+    crs
+        CRS of the coordinates; default the assets' ``crs`` attribute when there is one.
+
+    Returns
+    -------
+    FeatureTable
+    """
+    frame = assets
+    if "asset_id" in frame.columns:
+        frame = frame.set_index("asset_id", drop=False)
+        frame.index.name = "asset_id"
+    ids = frame.index.astype(str).to_numpy(dtype=object)
+    n = len(ids)
+    arrays: dict[str, np.ndarray] = {}
+    categories: dict[str, tuple[str, ...]] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+
+    def num(col: str) -> np.ndarray:
+        if col not in frame:
+            return np.full(n, np.nan, dtype=_F32)
+        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
+
+    for col in _FLOAT_COLUMNS:
+        arrays[col] = num(col)
+    if "declared_land_area_m2" in frame:
+        declared = num("declared_land_area_m2")
+        arrays["land_area_m2"] = np.where(
+            np.isnan(arrays["land_area_m2"]), declared, arrays["land_area_m2"]
+        ).astype(_F32)
+
+    arrays["status"], categories["status"] = _codes(frame, "status", STATUSES)
+    arrays["kind"], categories["kind"] = _codes(frame, "kind", KINDS)
+    bare = arrays["kind"] == KINDS.index("land")
+    b = arrays["building_area_m2"]
+    b[bare & np.isnan(b)] = 0.0
+
+    arrays["tenure"] = _tenure_masks(frame.get("tenure"), n)
+    arrays["net_land"] = _bool_float(frame.get("net_land"), n)
+    ob_sum, ob_max, ob_n = _obstacle_days(frame.get("obstacles"), n)
+    arrays["obstacle_days_sum"], arrays["obstacle_days_max"], arrays["n_obstacles"] = (
+        ob_sum,
+        ob_max,
+        ob_n,
+    )
+    arrays["ready_day"] = _days(frame.get("ready_date"), n)
+    if updated_at is not None:
+        upd = updated_at.reindex(frame.index)
+    else:
+        col = next((c for c in UPDATED_COLUMNS if c in frame), None)
+        upd = frame[col] if col is not None else None
+    if upd is not None:
+        arrays["updated_day"] = _days(upd, n)
+
+    # land class of the current use
+    if "land_use" in frame:
+        schemes = frame.get("land_use_scheme")
+        resolved, problems = _landuse.resolve_many(
+            frame["land_use"], schemes, default_scheme="2020"
+        )
+        if problems:
+            logger.warning(
+                "%d assets have a land-use code that does not resolve; their land-use path is "
+                "unknown (first: %s)",
+                len(problems),
+                problems[0],
+            )
+        land_class = resolved["land_class"]
+    else:
+        land_class = pd.Series([None] * n, index=frame.index, dtype=object)
+    arrays["land_class"], categories["land_class"] = _factorize(land_class)
+    arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
+        "tenure"
+    ].astype(np.int32)
+    arrays["district"], categories["district"] = _factorize(
+        frame["district"] if "district" in frame else pd.Series([None] * n, dtype=object)
+    )
+
+    origin = (0.0, 0.0)
+    if context is not None:
+        ctx = context.reindex(frame.index)
+        missing = int(ctx.isna().all(axis=1).sum()) if len(ctx.columns) else n
+        if missing:
+            logger.warning("%d of %d assets have no context features", missing, n)
+        for key, rx in (
+            ("presence", _PRESENCE_RE),
+            ("nearest", _NEAREST_RE),
+            ("access", _ACCESS_RE),
+        ):
+            cols = [(m.group(1), c) for c in ctx.columns if (m := rx.match(str(c)))]
+            if key == "nearest":  # industries only named by conflict rules
+                have = {lab for lab, _ in cols}
+                cols += [
+                    (m.group(1), c)
+                    for c in ctx.columns
+                    if (m := _CONFLICT_NEAREST_RE.match(str(c))) and m.group(1) not in have
+                ]
+            if cols:
+                labels[key] = tuple(lab for lab, _ in cols)
+                mat = np.empty((n, len(cols)), dtype=_F32, order="F")
+                for j, (_, c) in enumerate(cols):
+                    mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(dtype=np.float64)
+                arrays[key] = mat
+        if {"centroid_x", "centroid_y"} <= set(ctx.columns):
+            cx = ctx["centroid_x"].to_numpy(dtype=np.float64)
+            cy = ctx["centroid_y"].to_numpy(dtype=np.float64)
+            finite = np.isfinite(cx) & np.isfinite(cy)
+            if finite.any():
+                origin = (float(np.median(cx[finite])), float(np.median(cy[finite])))
+            arrays["x"] = (cx - origin[0]).astype(_F32)
+            arrays["y"] = (cy - origin[1]).astype(_F32)
+            if "equiv_radius_m" in ctx:
+                arrays["radius"] = ctx["equiv_radius_m"].to_numpy(dtype=np.float64).astype(_F32)
+            else:
+                arrays["radius"] = np.sqrt(arrays["land_area_m2"] / np.pi).astype(_F32)
+            np.nan_to_num(arrays["radius"], copy=False, nan=0.0)
+
+    table_as_of = None if as_of is None else _to_date(as_of)
+    table = FeatureTable(
+        ids,
+        arrays,
+        categories=categories,
+        labels=labels,
+        frame=assets if "asset_id" not in assets.columns else frame,
+        crs=crs if crs is not None else getattr(assets, "crs", None),
+        origin=origin,
+        as_of=table_as_of,
+        state_time=state_time,
+    )
+    logger.info(
+        "prepared features of %d assets: %d columns, %.1f MB",
+        n,
+        len(arrays),
+        table.nbytes / 1e6,
+    )
+    return table
+
+
+def _codes(
+    frame: pd.DataFrame, col: str, vocabulary: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    n = len(frame)
+    if col not in frame:
+        return np.full(n, len(vocabulary), dtype=np.int16), vocabulary
+    codes = pd.Index(list(vocabulary)).get_indexer(frame[col].astype(object)).astype(np.int16)
+    codes[codes < 0] = len(vocabulary)  # unknown or missing values
+    bad = frame[col][(codes == len(vocabulary)) & frame[col].notna().to_numpy()]
+    if len(bad):
+        logger.warning(
+            "%d assets have a %s outside %s (e.g. %r); treated as unknown",
+            len(bad),
+            col,
+            ", ".join(vocabulary),
+            bad.iloc[0],
+        )
+    return codes, vocabulary
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    cats = tuple(str(u) for u in uniques)
+    out = codes.astype(np.int16 if len(cats) < 32_000 else np.int32)
+    out[codes < 0] = len(cats)
+    return out, cats
+
+
+def _tenure_masks(values: pd.Series | None, n: int) -> np.ndarray:
+    out = np.full(n, TENURE_UNKNOWN_BIT, dtype=np.uint8)
+    if values is None:
+        return out
+    memo: dict[Any, int] = {}
+    split = re.compile(r"[,;|/\s]+")
+    for i, v in enumerate(values.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, str):
+            v = [s for s in split.split(v) if s]
+        key = tuple(v) if not isinstance(v, np.ndarray) else tuple(v.tolist())
+        m = memo.get(key)
+        if m is None:
+            m = tenure_mask(key) if key else TENURE_UNKNOWN_BIT
+            memo[key] = m
+        out[i] = m
+    return out
+
+
+def _bool_float(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan, dtype=_F32)
+    s = values.map({True: 1.0, False: 0.0, "true": 1.0, "false": 0.0})  # 1/0 equal True/False
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
+
+
+def _obstacle_days(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    total = np.zeros(n, dtype=_F32)
+    longest = np.zeros(n, dtype=_F32)
+    count = np.zeros(n, dtype=np.int16)
+    if values is None:
+        return total, longest, count
+    for i, obs in enumerate(values.to_numpy(dtype=object)):
+        if obs is None or isinstance(obs, float) or len(obs) == 0:
+            continue
+        days = [_obstacle_delay(o) for o in obs]
+        total[i], longest[i], count[i] = sum(days), max(days), len(days)
+    return total, longest, count
+
+
+def _obstacle_delay(o: Any) -> float:
+    d = o.get("delay_days") if isinstance(o, Mapping) else None
+    try:
+        d = float(d)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return d if math.isfinite(d) and d > 0 else 0.0
+
+
+def _days(values: pd.Series | None, n: int) -> np.ndarray:
+    """Dates as float32 days since 1970-01-01 (NaN when missing)."""
+    if values is None:
+        return np.full(n, np.nan, dtype=_F32)
+    ts = pd.to_datetime(pd.Series(values).reset_index(drop=True), errors="coerce", utc=True)
+    ts = ts.dt.tz_localize(None)
+    d = ts.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (d - _EPOCH).astype(np.float64)
+    out[np.isnat(d)] = np.nan
+    return out.astype(_F32)
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def date_to_day(value: Any) -> float:
+    """Days since 1970-01-01 of a date-like value."""
+    return float((np.datetime64(_to_date(value), "D") - _EPOCH).astype(np.int64))
+
+
+# ====================================================================== evaluation
+
+
+@dataclass
+class Evaluation:
+    """Per-asset outcome of a scorer on a feature table (arrays aligned with its rows).
+
+    Attributes
+    ----------
+    criteria
+        Criteria taking part, in column order.
+    weights
+        Their normalised weights.
+    scores
+        Criterion → score in [0, 1] (float32).
+    score
+        Total score in [0, 1]; ``-inf`` where the asset is excluded (status, or a failed must).
+    soft_score
+        Total score ignoring hard constraints and status.
+    offerable
+        Whether the asset's status allows an offer (all true with ``offerable_only=False``).
+    failed
+        Hard criterion → where the asset fails it.
+    n_failed
+        Number of musts failed per asset.
+    move_in_days
+        Estimated days until move-in (``inf`` when the land use is not allowed).
+    detail
+        Only for :meth:`SiteScorer.evaluate` with ``detail=True``: the readiness parts
+        (``status_days``, ``net_land_days``, ``obstacle_days``, ``land_use_days``,
+        ``ready_date_days``, ``construction_days``), ``land_use_path`` codes into
+        ``PATH_KINDS + ("unknown",)``, ``near_m`` and the relative ``shortfall_{criterion}``
+        (how far outside its bound, as a fraction of the bound; 0 inside).
+    """
+
+    criteria: tuple[str, ...]
+    weights: dict[str, float]
+    scores: dict[str, np.ndarray]
+    score: np.ndarray
+    soft_score: np.ndarray
+    offerable: np.ndarray
+    failed: dict[str, np.ndarray]
+    n_failed: np.ndarray
+    move_in_days: np.ndarray
+    detail: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Totals(NamedTuple):
+    """Per-asset totals of :meth:`SiteScorer.rank_scores`.
+
+    ``score`` as in :class:`Evaluation`; ``near_miss`` is the total the asset would have had,
+    for offerable assets failing exactly one must, ``-inf`` elsewhere.
+    """
+
+    score: np.ndarray
+    offerable: np.ndarray
+    n_failed: np.ndarray
+    near_miss: np.ndarray
+
+
+@dataclass
+class _Plan:
+    """Everything a block evaluation needs, resolved once per call (no per-asset work)."""
+
+    criteria: tuple[str, ...]
+    hard: frozenset[str]
+    weights: dict[str, float]
+    wvec: np.ndarray
+    req: Requirements
+    as_of_day: float
+    tol: dict[str, float]
+    tenure_score: np.ndarray
+    keyed: frozenset[str]
+    key_value: np.ndarray
+    key_fails: np.ndarray | None
+    lu_score: np.ndarray | None
+    lu_delay: np.ndarray
+    lu_code: np.ndarray
+    district_score: np.ndarray | None
+    synergy_terms: list[tuple[int, float]]
+    conflict_rules: list[tuple[int, float, str]]
+    needs_building: bool
+    handover: np.ndarray
+    obstacles: np.ndarray
+    offerable: np.ndarray
+    access: np.ndarray | None
+    freshness: np.ndarray | None
+    near_xy: tuple[float, float, float] | None = None
+
+
+class SiteScorer(BaseEstimator):
+    """Score assets against an investor's requirements (a scikit-learn estimator).
+
+    ``__init__`` only stores the parameters; :meth:`fit` validates them and resolves the
+    criteria and weights for a feature table; :meth:`score_samples` gives one score per asset
+    and :meth:`evaluate` the per-criterion detail. Works with :func:`sklearn.base.clone`.
+
+    Parameters
+    ----------
+    requirements
+        The brief: :class:`~assetmatch.requirements.Requirements`, a dict or a JSON string.
+    weights
+        :class:`Weights` or a criterion → weight mapping; default: from the brief (its
+        ``weights``, else its ``priorities`` over :data:`DEFAULT_PRIORITIES`).
+    offerable_only
+        Rank only assets whose status allows an offer
+        (:data:`assetmatch.schema.OFFERABLE_STATUSES`).
+    as_of
+        The match date (readiness and freshness count from it); default the table's date,
+        else today.
+    status_delay_days
+        Status → days of hand-over formalities; default :data:`STATUS_DELAY_DAYS`.
+    net_land_delay_days, construction_days
+        See the module's readiness section (days).
+    obstacle_mode
+        ``"parallel"`` (the longest obstacle counts) or ``"serial"`` (delays add up).
+    landuse_paths
+        A land-use path table or its source (see
+        :func:`assetmatch.landuse_paths.load_landuse_paths`);
+        default the bundled table.
+    path_scores
+        Land-use fit per path kind; default :data:`PATH_SCORES`.
+    affinity
+        Industry-chain affinity (see :func:`assetmatch.industry.default_affinity`); default the
+        bundled one.
+    conflicts
+        Conflict rules (see :func:`assetmatch.industry.default_conflicts`); default the bundled
+        ones.
+    synergy_half_saturation
+        Weighted neighbour count giving a synergy of 0.5 (see
+        :func:`assetmatch.industry.synergy_scores`).
+    access_scale_m
+        Distance in metres at which a reference layer stops counting for accessibility.
+    freshness_horizon_days
+        Record age in days at which freshness reaches 0.
+    unknown_score
+        Score of a criterion whose input is unknown.
+    n_jobs
+        Threads for tables of at least four blocks: ``None`` (default) or 1 runs in the calling
+        thread, ``-1`` uses every available core.
+    block_rows
+        Rows per block of the vectorised passes (cache-sized).
+    """
+
+    def __init__(
+        self,
+        requirements: Requirements | Mapping[str, Any] | str | None = None,
+        weights: Weights | Mapping[str, float] | None = None,
+        *,
+        offerable_only: bool = True,
+        as_of: Any = None,
+        status_delay_days: Mapping[str, float] | None = None,
+        net_land_delay_days: float = NET_LAND_DELAY_DAYS,
+        construction_days: float = CONSTRUCTION_DAYS,
+        obstacle_mode: str = "parallel",
+        landuse_paths: Any = None,
+        path_scores: Mapping[str, float] | None = None,
+        affinity: pd.DataFrame | None = None,
+        conflicts: pd.DataFrame | None = None,
+        synergy_half_saturation: float = 10.0,
+        access_scale_m: float = ACCESS_SCALE_M,
+        freshness_horizon_days: float = FRESHNESS_HORIZON_DAYS,
+        unknown_score: float = UNKNOWN_SCORE,
+        n_jobs: int | None = None,
+        block_rows: int = 65_536,
+    ) -> None:
+        self.requirements = requirements
+        self.weights = weights
+        self.offerable_only = offerable_only
+        self.as_of = as_of
+        self.status_delay_days = status_delay_days
+        self.net_land_delay_days = net_land_delay_days
+        self.construction_days = construction_days
+        self.obstacle_mode = obstacle_mode
+        self.landuse_paths = landuse_paths
+        self.path_scores = path_scores
+        self.affinity = affinity
+        self.conflicts = conflicts
+        self.synergy_half_saturation = synergy_half_saturation
+        self.access_scale_m = access_scale_m
+        self.freshness_horizon_days = freshness_horizon_days
+        self.unknown_score = unknown_score
+        self.n_jobs = n_jobs
+        self.block_rows = block_rows
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(self, X: FeatureTable, y: None = None) -> SiteScorer:
+        """Validate the parameters and resolve the criteria and weights for ``X``.
+
+        Parameters
+        ----------
+        X
+            The feature table the scorer will score (its columns decide which criteria can
+            take part: e.g. no context, no synergy).
+        y
+            Unused; weights learned from past deals will take them.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        self._plan_memo = None
+        req = Requirements.coerce(self.requirements if self.requirements is not None else {})
+        self.requirements_ = req
+        if self.weights is None:
+            w = Weights.from_requirements(req)
+        elif isinstance(self.weights, Weights):
+            w = self.weights
+        else:
+            w = Weights.from_dict(self.weights)
+        available = self._available(X, req)
+        criteria = tuple(c for c in CRITERIA if req.specifies(c) and available[c])
+        skipped = [c for c in CRITERIA if req.specifies(c) and not available[c]]
+        if skipped:
+            logger.info("criteria without data in this inventory, left out: %s", ", ".join(skipped))
+        for c in req.hard_criteria:
+            if not available[c]:
+                raise ValidationError(
+                    "Requirements cannot be checked on this inventory:",
+                    [
+                        Problem(
+                            None,
+                            c,
+                            f"is a must, but the inventory has no data for it ({_NEEDS[c]})",
+                        )
+                    ],
+                )
+        self.weights_ = w
+        self.criteria_ = criteria
+        self.hard_ = frozenset(c for c in req.hard_criteria if c in criteria)
+        self.weight_ = w.normalized(criteria)
+        as_of = self.as_of if self.as_of is not None else (X.as_of or date.today())
+        self.as_of_ = _to_date(as_of)
+        self.path_table_ = load_landuse_paths(self.landuse_paths)
+        self.path_scores_ = {**PATH_SCORES, **(self.path_scores or {})}
+        self.status_delay_ = {**STATUS_DELAY_DAYS, **(self.status_delay_days or {})}
+        self.affinity_ = None
+        self.conflicts_ = None
+        if "synergy" in criteria:
+            self.affinity_ = self.affinity if self.affinity is not None else _default_affinity()
+            self._affinity_rows = (
+                _default_affinity_rows() if self.affinity is None else _affinity_rows(self.affinity)
+            )
+        if "conflicts" in criteria:
+            self.conflicts_ = self.conflicts if self.conflicts is not None else _default_conflicts()
+        return self
+
+    def _validate_params(self) -> None:
+        problems = []
+        if self.obstacle_mode not in ("parallel", "serial"):
+            problems.append(
+                Problem(
+                    None,
+                    "obstacle_mode",
+                    f"must be 'parallel' or 'serial'; got {self.obstacle_mode!r}",
+                )
+            )
+        for name in (
+            "net_land_delay_days",
+            "construction_days",
+            "access_scale_m",
+            "freshness_horizon_days",
+            "synergy_half_saturation",
+        ):
+            v = getattr(self, name)
+            if not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+                problems.append(Problem(None, name, f"must be a finite number >= 0; got {v!r}"))
+        if not 0 <= self.unknown_score <= 1:
+            problems.append(
+                Problem(None, "unknown_score", f"must be in [0, 1]; got {self.unknown_score!r}")
+            )
+        if int(self.block_rows) < 1024:
+            problems.append(
+                Problem(None, "block_rows", f"must be >= 1024; got {self.block_rows!r}")
+            )
+        if problems:
+            raise ValidationError("The parameters of SiteScorer are invalid:", problems)
+
+    @staticmethod
+    def _available(X: FeatureTable, req: Requirements) -> dict[str, bool]:
+        return {
+            "size": True,
+            "building": True,
+            "specs": True,
+            "cost": True,
+            "tenure": True,
+            "readiness": True,
+            "land_use": True,
+            "synergy": "presence" in X,
+            "conflicts": "nearest" in X,
+            "access": "access" in X,
+            "near": "x" in X,
+            "district": True,
+            "freshness": "updated_day" in X,
+        }
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "criteria_"):
+            raise ValueError("This SiteScorer is not fitted yet; call fit(features) first.")
+
+    # ------------------------------------------------------------------ scoring
+
+    def score_samples(self, X: FeatureTable) -> np.ndarray:
+        """Total score per asset in [0, 1]; ``-inf`` for assets excluded by status or a must.
+
+        A brief with ``near`` needs the place: use :meth:`evaluate` or :func:`assetmatch.match`.
+        """
+        return self.rank_scores(X).score
+
+    def evaluate(
+        self,
+        X: FeatureTable,
+        *,
+        detail: bool = False,
+        near_place: tuple[float, float, float] | None = None,
+        exclude: int = -1,
+    ) -> Evaluation:
+        """Score every asset of ``X`` on every criterion.
+
+        Parameters
+        ----------
+        X
+            The feature table.
+        detail
+            Also return the readiness parts, land-use paths, distances and shortfalls (meant
+            for a few rows, e.g. ``X.take(rows)``).
+        near_place
+            ``(x, y, radius)`` of the brief's place in the table's coordinates (offsets from
+            ``X.origin``, metres); required when the brief has ``near``.
+        exclude
+            Row never ranked (the reference asset of ``near``), or -1.
+        """
+        self._check_fitted()
+        plan = self._plan(X, near_place)
+        n = len(X)
+        S = np.empty((len(plan.criteria), n), dtype=_F32)
+        out = {
+            "score": np.empty(n, dtype=_F32),
+            "soft": np.empty(n, dtype=_F32),
+            "n_failed": np.zeros(n, dtype=np.uint8),
+            "move_in": np.empty(n, dtype=_F32),
+        }
+        failed = {c: np.empty(n, dtype=bool) for c in plan.hard}
+        det: dict[str, np.ndarray] = {}
+        if detail:
+            for k in _DETAIL_DAYS:
+                det[k] = np.full(n, np.nan, dtype=_F32)
+            det["land_use_path"] = np.full(n, _PATH_CODES.index(UNKNOWN_PATH), dtype=np.int8)
+            for c in _SHORTFALL_CRITERIA:
+                det[f"shortfall_{c}"] = np.zeros(n, dtype=_F32)
+        self._run_blocks(X, plan, S, failed, out, det)
+        offerable = plan.offerable
+        if 0 <= exclude < n:
+            offerable = offerable.copy()
+            offerable[exclude] = False
+            out["score"][exclude] = -np.inf
+            out["soft"][exclude] = -np.inf
+        return Evaluation(
+            criteria=plan.criteria,
+            weights=plan.weights,
+            scores={c: S[i] for i, c in enumerate(plan.criteria)},
+            score=out["score"],
+            soft_score=out["soft"],
+            offerable=offerable,
+            failed=failed,
+            n_failed=out["n_failed"],
+            move_in_days=out["move_in"],
+            detail=det,
+        )
+
+    def rank_scores(
+        self,
+        X: FeatureTable,
+        *,
+        near_place: tuple[float, float, float] | None = None,
+        exclude: int = -1,
+    ) -> Totals:
+        """Total scores only, for ranking a large table (no per-criterion arrays are kept).
+
+        Each block's criterion scores live in a block-sized buffer, so the pass stays in cache
+        and allocates four arrays of ``len(X)`` instead of one per criterion. Parameters as in
+        :meth:`evaluate`.
+        """
+        self._check_fitted()
+        plan = self._plan(X, near_place)
+        n = len(X)
+        out = {
+            "score": np.empty(n, dtype=_F32),
+            "n_failed": np.zeros(n, dtype=np.uint8),
+        }
+        if plan.hard:
+            out["near_miss"] = np.empty(n, dtype=_F32)
+        self._run_blocks(X, plan, None, {}, out, {})
+        offerable = plan.offerable
+        near_miss = out.get("near_miss")
+        if near_miss is None:
+            near_miss = np.full(n, -np.inf, dtype=_F32)
+        if 0 <= exclude < n:
+            offerable = offerable.copy()
+            offerable[exclude] = False
+            out["score"][exclude] = -np.inf
+            near_miss[exclude] = -np.inf
+        return Totals(out["score"], offerable, out["n_failed"], near_miss)
+
+    def _run_blocks(
+        self,
+        X: FeatureTable,
+        plan: _Plan,
+        S: np.ndarray | None,
+        failed: dict[str, np.ndarray],
+        out: dict[str, np.ndarray],
+        det: dict[str, np.ndarray],
+    ) -> None:
+        step = int(self.block_rows)
+        blocks = [slice(i, min(i + step, len(X))) for i in range(0, len(X), step)]
+
+        def run(sl: slice) -> None:
+            self._block(X, sl, plan, S, failed, out, det)
+
+        jobs = self._n_threads(len(blocks))
+        if jobs > 1:
+            with ThreadPoolExecutor(jobs) as ex:
+                list(ex.map(run, blocks))
+        else:
+            for sl in blocks:
+                run(sl)
+
+    def _n_threads(self, n_blocks: int) -> int:
+        if n_blocks < 4 or self.n_jobs is None:
+            return 1
+        cores = int(self.n_jobs)
+        if cores < 0:
+            try:
+                cores = len(os.sched_getaffinity(0))
+            except AttributeError:  # pragma: no cover - not on Linux
+                cores = os.cpu_count() or 1
+        return max(1, min(cores, n_blocks))
+
+    # ------------------------------------------------------------------ cached, brief-independent
+
+    def _base_days(self, X: FeatureTable) -> np.ndarray:
+        """Hand-over days without a declared ready date (brief-independent).
+
+        ``status_days + net_land_days + obstacle_days``; net-land days count only for an asset
+        without buildings (a plant is reused as it stands).
+        """
+        key = ("base_days", *self._base_key())
+
+        def compute() -> np.ndarray:
+            days = self._status_lut(X)[X["status"]] + self._net_land_days(X, slice(None))
+            return (days + self._obstacles(X)).astype(_F32)
+
+        return X.cached(key, compute)
+
+    def _handover(self, X: FeatureTable, as_of_day: float) -> np.ndarray:
+        """Days until hand-over at ``as_of_day`` (brief-independent; see the module docstring)."""
+        key = ("handover", as_of_day, *self._base_key())
+
+        def compute() -> np.ndarray:
+            ready = X["ready_day"] - _F32(as_of_day)
+            days = np.fmax(ready, self._obstacles(X))
+            np.copyto(days, self._base_days(X), where=np.isnan(ready))
+            return _floor0(days).astype(_F32)
+
+        return X.cached(key, compute)
+
+    def _construction(self, X: FeatureTable) -> np.ndarray:
+        """Construction days of bare land (0 where there are buildings)."""
+        days = float(self.construction_days)
+        return X.cached(
+            ("construction", days),
+            lambda: ((X["building_area_m2"] <= 0) * _F32(days)).astype(_F32),
+        )
+
+    def _base_key(self) -> tuple[Any, ...]:
+        return (
+            tuple(sorted(self.status_delay_.items())),
+            float(self.net_land_delay_days),
+            self.obstacle_mode,
+        )
+
+    def _obstacles(self, X: FeatureTable) -> np.ndarray:
+        return X["obstacle_days_max" if self.obstacle_mode == "parallel" else "obstacle_days_sum"]
+
+    def _net_land_days(self, X: FeatureTable, sl: slice) -> np.ndarray:
+        no_building = ~(X["building_area_m2"][sl] > 0)
+        return np.where(
+            (X["net_land"][sl] == 0) & no_building, _F32(self.net_land_delay_days), _F32(0)
+        )
+
+    def _status_lut(self, X: FeatureTable) -> np.ndarray:
+        cats = X.categories["status"]
+        return np.array([self.status_delay_.get(s, 0.0) for s in cats] + [0.0], dtype=_F32)
+
+    def _offerable(self, X: FeatureTable) -> np.ndarray:
+        def compute() -> np.ndarray:
+            if not self.offerable_only:
+                return np.ones(len(X), dtype=bool)
+            cats = X.categories["status"]
+            lut = np.array([s in OFFERABLE_STATUSES for s in cats] + [False])
+            return lut[X["status"]]
+
+        return X.cached(("offerable", bool(self.offerable_only)), compute)
+
+    def _access(self, X: FeatureTable) -> np.ndarray:
+        scale = float(self.access_scale_m)
+
+        def compute() -> np.ndarray:
+            a = X["access"]
+            s = np.clip(1.0 - a / _F32(max(scale, 1e-9)), 0.0, 1.0)
+            known = np.isfinite(a) | np.isinf(a)
+            cnt = known.sum(axis=1)
+            tot = np.where(known, s, 0.0).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = np.where(cnt > 0, tot / np.maximum(cnt, 1), self.unknown_score)
+            return out.astype(_F32)
+
+        return X.cached(("access", scale, float(self.unknown_score)), compute)
+
+    def _freshness(self, X: FeatureTable, as_of_day: float) -> np.ndarray:
+        horizon = float(self.freshness_horizon_days)
+
+        def compute() -> np.ndarray:
+            age = _F32(as_of_day) - X["updated_day"]
+            s = np.clip(_F32(1) - age * _F32(1.0 / max(horizon, 1e-9)), 0.0, 1.0)
+            return np.nan_to_num(s, nan=self.unknown_score).astype(_F32)
+
+        return X.cached(("freshness", as_of_day, horizon, float(self.unknown_score)), compute)
+
+    # ------------------------------------------------------------------ per-call plan
+
+    def _plan(self, X: FeatureTable, near_place: tuple[float, float, float] | None) -> _Plan:
+        """The brief's lookup tables for ``X``'s categories (memoised per category set)."""
+        # The plan's lookups are encoded for the table's categories: reuse it for tables that
+        # share them (``take`` does), recomputing only the per-row arrays. References (not
+        # ids) are kept, so a new table can never be mistaken for a collected one.
+        memo = getattr(self, "_plan_memo", None)
+        if (
+            memo is not None
+            and memo[0] is X.categories
+            and memo[1] is X.labels
+            and memo[2] is self.requirements_
+        ):
+            plan = memo[3]
+            if memo[4]() is not X:  # another table with the same categories (a subset)
+                plan = replace(
+                    plan,
+                    handover=self._handover(X, plan.as_of_day),
+                    obstacles=self._obstacles(X),
+                    offerable=self._offerable(X),
+                    access=self._access(X) if plan.access is not None else None,
+                    freshness=(
+                        self._freshness(X, plan.as_of_day) if plan.freshness is not None else None
+                    ),
+                )
+        else:
+            plan = self._build_plan(X)
+            self._plan_memo = (X.categories, X.labels, self.requirements_, plan, weakref.ref(X))
+        if "near" in plan.criteria:
+            if near_place is None:
+                raise ValueError(
+                    "The brief has 'near'; pass near_place=(x, y, radius) in the table's "
+                    "coordinates (match() does this for you)."
+                )
+            plan = replace(plan, near_xy=near_place)
+        return plan
+
+    def _build_plan(self, X: FeatureTable) -> _Plan:
+        req = self.requirements_
+        unk = self.unknown_score
+        criteria = self.criteria_
+        accepted = (
+            tenure_mask(req.tenure) if req.tenure is not None else (1 << len(TENURE_MODES)) - 1
+        )
+        masks = np.arange(N_TENURE_MASKS)
+        target = req.target_land_class
+        n_keys = (len(X.categories["land_class"]) + 1) * N_TENURE_MASKS
+        lu_score = None
+        if target is not None:
+            codes, delays = self.path_table_.lookup_arrays(
+                X.categories["land_class"], target, accepted
+            )
+            ok_paths = set(req.land_use_paths) | {UNKNOWN_PATH}
+            lu_score = np.array([self.path_scores_[_PATH_CODES[c]] for c in codes], dtype=_F32)
+            if "land_use" in self.hard_:
+                bad = np.array([_PATH_CODES[c] not in ok_paths for c in codes])
+                lu_score[bad] = -1.0  # sentinel: fails the must; clipped to 0 as a score
+        else:
+            delays = np.zeros(n_keys, dtype=_F32)
+            codes = np.full(n_keys, _PATH_CODES.index(UNKNOWN_PATH), dtype=np.int8)
+        district_score = None
+        if req.districts is not None:
+            wanted = set(req.districts)
+            district_score = np.array(
+                [1.0 if d in wanted else 0.0 for d in X.categories["district"]] + [unk],
+                dtype=_F32,
+            )
+        terms = self._synergy_terms(X, req) if "synergy" in criteria else []
+        tenure_score = np.where(
+            masks & TENURE_UNKNOWN_BIT, unk, np.where(masks & accepted, 1.0, 0.0)
+        ).astype(_F32)
+        # criteria that depend only on lu_key = class × N_TENURE_MASKS + tenure mask
+        key_value = np.zeros(n_keys, dtype=np.float64)
+        key_fails = np.zeros(n_keys, dtype=np.uint8)
+        keyed = set()
+        if "tenure" in criteria:
+            t_score = np.tile(tenure_score, n_keys // N_TENURE_MASKS)
+            key_value += self.weight_["tenure"] * t_score
+            if "tenure" in self.hard_:
+                key_fails += t_score == 0
+            keyed.add("tenure")
+        if "land_use" in criteria and lu_score is not None:
+            key_value += self.weight_["land_use"] * np.maximum(lu_score, 0)
+            if "land_use" in self.hard_:
+                key_fails += lu_score < 0
+            keyed.add("land_use")
+        lo = (req.building_area_m2 or (None, None))[0]
+        as_of_day = date_to_day(self.as_of_)
+        return _Plan(
+            criteria=criteria,
+            hard=self.hard_,
+            weights=self.weight_,
+            wvec=np.array([self.weight_[c] for c in criteria], dtype=_F32),
+            req=req,
+            as_of_day=as_of_day,
+            tol={c: req.tolerance_for(c) for c in CRITERIA},
+            tenure_score=tenure_score,
+            keyed=frozenset(keyed),
+            key_value=key_value.astype(_F32),
+            key_fails=key_fails if key_fails.any() or keyed & self.hard_ else None,
+            lu_score=lu_score,
+            lu_delay=delays,
+            lu_code=codes,
+            district_score=district_score,
+            synergy_terms=terms,
+            conflict_rules=self._conflict_rules(X, req) if "conflicts" in criteria else [],
+            needs_building=lo is not None and lo > 0,
+            handover=self._handover(X, as_of_day),
+            obstacles=self._obstacles(X),
+            offerable=self._offerable(X),
+            access=self._access(X) if "access" in criteria else None,
+            freshness=self._freshness(X, as_of_day) if "freshness" in criteria else None,
+        )
+
+    def _synergy_terms(self, X: FeatureTable, req: Requirements) -> list[tuple[int, float]]:
+        """(presence column, weight) pairs: the affinity row plus the near_industries strengths.
+
+        ``synergy = raw / (raw + synergy_half_saturation)`` with ``raw = Σ_j weight_j ·
+        presence_j``, which is :func:`assetmatch.industry.synergy_scores` when the brief gives
+        only an industry.
+        """
+        labels = X.labels.get("presence", ())
+        col = {lab: j for j, lab in enumerate(labels)}
+        terms: dict[int, float] = {}
+        if req.industry is not None:
+            missing = []
+            for ind, w in _affinity_row(self._affinity_rows, req.industry).items():
+                j = col.get(ind)
+                if j is None:
+                    missing.append(ind)
+                elif w > 0:
+                    terms[j] = terms.get(j, 0.0) + w
+            if missing:
+                logger.debug("no presence column for affinity neighbours %s", ", ".join(missing))
+        for ind, strength in (req.near_industries or {}).items():
+            j = _column_for(col, ind)
+            if j is None:
+                logger.warning("no presence column for near_industries %s; it is ignored", ind)
+                continue
+            terms[j] = terms.get(j, 0.0) + strength
+        return sorted(terms.items())
+
+    def _conflict_rules(self, X: FeatureTable, req: Requirements) -> list[tuple[int, float, str]]:
+        """(nearest column, protection distance m, rule) of every rule that applies."""
+        col = {lab: j for j, lab in enumerate(X.labels.get("nearest", ()))}
+        rules: dict[int, tuple[float, str]] = {}
+
+        def add(ind: str, dist: float, why: str) -> None:
+            j = _column_for(col, ind)
+            if j is None:  # no firm of that industry: nothing to keep away from
+                logger.debug("no nearest_%s_m column; rule %s is moot", ind, why)
+                return
+            if j not in rules or rules[j][0] < dist:
+                rules[j] = (float(dist), why)
+
+        for ind, dist in (req.avoid_industries or {}).items():
+            add(ind, dist, f"avoid:{ind}")
+        if req.industry is not None:
+            mine = {req.industry, req.industry[:3]}
+            sensitive_keys = set(mine)
+            target = req.target_land_class
+            if target is not None:
+                sensitive_keys.add(target)
+            for source, sensitive, dist in _conflict_table(self.conflicts_):
+                if sensitive in sensitive_keys:
+                    add(source, dist, f"source:{source}")
+                if source in mine and _is_industry(sensitive):
+                    add(sensitive, dist, f"sensitive:{sensitive}")
+        return [(j, d, why) for j, (d, why) in sorted(rules.items())]
+
+    # ------------------------------------------------------------------ one block
+
+    def _block(
+        self,
+        X: FeatureTable,
+        sl: slice,
+        plan: _Plan,
+        S: np.ndarray | None,
+        failed: dict[str, np.ndarray],
+        out: dict[str, np.ndarray],
+        det: dict[str, np.ndarray],
+    ) -> None:
+        """Score the rows ``sl`` on every criterion; writes into ``S``, ``out`` and ``det``."""
+        req, tol, unk = plan.req, plan.tol, _F32(self.unknown_score)
+        hard = plan.hard
+        detail = bool(det)
+        fails: dict[str, np.ndarray] = {}
+        shorts: dict[str, np.ndarray] = {}
+        lu_key = X["lu_key"][sl]
+
+        # ---- move-in estimate (days): hand-over (brief-independent, memoised) + land-use path
+        lu_delay = plan.lu_delay.take(lu_key)
+        move_in = plan.handover[sl] + lu_delay
+        construction = None
+        if plan.needs_building:
+            construction = self._construction(X)[sl]
+            move_in += construction
+        if "move_in" in out:
+            out["move_in"][sl] = move_in
+        if detail:
+            ready = X["ready_day"][sl] - _F32(plan.as_of_day)
+            obst = plan.obstacles[sl]
+            no_date = np.isnan(ready)
+            det["status_days"][sl] = np.where(no_date, self._status_lut(X)[X["status"][sl]], 0)
+            det["net_land_days"][sl] = np.where(no_date, self._net_land_days(X, sl), 0)
+            det["obstacle_days"][sl] = obst
+            det["land_use_days"][sl] = lu_delay
+            det["ready_date_days"][sl] = np.maximum(ready, 0)
+            det["construction_days"][sl] = 0 if construction is None else construction
+            det["land_use_path"][sl] = plan.lu_code.take(lu_key)
+
+        m = sl.stop - sl.start
+        rows = S[:, sl] if S is not None else np.empty((len(plan.criteria), m), _F32)
+        # Ranking only (no per-criterion arrays kept): the criteria that are functions of the
+        # (land class, tenure) key enter the total through one weighted lookup.
+        # The other criteria's kernels then fold their weight into their last step
+        # (``weighted``), so that their result adds to the total as it is.
+        lean = S is None
+        keyed = plan.keyed if lean else frozenset()
+        total = out["score"][sl]
+        if keyed:
+            np.take(plan.key_value, lu_key, out=total)
+        else:
+            total[:] = 0
+        tmp = np.empty(m, dtype=_F32)
+        prev, prev_weighted = -1, False
+        for i, c in enumerate(plan.criteria):
+            if c in keyed:
+                continue
+            if prev >= 0:  # accumulate the previous criterion while its scores are in cache
+                _accumulate(total, rows[prev], plan.wvec[prev], prev_weighted, tmp)
+            weighted = lean and c in _WEIGHTED_KERNELS
+            wt = plan.wvec[i] if weighted else _F32(1)
+            prev, prev_weighted = i, weighted
+            s = rows[i]
+            h = c in hard
+            if c == "size":
+                lo, hi = req.land_area_range_m2  # type: ignore[misc]
+                v = X["land_area_m2"][sl]
+                nan = X.has_nan("land_area_m2")
+                _range_fit(v, lo, hi, tol[c], unk, nan, s, h, fails, shorts, c, detail, wt)
+            elif c == "building":
+                lo, hi = req.building_area_m2  # type: ignore[misc]
+                v = X["building_area_m2"][sl]
+                nan = X.has_nan("building_area_m2")
+                _range_fit(v, lo, hi, tol[c], unk, nan, s, h, fails, shorts, c, detail, wt)
+            elif c == "specs":
+                needs = (
+                    ("power_kva", req.min_power_kva),
+                    ("floor_load_kn_m2", req.min_floor_load_kn_m2),
+                    ("floor_height_m", req.min_floor_height_m),
+                )
+                _bounds(X, sl, needs, True, tol[c], unk, s, h, fails, shorts, c, detail, wt)
+            elif c == "cost":
+                caps = (
+                    ("rent_yuan_m2_month", req.max_rent_m2_month),
+                    ("land_price_yuan_mu", req.max_land_price_yuan_mu),
+                )
+                _bounds(X, sl, caps, False, tol[c], unk, s, h, fails, shorts, c, detail, wt)
+            elif c == "tenure":
+                np.take(plan.tenure_score, X["tenure"][sl], out=s)
+                if h:
+                    fails[c] = s == 0
+            elif c == "readiness":
+                d = req.ready_within_days
+                if d is None:
+                    np.multiply(move_in, _F32(-wt / NO_DEADLINE_HORIZON_DAYS), out=s)
+                else:
+                    scale = wt / max(tol[c] * max(d, MIN_DEADLINE_SCALE_DAYS), 1e-9)
+                    over = move_in - _F32(d)
+                    _floor0(over)
+                    np.multiply(over, _F32(-scale), out=s)
+                    if h:
+                        fails[c] = over > 0
+                    if detail:
+                        shorts[c] = over / _F32(max(d, 1.0))
+                s += wt
+                _floor0(s)
+            elif c == "land_use":
+                np.take(plan.lu_score, lu_key, out=s)  # type: ignore[arg-type]
+                if h:
+                    fails[c] = s < 0
+                _floor0(s)
+            elif c == "synergy":
+                P = X["presence"]
+                if not plan.synergy_terms:
+                    s[:] = 0
+                for k, (j, w) in enumerate(plan.synergy_terms):  # axpy, no BLAS
+                    if k == 0:
+                        np.multiply(P[sl, j], _F32(w), out=s)
+                    else:
+                        np.multiply(P[sl, j], _F32(w), out=tmp)
+                        s += tmp
+                _floor0(s)
+                s /= s + _F32(self.synergy_half_saturation)
+            elif c == "conflicts":
+                _conflicts(X, sl, plan.conflict_rules, s, h, fails, shorts, detail, wt, tmp)
+            elif c == "access":
+                np.multiply(plan.access[sl], wt, out=s)  # type: ignore[index]
+            elif c == "near":
+                _near(X, sl, plan, tol[c], s, h, fails, shorts, det, detail, wt)
+            elif c == "district":
+                np.take(plan.district_score, X["district"][sl], out=s)  # type: ignore[arg-type]
+                if h:
+                    fails[c] = s == 0
+            elif c == "freshness":
+                np.multiply(plan.freshness[sl], wt, out=s)  # type: ignore[index]
+
+        # ---- total, musts and status (no BLAS: its thread pool costs more than it saves here)
+        if prev >= 0:
+            _accumulate(total, rows[prev], plan.wvec[prev], prev_weighted, tmp)
+        if "soft" in out:
+            out["soft"][sl] = total
+        nf = out["n_failed"][sl]
+        if keyed and plan.key_fails is not None:
+            nf += plan.key_fails.take(lu_key)
+        for c in hard:
+            if c in keyed:
+                continue
+            f = fails[c]
+            if failed:
+                failed[c][sl] = f
+            nf += f
+        offerable = plan.offerable[sl]
+        if "near_miss" in out:  # offerable and failing exactly one must: the soft total
+            near = out["near_miss"][sl]
+            near[:] = total
+            _neg_inf_where(near, (nf != 1) | ~offerable)
+        excluded = ~offerable
+        if hard:
+            excluded |= nf > 0
+        _neg_inf_where(total, excluded)  # total is out["score"][sl]
+        if detail:
+            for c, v in shorts.items():
+                det[f"shortfall_{c}"][sl] = v
+
+
+# ---------------------------------------------------------------------- criterion kernels
+
+_DETAIL_DAYS: Final = (
+    "status_days",
+    "net_land_days",
+    "obstacle_days",
+    "land_use_days",
+    "ready_date_days",
+    "construction_days",
+    "near_m",
+)
+_SHORTFALL_CRITERIA: Final = ("size", "building", "specs", "cost", "readiness", "conflicts", "near")
+
+_NEEDS: Final[dict[str, str]] = {
+    "conflicts": "nearest_{industry}_m context columns",
+    "near": "centroid_x/centroid_y context columns",
+    "synergy": "presence_{industry} context columns",
+    "access": "access_{layer}_m context columns",
+    "freshness": "an updated_at column",
+    "size": "land areas",
+    "building": "building areas",
+    "specs": "power, floor load, floor height",
+    "cost": "rents and land prices",
+    "tenure": "tenure modes",
+    "readiness": "statuses",
+    "land_use": "land-use codes",
+    "district": "districts",
+}
+
+
+_F32_BIG: Final = np.float32(-3.0e38)
+#: Kernels that can fold the criterion's weight into their last step (ranking pass only).
+_WEIGHTED_KERNELS: Final = frozenset(
+    {"size", "building", "specs", "cost", "readiness", "conflicts", "access", "near", "freshness"}
+)
+
+
+def _accumulate(
+    total: np.ndarray, s: np.ndarray, w: np.float32, weighted: bool, tmp: np.ndarray
+) -> None:
+    """``total += w · s`` (``total += s`` when the kernel already applied the weight)."""
+    if weighted:
+        total += s
+    else:
+        np.multiply(s, w, out=tmp)
+        total += tmp
+
+
+def _floor0(a: np.ndarray) -> np.ndarray:
+    """``max(a, 0)`` in place, NaN kept (``clip`` is 2× faster than ``maximum`` here)."""
+    return np.clip(a, _F32(0), _F32(np.inf), out=a)
+
+
+def _neg_inf_where(a: np.ndarray, mask: np.ndarray) -> None:
+    """Set ``a`` to -inf where ``mask``, for finite float32 ``a``, without a masked copy.
+
+    Adding -3e38 twice overflows to exactly -inf and leaves the other values unchanged
+    (adding 0). A masked ``copyto`` is several times slower on an irregular mask.
+    """
+    penalty = np.multiply(mask, _F32_BIG, dtype=_F32)
+    with np.errstate(over="ignore"):
+        a += penalty
+        a += penalty
+
+
+def _fill_nan(a: np.ndarray, value: np.float32) -> np.ndarray:
+    """Replace NaN in place (cheaper than ``np.nan_to_num``, which also scans for infinities)."""
+    np.copyto(a, value, where=np.isnan(a))
+    return a
+
+
+def _range_fit(
+    v: np.ndarray,
+    lo: float | None,
+    hi: float | None,
+    tol: float,
+    unk: np.float32,
+    nan: bool,
+    s: np.ndarray,
+    hard: bool,
+    fails: dict[str, np.ndarray],
+    shorts: dict[str, np.ndarray],
+    name: str,
+    detail: bool,
+    wt: np.float32,
+) -> None:
+    """``wt`` × (1 inside [lo, hi], linear to 0 at tol × bound outside); unknown → ``wt·unk``.
+
+    With ``d = clip(v, lo, hi) - v`` (positive below the range, negative above), the score is
+    ``1 - max(d / (tol·lo), -d / (tol·hi))``, floored at 0.
+    """
+    lo = lo if lo is not None and lo > 0 else None
+    k_lo = _F32(wt / max(tol * lo, 1e-9)) if lo is not None else _F32(0)
+    k_hi = _F32(wt / max(tol * hi, 1e-9)) if hi is not None else _F32(0)
+    d = np.clip(v, _F32(lo) if lo is not None else None, _F32(hi) if hi is not None else None)
+    if lo is None and hi is None:
+        s[:] = wt
+        np.copyto(s, _F32(unk * wt), where=np.isnan(v))
+        if hard:
+            fails[name] = np.zeros(len(v), dtype=bool)
+        return
+    d -= v
+    if lo is not None and hi is not None:
+        np.maximum(d * k_lo, d * -k_hi, out=s)
+    elif lo is not None:
+        np.multiply(d, k_lo, out=s)
+    else:
+        np.multiply(d, -k_hi, out=s)
+    np.subtract(wt, s, out=s)
+    _floor0(s)
+    if nan:
+        _fill_nan(s, _F32(unk * wt))
+    if hard:
+        fails[name] = np.abs(d) > 0
+    if detail:
+        rel = np.where(d > 0, d / _F32(lo or 1), -d / _F32(hi or 1))
+        shorts[name] = _fill_nan(rel.astype(_F32), _F32(0))
+
+
+def _bounds(
+    X: FeatureTable,
+    sl: slice,
+    limits: tuple[tuple[str, float | None], ...],
+    minimum: bool,
+    tol: float,
+    unk: np.float32,
+    s: np.ndarray,
+    hard: bool,
+    fails: dict[str, np.ndarray],
+    shorts: dict[str, np.ndarray],
+    name: str,
+    detail: bool,
+    wt: np.float32,
+) -> None:
+    """One-sided limits (minima or maxima): ``wt`` × the weakest known one; unknown → ``unk``."""
+    first = True
+    fail = None
+    short = None
+    for col, limit in limits:
+        if limit is None or (minimum and limit <= 0):
+            continue
+        v = X[col][sl]
+        gap = (_F32(limit) - v) if minimum else (v - _F32(limit))
+        _floor0(gap)  # NaN stays NaN
+        k = _F32(-wt / max(tol * limit, 1e-9))
+        if first:
+            np.multiply(gap, k, out=s)
+            s += wt
+            first = False
+        else:
+            sub = gap * k
+            sub += wt
+            np.fmin(s, sub, out=s)
+        if hard:
+            f = gap > 0
+            fail = f if fail is None else fail | f
+        if detail:
+            r = gap / _F32(limit)
+            short = r if short is None else np.fmax(short, r)
+    if first:
+        s[:] = unk * wt
+    else:
+        _floor0(s)
+        if any(X.has_nan(col) for col, limit in limits if limit is not None):
+            _fill_nan(s, _F32(unk * wt))
+    if hard:
+        fails[name] = fail if fail is not None else np.zeros(sl.stop - sl.start, dtype=bool)
+    if detail and short is not None:
+        shorts[name] = _fill_nan(short, _F32(0))
+
+
+def _conflicts(
+    X: FeatureTable,
+    sl: slice,
+    rules: list[tuple[int, float, str]],
+    s: np.ndarray,
+    hard: bool,
+    fails: dict[str, np.ndarray],
+    shorts: dict[str, np.ndarray],
+    detail: bool,
+    wt: np.float32,
+    tmp: np.ndarray,
+) -> None:
+    """``wt`` × the worst ratio nearest-distance / protection-distance, capped at 1.
+
+    No firm of the industry (an infinite or unknown distance) is no conflict.
+    """
+    fail = np.zeros(sl.stop - sl.start, dtype=bool) if hard else None
+    D = X["nearest"]
+    if not rules:
+        s[:] = wt
+    for k, (j, dist, _why) in enumerate(rules):
+        d = D[sl, j]
+        if k == 0:
+            np.multiply(d, _F32(wt / max(dist, 1e-9)), out=s)
+        else:
+            np.multiply(d, _F32(wt / max(dist, 1e-9)), out=tmp)
+            np.fmin(s, tmp, out=s)
+        if fail is not None:
+            fail |= d < _F32(dist)
+    np.fmin(s, wt, out=s)  # cap, and NaN → wt
+    if hard:
+        fails["conflicts"] = fail  # type: ignore[assignment]
+    if detail:
+        shorts["conflicts"] = _F32(1) - s
+
+
+def _near(
+    X: FeatureTable,
+    sl: slice,
+    plan: _Plan,
+    tol: float,
+    s: np.ndarray,
+    hard: bool,
+    fails: dict[str, np.ndarray],
+    shorts: dict[str, np.ndarray],
+    det: dict[str, np.ndarray],
+    detail: bool,
+    wt: np.float32,
+) -> None:
+    """``wt`` at the place, linear to 0 at ``within_m × (1 + tol)``; NaN position → 0."""
+    px, py, pr = plan.near_xy  # type: ignore[misc]
+    within = plan.req.near.within_m  # type: ignore[union-attr]
+    d = np.hypot(X["x"][sl] - _F32(px), X["y"][sl] - _F32(py))
+    d -= X["radius"][sl]
+    d -= _F32(pr)
+    _floor0(d)
+    np.multiply(d, _F32(-wt / (within * (1.0 + tol))), out=s)
+    s += wt
+    _floor0(s)
+    if X.has_nan("x") or X.has_nan("y"):
+        _fill_nan(s, _F32(0))
+    if hard:
+        fails["near"] = d > _F32(within)
+    if detail:
+        det["near_m"][sl] = d
+        shorts["near"] = np.maximum(d - _F32(within), 0) / _F32(within)
+
+
+# ---------------------------------------------------------------------- industry tables
+
+
+@lru_cache(maxsize=1)
+def _default_affinity() -> pd.DataFrame:
+    """The bundled affinity, read once per process (never modified here)."""
+    return _industry.default_affinity()
+
+
+@lru_cache(maxsize=1)
+def _default_conflicts() -> pd.DataFrame:
+    """The bundled conflict rules, read once per process (never modified here)."""
+    return _industry.default_conflicts()
+
+
+def _column_for(col: Mapping[str, int], industry: str) -> int | None:
+    """Column of ``industry`` among the labels, else of its division (``C3911`` → ``C39``)."""
+    if industry in col:
+        return col[industry]
+    return col.get(industry[:3])
+
+
+def _is_industry(code: str) -> bool:
+    return bool(re.match(r"^[A-T]\d{2}", code))
+
+
+def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
+    """Investor industry → {neighbour industry: weight > 0} of an affinity table.
+
+    Accepts the wide matrix of :func:`assetmatch.industry.default_affinity` (investors as the
+    index, neighbours as the columns), a long table with ``investor``, ``neighbour`` and
+    ``weight`` columns, or a nested mapping.
+    """
+    if isinstance(affinity, pd.DataFrame) and {"investor", "neighbour", "weight"} <= set(
+        affinity.columns
+    ):
+        out: dict[str, dict[str, float]] = {}
+        for a, b, w in zip(
+            affinity["investor"], affinity["neighbour"], affinity["weight"], strict=True
+        ):
+            if pd.notna(w) and float(w) > 0:
+                out.setdefault(str(a), {})[str(b)] = float(w)
+        return out
+    if isinstance(affinity, pd.DataFrame):
+        values = affinity.to_numpy(dtype=float)
+        cols = [str(c) for c in affinity.columns]
+        return {
+            str(ix): {c: float(v) for c, v in zip(cols, row, strict=True) if v > 0}
+            for ix, row in zip(affinity.index, values, strict=True)
+        }
+    if isinstance(affinity, Mapping):
+        return {str(k): {str(a): float(b) for a, b in v.items()} for k, v in affinity.items()}
+    raise TypeError(f"Unsupported affinity table of type {type(affinity).__name__}")
+
+
+@lru_cache(maxsize=1)
+def _default_affinity_rows() -> dict[str, dict[str, float]]:
+    return _affinity_rows(_default_affinity())
+
+
+def _affinity_row(rows: Mapping[str, Mapping[str, float]], industry: str) -> Mapping[str, float]:
+    """The affinity row of ``industry``, else of its division, else only itself (weight 1)."""
+    for key in (industry, industry[:3]):
+        if key in rows:
+            return rows[key]
+    return {industry[:3]: 1.0}
+
+
+def _conflict_table(conflicts: Any) -> list[tuple[str, str, float]]:
+    """Rows (source, sensitive, min_distance_m) of a conflict table."""
+    if isinstance(conflicts, pd.DataFrame):
+        cols = conflicts.columns
+        src = "source" if "source" in cols else cols[0]
+        sen = "sensitive" if "sensitive" in cols else cols[1]
+        dist = next((c for c in ("min_distance_m", "distance_m") if c in cols), cols[2])
+        return [
+            (str(a), str(b), float(d))
+            for a, b, d in zip(conflicts[src], conflicts[sen], conflicts[dist], strict=True)
+        ]
+    return [(str(a), str(b), float(d)) for a, b, d in conflicts]
+
+
+# ---------------------------------------------------------------------- top-k
+
+
+def top_k(score: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the ``k`` highest finite scores, best first, ties broken by position.
+
+    Instead of partitioning the whole array, a threshold is taken from a strided sample of the
+    finite scores (about 16,000 values) so that a few hundred candidates pass one comparison
+    pass; only those are sorted. When the sample cannot give a safe threshold (few finite
+    scores, heavy ties) the candidates are all finite scores, partitioned. The result is exact
+    in every case: every score above the k-th best is a candidate.
+    """
+    n = len(score)
+    if k <= 0 or n == 0:
+        return np.empty(0, dtype=np.intp)
+    cand: np.ndarray | None = None
+    if n > 65_536:
+        sample = score[:: max(1, n // 16_384)]
+        sample = sample[sample > -np.inf]
+        q = 4 * k + 16  # sample rank of the threshold
+        if len(sample) > 4 * q:
+            thr = np.partition(sample, len(sample) - q)[len(sample) - q]
+            c = np.flatnonzero(score >= thr)
+            if k <= len(c) <= max(50_000, n // 20):
+                cand = c
+    if cand is None:
+        cand = np.flatnonzero(score > -np.inf)
+        if len(cand) > 4 * k:
+            sub = score[cand]
+            kth = np.partition(sub, len(sub) - k)[len(sub) - k]
+            cand = cand[sub >= kth]
+    cand = cand[np.isfinite(score[cand])]
+    order = np.lexsort((cand, -score[cand].astype(np.float64)))
+    return cand[order[:k]]

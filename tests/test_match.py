@@ -1,0 +1,321 @@
+"""match(): the public cases on the demo zone, explanations, near misses, reproducibility."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import assetmatch
+from assetmatch import UnknownAssetError, ValidationError
+from assetmatch.match import MatchResult, match, package_version
+from assetmatch.requirements import Requirements
+from assetmatch.scoring import FeatureTable, SiteScorer, Weights, prepare
+
+HENGZHONG: dict[str, Any] = {  # the brief of DESIGN.md
+    "investor": "Hengzhong Education",
+    "industry": "P83",
+    "land_use": "0804",
+    "land_area_mu": [150, 200],
+    "building_area_m2": [50_000, None],
+    "tenure": ["lease", "transfer"],
+    "max_rent_yuan_m2_month": 18,
+    "ready_within_days": 90,
+    "near_industries": {"P83": 1.0},
+    "avoid_industries": {"C26": 2_000},
+    "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
+}
+XINGXUN: dict[str, Any] = {
+    "investor": "Xingxun New Materials",
+    "industry": "C28",
+    "land_use": "1001",
+    "land_area_mu": [140, 170],
+    "building_area_m2": [50_000, None],
+    "tenure": ["lease_then_transfer", "transfer", "lease"],
+    "priorities": {"size": 5, "building": 5},
+}
+LIAO: dict[str, Any] = {
+    "investor": "Liao Paper",
+    "industry": "C22",
+    "land_use": "1001",
+    "land_area_mu": [40, 80],
+    "tenure": ["transfer"],
+    "near": {"firm_id": "F-LIAO", "within_m": 1_000},
+}
+
+
+@pytest.fixture(scope="module")
+def demo() -> dict[str, Any]:
+    """The demo zone: the inventory when it exists, else assets and context built here."""
+    inventory = getattr(assetmatch, "Inventory", None)
+    if inventory is not None:
+        inv = inventory.demo()
+        return {"inventory": inv, "firms": None, "features": None}
+    from assetmatch.context import context_features  # pragma: no cover - until Inventory lands
+    from assetmatch.demo import generate_zone
+
+    zone = generate_zone()
+    a = zone.assets.to_crs("EPSG:4549").set_index("asset_id")
+    a["land_area_m2"] = a.geometry.area.where(a.geom_type != "Point", a["declared_land_area_m2"])
+    a["updated_at"] = zone.events.groupby("asset_id")["at"].max().reindex(a.index)
+    firms = zone.firms.to_crs("EPSG:4549")
+    layers = {k: v.to_crs("EPSG:4549") for k, v in zone.layers.items()}
+    ctx = context_features(a, firms, (1000, 3000, 5000), layers=layers)
+    return {"inventory": None, "firms": firms, "features": prepare(a, ctx, as_of=zone.as_of)}
+
+
+def run(demo: dict[str, Any], brief: Any, **kw: Any) -> MatchResult:
+    if demo["inventory"] is not None:
+        return match(brief, inventory=demo["inventory"], **kw)
+    return match(brief, features=demo["features"], firms=demo["firms"], **kw)
+
+
+@pytest.fixture(scope="module")
+def hengzhong(demo: dict[str, Any]) -> MatchResult:
+    return run(demo, HENGZHONG)
+
+
+# ---------------------------------------------------------------------- the public cases
+
+
+def test_hengzhong_ranks_taifeng_first(hengzhong: MatchResult) -> None:
+    table = hengzhong.table
+    assert table.loc[0, "asset_id"] == "TS-0001"
+    assert list(table["rank"]) == list(range(1, len(table) + 1))
+    assert table["score"].is_monotonic_decreasing
+    assert table.loc[0, "land_use_path"] == "transition"
+    assert table.loc[0, "move_in_days"] <= 90
+    assert hengzhong.as_of.isoformat() == "2024-06-30"  # the demo zone's "today"
+
+
+def test_hengzhong_explanation_names_size_buildings_and_land_use_path(
+    hengzhong: MatchResult,
+) -> None:
+    zh = hengzhong.explain("TS-0001")
+    text = str(zh)
+    assert zh.rank == 1 and zh.lang == "zh"
+    assert "168 亩，在 150–200 亩要求内" in zh.reasons
+    assert any(
+        r.startswith("现有建筑 60,000 ㎡，满足 ≥ 50,000 ㎡要求，厂房现成可用") for r in zh.reasons
+    )
+    path = next(r for r in zh.reasons if r.startswith("工业用地用于教育："))
+    assert "可在过渡期内（最长5年）以租赁方式使用现有厂房办学" in path
+    assert "约 30 天" in path and "或办理用途变更" in path and "约 365 天" in path
+    assert any(r.startswith("预计约 50 天可入驻") and "在 90 天要求内" in r for r in zh.reasons)
+    assert text.startswith("TS-0001 泰丰闲置厂区 — 第 1 名，得分")
+    en = hengzhong.explain("TS-0001", lang="en")
+    assert "168 mu, within the required 150–200 mu" in en.reasons
+    assert any("60,000 m² of existing buildings" in r and "ready to use" in r for r in en.reasons)
+    assert any(
+        r.startswith("industrial land used for education: the existing plant may be leased")
+        and "change of use" in r
+        for r in en.reasons
+    )
+    assert str(en).startswith("TS-0001 泰丰闲置厂区 — rank 1, score")
+
+
+def test_explanation_contributions_and_facts(hengzhong: MatchResult) -> None:
+    ex = hengzhong.explain("TS-0001")
+    c = ex.contributions
+    assert set(c.index) == set(hengzhong.model.criteria_)
+    assert c["contribution"].sum() == pytest.approx(ex.score, rel=1e-5)
+    assert c["weight"].sum() == pytest.approx(1.0)
+    assert bool(c.loc["tenure", "must"]) and bool(c.loc["tenure", "passed"])
+    f = ex.facts
+    assert f["land_area_mu"] == pytest.approx(168, abs=0.5)
+    assert f["building_area_m2"] == 60_000
+    assert f["land_use_path"] == "transition" and f["land_use_route"].delay_days == 30
+    assert f["move_in_days"] == 50 and f["ready_date_days"] == 20 and f["land_use_days"] == 30
+    assert f["tenure"] == ["lease", "transfer"]
+
+
+def test_xingxun_ranks_the_auctioned_plant_first(demo: dict[str, Any]) -> None:
+    res = run(demo, XINGXUN)
+    assert res.table.loc[0, "asset_id"] == "TS-0002"
+    ex = res.explain("TS-0002", lang="en")
+    assert "156 mu, within the required 140–170 mu" in ex.reasons
+    assert any("offered by lease then transfer" in r for r in ex.reasons)
+    assert ex.facts["land_use_path"] == "allowed"
+
+
+def test_a_firm_expanding_in_place_gets_the_sites_next_to_its_plant(
+    demo: dict[str, Any],
+) -> None:
+    res = run(demo, LIAO)
+    assert res.table.loc[0, "asset_id"] == "TS-0003"
+    assert res.model.hard_ >= {"near"}
+    for asset_id in res.table["asset_id"]:
+        assert res.explain(asset_id).facts["near_m"] <= 1_000
+    assert (res.near_misses["failed"] == "near").all()
+    assert (res.near_misses["by"] > 0).all()
+    ex = res.explain("TS-0003")
+    assert any(r.startswith("距 F-LIAO 约") and "要求 1,000 m 内" in r for r in ex.reasons)
+    readiness = next(r for r in ex.reasons if r.startswith("预计约"))
+    assert "规划调整 180 天" in readiness and "用地整合 120 天" in readiness
+
+
+# ---------------------------------------------------------------------- the result
+
+
+def test_table_columns(hengzhong: MatchResult) -> None:
+    table = hengzhong.table
+    crit = hengzhong.model.criteria_
+    for c in crit:
+        assert f"s_{c}" in table and f"c_{c}" in table
+    total = table[[f"c_{c}" for c in crit]].sum(axis=1)
+    np.testing.assert_allclose(total, table["score"], rtol=1e-5)
+    assert {"asset_id", "rank", "score", "move_in_days", "reasons", "geometry"} <= set(table)
+    assert table.crs is not None and table.crs.to_epsg() == 4549
+    assert table.loc[0, "reasons"].startswith("168 亩，在 150–200 亩要求内")
+    assert len(table) == 10
+
+
+def test_near_misses_fail_exactly_one_must(hengzhong: MatchResult) -> None:
+    nm = hengzhong.near_misses
+    assert list(nm.columns) == [
+        "asset_id",
+        "name",
+        "failed",
+        "by",
+        "detail",
+        "score",
+        "move_in_days",
+    ]
+    assert len(nm) > 0 and set(nm["failed"]) <= set(hengzhong.model.hard_)
+    assert nm["score"].is_monotonic_decreasing
+    assert not set(nm["asset_id"]) & set(hengzhong.table["asset_id"])
+    for _, row in nm.iterrows():
+        ex = hengzhong.explain(row["asset_id"])
+        assert not np.isfinite(ex.score)
+        assert sum(not p for p in ex.contributions["passed"]) == 1
+    assert "TS-0002" in set(nm["asset_id"])  # its tenure is lease-then-transfer or auction
+    row = nm.set_index("asset_id").loc["TS-0002"]
+    assert row["failed"] == "tenure" and "先租后让" in row["detail"]
+
+
+def test_explain_an_excluded_asset_and_an_unknown_one(hengzhong: MatchResult) -> None:
+    ex = hengzhong.explain("TS-0002", lang="en")
+    assert ex.rank is None and ex.reasons[0] == "fails the must: tenure"
+    assert str(ex).startswith(
+        "TS-0002 惠南某纺织企业法拍厂区 — not ranked (fails the must: tenure)"
+    )
+    with pytest.raises(UnknownAssetError, match="NOPE"):
+        hengzhong.explain("NOPE")
+    with pytest.raises(ValueError, match="'lang' parameter"):
+        hengzhong.explain("TS-0001", lang="fr")
+
+
+def test_english_reasons_in_the_table(demo: dict[str, Any]) -> None:
+    res = run(demo, HENGZHONG, lang="en", top=3)
+    assert res.table.loc[0, "reasons"].startswith("168 mu, within the required 150–200 mu")
+    assert len(res.table) == 3
+
+
+def test_requirements_as_dict_json_or_model_give_the_same_ranking(
+    demo: dict[str, Any], hengzhong: MatchResult
+) -> None:
+    text = json.dumps(HENGZHONG)
+    for brief in (text, Requirements(**HENGZHONG)):
+        other = run(demo, brief)
+        assert list(other.table["asset_id"]) == list(hengzhong.table["asset_id"])
+
+
+def test_invalid_requirements_are_refused(demo: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as exc:
+        run(demo, {**HENGZHONG, "land_area_mu": [200, 150], "industri": "P83"})
+    assert {p.field for p in exc.value.problems} == {"land_area_mu", "industri"}
+    with pytest.raises(ValueError, match="exactly one of inventory"):
+        match(HENGZHONG)
+    with pytest.raises(ValueError, match="'top' parameter"):
+        run(demo, HENGZHONG, top=0)
+
+
+def test_weights_given_to_match_replace_the_priorities(demo: dict[str, Any]) -> None:
+    res = run(demo, HENGZHONG, weights={"size": 1.0})
+    assert res.weights.source == "direct"
+    np.testing.assert_allclose(res.table["score"], res.table["s_size"], rtol=1e-6)
+
+
+def test_to_dict_records_what_reproduces_the_shortlist(
+    demo: dict[str, Any], hengzhong: MatchResult
+) -> None:
+    d = hengzhong.to_dict()
+    assert d["assetmatch_version"] == package_version() == assetmatch.__version__
+    assert d["requirements"] == Requirements(**HENGZHONG).to_dict()
+    assert d["weights"]["source"] == "priorities"
+    assert d["model"]["class"] == "assetmatch.scoring.SiteScorer"
+    assert d["as_of"] == "2024-06-30" and d["top"] == 10
+    if demo["inventory"] is not None:
+        assert d["inventory"]["state_time"] == demo["inventory"].state_time
+    assert d["inventory"]["crs"] == "EPSG:4549"
+    assert [r["asset_id"] for r in d["results"]] == list(hengzhong.table["asset_id"])
+    assert d["near_misses"][0]["asset_id"] == hengzhong.near_misses.loc[0, "asset_id"]
+    again = json.loads(hengzhong.to_json())
+    assert again == json.loads(json.dumps(d, ensure_ascii=False))
+
+    # re-running from the serialised brief, weights, date and model gives the same ranking
+    rerun = run(
+        demo,
+        json.dumps(again["requirements"]),
+        weights=Weights.from_dict(again["weights"]),
+        as_of=again["as_of"],
+        model=again["model"]["params"],
+        top=again["top"],
+    )
+    assert list(rerun.table["asset_id"]) == [r["asset_id"] for r in again["results"]]
+    np.testing.assert_allclose(rerun.table["score"], [r["score"] for r in again["results"]])
+
+
+def test_a_prepared_feature_table_is_the_fast_path(demo: dict[str, Any]) -> None:
+    if demo["inventory"] is not None:
+        from assetmatch.match import prepare_inventory
+
+        X = prepare_inventory(demo["inventory"])
+        firms = demo["inventory"].firms()
+    else:  # pragma: no cover - until Inventory lands
+        X, firms = demo["features"], demo["firms"]
+    assert isinstance(X, FeatureTable)
+    a = match(HENGZHONG, features=X)
+    b = match(XINGXUN, features=X)
+    assert a.table.loc[0, "asset_id"] == "TS-0001" and b.table.loc[0, "asset_id"] == "TS-0002"
+    liao = match(LIAO, features=X, firms=firms)
+    assert liao.table.loc[0, "asset_id"] == "TS-0003"
+
+
+def test_near_an_asset_excludes_the_asset_itself(demo: dict[str, Any]) -> None:
+    res = run(demo, {"industry": "C22", "near": {"asset_id": "TS-0003", "within_m": 1_500}})
+    assert "TS-0003" not in set(res.table["asset_id"])
+    assert len(res.table) > 0
+    assert all(res.explain(a).facts["near_m"] <= 1_500 for a in res.table["asset_id"])
+
+
+def test_a_model_with_other_parameters(demo: dict[str, Any], hengzhong: MatchResult) -> None:
+    serial = run(demo, HENGZHONG, model=SiteScorer(obstacle_mode="serial", n_jobs=1))
+    assert serial.model.get_params()["obstacle_mode"] == "serial"
+    assert serial.model.requirements_ == hengzhong.requirements
+    everything = run(demo, HENGZHONG, model={"offerable_only": False})
+    assert everything.counts["n_offerable"] == everything.counts["n_assets"]
+    assert hengzhong.counts["n_offerable"] < hengzhong.counts["n_assets"]
+
+
+def test_repr(hengzhong: MatchResult) -> None:
+    assert repr(hengzhong).startswith("MatchResult(10 ranked of ")
+    assert isinstance(hengzhong.table, pd.DataFrame)
+
+
+def test_near_a_lon_lat_point(demo: dict[str, Any]) -> None:
+    inv = demo["inventory"]
+    if inv is None:  # pragma: no cover - until Inventory lands
+        pytest.skip("needs the inventory's assets")
+    point = inv.assets().loc[["TS-0003"]].to_crs("EPSG:4490").geometry.iloc[0].centroid
+    brief = {"industry": "C22", "near": {"lon": point.x, "lat": point.y, "within_m": 300}}
+    res = run(demo, brief)
+    assert res.table.loc[0, "asset_id"] == "TS-0003"
+    assert res.explain("TS-0003").facts["near_m"] == 0.0  # the point is inside the parcel
+    with pytest.raises(UnknownAssetError, match="F-NOBODY"):
+        run(demo, {"near": {"firm_id": "F-NOBODY", "within_m": 500}})
+    with pytest.raises(UnknownAssetError, match="TS-9999"):
+        run(demo, {"near": {"asset_id": "TS-9999", "within_m": 500}})
