@@ -13,7 +13,7 @@ import assetmatch
 from assetmatch import UnknownAssetError, ValidationError
 from assetmatch.match import MatchResult, match, package_version
 from assetmatch.requirements import Requirements
-from assetmatch.scoring import FeatureTable, SiteScorer, Weights, prepare
+from assetmatch.scoring import FeatureTable, SiteScorer, Weights
 
 HENGZHONG: dict[str, Any] = {  # the brief of DESIGN.md
     "investor": "Hengzhong Education",
@@ -48,29 +48,14 @@ LIAO: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def demo() -> dict[str, Any]:
-    """The demo zone: the inventory when it exists, else assets and context built here."""
-    inventory = getattr(assetmatch, "Inventory", None)
-    if inventory is not None:
-        inv = inventory.demo()
-        return {"inventory": inv, "firms": None, "features": None}
-    from assetmatch.context import context_features  # pragma: no cover - until Inventory lands
-    from assetmatch.demo import generate_zone
-
-    zone = generate_zone()
-    a = zone.assets.to_crs("EPSG:4549").set_index("asset_id")
-    a["land_area_m2"] = a.geometry.area.where(a.geom_type != "Point", a["declared_land_area_m2"])
-    a["updated_at"] = zone.events.groupby("asset_id")["at"].max().reindex(a.index)
-    firms = zone.firms.to_crs("EPSG:4549")
-    layers = {k: v.to_crs("EPSG:4549") for k, v in zone.layers.items()}
-    ctx = context_features(a, firms, (1000, 3000, 5000), layers=layers)
-    return {"inventory": None, "firms": firms, "features": prepare(a, ctx, as_of=zone.as_of)}
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo zone in a real GeoPackage inventory."""
+    inv = assetmatch.Inventory.demo(tmp_path_factory.mktemp("demo") / "demo.gpkg")
+    return {"inventory": inv}
 
 
 def run(demo: dict[str, Any], brief: Any, **kw: Any) -> MatchResult:
-    if demo["inventory"] is not None:
-        return match(brief, inventory=demo["inventory"], **kw)
-    return match(brief, features=demo["features"], firms=demo["firms"], **kw)
+    return match(brief, inventory=demo["inventory"], **kw)
 
 
 @pytest.fixture(scope="module")
@@ -270,13 +255,10 @@ def test_to_dict_records_what_reproduces_the_shortlist(
 
 
 def test_a_prepared_feature_table_is_the_fast_path(demo: dict[str, Any]) -> None:
-    if demo["inventory"] is not None:
-        from assetmatch.match import prepare_inventory
+    from assetmatch.match import prepare_inventory
 
-        X = prepare_inventory(demo["inventory"])
-        firms = demo["inventory"].firms()
-    else:  # pragma: no cover - until Inventory lands
-        X, firms = demo["features"], demo["firms"]
+    X = prepare_inventory(demo["inventory"])
+    firms = demo["inventory"].firms()
     assert isinstance(X, FeatureTable)
     a = match(HENGZHONG, features=X)
     b = match(XINGXUN, features=X)
@@ -308,8 +290,6 @@ def test_repr(hengzhong: MatchResult) -> None:
 
 def test_near_a_lon_lat_point(demo: dict[str, Any]) -> None:
     inv = demo["inventory"]
-    if inv is None:  # pragma: no cover - until Inventory lands
-        pytest.skip("needs the inventory's assets")
     point = inv.assets().loc[["TS-0003"]].to_crs("EPSG:4490").geometry.iloc[0].centroid
     brief = {"industry": "C22", "near": {"lon": point.x, "lat": point.y, "within_m": 300}}
     res = run(demo, brief)
@@ -319,3 +299,18 @@ def test_near_a_lon_lat_point(demo: dict[str, Any]) -> None:
         run(demo, {"near": {"firm_id": "F-NOBODY", "within_m": 500}})
     with pytest.raises(UnknownAssetError, match="TS-9999"):
         run(demo, {"near": {"asset_id": "TS-9999", "within_m": 500}})
+
+
+def test_an_update_reaches_the_next_match(tmp_path) -> None:
+    """The inventory's cached feature table follows the store's state time."""
+    inv = assetmatch.Inventory.demo(tmp_path / "d.gpkg")
+    first = match(HENGZHONG, inventory=inv)
+    assert first.table.loc[0, "asset_id"] == "TS-0001"
+    assert inv.features() is inv.features()  # cached while nothing changes
+    inv.update("TS-0001", status="leased", at="2024-06-30", note="已签约")
+    again = match(HENGZHONG, inventory=inv)
+    assert "TS-0001" not in set(again.table["asset_id"])
+    # another process's write is seen too: it changes the state time in the file
+    other = assetmatch.Inventory.open(inv.path)
+    other.update("TS-0001", status="available", at="2024-06-30")
+    assert match(HENGZHONG, inventory=inv).table.loc[0, "asset_id"] == "TS-0001"
