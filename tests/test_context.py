@@ -1,0 +1,480 @@
+"""Tests of assetmatch.context: exact counts and distances, CRS rules, refresh, dask."""
+
+from __future__ import annotations
+
+import logging
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from assetmatch import CRSError, UnknownAssetError, ValidationError
+from assetmatch.context import FirmIndex, context_features, refresh_context
+from assetmatch.industry import ConflictRule
+
+CRS_M = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E, metres
+X0, Y0 = 500_000.0, 2_750_000.0  # near the zone, in EPSG:4549
+NO_RULES: list[ConflictRule] = []
+
+
+def _assets(geoms: list, ids: list[str] | None = None) -> gpd.GeoDataFrame:
+    ids = ids or [f"A{i}" for i in range(len(geoms))]
+    return gpd.GeoDataFrame({"asset_id": ids}, geometry=geoms, crs=CRS_M)
+
+
+def _firms(xy: list[tuple[float, float]], industries: list[str]) -> gpd.GeoDataFrame:
+    xs, ys = zip(*xy, strict=True)
+    return gpd.GeoDataFrame(
+        {"firm_id": [f"F{i}" for i in range(len(xy))], "industry": industries},
+        geometry=shapely.points(xs, ys),
+        crs=CRS_M,
+    )
+
+
+def _square() -> gpd.GeoDataFrame:
+    """One 600 m x 600 m parcel with its lower-left corner at (X0, Y0)."""
+    return _assets([shapely.box(X0, Y0, X0 + 600, Y0 + 600)], ["SQ"])
+
+
+# ---------------------------------------------------------------------------------------------
+# hand-made cases
+
+
+def test_distance_is_from_the_boundary_not_the_centroid() -> None:
+    firms = _firms(
+        [
+            (X0 + 800, Y0 + 300),  # 200 m east of the east edge (500 m from the centroid)
+            (X0 + 300, Y0 + 300),  # inside
+            (X0 + 300, Y0 + 1600),  # exactly 1000 m north of the north edge
+            (X0 + 300, Y0 + 1600.01),  # just beyond 1000 m
+            (X0 + 600 + 3000 * np.cos(0.3), Y0 + 600 + 3000 * np.sin(0.3)),  # 3 km off a corner
+        ],
+        ["C19", "C19", "C26", "C26", "P83"],
+    )
+    ctx = context_features(_square(), firms, conflicts=NO_RULES)
+    row = ctx.loc["SQ"]
+    assert ctx.index.name == "asset_id"
+    assert row["n_C19_1000m"] == 2
+    assert row["nearest_C19_m"] == 0.0
+    assert row["n_C26_1000m"] == 1  # d <= r: the firm exactly at 1000 m counts
+    assert row["n_C26_3000m"] == 2
+    assert row["nearest_C26_m"] == 1000.0
+    assert row["n_P83_1000m"] == 0
+    assert row["nearest_P83_m"] == pytest.approx(3000.0, abs=1e-9)
+    assert row["n_P83_3000m"] in (0, 1)  # 3000 up to rounding of cos/sin, decided exactly:
+    assert row["n_P83_3000m"] == int(
+        shapely.distance(firms.geometry.iloc[4], _square().geometry.iloc[0]) <= 3000
+    )
+    assert row["n_P83_5000m"] == 1
+    assert row["centroid_x"] == X0 + 300 and row["centroid_y"] == Y0 + 300
+    assert row["equiv_radius_m"] == pytest.approx(600 / np.sqrt(np.pi))
+    h = 2000.0
+    assert row["presence_C19"] == pytest.approx(1 + np.exp(-((200 / h) ** 2)))
+    assert row["presence_C26"] == pytest.approx(np.exp(-0.25) + np.exp(-((1000.01 / h) ** 2)))
+    assert ctx["n_C19_1000m"].dtype == np.int32
+    assert ctx["nearest_C19_m"].dtype == np.float64
+
+
+def test_firm_200m_outside_is_200m_not_500m() -> None:
+    firms = _firms([(X0 + 800, Y0 + 300)], ["C19"])
+    ctx = context_features(_square(), firms, radii_m=(200, 499), conflicts=NO_RULES)
+    assert ctx.loc["SQ", "nearest_C19_m"] == 200.0
+    assert ctx.loc["SQ", "n_C19_200m"] == 1
+    assert list(ctx.columns[3:5]) == ["n_C19_200m", "n_C19_499m"]
+
+
+def test_nearest_beyond_the_radii_and_missing_industry() -> None:
+    firms = _firms([(X0 + 600 + 25_000, Y0 + 300), (X0 - 100, Y0)], ["C22", "C19"])
+    ctx = context_features(_square(), firms, industries=["C22", "C19", "C39"], conflicts=NO_RULES)
+    assert ctx.loc["SQ", "nearest_C22_m"] == 25_000.0
+    assert ctx.loc["SQ", "n_C22_5000m"] == 0
+    assert ctx.loc["SQ", "presence_C22"] == 0.0
+    assert ctx.loc["SQ", "nearest_C19_m"] == 100.0
+    assert ctx.loc["SQ", "nearest_C39_m"] == np.inf  # no firm of that industry at all
+    assert ctx.loc["SQ", "n_C39_1000m"] == 0
+
+
+def test_finer_codes_and_levels() -> None:
+    firms = _firms([(X0 + 700, Y0), (X0 + 700, Y0 + 10), (X0 + 900, Y0)],
+                   ["C1921", "C1952", "c19"])
+    by_div = context_features(_square(), firms, radii_m=(1000,), conflicts=NO_RULES)
+    assert by_div.loc["SQ", "n_C19_1000m"] == 3
+    fine = context_features(_square(), firms, radii_m=(1000,), industries=["C19", "C1921"],
+                            conflicts=NO_RULES)
+    assert fine.loc["SQ", "n_C19_1000m"] == 3
+    assert fine.loc["SQ", "n_C1921_1000m"] == 1
+    by_code = context_features(_square(), firms, radii_m=(1000,), level="code",
+                               conflicts=NO_RULES)
+    assert [c for c in by_code.columns if c.startswith("n_")] == [
+        "n_C19_1000m", "n_C1921_1000m", "n_C1952_1000m"]
+    assert by_code.loc["SQ", "n_C19_1000m"] == 3  # 'C19' also contains its classes
+
+
+def test_point_assets_and_index_named_asset_id() -> None:
+    assets = gpd.GeoDataFrame(
+        geometry=[shapely.Point(X0, Y0)], index=pd.Index(["P1"], name="asset_id"), crs=CRS_M
+    )
+    firms = _firms([(X0 + 300, Y0 + 400)], ["C39"])
+    ctx = context_features(assets, firms, radii_m=(500,), conflicts=NO_RULES)
+    assert ctx.loc["P1", "nearest_C39_m"] == 500.0
+    assert ctx.loc["P1", "n_C39_500m"] == 1
+    assert ctx.loc["P1", "equiv_radius_m"] == 0.0
+
+
+def test_access_layers() -> None:
+    layers = {
+        "highway_exit": gpd.GeoDataFrame(
+            geometry=[shapely.Point(X0 - 1000, Y0 + 300), shapely.Point(X0 + 5000, Y0)],
+            crs=CRS_M),
+        "port": gpd.GeoDataFrame(geometry=[], crs=CRS_M),
+    }
+    ctx = context_features(_square(), _firms([(X0, Y0)], ["C19"]), layers=layers,
+                           conflicts=NO_RULES)
+    assert ctx.loc["SQ", "access_highway_exit_m"] == 1000.0
+    assert ctx.loc["SQ", "access_port_m"] == np.inf
+
+
+def test_conflict_columns_and_breaches() -> None:
+    rules = [ConflictRule("C26", "P83", 1000), ConflictRule("C26", "residential", 800),
+             ConflictRule("C22", "C14", 500)]
+    firms = _firms([(X0 + 1500, Y0 + 300), (X0 - 400, Y0), (X0 + 300, Y0 - 499)],
+                   ["C2661", "P83", "C22"])
+    layers = {"residential": gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0 + 1300)],
+                                              crs=CRS_M)}
+    ctx = context_features(_square(), firms, conflicts=rules, layers=layers)
+    row = ctx.loc["SQ"]
+    assert row["conflict_C26_nearest_m"] == 900.0
+    assert row["conflict_C26_nearest_firm"] == "F0"
+    assert row["conflict_P83_nearest_m"] == 400.0
+    assert row["conflict_C14_nearest_m"] == np.inf
+    assert row["conflict_C14_nearest_firm"] is None
+    assert bool(row["breach_P83_near_C26"])  # a school here would be 900 m < 1000 m from C26
+    assert bool(row["breach_C26_near_P83"])  # chemicals here would be 400 m from a school
+    assert not bool(row["breach_residential_near_C26"])  # 900 >= 800
+    assert bool(row["breach_C26_near_residential"])  # housing 700 m away < 800 m
+    assert bool(row["breach_C14_near_C22"])  # C22 499 m away < 500 m
+    assert not bool(row["breach_C22_near_C14"])
+    flags = [c for c in ctx.columns if c.startswith("breach_")]
+    assert row["conflicts_breached"] == sum(bool(row[c]) for c in flags) == 4
+    assert "nearest_C26_m" in ctx.columns  # firms' own industries are still reported
+    no_layer = context_features(_square(), firms, conflicts=rules)
+    assert "breach_C26_near_residential" not in no_layer.columns
+    assert "breach_residential_near_C26" in no_layer.columns
+
+
+def test_default_conflicts_are_used_when_none_given() -> None:
+    ctx = context_features(_square(), _firms([(X0 + 700, Y0)], ["C26"]))
+    assert bool(ctx.loc["SQ", "breach_P83_near_C26"])
+    assert ctx.loc["SQ", "conflict_C26_nearest_m"] == 100.0
+
+
+def test_empty_firm_table() -> None:
+    firms = _firms([(X0, Y0)], ["C19"]).iloc[:0]
+    ctx = context_features(_square(), firms, industries=["C19"], conflicts=NO_RULES)
+    assert ctx.loc["SQ", "n_C19_1000m"] == 0
+    assert ctx.loc["SQ", "nearest_C19_m"] == np.inf
+
+
+# ---------------------------------------------------------------------------------------------
+# errors
+
+
+def test_assets_in_degrees_are_refused() -> None:
+    assets = _square().to_crs("EPSG:4490")
+    with pytest.raises(CRSError, match=r"assets are in a geographic CRS, EPSG:4490 .* degrees"):
+        context_features(assets, _firms([(X0, Y0)], ["C19"]))
+
+
+def test_firms_in_another_crs_are_an_error_naming_both() -> None:
+    firms = _firms([(X0, Y0)], ["C19"]).to_crs("EPSG:4548")
+    with pytest.raises(CRSError) as err:
+        context_features(_square(), firms)
+    msg = str(err.value)
+    assert "firms are in EPSG:4548" in msg and "assets are in EPSG:4549" in msg
+    assert "to_crs(assets.crs)" in msg
+    lonlat = _firms([(X0, Y0)], ["C19"]).to_crs("EPSG:4326")
+    with pytest.raises(CRSError, match="firms_coords='gcj02'"):
+        context_features(_square(), lonlat)
+
+
+def test_web_map_coordinates_need_lon_lat() -> None:
+    with pytest.raises(CRSError, match=r"firms_coords='gcj02' needs firms in longitude/latitude"):
+        context_features(_square(), _firms([(X0, Y0)], ["C19"]), firms_coords="gcj02")
+    no_crs = _firms([(X0, Y0)], ["C19"]).set_crs(None, allow_override=True)
+    with pytest.raises(CRSError, match="firms have no CRS"):
+        context_features(_square(), no_crs)
+    layer = gpd.GeoDataFrame(geometry=[shapely.Point(118.8, 24.8)], crs="EPSG:4326")
+    with pytest.raises(CRSError, match="layer 'port' is in EPSG:4326"):
+        context_features(_square(), _firms([(X0, Y0)], ["C19"]), layers={"port": layer})
+
+
+def test_bad_input_lists_every_problem() -> None:
+    assets = _assets(
+        [shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)]), shapely.Polygon(),
+         shapely.box(0, 0, 2, 2)],
+        ["A", "B", "C", "A"],
+    )
+    with pytest.raises(ValidationError) as err:
+        context_features(assets, _firms([(X0, Y0)], ["C19"]))
+    reasons = {(p.row, p.field) for p in err.value.problems}
+    assert reasons == {("A", "asset_id"), ("B", "geometry"), ("C", "geometry")}
+    assert "expected a Polygon, MultiPolygon or Point; got LineString" in str(err.value)
+    firms = _firms([(X0, Y0), (X0, Y0), (X0, Y0)], ["C19", "Q", None])
+    with pytest.raises(ValidationError) as err:
+        context_features(_square(), firms)
+    assert sorted(p.row for p in err.value.problems) == [1, 2]
+    with pytest.raises(ValidationError, match="'asset_id' column"):
+        context_features(_square().drop(columns="asset_id"), firms.iloc[:1])
+    with pytest.raises(ValueError, match="radii_m"):
+        context_features(_square(), firms.iloc[:1], radii_m=(0, 100))
+
+
+# ---------------------------------------------------------------------------------------------
+# web-map coordinates
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_web_map_firms_match_their_wgs84_positions(system: str) -> None:
+    from assetmatch import webmap
+
+    rng = np.random.default_rng(7)
+    firms = _firms(
+        list(zip(X0 + rng.uniform(-4000, 4000, 60), Y0 + rng.uniform(-4000, 4000, 60),
+                 strict=True)),
+        list(rng.choice(["C19", "C29", "C39"], 60)),
+    )
+    truth = context_features(_square(), firms, conflicts=NO_RULES)
+    lonlat = firms.to_crs("EPSG:4326")
+    forward = webmap.wgs84_to_gcj02 if system == "gcj02" else webmap.wgs84_to_bd09
+    lon, lat = forward(lonlat.geometry.x.to_numpy(), lonlat.geometry.y.to_numpy())
+    shifted = lonlat.set_geometry(shapely.points(lon, lat))
+    # as published, the points are hundreds of metres off
+    naive = shifted.set_crs("EPSG:4326", allow_override=True).to_crs(CRS_M)
+    assert naive.distance(firms, align=False).min() > 100
+    got = context_features(_square(), shifted, firms_coords=system, conflicts=NO_RULES)
+    near = [c for c in truth.columns if c.startswith("nearest_")]
+    np.testing.assert_allclose(got[near], truth[near], atol=0.01)  # centimetres
+    counts = [c for c in truth.columns if c.startswith("n_")]
+    assert (got[counts].to_numpy() == truth[counts].to_numpy()).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# random cases against brute force
+
+
+def _random_case(
+    seed: int, n_assets: int, n_firms: int, extent: float = 12_000.0
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Rotated and jittered quadrilaterals, L-shapes, holes, multipolygons and points."""
+    rng = np.random.default_rng(seed)
+    geoms = []
+    for i in range(n_assets):
+        cx, cy = np.array([X0, Y0]) + rng.uniform(0, extent, 2)
+        w, h = rng.uniform(30, 400, 2)
+        kind = i % 20
+        if kind == 0:
+            geoms.append(shapely.Point(cx, cy))
+            continue
+        if kind == 1:  # L-shape
+            g = shapely.union(shapely.box(0, 0, w, h / 3), shapely.box(0, 0, w / 3, h))
+        elif kind == 2:  # with a hole
+            g = shapely.box(0, 0, w, h).difference(shapely.box(w / 4, h / 4, w / 2, h / 2))
+        elif kind == 3:  # two parts
+            g = shapely.MultiPolygon([shapely.box(0, 0, w / 3, h), shapely.box(w / 2, 0, w, h)])
+        elif kind == 4:  # axis-aligned rectangle
+            g = shapely.box(0, 0, w, h)
+        else:  # jittered quadrilateral
+            corners = np.array([[0, 0], [w, 0], [w, h], [0, h]]) + rng.normal(0, 6, (4, 2))
+            g = shapely.Polygon(corners)
+        angle = 0.0 if kind == 4 else rng.uniform(0, 180)
+        g = shapely.affinity.rotate(g, angle, origin="centroid")
+        geoms.append(shapely.affinity.translate(g, cx - g.centroid.x, cy - g.centroid.y))
+    assets = _assets(geoms)
+    codes = np.array(["C19", "C1921", "C29", "C26", "P83", "G59"])
+    fx = X0 + rng.uniform(-2000, extent + 2000, n_firms)
+    fy = Y0 + rng.uniform(-2000, extent + 2000, n_firms)
+    firms = gpd.GeoDataFrame(
+        {"firm_id": [f"F{i}" for i in range(n_firms)],
+         "industry": rng.choice(codes, n_firms, p=[0.3, 0.2, 0.2, 0.1, 0.15, 0.05])},
+        geometry=shapely.points(fx, fy), crs=CRS_M,
+    )
+    return assets, firms
+
+
+def test_random_parcels_equal_brute_force() -> None:
+    assets, firms = _random_case(1, 1500, 2500)
+    radii = (300, 1000, 2500)
+    h = 700.0
+    ctx = context_features(assets, firms, radii, industries=["C19", "C1921", "C26", "P83", "M73"],
+                           kernel_bandwidth_m=h, conflicts=NO_RULES)
+    a = np.asarray(assets.geometry.array)
+    f = np.asarray(firms.geometry.array)
+    d = shapely.distance(f[None, :], a[:, None])  # every pair, exact
+    rect = shapely.oriented_envelope(a)
+    is_point = shapely.get_type_id(a) == 0
+    rect[is_point] = a[is_point]
+    ell = shapely.distance(f[None, :], rect[:, None])
+    rectangles = (np.arange(len(a)) % 20 == 4) | is_point
+    codes = firms["industry"].to_numpy(dtype=str)
+    assert (d <= radii[0]).sum() > 1000  # the case is not trivially empty
+    for ind in ["C19", "C1921", "C26", "P83", "M73"]:
+        member = np.char.startswith(codes, ind)
+        for r in radii:
+            expected = ((d <= r) & member[None, :]).sum(axis=1)
+            np.testing.assert_array_equal(ctx[f"n_{ind}_{r}m"].to_numpy(), expected)
+        nearest = np.where(member[None, :], d, np.inf).min(axis=1)
+        np.testing.assert_array_equal(ctx[f"nearest_{ind}_m"].to_numpy(), nearest)
+        within = member[None, :] & (d <= radii[-1])
+        presence = ctx[f"presence_{ind}"].to_numpy()
+        # kernel of the distance to GEOS's minimum rotated rectangle (up to its rounding)
+        weights = np.where(within, np.exp(-((ell / h) ** 2)), 0.0)
+        np.testing.assert_allclose(presence, weights.sum(axis=1), rtol=1e-5)
+        # for rectangles and points that distance is the exact boundary distance
+        weights = np.where(within, np.exp(-((d / h) ** 2)), 0.0)
+        np.testing.assert_allclose(presence[rectangles], weights[rectangles].sum(axis=1),
+                                   rtol=1e-9)
+
+
+def test_progress_is_logged_and_reported(caplog: pytest.LogCaptureFixture) -> None:
+    assets, firms = _random_case(2, 300, 400)
+    seen: list[tuple[int, int]] = []
+    with caplog.at_level(logging.INFO, logger="assetmatch.context"):
+        context_features(assets, firms, chunk_size=100, progress=lambda d, t: seen.append((d, t)),
+                         conflicts=NO_RULES)
+    assert seen[-1] == (300, 300)
+    assert all(t == 300 for _, t in seen) and len(seen) >= 2
+    lines = [r.getMessage() for r in caplog.records if "assets (" in r.getMessage()]
+    assert lines and lines[-1].startswith("context features: 300/300 assets (100.0 %)")
+
+
+def test_threads_and_firm_index_give_the_same_result() -> None:
+    assets, firms = _random_case(3, 400, 800)
+    one = context_features(assets, firms)
+    index = FirmIndex.build(firms, assets.crs)
+    two = context_features(assets, index, n_jobs=2, chunk_size=50)
+    pd.testing.assert_frame_equal(one, two, check_exact=True)
+    with pytest.raises(CRSError, match="firm index is in EPSG:4549"):
+        context_features(assets.to_crs("EPSG:4548"), index)
+
+
+# ---------------------------------------------------------------------------------------------
+# incremental refresh
+
+
+def _edit(rng: np.random.Generator, assets: gpd.GeoDataFrame, firms: gpd.GeoDataFrame,
+          serial: list[int]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict]:
+    kind = rng.choice(["move_asset", "add_asset", "remove_asset", "add_firm", "move_firm",
+                       "remove_firm", "mixed"])
+    changed: list[str] = []
+    removed: list[str] = []
+    points: list[shapely.Point] = []
+    assets = assets.copy()
+    firms = firms.copy()
+    if kind in ("move_asset", "mixed"):
+        i = rng.integers(len(assets))
+        g = assets.geometry.iloc[i]
+        assets.loc[assets.index[i], "geometry"] = shapely.affinity.translate(
+            g, *rng.uniform(-3000, 3000, 2))
+        changed.append(assets["asset_id"].iloc[i])
+    if kind in ("add_asset", "mixed"):
+        serial[0] += 1
+        cx, cy = np.array([X0, Y0]) + rng.uniform(0, 12_000, 2)
+        new = _assets([shapely.box(cx, cy, cx + rng.uniform(20, 300), cy + 150)],
+                      [f"N{serial[0]}"])
+        assets = pd.concat([assets, new], ignore_index=True)
+        changed.append(f"N{serial[0]}")
+    if kind in ("remove_asset", "mixed"):
+        i = rng.integers(len(assets))
+        if assets["asset_id"].iloc[i] not in changed:
+            removed.append(assets["asset_id"].iloc[i])
+            assets = assets.drop(index=assets.index[i]).reset_index(drop=True)
+    if kind in ("add_firm", "mixed"):
+        serial[0] += 1
+        p = shapely.Point(X0 + rng.uniform(-2000, 14_000), Y0 + rng.uniform(-2000, 14_000))
+        row = gpd.GeoDataFrame({"firm_id": [f"G{serial[0]}"],
+                                "industry": [rng.choice(["C19", "C26", "P83", "C29"])]},
+                               geometry=[p], crs=CRS_M)
+        firms = pd.concat([firms, row], ignore_index=True)
+        points.append(p)
+    if kind in ("move_firm", "mixed"):
+        i = rng.integers(len(firms))
+        old = firms.geometry.iloc[i]
+        new_p = shapely.affinity.translate(old, *rng.uniform(-4000, 4000, 2))
+        firms.loc[firms.index[i], "geometry"] = new_p
+        points += [old, new_p]
+    if kind in ("remove_firm", "mixed"):
+        # remove the nearest firm of some asset, the case that changes nearest_* far away
+        i = int(rng.integers(len(firms)))
+        points.append(firms.geometry.iloc[i])
+        firms = firms.drop(index=firms.index[i]).reset_index(drop=True)
+    edits = {
+        "changed_asset_ids": changed,
+        "removed_asset_ids": removed,
+        "changed_firm_points": gpd.GeoSeries(points, crs=CRS_M) if points else None,
+    }
+    return assets, firms, edits
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_incremental_refresh_equals_full_recompute(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    assets, firms = _random_case(seed, 250, 120, extent=12_000)
+    # sparse industries make nearest_* depend on far-away firms
+    params = {"radii_m": (500, 1500), "industries": ["C19", "C26", "P83", "C29", "G59"]}
+    ctx = context_features(assets, firms, **params)
+    serial = [0]
+    for _ in range(12):
+        assets, firms, edits = _edit(rng, assets, firms, serial)
+        ctx = refresh_context(ctx, assets, firms, **edits, **params)
+        full = context_features(assets, firms, **params)
+        pd.testing.assert_frame_equal(ctx, full, check_exact=True)
+
+
+def test_refresh_only_recomputes_what_an_edit_can_reach(caplog: pytest.LogCaptureFixture) -> None:
+    assets, firms = _random_case(5, 400, 3000, extent=30_000)
+    params = {"radii_m": (1000,), "industries": ["C19", "C29"], "conflicts": NO_RULES}
+    ctx = context_features(assets, firms, **params)
+    index = FirmIndex.build(firms, assets.crs)
+    with caplog.at_level(logging.INFO, logger="assetmatch.context"):
+        out = refresh_context(ctx, assets, index, changed_asset_ids=["A7"], **params)
+    assert "recomputing 1 of 400 assets" in caplog.text
+    pd.testing.assert_frame_equal(out, ctx, check_exact=True)
+    before = ctx.copy()
+    out.iloc[0, 3] = -1  # the result shares unchanged columns copy-on-write, never the values
+    moved = assets.copy()
+    moved.loc[7, "geometry"] = shapely.affinity.translate(moved.geometry.iloc[7], 400, 0)
+    out = refresh_context(ctx, moved, index, changed_asset_ids=["A7"], **params)
+    out.iloc[7, 0] = -1
+    pd.testing.assert_frame_equal(ctx, before, check_exact=True)
+    caplog.clear()
+    # a new C19 firm in the middle of parcel A5
+    point = gpd.GeoDataFrame({"industry": ["C19"]}, geometry=[assets.geometry.iloc[5].centroid],
+                             crs=CRS_M)
+    with caplog.at_level(logging.INFO, logger="assetmatch.context"):
+        refresh_context(ctx, assets, index, changed_firm_points=point, **params)
+    recomputed = int(caplog.text.split("recomputing ")[1].split(" of")[0])
+    assert 0 < recomputed < 100
+    with pytest.raises(UnknownAssetError, match="not in assets"):
+        refresh_context(ctx, assets, index, changed_asset_ids=["nope"], **params)
+    with pytest.raises(ValidationError, match="still in assets"):
+        refresh_context(ctx, assets, index, removed_asset_ids=["A1"], **params)
+
+
+# ---------------------------------------------------------------------------------------------
+# dask
+
+
+def test_dask_engine_equals_numpy_on_a_local_cluster() -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    assets, firms = _random_case(21, 600, 1500, extent=20_000)
+    layers = {"port": gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS_M)}
+    expected = context_features(assets, firms, layers=layers)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        got = context_features(assets, firms, layers=layers, engine="dask", client=client,
+                               npartitions=4)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)

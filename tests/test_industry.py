@@ -1,0 +1,154 @@
+"""Tests of assetmatch.industry: codes, affinity and conflict tables, synergy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from assetmatch import ValidationError
+from assetmatch.industry import (
+    RELATIONS,
+    ConflictRule,
+    default_affinity,
+    default_conflicts,
+    industry_division,
+    load_affinity,
+    load_conflicts,
+    synergy_scores,
+)
+from assetmatch.schema import INDUSTRIES
+
+
+def test_industry_division_cuts_to_letter_and_two_digits() -> None:
+    got = industry_division(["C1921", "C19", "c192", " P83 ", "G5941"])
+    assert list(got) == ["C19", "C19", "C19", "P83", "G59"]
+    assert list(industry_division("C3911")) == ["C39"]
+    assert list(industry_division(pd.Series(["C22"], index=["x"]))) == ["C22"]
+
+
+def test_industry_division_lists_every_bad_code() -> None:
+    with pytest.raises(ValidationError) as err:
+        industry_division(["C19", "X19", "C1", None, "C12345", "19"])
+    rows = [p.row for p in err.value.problems]
+    assert rows == [3, 1, 2, 4, 5]
+    assert "'X19' is not a GB/T 4754 code" in str(err.value)
+    assert "missing industry code" in str(err.value)
+    assert isinstance(err.value, ValueError)
+
+
+def test_default_affinity_covers_the_demo_divisions() -> None:
+    aff = default_affinity()
+    assert set(INDUSTRIES) <= set(aff.index)
+    assert set(INDUSTRIES) <= set(aff.columns)
+    assert aff.index.name == "investor" and aff.columns.name == "neighbour"
+    values = aff.to_numpy()
+    assert ((values >= 0) & (values <= 1)).all()
+    for code in INDUSTRIES:
+        assert aff.at[code, code] == 1.0
+    # the cases the product is built around
+    assert aff.at["C19", "C29"] >= 0.6  # shoes <- rubber and plastic soles
+    assert aff.at["C19", "C17"] >= 0.5  # shoes <- upper fabrics
+    assert aff.at["C22", "G59"] > 0 and aff.at["C22", "C26"] > 0  # paper <- logistics, pulping
+    assert aff.at["P83", "M73"] > 0  # education <- research
+    assert aff.at["C28", "C26"] > 0 and aff.at["C28", "C17"] > 0 and aff.at["C28", "C29"] > 0
+    relations = pd.DataFrame(aff.attrs["relations"])
+    assert set(relations["relation"]) <= set(RELATIONS)
+    assert relations["note"].str.len().min() > 10
+
+
+def test_default_affinity_is_a_fresh_copy() -> None:
+    aff = default_affinity()
+    aff.loc["C19", "C29"] = 0.0
+    assert default_affinity().at["C19", "C29"] > 0
+
+
+def test_load_affinity_long_and_wide_forms() -> None:
+    long = pd.DataFrame(
+        {"investor": ["c19", "C19"], "neighbour": ["C29", "C19"], "weight": [0.5, 1.0]}
+    )
+    aff = load_affinity(long)
+    assert aff.at["C19", "C29"] == 0.5 and aff.at["C19", "C19"] == 1.0
+    assert list(aff.columns) == ["C19", "C29"]
+    wide = pd.DataFrame({"C19": [1.0], "C29": [0.5]}, index=["C19"])
+    assert load_affinity(wide).equals(aff)
+
+
+def test_load_affinity_reports_every_problem(tmp_path) -> None:
+    path = tmp_path / "aff.csv"
+    path.write_text(
+        "investor,neighbour,weight,relation\n"
+        "C19,C29,1.5,upstream\n"
+        "C19,Z99,0.5,upstream\n"
+        "C19,C17,0.5,cousin\n"
+        "C19,C17,0.4,upstream\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as err:
+        load_affinity(path)
+    fields = sorted((p.row, p.field) for p in err.value.problems)
+    assert fields == [(0, "weight"), (1, "neighbour"), (2, "relation"), (3, "neighbour")]
+    assert "expected a number in [0, 1]; got 1.5" in str(err.value)
+
+
+def test_default_conflicts_are_indicative_and_valid() -> None:
+    rules = default_conflicts()
+    assert list(rules.columns) == ["source", "sensitive", "min_distance_m", "basis"]
+    chem_school = rules[(rules.source == "C26") & (rules.sensitive == "P83")]
+    assert chem_school["min_distance_m"].iloc[0] == 1000.0
+    assert {"C13", "C14", "residential"} <= set(rules.loc[rules.source == "C26", "sensitive"])
+    assert rules["basis"].str.contains("indicative").all()
+    assert (rules["min_distance_m"] > 0).all()
+
+
+def test_load_conflicts_from_rules_and_errors() -> None:
+    rules = load_conflicts(
+        [ConflictRule("c26", "P83", 800, "zone plan"), ConflictRule("C22", "housing", 300)]
+    )
+    assert rules.to_dict("records")[0] == {
+        "source": "C26",
+        "sensitive": "P83",
+        "min_distance_m": 800.0,
+        "basis": "zone plan",
+    }
+    assert rules["sensitive"].iloc[1] == "housing"
+    bad = pd.DataFrame(
+        {"source": ["C26", "K9"], "sensitive": ["Schools!", "P83"], "min_distance_m": [-5, 100]}
+    )
+    with pytest.raises(ValidationError) as err:
+        load_conflicts(bad)
+    assert sorted((p.row, p.field) for p in err.value.problems) == [
+        (0, "min_distance_m"),
+        (0, "sensitive"),
+        (1, "source"),
+    ]
+
+
+def test_synergy_scores_is_affinity_times_presence_saturated() -> None:
+    aff = load_affinity(
+        pd.DataFrame(
+            {"investor": ["C19", "C19"], "neighbour": ["C19", "C29"], "weight": [1.0, 0.5]}
+        )
+    )
+    ctx = pd.DataFrame(
+        {
+            "presence_C19": [0.0, 4.0, 10.0],
+            "presence_C29": [0.0, 12.0, 0.0],
+            "presence_P83": [9.0, 9.0, 9.0],
+        }
+    )
+    got = synergy_scores(ctx, "C1921", aff, half_saturation=10.0)
+    raw = np.array([0.0, 4.0 + 6.0, 10.0])
+    np.testing.assert_allclose(got, raw / (raw + 10.0))
+    assert got[1] == pytest.approx(0.5)
+
+
+def test_synergy_scores_warns_for_unknown_industry_and_missing_columns() -> None:
+    ctx = pd.DataFrame({"presence_C35": [10.0]})
+    with pytest.warns(UserWarning, match="no row for industry 'C35'"):
+        got = synergy_scores(ctx, "C35", default_affinity())
+    assert got[0] == pytest.approx(0.5)
+    with pytest.warns(UserWarning, match="no presence column"):
+        synergy_scores(pd.DataFrame({"presence_C19": [1.0]}), "C19")
+    with pytest.raises(ValueError, match="half_saturation"):
+        synergy_scores(ctx, "C35", default_affinity(), half_saturation=0)
