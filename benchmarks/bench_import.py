@@ -33,7 +33,7 @@ logging.basicConfig(level=logging.WARNING)
 
 
 def main(n: int = 100_000) -> None:
-    zone = generate_zone(seed=1, n_assets=n, n_firms=1000, include_public_cases=False)
+    zone = generate_zone(seed=1, n_assets=n, n_firms=1000)
     assets = zone.assets
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-"))
 

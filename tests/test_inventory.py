@@ -597,3 +597,21 @@ def test_import_does_not_touch_json_payload(store_path, parcels):
     rec = json.loads(value)
     assert rec["obstacles"][0]["kind"] == "planning_adjustment"
     assert rec["obstacles"][0]["delay_days"] == 180
+
+
+def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
+    from assetmatch.demo import generate_zone
+
+    zone = generate_zone(seed=3, n_assets=400, n_firms=100)
+    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    first = inv.add(zone.assets)
+    assert len(first.created) == len(zone.assets)
+    again = inv.add(zone.assets)
+    assert len(again.unchanged) == len(zone.assets), again.updated[:5]
+    assert again.events_written == 0
+    changed = zone.assets.copy()
+    changed.loc[changed.index[:7], "rent_yuan_m2_month"] = 99.0
+    changed.loc[changed.index[3], "idle_since"] = date(2020, 1, 1)
+    rep = inv.add(changed)
+    assert len(rep.updated) == 7
+    assert rep.events_written == 7 + (zone.assets["idle_since"].iloc[3] != date(2020, 1, 1))

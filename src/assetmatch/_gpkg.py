@@ -473,19 +473,45 @@ def _split_sql(script: str) -> list[str]:
     return [p + " END" for p in parts if p]
 
 
-def touch(conn: sqlite3.Connection, table: str, geom_column: str | None = "geom") -> None:
-    """Refresh ``last_change`` and the extent of a table in ``gpkg_contents``."""
-    if geom_column is not None:
+def touch(
+    conn: sqlite3.Connection,
+    table: str,
+    geom_column: str | None = "geom",
+    *,
+    bounds: np.ndarray | None = None,
+) -> None:
+    """Refresh ``last_change`` and the extent of a table in ``gpkg_contents``.
+
+    With ``bounds`` (rows of minx, miny, maxx, maxy of the geometries just written) the stored
+    extent grows to include them, at no cost per existing row; without, it is recomputed from
+    the R-tree (a full scan). Deletions never shrink the extent: it stays a bounding box of the
+    content, possibly not the tightest one, which the GeoPackage standard allows for an
+    informative extent.
+    """
+    now = gpkg_timestamp()
+    if geom_column is None:
+        conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, table))
+        return
+    if bounds is None:
         row = conn.execute(
             f'SELECT min(minx), min(miny), max(maxx), max(maxy) FROM "rtree_{table}_{geom_column}"'
         ).fetchone()
         conn.execute(
             "UPDATE gpkg_contents SET last_change = ?, min_x = ?, min_y = ?, max_x = ?, max_y = ? "
             "WHERE table_name = ?",
-            (gpkg_timestamp(), *row, table),
+            (now, *row, table),
         )
-    else:
-        conn.execute(
-            "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
-            (gpkg_timestamp(), table),
-        )
+        return
+    b = np.asarray(bounds, dtype=float).reshape(-1, 4)
+    b = b[np.isfinite(b).all(axis=1)]
+    if not len(b):
+        conn.execute("UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?", (now, table))
+        return
+    new = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
+    conn.execute(
+        "UPDATE gpkg_contents SET last_change = ?, "
+        "min_x = min(coalesce(min_x, ?), ?), min_y = min(coalesce(min_y, ?), ?), "
+        "max_x = max(coalesce(max_x, ?), ?), max_y = max(coalesce(max_y, ?), ?) "
+        "WHERE table_name = ?",
+        (now, new[0], new[0], new[1], new[1], new[2], new[2], new[3], new[3], table),
+    )

@@ -351,7 +351,7 @@ class GpkgStore:
             cols = ", ".join(f'"{n}"' for n in names)
             marks = ", ".join("?" * (len(names) + 1))
             self.conn.executemany(f'INSERT INTO "{table}" (geom, {cols}) VALUES ({marks})', ins)
-        _gpkg.touch(self.conn, table)
+        _gpkg.touch(self.conn, table, bounds=shapely.bounds(rows.geometry.to_numpy()))
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows (their history stays)."""
@@ -360,7 +360,7 @@ class GpkgStore:
             self.conn.executemany(
                 'DELETE FROM "asset_context" WHERE asset_id = ?', [(i,) for i in ids]
             )
-        _gpkg.touch(self.conn, "assets")
+        _gpkg.touch(self.conn, "assets", bounds=np.empty((0, 4)))
 
     # ---------------------------------------------------------------- events
     def append_events(self, events: pd.DataFrame) -> None:
@@ -424,7 +424,7 @@ class GpkgStore:
     def delete_firms(self, ids: Sequence[str]) -> None:
         """Remove firms by id (inside a transaction)."""
         self.conn.executemany('DELETE FROM "firms" WHERE firm_id = ?', [(i,) for i in ids])
-        _gpkg.touch(self.conn, "firms")
+        _gpkg.touch(self.conn, "firms", bounds=np.empty((0, 4)))
 
     # ---------------------------------------------------------------- layers
     def layer_names(self) -> list[str]:

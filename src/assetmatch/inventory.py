@@ -347,50 +347,53 @@ class Inventory:
         new_geoms = new.geometry.to_numpy()
         values = {f: new[f].to_numpy(dtype=object) for f in fields}
         existing = set(current.index) if current is not None else set()
-        cur_geom = current.geometry if current is not None else None
-        for k, aid in enumerate(ids):
-            if aid not in existing:
-                record = {f: history.normalize_value(f, values[f][k]) for f in fields}
-                rows.append(
-                    {
-                        "asset_id": aid,
-                        "kind": "create",
-                        "field": None,
-                        "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
-                        "geom": new_geoms[k],
-                    }
-                )
-                created.append(aid)
-                continue
-            cur = current.loc[aid]
-            changed = False
-            for f in fields:
-                old_text = _stored_text(f, cur[f])
-                new_text = history.encode_value(f, values[f][k])
-                if old_text != new_text:
+        is_old = np.array([aid in existing for aid in ids], dtype=bool)
+        for k in np.flatnonzero(~is_old):
+            record = {f: history.normalize_value(f, values[f][k]) for f in fields}
+            rows.append(
+                {
+                    "asset_id": ids[k],
+                    "kind": "create",
+                    "field": None,
+                    "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
+                    "geom": new_geoms[k],
+                }
+            )
+            created.append(ids[k])
+        pos = np.flatnonzero(is_old)
+        if len(pos):
+            cur = current.reindex([ids[k] for k in pos])
+            changed = np.zeros(len(pos), dtype=bool)
+            for f in fields:  # one vectorised comparison per field, not per asset
+                new_vals = values[f][pos]
+                diff = _differs(f, cur[f].to_numpy(dtype=object), new_vals)
+                changed |= diff
+                for j in np.flatnonzero(diff):
                     rows.append(
                         {
-                            "asset_id": aid,
+                            "asset_id": ids[pos[j]],
                             "kind": "update",
                             "field": f,
-                            "value": new_text,
+                            "value": history.encode_value(f, new_vals[j]),
                             "geom": None,
                         }
                     )
-                    changed = True
-            g_old = cur_geom.loc[aid]
-            if not shapely.equals_exact(g_old, new_geoms[k], tolerance=1e-3):
+            same_geom = shapely.equals_exact(
+                cur.geometry.to_numpy(), new_geoms[pos], tolerance=1e-3
+            )
+            for j in np.flatnonzero(~np.asarray(same_geom, dtype=bool)):
                 rows.append(
                     {
-                        "asset_id": aid,
+                        "asset_id": ids[pos[j]],
                         "kind": "update",
                         "field": "geometry",
                         "value": None,
-                        "geom": new_geoms[k],
+                        "geom": new_geoms[pos[j]],
                     }
                 )
-                changed = True
-            (updated if changed else unchanged).append(aid)
+            changed |= ~np.asarray(same_geom, dtype=bool)
+            updated = [ids[k] for k in pos[changed]]
+            unchanged = [ids[k] for k in pos[~changed]]
         ev = pd.DataFrame(rows, columns=["asset_id", "kind", "field", "value", "geom"])
         ev["valid_at"] = valid_at
         ev["recorded_at"] = recorded
@@ -1009,6 +1012,35 @@ class Inventory:
 def _end_of(as_of: Any) -> pd.Timestamp:
     ts = pd.Timestamp(as_of)
     return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+
+
+def _as_float(values: np.ndarray) -> np.ndarray:
+    out = np.full(len(values), np.nan)
+    for k, v in enumerate(values):
+        if v is not None and v is not pd.NA and not (isinstance(v, float) and np.isnan(v)):
+            out[k] = float(v)
+    return out
+
+
+def _differs(field: str, stored: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Which stored values (as in the current table) differ from new canonical values."""
+    kind = ASSET_COLUMNS.get(field, "json")
+    if kind in ("float", "int", "bool"):
+        a, b = _as_float(stored), _as_float(new)
+        return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    if kind in ("str", "date"):
+        norm = [history.normalize_value(field, v) for v in new]
+        old = [
+            None if o is None or (isinstance(o, float) and np.isnan(o)) else str(o) for o in stored
+        ]
+        return np.array([o != n for o, n in zip(old, norm, strict=True)], dtype=bool)
+    return np.array(
+        [
+            _stored_text(field, o) != history.encode_value(field, n)
+            for o, n in zip(stored, new, strict=True)
+        ],
+        dtype=bool,
+    )
 
 
 def _stored_text(field: str, stored: Any) -> str:
