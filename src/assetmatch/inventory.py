@@ -919,6 +919,7 @@ class Inventory:
         cur = json.loads(self._store.meta("context_dirty_firm_xy") or "[]")
         cur += [[p.x, p.y] for p in points if p is not None]
         self._store.set_meta("context_dirty_firm_xy", json.dumps(cur))
+        self._store.set_meta("firms_version", uuid.uuid4().hex)
 
     def context(self, *, refresh: bool = True, **params: Any) -> pd.DataFrame:
         """Context features per asset, indexed by ``asset_id`` (see :mod:`assetmatch.context`).
@@ -941,7 +942,7 @@ class Inventory:
             if ctx is not None and wanted == stored and (nothing or not refresh):
                 return ctx
             assets = self._store.read_assets().set_index("asset_id")
-            firms = self._store.read_firms().set_index("firm_id")
+            firms = self._firm_index()
             layers = {n: self._store.read_layer(n) for n in self._store.layer_names()}
             kw = {**wanted, "layers": layers}
             if ctx is None or wanted != stored or layers_dirty:
@@ -963,8 +964,11 @@ class Inventory:
                     changed_firm_points=pts,
                     **kw,
                 )
-                replace = True
-            self._store.write_context(new, replace=replace)
+                replace = list(new.columns) != list(ctx.columns)
+            if replace:
+                self._store.write_context(new, replace=True)
+            else:  # write only the rows the refresh changed
+                self._store.write_context(new.loc[_changed_rows(ctx, new)], replace=False)
             self._store.set_meta("context_params", json.dumps(wanted))
             self._store.set_meta("context_computed_at", _gpkg.gpkg_timestamp())
             for k in (
@@ -974,7 +978,7 @@ class Inventory:
                 "context_layers_dirty",
             ):
                 self._store.set_meta(k, None)
-        return self._store.read_context()
+        return new
 
     def features(self, as_of: Any = None) -> Any:
         """The columnar feature table that :func:`assetmatch.match` scans.
@@ -995,6 +999,19 @@ class Inventory:
         self._features_cache = ((self.state_time, self.context_computed_at), table)
         return table
 
+    def _firm_index(self) -> Any:
+        """The firms prepared for context queries, kept in memory while the firms don't change."""
+        from .context import FirmIndex
+
+        key = (self._store.meta("firms_version"), self.crs.to_wkt() if self.crs else None)
+        cached = getattr(self, "_firm_index_cache", None)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        firms = self._store.read_firms().set_index("firm_id")
+        index = FirmIndex.build(firms, self.crs)
+        self._firm_index_cache = (key, index)
+        return index
+
     @property
     def context_computed_at(self) -> str | None:
         """When the cached context was last computed or refreshed (UTC)."""
@@ -1012,6 +1029,24 @@ class Inventory:
 def _end_of(as_of: Any) -> pd.Timestamp:
     ts = pd.Timestamp(as_of)
     return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
+
+
+def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
+    """Index labels of ``new`` whose row is absent from ``old`` or differs (NaN equals NaN)."""
+    common = new.index.intersection(old.index)
+    ia, ib = old.index.get_indexer(common), new.index.get_indexer(common)
+    same = np.ones(len(common), dtype=bool)
+    for col in new.columns:  # numpy, not pandas ops: the frames carry large attrs
+        x = old[col].to_numpy()[ia]
+        y = new[col].to_numpy()[ib]
+        if x.dtype.kind == "f" and y.dtype.kind == "f":
+            same &= (x == y) | (np.isnan(x) & np.isnan(y))
+        else:
+            same &= np.array(
+                [a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(x, y, strict=True)],
+                dtype=bool,
+            )
+    return new.index.difference(common).append(common[~same])
 
 
 def _as_float(values: np.ndarray) -> np.ndarray:
