@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from assetmatch.demo import PUBLIC_BRIEFS
 from assetmatch.match import match
 from assetmatch.requirements import Requirements
 from assetmatch.schema import INDUSTRIES, STATUSES
@@ -36,19 +37,7 @@ from assetmatch.scoring import FeatureTable, SiteScorer, prepare
 
 AS_OF = "2024-06-30"
 #: A typical brief: Hengzhong Education's, as in DESIGN.md.
-BRIEF: dict[str, Any] = {
-    "investor": "Hengzhong Education",
-    "industry": "P83",
-    "land_use": "0804",
-    "land_area_mu": [150, 200],
-    "building_area_m2": [50_000, None],
-    "tenure": ["lease", "transfer"],
-    "max_rent_yuan_m2_month": 18,
-    "ready_within_days": 90,
-    "near_industries": {"P83": 1.0},
-    "avoid_industries": {"C26": 2_000},
-    "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
-}
+BRIEF: dict[str, Any] = PUBLIC_BRIEFS["hengzhong"]
 LAYERS = ("highway_exit", "port", "rail_station", "town_centre")
 
 

@@ -11,40 +11,14 @@ import pytest
 
 import assetmatch
 from assetmatch import UnknownAssetError, ValidationError
+from assetmatch.demo import PUBLIC_BRIEFS
 from assetmatch.match import MatchResult, match, package_version
 from assetmatch.requirements import Requirements
 from assetmatch.scoring import FeatureTable, SiteScorer, Weights
 
-HENGZHONG: dict[str, Any] = {  # the brief of DESIGN.md
-    "investor": "Hengzhong Education",
-    "industry": "P83",
-    "land_use": "0804",
-    "land_area_mu": [150, 200],
-    "building_area_m2": [50_000, None],
-    "tenure": ["lease", "transfer"],
-    "max_rent_yuan_m2_month": 18,
-    "ready_within_days": 90,
-    "near_industries": {"P83": 1.0},
-    "avoid_industries": {"C26": 2_000},
-    "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
-}
-XINGXUN: dict[str, Any] = {
-    "investor": "Xingxun New Materials",
-    "industry": "C28",
-    "land_use": "1001",
-    "land_area_mu": [140, 170],
-    "building_area_m2": [50_000, None],
-    "tenure": ["lease_then_transfer", "transfer", "lease"],
-    "priorities": {"size": 5, "building": 5},
-}
-LIAO: dict[str, Any] = {
-    "investor": "Liao Paper",
-    "industry": "C22",
-    "land_use": "1001",
-    "land_area_mu": [40, 80],
-    "tenure": ["transfer"],
-    "near": {"firm_id": "F-LIAO", "within_m": 1_000},
-}
+HENGZHONG: dict[str, Any] = PUBLIC_BRIEFS["hengzhong"]  # the brief of DESIGN.md
+XINGXUN: dict[str, Any] = PUBLIC_BRIEFS["xingxun"]
+LIAO: dict[str, Any] = PUBLIC_BRIEFS["liao"]
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pydantic
 import pytest
 
 from assetmatch import ValidationError
+from assetmatch.demo import PUBLIC_BRIEFS
 from assetmatch.requirements import (
     CRITERIA,
     DEFAULT_MUST,
@@ -23,19 +24,7 @@ from assetmatch.units import MU_M2
 
 ROOT = Path(__file__).resolve().parents[1]
 
-HENGZHONG = {
-    "investor": "Hengzhong Education",
-    "industry": "P83",
-    "land_use": "0804",
-    "land_area_mu": [150, 200],
-    "building_area_m2": [50_000, None],
-    "tenure": ["lease", "transfer"],
-    "max_rent_yuan_m2_month": 18,
-    "ready_within_days": 90,
-    "near_industries": {"P83": 1.0},
-    "avoid_industries": {"C26": 2_000},
-    "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
-}
+HENGZHONG = PUBLIC_BRIEFS["hengzhong"]
 
 
 def problems_of(exc: pytest.ExceptionInfo[ValidationError]) -> dict[str, str]:

@@ -207,6 +207,27 @@ class GpkgStore:
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.close()
 
+    def _select(
+        self, select: str, key: str, ids: Sequence[str] | None, order: str | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Rows of ``select`` whose ``key`` is in ``ids`` (all rows when None).
+
+        The ids go in chunks of 900 bound parameters (SQLite's limit is 999 on old builds);
+        rows are in ``order`` within each chunk (callers sort when the order matters).
+        """
+        tail = f' ORDER BY "{order}"' if order else ""
+        if ids is None:
+            return self.conn.execute(select + tail).fetchall()
+        ids = list(ids)
+        rows: list[tuple[Any, ...]] = []
+        for k in range(0, len(ids), 900):
+            chunk = ids[k : k + 900]
+            marks = ",".join("?" * len(chunk))
+            rows += self.conn.execute(
+                f'{select} WHERE "{key}" IN ({marks}){tail}', chunk
+            ).fetchall()
+        return rows
+
     def _user_tables(self) -> list[str]:
         rows = self.conn.execute("SELECT table_name FROM gpkg_contents").fetchall()
         return [r[0] for r in rows]
@@ -294,18 +315,7 @@ class GpkgStore:
                 pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
             )
         cols = ", ".join(f'"{n}"' for n in names)
-        if ids is None:
-            rows = self.conn.execute(f'SELECT geom, {cols} FROM "assets" ORDER BY fid').fetchall()
-        else:
-            rows = []
-            ids = list(ids)
-            for k in range(0, len(ids), 900):
-                chunk = ids[k : k + 900]
-                q = ",".join("?" * len(chunk))
-                rows += self.conn.execute(
-                    f'SELECT geom, {cols} FROM "assets" WHERE asset_id IN ({q}) ORDER BY fid',
-                    chunk,
-                ).fetchall()
+        rows = self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
@@ -332,16 +342,7 @@ class GpkgStore:
         data = _sql_rows(rows.reindex(columns=names))
         params = [[blob, *row] for blob, row in zip(blobs, data, strict=True)]
         keys = [str(k) for k in rows[key]]
-        existing: set[str] = set()
-        for k in range(0, len(keys), 900):
-            chunk = keys[k : k + 900]
-            q = ",".join("?" * len(chunk))
-            existing.update(
-                r[0]
-                for r in self.conn.execute(
-                    f'SELECT "{key}" FROM "{table}" WHERE "{key}" IN ({q})', chunk
-                )
-            )
+        existing = {r[0] for r in self._select(f'SELECT "{key}" FROM "{table}"', key, keys)}
         sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
         upd = [[*p[:1], *p[2:], p[1]] for p, k in zip(params, keys, strict=True) if k in existing]
         ins = [p for p, k in zip(params, keys, strict=True) if k not in existing]
@@ -383,20 +384,7 @@ class GpkgStore:
         """Events, in recording order, with geometry decoded to shapely."""
         names = ["event_id", *(n for n, _ in EVENT_COLUMNS)]
         cols = ", ".join(f'"{n}"' for n in names)
-        if ids is None:
-            rows = self.conn.execute(
-                f'SELECT {cols} FROM "asset_events" ORDER BY event_id'
-            ).fetchall()
-        else:
-            rows = []
-            ids = list(ids)
-            for k in range(0, len(ids), 900):
-                chunk = ids[k : k + 900]
-                q = ",".join("?" * len(chunk))
-                rows += self.conn.execute(
-                    f'SELECT {cols} FROM "asset_events" WHERE asset_id IN ({q}) ORDER BY event_id',
-                    chunk,
-                ).fetchall()
+        rows = self._select(f'SELECT {cols} FROM "asset_events"', "asset_id", ids, "event_id")
         df = pd.DataFrame(rows, columns=names)
         if len(df):
             df["geom"] = shapely.from_wkb(df["geom"].to_numpy())

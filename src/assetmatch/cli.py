@@ -11,21 +11,6 @@ import logging
 import sys
 from collections.abc import Sequence
 
-HENGZHONG_BRIEF = {
-    "investor": "Hengzhong Education (恒中教育)",
-    "industry": "P83",
-    "land_use": "0804",
-    "land_use_scheme": "2020",
-    "land_area_mu": [150, 200],
-    "building_area_m2": [50_000, None],
-    "tenure": ["lease", "transfer"],
-    "max_rent_yuan_m2_month": 18,
-    "ready_within_days": 90,
-    "near_industries": {"P83": 1.0},
-    "avoid_industries": {"C26": 2_000},
-    "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
-}
-
 
 def _out(text: str = "") -> None:
     sys.stdout.write(text + "\n")
@@ -36,7 +21,9 @@ def _demo(args: argparse.Namespace) -> int:
 
     inv = am.Inventory.demo(args.store)
     _out(f"demo zone (synthetic): {inv.path}")
-    req = am.Requirements.model_validate(HENGZHONG_BRIEF)
+    from .demo import PUBLIC_BRIEFS
+
+    req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
     res = am.match(req, inventory=inv, top=args.top, lang=args.lang)
     import pandas as pd
 

@@ -50,7 +50,14 @@ from shapely.geometry.base import BaseGeometry
 from assetmatch._errors import Problem, ValidationError
 from assetmatch.schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 
-__all__ = ["DEMO_ASSET_COLUMNS", "DemoZone", "generate_zone", "read_zone", "write_zone"]
+__all__ = [
+    "DEMO_ASSET_COLUMNS",
+    "PUBLIC_BRIEFS",
+    "DemoZone",
+    "generate_zone",
+    "read_zone",
+    "write_zone",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +72,42 @@ DEMO_ASSET_COLUMNS: Final = tuple(c for c in ASSET_COLUMNS if c not in DERIVED_A
 LAYER_NAMES: Final = ("highway_exit", "port", "rail_station", "town_centre")
 PUBLIC_CASE_IDS: Final = ("TS-0001", "TS-0002", "TS-0003")
 LIAO_FIRM_ID: Final = "F-LIAO"
+
+#: The investors' briefs of the three public cases, as Requirements documents. Hengzhong's is
+#: the one of DESIGN.md; Xingxun's and Liao Paper's restate their published needs (about 150 mu
+#: with a large existing plant, lease-then-transfer acceptable; expanding next to its own plant).
+PUBLIC_BRIEFS: Final[dict[str, dict[str, Any]]] = {
+    "hengzhong": {
+        "investor": "Hengzhong Education",
+        "industry": "P83",
+        "land_use": "0804",
+        "land_area_mu": [150, 200],
+        "building_area_m2": [50_000, None],
+        "tenure": ["lease", "transfer"],
+        "max_rent_yuan_m2_month": 18,
+        "ready_within_days": 90,
+        "near_industries": {"P83": 1.0},
+        "avoid_industries": {"C26": 2_000},
+        "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
+    },
+    "xingxun": {
+        "investor": "Xingxun New Materials",
+        "industry": "C28",
+        "land_use": "1001",
+        "land_area_mu": [140, 170],
+        "building_area_m2": [50_000, None],
+        "tenure": ["lease_then_transfer", "transfer", "lease"],
+        "priorities": {"size": 5, "building": 5},
+    },
+    "liao": {
+        "investor": "Liao Paper",
+        "industry": "C22",
+        "land_use": "1001",
+        "land_area_mu": [40, 80],
+        "tenure": ["transfer"],
+        "near": {"firm_id": LIAO_FIRM_ID, "within_m": 1_000},
+    },
+}
 
 _SIGNED_STATUSES: Final = ("leased", "transferred", "in_use")
 _DEAL_COLUMNS: Final = (

@@ -840,11 +840,7 @@ def prepare_assets(
     name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
     df = read_source(source, layer=layer, sheet=sheet, crs=crs)
     report = ImportReport(source=name, rows=len(df))
-    if isinstance(df, gpd.GeoDataFrame) and "asset_id" in df.columns and df.index.name != "row":
-        pass
-    if not isinstance(df, gpd.GeoDataFrame) and df.index.name == "asset_id":
-        df = df.reset_index()
-    if isinstance(df, gpd.GeoDataFrame) and df.index.name == "asset_id":
+    if df.index.name == "asset_id":  # an inventory-style frame: the index is the id
         df = df.reset_index()
     mapping = map_columns(df, columns)
     values, problems, notes = parse_values(df, mapping, land_use_scheme=land_use_scheme)
