@@ -615,3 +615,37 @@ def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
     rep = inv.add(changed)
     assert len(rep.updated) == 7
     assert rep.events_written == 7 + (zone.assets["idle_since"].iloc[3] != date(2020, 1, 1))
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+def test_web_map_firms_and_assets_are_converted(tmp_path, system):
+    from pyproj import Geod
+
+    from assetmatch import webmap
+
+    lon, lat = np.array([118.80, 118.81]), np.array([24.97, 24.98])
+    to = webmap.wgs84_to_gcj02 if system == "gcj02" else webmap.wgs84_to_bd09
+    wlon, wlat = to(lon, lat)
+    inv = am.Inventory.open(tmp_path / "w.gpkg")
+    df = pd.DataFrame(
+        {
+            "asset_id": ["W-1", "W-2"],
+            "lon": wlon,
+            "lat": wlat,
+            "declared_land_area_m2": [10_000.0, 20_000.0],
+        }
+    )
+    assert len(inv.add(df, coords=system).created) == 2
+    firms = gpd.GeoDataFrame(
+        {"firm_id": ["F1", "F2"], "industry": ["C39", "C22"]},
+        geometry=gpd.points_from_xy(wlon, wlat),
+        crs="EPSG:4326",
+    )
+    inv.add_firms(firms, coords=system)
+    geod = Geod(ellps="GRS80")
+    for got in (
+        inv.assets().to_crs("EPSG:4490").geometry,
+        inv.firms().to_crs("EPSG:4490").geometry,
+    ):
+        _, _, d = geod.inv(lon, lat, got.x.to_numpy(), got.y.to_numpy())
+        assert np.all(d < 0.01)
