@@ -21,6 +21,8 @@ Measured in one run:
    differ);
 3. ``refresh_context`` after moving one asset, median of repeated runs, with a prepared
    :class:`~assetmatch.context.FirmIndex` as the inventory keeps it.
+
+The machine's load average is recorded at the start and the end of the run.
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ def main() -> None:
     parser.add_argument("--skip-full", action="store_true", help="only subset and refresh")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    results: dict[str, object] = {"machine": machine(), "args": vars(args)}
+    results: dict[str, object] = {"machine": machine(), "args": vars(args),
+                                  "load_avg_1_5_15_start": os.getloadavg()}
 
     t = time.perf_counter()
     assets, firms, layers = make_case(args.seed, args.assets, args.firms)
@@ -265,6 +268,7 @@ def main() -> None:
         results["refresh_one_asset_min_ms"] = round(1000 * min(times), 1)
         print(f"refresh one asset: median {results['refresh_one_asset_median_ms']} ms")
     results["peak_rss_mb"] = round(rss_mb())
+    results["load_avg_1_5_15_end"] = os.getloadavg()  # includes this script's own threads
     print(json.dumps(results, indent=1))
 
 

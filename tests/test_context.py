@@ -337,6 +337,130 @@ def test_random_parcels_equal_brute_force() -> None:
                                    rtol=1e-9)
 
 
+def _awkward_parcels() -> list:
+    """Parcels that stress point-to-parcel distances, all near (X0, Y0)."""
+    box = shapely.box(0, 0, 600, 400)
+    holed = shapely.Polygon([(0, 0), (500, 0), (500, 500), (0, 500)],
+                            [[(100, 100), (200, 100), (200, 200), (100, 200)],
+                             [(300, 300), (400, 300), (400, 400), (300, 400)]])
+    nested = shapely.MultiPolygon([  # a part inside the hole of the other
+        shapely.Polygon([(0, 0), (900, 0), (900, 900), (0, 900)],
+                        [[(200, 200), (700, 200), (700, 700), (200, 700)]]),
+        shapely.box(350, 350, 550, 550),
+    ])
+    ell = shapely.union(shapely.box(0, 0, 300, 100), shapely.box(0, 0, 100, 300))
+    repeated = shapely.Polygon([(0, 0), (250, 0), (250, 0), (250, 150), (0, 150)])
+    bowtie = shapely.Polygon([(0, 0), (400, 400), (400, 0), (0, 400)])  # invalid
+    rotated = shapely.affinity.rotate(shapely.Polygon([(0, 0), (420, 15), (400, 260),
+                                                       (-10, 240)]), 33.0)
+    parts = [box, holed, nested, ell, repeated, bowtie, rotated, shapely.Point(0, 0)]
+    return [shapely.affinity.translate(g, X0 + 3000 * i, Y0) for i, g in enumerate(parts)]
+
+
+def _awkward_points(parcels: list, rng: np.random.Generator,
+                    radii: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(parcel index, x, y): random points, vertices, points on edges, exactly at the radii."""
+    a, xs, ys = [], [], []
+
+    def add(i: int, x: np.ndarray, y: np.ndarray) -> None:
+        a.append(np.full(len(x), i))
+        xs.append(np.asarray(x, float))
+        ys.append(np.asarray(y, float))
+
+    for i, g in enumerate(parcels):
+        x0, y0, x1, y1 = g.bounds
+        add(i, rng.uniform(x0 - 300, x1 + 300, 400), rng.uniform(y0 - 300, y1 + 300, 400))
+        add(i, rng.uniform(x0 - 3000, x1 + 3000, 200), rng.uniform(y0 - 3000, y1 + 3000, 200))
+        xy = shapely.get_coordinates(g)
+        add(i, xy[:, 0], xy[:, 1])  # vertices (the point itself for a point)
+        rings = shapely.get_rings(shapely.get_parts(g)) if shapely.get_type_id(g) else []
+        for ring in rings:  # on edges
+            pts = shapely.line_interpolate_point(ring, rng.uniform(0, 1, 25), normalized=True)
+            add(i, shapely.get_x(pts), shapely.get_y(pts))
+        for r in radii:  # exactly at a radius (representable): off edges and a corner
+            add(i, [x1 + r, x0 - r, (x0 + x1) / 2, x1 + 0.6 * r],
+                [(y0 + y1) / 2, (y0 + y1) / 2, y1 + r, y1 + 0.8 * r])
+            add(i, [x1 + r + 1e-7, x1 + r - 1e-7, x1 + r + 2e-3], [y1, y1, y1])
+    return np.concatenate(a), np.concatenate(xs), np.concatenate(ys)
+
+
+def test_numpy_point_distances_are_bounded_and_settled_exactly() -> None:
+    from assetmatch import context as ctx_mod
+
+    parcels = _awkward_parcels()
+    radii = (300.0, 1000.0, 2500.0)
+    a, px, py = _awkward_points(parcels, np.random.default_rng(4), radii)
+    geoms = np.array(parcels, dtype=object)
+    A = ctx_mod._prepare_assets(pd.Index([f"A{i}" for i in range(len(geoms))]), geoms)
+    assert A.trusted.tolist() == [True] * 5 + [False, True, True]  # the bowtie is invalid
+    d = shapely.distance(shapely.points(px, py), geoms[a])  # the truth
+    assert (d == 0).sum() > 100 and (d > 2000).sum() > 100
+    rect = ctx_mod._rectangle_distance(A, a, px, py)
+    assert (rect <= d + 1e-6).all()  # the rectangle bounds the distance from below
+    for l2 in (None, rect * rect):
+        est, tol, exact = ctx_mod._distance_estimate(A, a, px, py, l2)
+        assert (np.abs(est - d) <= tol).all()
+        np.testing.assert_array_equal(est[exact], d[exact])
+        assert exact[d == 0].all()  # on the boundary and inside: 0, for sure
+        assert ((est == d) | ~exact).all() and exact.sum() > 300
+        # settle the pairs next to a radius, as _refine does: then every decision is GEOS's
+        near = (np.abs(est[:, None] - np.array(radii)[None, :]) <= tol[:, None]).any(axis=1)
+        assert near.sum() >= 3 * len(parcels) * len(radii)
+        ctx_mod._measure(A, a, px, py, est, exact, near)
+        for r in radii:
+            np.testing.assert_array_equal(est <= r, d <= r)
+    upper = ctx_mod._distance_upper(A, a, px, py)  # bounds the gaps, no shapely
+    assert (upper >= d).all()
+    assert (upper - d)[A.trusted[a]].max() <= 0.02
+
+
+def test_firms_on_edges_vertices_and_at_the_radii_equal_brute_force() -> None:
+    parcels = _awkward_parcels()
+    radii = (300, 1000, 2500)
+    _, px, py = _awkward_points(parcels, np.random.default_rng(8), radii)
+    codes = np.array(["C19", "C26", "P83"])[np.arange(len(px)) % 3]
+    firms = gpd.GeoDataFrame({"firm_id": [f"F{i}" for i in range(len(px))], "industry": codes},
+                             geometry=shapely.points(px, py), crs=CRS_M)
+    assets = _assets(parcels)
+    ctx = context_features(assets, firms, radii, industries=["C19", "C26", "P83"],
+                           conflicts=NO_RULES)
+    g = np.asarray(assets.geometry.array)
+    d = shapely.distance(np.asarray(firms.geometry.array)[None, :], g[:, None])
+    for ind in ["C19", "C26", "P83"]:
+        member = codes == ind
+        for r in radii:
+            np.testing.assert_array_equal(ctx[f"n_{ind}_{r}m"].to_numpy(),
+                                          ((d <= r) & member).sum(axis=1))
+        np.testing.assert_array_equal(ctx[f"nearest_{ind}_m"].to_numpy(),
+                                      np.where(member, d, np.inf).min(axis=1))
+
+
+@pytest.mark.parametrize("tree_after", [0, 10**9])  # k-d tree at once, or brute force only
+def test_nearest_beyond_the_radii_by_tree_or_brute_force(
+    tree_after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assetmatch import context as ctx_mod
+
+    monkeypatch.setattr(ctx_mod, "_FAR_TREE_ROWS", tree_after)
+    assets, firms = _random_case(6, 300, 150, extent=40_000)
+    c = assets.geometry.iloc[1].centroid  # two firms at one place 1 km off A1: a tie
+    twins = _firms([(c.x + 1000.0, c.y)] * 2, ["G59", "G59"]).assign(firm_id=["T1", "T2"])
+    firms = pd.concat([firms, twins], ignore_index=True)
+    ctx = context_features(assets, firms, (300,), industries=["C26", "G59", "P83"],
+                           conflicts=[ConflictRule("C26", "G59", 100)])
+    d = shapely.distance(np.asarray(firms.geometry.array)[None, :],
+                         np.asarray(assets.geometry.array)[:, None])
+    codes = firms["industry"].to_numpy(dtype=str)
+    assert (ctx["n_C26_300m"] == 0).mean() > 0.5  # mostly found beyond the radius
+    for ind in ["C26", "G59", "P83"]:
+        member = codes == ind
+        dist = np.where(member, d, np.inf)
+        np.testing.assert_array_equal(ctx[f"nearest_{ind}_m"].to_numpy(), dist.min(axis=1))
+    first = np.argmin(np.where(codes == "G59", d, np.inf), axis=1)  # lowest index among ties
+    assert ctx["conflict_G59_nearest_firm"].tolist() == firms["firm_id"].iloc[first].tolist()
+    assert ctx.loc["A1", "conflict_G59_nearest_firm"] == "T1"
+
+
 def test_progress_is_logged_and_reported(caplog: pytest.LogCaptureFixture) -> None:
     assets, firms = _random_case(2, 300, 400)
     seen: list[tuple[int, int]] = []

@@ -24,9 +24,11 @@ Columns (``{ind}`` an industry code such as ``C19``, ``{r}`` a radius in whole m
     Distance-decayed presence, what :func:`assetmatch.industry.synergy_scores` uses:
     ``sum over firms f with d_f <= max(radii_m) of exp(-(l_f / h) ** 2)``, ``h`` =
     ``kernel_bandwidth_m``. ``l_f`` is the distance from the firm to the parcel's minimum
-    rotated rectangle: equal to the boundary distance ``d_f`` for rectangular parcels and
-    points, and within the rectangle's gap (``l_f <= d_f <= l_f + gap``) otherwise. A firm in
-    or at the parcel weighs 1, one at ``h`` weighs ``e**-1`` (0.37), at ``2h`` 0.018.
+    rotated rectangle (GEOS's, widened by the fraction of a millimetre it may miss a vertex by
+    through rounding, so that it holds the parcel): equal to the boundary distance ``d_f`` for
+    rectangular parcels and points (up to that), and within the rectangle's gap
+    (``l_f <= d_f <= l_f + gap``) otherwise. A firm in or at the parcel weighs 1, one at ``h``
+    weighs ``e**-1`` (0.37), at ``2h`` 0.018.
 ``access_{layer}_m`` (float64)
     Straight-line distance from the parcel to the nearest feature of each reference layer
     (``inf`` for an empty layer).
@@ -52,27 +54,36 @@ The result also carries ``attrs["context_params"]`` (the parameters) and
 How it is computed: firms are expanded into (point, industry) pairs and sorted into a grid
 (:class:`FirmIndex`). Assets are grouped into spatial tiles, a quadtree of squares no larger
 than the largest radius, split down to a quarter of it while a tile holds more than 64 assets.
-For each tile, the firms within the tile's box plus the largest radius are compared with each
-parcel's minimum rotated rectangle in dense, vectorised NumPy blocks; this gives a lower bound
-``l`` and an upper bound ``l + gap`` of the exact distance (the gap is the largest distance from
-a point of the rectangle to the parcel, computed once per parcel). Only pairs whose bounds
-straddle a radius, and the few candidates for the nearest firm, are measured exactly with
-:func:`shapely.distance`; nearest firms not found within the largest radius are found with a
-:class:`shapely.STRtree` over the whole table. Memory stays bounded by the tile blocks; no
-Python loop runs over assets except the tile loop. Every per-asset number depends only on that
-asset and the firms, never on how assets were tiled or partitioned, so the dask engine and
-:func:`refresh_context` give bit-for-bit the same values.
+For each tile, the firms within the tile's box plus the largest radius (sorted by industry) are
+compared with each parcel's minimum rotated rectangle in dense, vectorised NumPy blocks, in
+reused scratch arrays; this gives a lower bound ``l`` and an upper bound ``l + gap`` of the
+exact distance (the gap is the largest distance from a point of the rectangle to the parcel,
+bounded once per parcel). Counts and presence take the pairs surely within a radius directly.
+Only pairs whose bounds straddle a radius, and the few candidates for the nearest firm, get an
+exact look, a few hundred assets' worth at a time: a NumPy point-to-segment distance over the
+parcel's rings with a ray-crossing inside test, trusted where it is farther than its tolerance
+(a millimetre, more for huge coordinates) from the radius and from the boundary of a valid
+parcel; the rest, and every nearest distance reported, are measured with
+:func:`shapely.distance`. Nearest firms not found within the largest radius are searched among
+the firms of that industry by brute force, or with a :class:`scipy.spatial.cKDTree` kept in
+the :class:`FirmIndex` once enough searches paid for it. Memory stays bounded by the tile
+blocks; no Python loop runs over assets except the tile loop. Every per-asset number depends
+only on that asset and the firms, never on how assets were tiled or partitioned (per pair the
+same operations; presence sums only the pairs within the largest radius, in grid order), so
+the dask engine, threads and :func:`refresh_context` give bit-for-bit the same values.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, Final, Literal
 
 import geopandas as gpd
@@ -80,6 +91,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
+from scipy.spatial import cKDTree
 
 from ._errors import CRSError, Problem, UnknownAssetError, ValidationError
 from .industry import ConflictRule, default_conflicts, industry_division, load_conflicts
@@ -100,6 +112,18 @@ _PAIR_BUDGET: Final = 262_144
 _TILE_ASSETS: Final = 64
 #: Grid samples per side used to bound the gap of a non-convex parcel.
 _GAP_SAMPLES: Final = 17
+#: Segment evaluations in one piece of :func:`_boundary_distance`.
+_SEGMENT_BUDGET: Final = 32_768
+#: Assets in one task of the thread pool (its tiles, then their exact look).
+_TASK_ASSETS: Final = 256
+#: Pairs left for an exact look that :func:`_refine` settles at once.
+_REFINE_PAIRS: Final = 131_072
+#: Relative precision granted to a NumPy point-to-parcel distance against GEOS's (times the
+#: coordinates' magnitude; actual rounding errors are below 1e-14 of it).
+_REL_TOL: Final = 1e-9
+#: Assets searched by brute force for their nearest firm of one industry beyond the largest
+#: radius before a k-d tree over that industry's firms is built (and kept in the FirmIndex).
+_FAR_TREE_ROWS: Final = 64
 
 ProgressCallback = Callable[[int, int], None]
 ConflictsLike = pd.DataFrame | str | Iterable[ConflictRule] | None
@@ -154,9 +178,10 @@ class FirmIndex:
     """Firm points prepared for context computations: projected, labelled and grid-sorted.
 
     Building one converts web-map coordinates, projects, validates the industry codes and sorts
-    the points into a square grid; for 3 million firms that takes a few seconds (an STRtree per
-    industry, used to find nearest firms beyond the largest radius, is added the first time it
-    is needed and kept). Build it once
+    the points into a square grid; for 3 million firms that takes a few seconds (what a set of
+    industries needs — each point's industry group, the positions of an industry's points and,
+    once enough nearest-firm searches beyond the largest radius paid for it, a k-d tree over
+    them — is added the first time it is needed and kept). Build it once
     with :meth:`build` and pass it as ``firms`` to :func:`context_features` and
     :func:`refresh_context` (an inventory keeps one per version of its firm table) so that
     refreshing one asset costs milliseconds. It is read-only; build a new one when firms change.
@@ -203,8 +228,15 @@ class FirmIndex:
         self.category = category[order]
         counts = np.bincount(key, minlength=nx * ny)
         self._offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        # STRtree over the points of a set of industry codes, built on first need
-        self._trees: dict[bytes, tuple[np.ndarray, shapely.STRtree]] = {}
+        # label of every point for a set of groups of industry codes (first need; see
+        # :meth:`_label_window`)
+        self._point_labels: dict[bytes, np.ndarray] = {}
+        # per set of industry codes (first need): positions of its points, a k-d tree over them
+        # once enough nearest-firm searches beyond the largest radius paid for one, and how
+        # many assets were searched by brute force so far
+        self._members: dict[bytes, np.ndarray] = {}
+        self._kdtrees: dict[bytes, cKDTree] = {}
+        self._far_rows: dict[bytes, int] = {}
 
     def __len__(self) -> int:
         return len(self.x)
@@ -332,14 +364,61 @@ class FirmIndex:
         keep = (px >= xmin) & (px <= xmax) & (py >= ymin) & (py <= ymax)
         return pos[keep]
 
-    def _tree(self, member: np.ndarray) -> tuple[np.ndarray, shapely.STRtree | None]:
-        """Positions and STRtree of the points whose category is in ``member`` (cached)."""
+    def _label_window(
+        self, xmin: float, ymin: float, xmax: float, ymax: float, labels: _Labels
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The (point, label) pairs of the points inside a box, edges included, by label.
+
+        Returns point positions, x, y, and the number of pairs of each label. Within a label,
+        points come in grid order, so in the same relative order whatever the box.
+        """
+        x0, y0, cell, nx, ny = self._grid
+        empty = np.empty(0, dtype=np.int64)
+        ix0 = max(int((xmin - x0) // cell), 0)
+        ix1 = min(int((xmax - x0) // cell), nx - 1)
+        iy0 = max(int((ymin - y0) // cell), 0)
+        iy1 = min(int((ymax - y0) // cell), ny - 1)
+        if not len(self.x) or ix0 > ix1 or iy0 > iy1:
+            return empty, np.empty(0), np.empty(0), np.zeros(labels.n, dtype=np.int64)
+        rows = np.arange(iy0, iy1 + 1, dtype=np.int64) * nx
+        starts = self._offsets[rows + ix0]
+        lengths = self._offsets[rows + ix1 + 1] - starts
+        ends = np.cumsum(lengths)
+        pos = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - ends + lengths,
+                                                                     lengths)
+        px, py = self.x[pos], self.y[pos]
+        outside = (px < xmin) | (px > xmax) | (py < ymin) | (py > ymax)
+        if labels.single:
+            lab = self._labels_of(labels)[pos]  # int16, labels.n for no label
+            lab[outside] = labels.n
+            order = np.argsort(lab, kind="stable")  # small integers: a radix sort
+            sizes = np.bincount(lab, minlength=labels.n + 1)[: labels.n]
+            order = order[: int(sizes.sum())]
+        else:  # a point may belong to several labels
+            inside = np.flatnonzero(~outside)
+            fi, lab = np.nonzero(labels.member[self.category[pos[inside]]])
+            lab = lab.astype(np.int16)
+            order = inside[fi[np.argsort(lab, kind="stable")]]
+            sizes = np.bincount(lab, minlength=labels.n)
+        return pos[order], px[order], py[order], sizes.astype(np.int64)
+
+    def _labels_of(self, labels: _Labels) -> np.ndarray:
+        """Label of every point (int16; ``labels.n`` for none) when labels do not overlap."""
+        key = np.packbits(labels.member).tobytes() + labels.member.shape[1].to_bytes(4, "little")
+        if key not in self._point_labels:
+            lut = np.full(len(self.categories), labels.n, dtype=np.int16)
+            cat, lab = np.nonzero(labels.member)
+            lut[cat] = lab
+            self._point_labels[key] = lut[self.category]
+        return self._point_labels[key]
+
+    def _member_positions(self, member: np.ndarray) -> tuple[bytes, np.ndarray]:
+        """Cache key and positions (grid order) of the points whose category is in ``member``."""
         key = np.packbits(member).tobytes()
-        if key not in self._trees:
-            pos = np.flatnonzero(member[self.category]) if len(self) else np.empty(0, int)
-            tree = shapely.STRtree(shapely.points(self.x[pos], self.y[pos])) if len(pos) else None
-            self._trees[key] = (pos, tree)
-        return self._trees[key]
+        if key not in self._members:
+            self._members[key] = (np.flatnonzero(member[self.category]) if len(self)
+                                  else np.empty(0, np.int64))
+        return key, self._members[key]
 
     def subset(self, positions: np.ndarray) -> FirmIndex:
         """A smaller index of the given positions, on the same grid (same point order)."""
@@ -452,7 +531,7 @@ class _Labels:
     codes: tuple[str, ...]  # output industries first, then conflict-only codes
     n_out: int  # how many of ``codes`` get n_/nearest_/presence_ columns
     member: np.ndarray  # (n_categories, n_codes) bool: category belongs to the group
-    single: np.ndarray | None  # category -> group when every category is in <= 1 group
+    single: bool  # every category is in at most one group (and there are < 32767 groups)
 
     @property
     def n(self) -> int:
@@ -485,9 +564,7 @@ def _labels(
     member = np.zeros((len(cats), len(codes)), dtype=bool)
     for j, code in enumerate(codes):
         member[:, j] = np.char.startswith(cats, code) if len(cats) else False
-    single = None
-    if (member.sum(axis=1) <= 1).all():
-        single = np.where(member.any(axis=1), member.argmax(axis=1), -1).astype(np.int64)
+    single = bool((member.sum(axis=1) <= 1).all()) and len(codes) < 2**15 - 1
     return _Labels(codes=codes, n_out=len(out), member=member, single=single)
 
 
@@ -512,6 +589,14 @@ class _Assets:
     hv: np.ndarray
     gap: np.ndarray  # sup over the rectangle of the distance to the parcel
     reach: np.ndarray  # largest distance from the rectangle centre to the rectangle
+    sx0: np.ndarray  # boundary segments (x0, y0) -> (x0 + bx, y0 + by) = (x1, y1) of every
+    sy0: np.ndarray  # ring, asset by asset; a point asset has one segment of length 0
+    sy1: np.ndarray
+    sbx: np.ndarray
+    sby: np.ndarray
+    sil: np.ndarray  # 1 / (bx**2 + by**2), 0 for a segment of length 0
+    seg_off: np.ndarray  # (n + 1,) the segments of asset i are seg_off[i]:seg_off[i + 1]
+    trusted: np.ndarray  # NumPy distances may stand in for GEOS's (point or valid polygon)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -609,40 +694,84 @@ def _prepare_assets(ids: pd.Index, geoms: np.ndarray) -> _Assets:
             oy[idx] = (b[:, 1] + b[:, 3]) / 2
             hu[idx] = (b[:, 2] - b[:, 0]) / 2
             hv[idx] = (b[:, 3] - b[:, 1]) / 2
-    gap = np.zeros(n)
-    if len(poly):
-        gap[poly] = _rectangle_gap(geoms[poly], ox[poly], oy[poly], cos[poly], sin[poly],
-                                   hu[poly], hv[poly])
-    return _Assets(
+    (sx0, sy0, sx1, sy1), seg_off, trusted = _segments(geoms, is_point, cx, cy)
+    sbx, sby = sx1 - sx0, sy1 - sy0
+    len2 = sbx * sbx + sby * sby
+    sil = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+    A = _Assets(
         ids=ids, geoms=geoms, cx=cx, cy=cy, area=area, ox=ox, oy=oy, cos=cos, sin=sin,
-        hu=hu, hv=hv, gap=gap, reach=np.hypot(hu, hv),
+        hu=hu, hv=hv, gap=np.zeros(n), reach=np.hypot(hu, hv), sx0=sx0, sy0=sy0, sy1=sy1,
+        sbx=sbx, sby=sby, sil=sil, seg_off=seg_off, trusted=trusted,
     )
+    if len(poly):
+        # GEOS's rectangle can miss a vertex by a fraction of a millimetre (rounding): widen it
+        # to hold every vertex as the dense blocks compute it, so that it bounds the parcel
+        cnt = np.diff(seg_off)
+        owner = np.repeat(np.arange(n), cnt)
+        dx, dy = sx0 - ox[owner], sy0 - oy[owner]
+        u = np.abs(dx * cos[owner] + dy * sin[owner])
+        v = np.abs(dy * cos[owner] - dx * sin[owner])
+        np.maximum(hu, np.maximum.reduceat(u, seg_off[:-1]), out=hu)
+        np.maximum(hv, np.maximum.reduceat(v, seg_off[:-1]), out=hv)
+        A.reach = np.hypot(hu, hv)
+        A.gap[poly] = _rectangle_gap(A, poly)
+    return A
 
 
-def _rectangle_gap(
-    geoms: np.ndarray, ox: np.ndarray, oy: np.ndarray, cos: np.ndarray, sin: np.ndarray,
-    hu: np.ndarray, hv: np.ndarray,
-) -> np.ndarray:
-    """Upper bound of ``max over x in rectangle of distance(x, parcel)``.
+def _segments(
+    geoms: np.ndarray, is_point: np.ndarray, px: np.ndarray, py: np.ndarray
+) -> tuple[tuple[np.ndarray, ...], np.ndarray, np.ndarray]:
+    """Boundary segments of every asset (see :class:`_Assets`) and which assets are trusted."""
+    n = len(geoms)
+    trusted = np.ones(n, dtype=bool)
+    poly = np.flatnonzero(~is_point)
+    pts = np.flatnonzero(is_point)
+    owner = [pts]
+    x0, y0, x1, y1 = [px[pts]], [py[pts]], [px[pts]], [py[pts]]
+    if len(poly):
+        trusted[poly] = shapely.is_valid(geoms[poly])
+        parts, pidx = shapely.get_parts(geoms[poly], return_index=True)
+        rings, ridx = shapely.get_rings(parts, return_index=True)
+        xy, cidx = shapely.get_coordinates(rings, return_index=True)
+        same = cidx[1:] == cidx[:-1]  # consecutive vertices of one ring
+        owner.append(poly[pidx[ridx[cidx[:-1][same]]]])
+        x0.append(xy[:-1, 0][same])
+        y0.append(xy[:-1, 1][same])
+        x1.append(xy[1:, 0][same])
+        y1.append(xy[1:, 1][same])
+    own = np.concatenate(owner)
+    order = np.argsort(own, kind="stable")
+    segs = tuple(np.ascontiguousarray(np.concatenate(c)[order]) for c in (x0, y0, x1, y1))
+    seg_off = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(own, minlength=n), out=seg_off[1:])
+    return segs, seg_off, trusted
+
+
+def _rectangle_gap(A: _Assets, idx: np.ndarray) -> np.ndarray:
+    """Upper bound of ``max over x in rectangle of distance(x, parcel)`` for the parcels ``idx``.
 
     For a convex parcel the distance to it is a convex function, so its maximum over the
-    rectangle is at a corner (exact). Otherwise the rectangle is sampled on a grid and the half
-    cell diagonal is added (the distance is 1-Lipschitz), which bounds it from above.
+    rectangle is at a corner. Otherwise the rectangle is sampled on a grid and the half cell
+    diagonal is added (the distance is 1-Lipschitz), which bounds it from above. Distances are
+    upper bounds from :func:`_distance_upper` (at most a few millimetres above the exact ones).
     """
+    geoms = A.geoms[idx]
     hull = shapely.area(shapely.convex_hull(geoms))
     convex = (hull - shapely.area(geoms)) <= 1e-9 * np.maximum(hull, 1.0)
-    gap = np.zeros(len(geoms))
+    ox, oy, cos, sin = A.ox[idx], A.oy[idx], A.cos[idx], A.sin[idx]
+    hu, hv = A.hu[idx], A.hv[idx]
+    gap = np.zeros(len(idx))
     for mask, su, sv, extra in _gap_samplers(convex, hu, hv):
-        idx = np.flatnonzero(mask)
-        if not len(idx):
+        sel = np.flatnonzero(mask)
+        if not len(sel):
             continue
         k = su.size
-        px = ox[idx, None] + su[None, :] * hu[idx, None] * cos[idx, None] \
-            - sv[None, :] * hv[idx, None] * sin[idx, None]
-        py = oy[idx, None] + su[None, :] * hu[idx, None] * sin[idx, None] \
-            + sv[None, :] * hv[idx, None] * cos[idx, None]
-        d = shapely.distance(shapely.points(px.ravel(), py.ravel()), np.repeat(geoms[idx], k))
-        gap[idx] = d.reshape(-1, k).max(axis=1) + extra(idx)
+        px = ox[sel, None] + su[None, :] * hu[sel, None] * cos[sel, None] \
+            - sv[None, :] * hv[sel, None] * sin[sel, None]
+        py = oy[sel, None] + su[None, :] * hu[sel, None] * sin[sel, None] \
+            + sv[None, :] * hv[sel, None] * cos[sel, None]
+        d = _distance_upper(A, np.repeat(idx[sel], k), px.ravel(), py.ravel())
+        gap[sel] = d.reshape(-1, k).max(axis=1) + extra(sel)
     return gap
 
 
@@ -665,6 +794,133 @@ def _gap_samplers(
         (convex, corners_u, corners_v, no_extra),
         (~convex, grid_u, grid_v, half_diagonal),
     ]
+
+
+# --------------------------------------------------------------------------------------------
+# Point-to-parcel distances
+
+
+def _boundary_distance(
+    A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray, test_inside: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """NumPy distance from each point ``(px, py)`` to the boundary of its parcel ``a``.
+
+    Returns ``(boundary, inside, tol)``: the smallest distance to the segments of the
+    parcel's rings, within ``tol`` of what GEOS computes for those segments; whether an odd
+    number of rings cross the ray from the point towards +x, which is GEOS's "inside" for a
+    valid parcel when the point is farther than ``tol`` from the boundary (all false without
+    ``test_inside``); and ``tol``, a millimetre plus 1e-9 of the coordinates' magnitude
+    (rounding errors are below 1e-13 of it).
+    """
+    cnt = A.seg_off[a + 1] - A.seg_off[a]  # >= 1 for every asset
+    ends = np.cumsum(cnt)
+    if len(a) > 1 and ends[-1] > _SEGMENT_BUDGET:  # in pieces of bounded memory
+        cut = np.searchsorted(ends, np.arange(_SEGMENT_BUDGET, ends[-1], _SEGMENT_BUDGET))
+        cut = np.unique(np.clip(cut, 1, len(a) - 1))
+        pieces = [_boundary_distance(A, a[i:j], px[i:j], py[i:j], test_inside)
+                  for i, j in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True)]
+        return tuple(np.concatenate(c) for c in zip(*pieces, strict=True))  # type: ignore
+    tol = _EPS_M + _REL_TOL * (np.abs(px) + np.abs(py) + np.abs(A.ox[a]) + np.abs(A.oy[a])
+                               + A.reach[a])
+    if not len(a):
+        return np.empty(0), np.zeros(0, dtype=bool), tol
+    first = ends - cnt
+    seg = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(A.seg_off[a] - first, cnt)
+    qx, qy = np.repeat(px, cnt), np.repeat(py, cnt)
+    x0, y0, bx, by = A.sx0[seg], A.sy0[seg], A.sbx[seg], A.sby[seg]
+    ax, ay = qx - x0, qy - y0
+    # nearest point of the segment: x0 + t * b, t = clip(a . b / |b|**2, 0, 1)
+    t = ax * bx
+    t += ay * by
+    t *= A.sil[seg]
+    np.clip(t, 0.0, 1.0, out=t)
+    dx = ax - t * bx
+    dy = ay - t * by
+    dx *= dx
+    dy *= dy
+    dx += dy
+    boundary = np.sqrt(np.minimum.reduceat(dx, first))
+    if not test_inside:
+        return boundary, np.zeros(len(a), dtype=bool), tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cross = ((y0 > qy) != (A.sy1[seg] > qy)) & (qx < x0 + ay * bx / by)
+    inside = (np.add.reduceat(cross, first, dtype=np.int64) & 1).astype(bool)
+    return boundary, inside, tol
+
+
+def _distance_upper(A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """An upper bound of ``shapely.distance`` from each point to its parcel, without shapely.
+
+    GEOS gives 0 inside and the smallest segment distance elsewhere, never more than that.
+    """
+    boundary, inside, tol = _boundary_distance(A, a, px, py)
+    sure_in = inside & (boundary > tol) & A.trusted[a]
+    return np.where(sure_in, 0.0, boundary) + tol
+
+
+def _distance_estimate(
+    A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray, l2: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distances from the points ``(px, py)`` to the parcels ``a``, as shapely measures them.
+
+    Returns ``(d, tol, exact)``: ``d`` is within ``tol`` of :func:`shapely.distance` and equal
+    to it where ``exact``. ``d`` comes from :func:`_boundary_distance`: 0 for a point inside
+    the parcel, else the distance to its boundary. Those are trusted only for a point farther
+    than ``tol`` from the boundary of a valid parcel; every other pair (on or next to the
+    boundary, or an invalid parcel) is measured with shapely. Exact are those and the points
+    inside, whose distance is 0 for GEOS too. ``l2``, the squared distance to the parcel's
+    rectangle when known, spares the inside test of the points outside the rectangle (a
+    parcel point farther than ``tol`` from the boundary is well inside the rectangle).
+    """
+    if l2 is None:
+        boundary, inside, tol = _boundary_distance(A, a, px, py)
+    else:
+        boundary, inside, tol = _boundary_distance(A, a, px, py, test_inside=False)
+        test = np.flatnonzero(l2 <= 0.0)
+        if len(test):
+            inside[test] = _boundary_distance(A, a[test], px[test], py[test])[1]
+    est = np.where(inside, 0.0, boundary)
+    unsure = (boundary <= tol) | ~A.trusted[a]
+    exact = inside & ~unsure
+    _measure(A, a, px, py, est, exact, unsure)
+    return est, tol, exact
+
+
+def _measure(
+    A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray, est: np.ndarray,
+    exact: np.ndarray, mask: np.ndarray,
+) -> None:
+    """Replace the estimates of the pairs in ``mask`` that are not exact by shapely's values."""
+    todo = np.flatnonzero(mask & ~exact)
+    if len(todo):
+        est[todo] = shapely.distance(shapely.points(px[todo], py[todo]), A.geoms[a[todo]])
+        exact[todo] = True
+
+
+def _pick_nearest(
+    A: _Assets, F: FirmIndex, a: np.ndarray, firm: np.ndarray, key: np.ndarray,
+    est: np.ndarray, tol: np.ndarray, exact: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nearest firm of every group of candidate pairs, by shapely's distance.
+
+    Pairs (asset ``a``, firm position ``firm``) come grouped by ``key`` (the pairs of a key
+    consecutive); the candidates that can still be nearest given the estimates (lower bound
+    at most the group's best upper bound) are measured with shapely, ties go to the lowest firm
+    ordinal. Returns the keys, distances and firm positions, one per group.
+    """
+    if not len(key):
+        return key, est, firm
+    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    slack = np.where(exact, 0.0, tol)
+    best = np.minimum.reduceat(est + slack, starts)
+    group = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(key)]))
+    fin = np.flatnonzero(est - slack <= best[group])
+    a, firm, key, est, exact = a[fin], firm[fin], key[fin], est[fin], exact[fin]
+    _measure(A, a, F.x[firm], F.y[firm], est, exact, np.ones(len(fin), dtype=bool))
+    order = np.lexsort((F.ordinal[firm], est, key))
+    key, est, firm = key[order], est[order], firm[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    return key[first], est[first], firm[first]
 
 
 # --------------------------------------------------------------------------------------------
@@ -793,108 +1049,208 @@ def _tiles(x: np.ndarray, y: np.ndarray, finest_m: float, coarsest_m: float) -> 
     return np.split(rows, cuts)
 
 
-def _expand(index: FirmIndex, pos: np.ndarray, labels: _Labels) -> tuple[np.ndarray, np.ndarray]:
-    """(firm position, label) pairs of a window, sorted by label then grid order."""
-    cat = index.category[pos]
-    if labels.single is not None:
-        lab = labels.single[cat]
-        keep = lab >= 0
-        p, lab = pos[keep], lab[keep]
-    else:
-        fi, lab = np.nonzero(labels.member[cat])
-        p = pos[fi]
-    lab = lab.astype(np.int16)  # small integers: a stable radix sort
-    order = np.argsort(lab, kind="stable")
-    return p[order], lab[order].astype(np.int64)
+class _Workspace(threading.local):
+    """Scratch arrays of one thread, reused by every dense block of a computation."""
+
+    def __init__(self) -> None:
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, m: int, n: int, dtype: type) -> np.ndarray:
+        buf = self.buffers.get(name)
+        if buf is None or buf.size < m * n:
+            buf = np.empty(max(m * n, _PAIR_BUDGET), dtype=dtype)
+            self.buffers[name] = buf
+        return buf[: m * n].reshape(m, n)
+
+    def zeros(self, n: int) -> np.ndarray:
+        """A row of n zeros (``np.maximum`` with it is much faster than with a scalar 0)."""
+        buf = self.buffers.get("zeros")
+        if buf is None or buf.size < n:
+            buf = self.buffers["zeros"] = np.zeros(max(n, 4096))
+        return buf[None, :n]
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The (firm, label) pairs of a tile's window, sorted by label then grid order."""
+
+    p: np.ndarray  # firm positions in the FirmIndex
+    x: np.ndarray
+    y: np.ndarray
+    starts: np.ndarray  # first pair of each label segment
+    lengths: np.ndarray  # pairs per segment
+    labels: np.ndarray  # label of each segment
+    seg: np.ndarray  # segment of each pair
+    seg_label: np.ndarray  # label of each pair
+
+    @classmethod
+    def of(cls, p: np.ndarray, x: np.ndarray, y: np.ndarray, sizes: np.ndarray) -> _Window:
+        """The window of pairs sorted by label, ``sizes[j]`` of label ``j``."""
+        present = np.flatnonzero(sizes)
+        lengths = sizes[present]
+        seg = np.repeat(np.arange(len(present)), lengths)
+        return cls(p=p, x=x, y=y, starts=np.cumsum(lengths) - lengths, lengths=lengths,
+                   labels=present, seg=seg, seg_label=present[seg])
 
 
 def _run_tile(
-    A: _Assets, rows: np.ndarray, F: FirmIndex, labels: _Labels, spec: _Spec, out: _Out
-) -> None:
+    A: _Assets, rows: np.ndarray, F: FirmIndex, labels: _Labels, spec: _Spec, out: _Out,
+    ws: _Workspace,
+) -> list[tuple[np.ndarray, ...]]:
     ox, oy = A.ox[rows], A.oy[rows]
     margin = spec.rmax + float(A.reach[rows].max()) + _EPS_M
-    pos = F.window(ox.min() - margin, oy.min() - margin, ox.max() + margin, oy.max() + margin)
-    p, lab = _expand(F, pos, labels)
+    p, x, y, sizes = F._label_window(ox.min() - margin, oy.min() - margin, ox.max() + margin,
+                                     oy.max() + margin, labels)
     if not len(p):
-        return
+        return []
+    W = _Window.of(p, x, y, sizes)
     block = max(1, _PAIR_BUDGET // len(p))
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
+    if len(rows) <= block:
+        return [_dense_block(A, rows, W, spec, out, ws)]
+    # several blocks: nearby assets together (Z order), each block with the firms of its own
+    # box plus margin only
+    rows = rows[np.argsort(_z_order(ox, oy), kind="stable")]
+    parts = []
     for b0 in range(0, len(rows), block):
-        _dense_block(A, rows[b0 : b0 + block], F, p, lab, starts, labels.n, spec, out)
+        r = rows[b0 : b0 + block]
+        bx, by = A.ox[r], A.oy[r]
+        margin = spec.rmax + float(A.reach[r].max()) + _EPS_M
+        keep = np.flatnonzero((W.x >= bx.min() - margin) & (W.x <= bx.max() + margin)
+                              & (W.y >= by.min() - margin) & (W.y <= by.max() + margin))
+        if len(keep):
+            sub = _Window.of(W.p[keep], W.x[keep], W.y[keep],
+                             np.bincount(W.seg_label[keep], minlength=len(sizes)))
+            parts.append(_dense_block(A, r, sub, spec, out, ws))
+    return parts
+
+
+def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Z-order (Morton) keys of points on a 1024 x 1024 grid over their bounding box."""
+    keys = []
+    for v in (x, y):
+        span = float(v.max() - v.min())
+        q = ((v - v.min()) * (1023 / span) if span > 0 else np.zeros(len(v))).astype(np.uint32)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            q = (q | (q << shift)) & mask
+        keys.append(q)
+    return keys[0] | (keys[1] << 1)
 
 
 def _dense_block(
-    A: _Assets, r: np.ndarray, F: FirmIndex, p: np.ndarray, lab: np.ndarray, starts: np.ndarray,
-    n_labels: int, spec: _Spec, out: _Out,
-) -> None:
+    A: _Assets, r: np.ndarray, W: _Window, spec: _Spec, out: _Out, ws: _Workspace,
+) -> tuple[np.ndarray, ...]:
+    """Bounds for every (asset, firm) pair of a block; what they settle goes to ``out``.
+
+    Counts and presence get the pairs surely within each radius; returned are the other
+    pairs that need an exact look (see :func:`_refine`): ambiguous ones, whose bounds straddle
+    a radius, and candidates for the nearest firm, as (asset, label, firm, l**2, candidate).
+    """
     radii = spec.radii
-    nr = len(radii)
-    m = len(r)
-    fx, fy = F.x[p], F.y[p]
-    # distance l from each firm to each parcel's rectangle (lower bound of the exact distance)
-    dx = fx[None, :] - A.ox[r, None]
-    dy = fy[None, :] - A.oy[r, None]
+    nr, m, n, ns = len(radii), len(r), len(W.p), len(W.starts)
+    # distance l from each firm to each parcel's rectangle (lower bound of the exact distance);
+    # per pair, the same operations whatever the block, so results never depend on tiling
+    l2, t1, t2, t3 = (ws.get(name, m, n, np.float64) for name in ("l2", "t1", "t2", "t3"))
+    np.subtract(W.x[None, :], A.ox[r, None], out=t1)  # dx
+    np.subtract(W.y[None, :], A.oy[r, None], out=t2)  # dy
     c, s = A.cos[r, None], A.sin[r, None]
-    u = dx * c
-    u += dy * s
-    v = dy * c
-    v -= dx * s
-    del dx, dy
-    np.abs(u, out=u)
-    u -= A.hu[r, None]
-    np.maximum(u, 0.0, out=u)
-    np.abs(v, out=v)
-    v -= A.hv[r, None]
-    np.maximum(v, 0.0, out=v)
-    u *= u
-    v *= v
-    u += v
-    l2 = u
-    del v
-    gap = A.gap[r]
-    # ring of each pair: number of radii the firm is beyond (nr = beyond all)
-    beyond_lo = (radii + _EPS_M) ** 2  # l > r + eps: surely beyond r
-    t = radii[None, :] - gap[:, None] - _EPS_M  # l <= r - gap - eps: surely within r
-    within_hi = np.where(t >= 0, t * t, -1.0)
-    g = np.zeros((m, len(p)), dtype=np.int8)
-    g_max = np.zeros((m, len(p)), dtype=np.int8)
+    np.multiply(t1, c, out=l2)
+    np.multiply(t2, s, out=t3)
+    l2 += t3  # u
+    np.multiply(t2, c, out=t2)
+    np.multiply(t1, s, out=t1)
+    t2 -= t1  # v
+    zero = ws.zeros(n)
+    for w, half in ((l2, A.hu[r, None]), (t2, A.hv[r, None])):
+        np.abs(w, out=w)
+        w -= half
+        np.maximum(w, zero, out=w)
+        np.square(w, out=w)
+    l2 += t2
+    # per radius: pairs surely within (l <= r - gap - eps) are counted here, pairs surely
+    # beyond (l > r + eps) are not, the ones between are ambiguous
+    beyond, within = _thresholds(radii, A.gap[r])
+    sure, maybe, flag = (ws.get(name, m, n, np.bool_) for name in ("sure", "maybe", "flag"))
+    counts = np.empty((m, ns, nr), dtype=np.int32)
     for k in range(nr):
-        g += l2 > beyond_lo[k]
-        g_max += l2 > within_hi[:, k, None]
-    ai, aj = np.nonzero(g != g_max)
-    del g_max
+        np.less_equal(l2, within[:, k, None], out=sure)
+        counts[:, :, k] = np.add.reduceat(sure, W.starts, axis=1, dtype=np.int32)
+        np.less_equal(l2, beyond[k], out=maybe)
+        if k == 0:
+            np.greater(maybe, sure, out=flag)
+        else:
+            np.greater(maybe, sure, out=maybe)
+            flag |= maybe
+    rl = r[:, None], W.labels[None, :]
+    out.counts[rl] = counts
+    # presence: Gaussian of l summed over the firms surely within the largest radius (``sure``
+    # now), in grid order; only those pairs enter the sums, so they do not depend on what else
+    # the window holds
+    idx = np.flatnonzero(sure)
+    w = l2.reshape(-1).take(idx)
+    w *= -1.0 / spec.bandwidth**2
+    np.exp(w, out=w)
+    lo = np.searchsorted(idx, (np.arange(m)[:, None] * n + W.starts[None, :]).reshape(-1))
+    full = np.flatnonzero(np.r_[lo[1:], len(idx)] > lo)
+    presence = np.zeros(m * ns)
+    if len(full):
+        presence[full] = np.add.reduceat(w, lo[full])
+    out.presence[rl] = presence.reshape(m, ns)
     # nearest: candidates whose lower bound is below the best upper bound of their label
-    min_l2 = np.minimum.reduceat(l2, starts, axis=1)
-    bound = np.sqrt(min_l2) + gap[:, None] + 2 * _EPS_M
-    lengths = np.diff(np.r_[starts, len(p)])
-    ci, cj = np.nonzero(l2 <= np.repeat(bound * bound, lengths, axis=1))
-    # one exact measurement for the ambiguous pairs and the nearest candidates
-    qi, qj = np.concatenate([ai, ci]), np.concatenate([aj, cj])
-    d_all = shapely.distance(shapely.points(fx[qj], fy[qj]), A.geoms[r[qi]])
-    if len(ai):
-        g[ai, aj] = np.searchsorted(radii, d_all[: len(ai)], side="left")
-    # counts per (asset, label, ring), cumulated over rings
-    base = np.arange(m, dtype=np.int64)[:, None] * n_labels + lab[None, :]
-    hist = np.bincount((base * (nr + 1) + g).ravel(), minlength=m * n_labels * (nr + 1))
-    out.counts[r] = np.cumsum(hist.reshape(m, n_labels, nr + 1), axis=2)[:, :, :nr]
-    # presence: Gaussian of l over the firms within the largest radius
-    w = np.exp(l2 * (-1.0 / spec.bandwidth**2))
-    w[g >= nr] = 0.0
-    out.presence[r] = np.bincount(base.ravel(), weights=w.ravel(), minlength=m * n_labels
-                                  ).reshape(m, n_labels)
-    del w, g
-    d = d_all[len(ai):]
-    key = ci * n_labels + lab[cj]
-    firm = p[cj]
-    order = np.lexsort((F.ordinal[firm], d, key))
-    key, d, firm = key[order], d[order], firm[order]
-    first = np.r_[True, key[1:] != key[:-1]]
-    key, d, firm = key[first], d[first], firm[first]
+    bound = np.sqrt(np.minimum.reduceat(l2, W.starts, axis=1)) + A.gap[r, None] + 2 * _EPS_M
+    bound *= bound
+    np.less_equal(l2, np.repeat(bound, W.lengths, axis=1), out=maybe)
+    flag |= maybe
+    q = np.flatnonzero(flag)
+    qi, qj = np.divmod(q, n)
+    return (r[qi], W.seg_label[qj], W.p[qj], l2.reshape(-1)[q], maybe.reshape(-1)[q])
+
+
+def _thresholds(radii: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Squared bounds of l: beyond radius k if ``l2 > beyond[k]``, within if ``<= within[:, k]``.
+    """
+    t = radii[None, :] - gap[:, None] - _EPS_M
+    return (radii + _EPS_M) ** 2, np.where(t >= 0, t * t, -1.0)
+
+
+def _refine(
+    A: _Assets, F: FirmIndex, spec: _Spec, out: _Out, parts: list[tuple[np.ndarray, ...]],
+    n_labels: int,
+) -> None:
+    """Settle the pairs :func:`_dense_block` left: ambiguous counts and nearest firms.
+
+    The pairs of many blocks at once, so that per-call costs are shared. Ambiguous pairs are
+    settled with NumPy distances where those are surely on one side of a radius, and measured
+    with shapely where they are within the tolerance of one; refined pairs within the largest
+    radius add to presence in grid order after the sure ones, so that sums never depend on
+    tiling either.
+    """
+    parts = [t for t in parts if len(t[0])]
+    if not parts:
+        return
+    a, lab, firm, l2, cand = (np.concatenate(c) for c in zip(*parts, strict=True))
+    px, py = F.x[firm], F.y[firm]
+    est, tol, exact = _distance_estimate(A, a, px, py, l2)
+    radii = spec.radii
+    beyond, within = _thresholds(radii, A.gap[a])
+    amb = (l2[:, None] > within) & (l2[:, None] <= beyond[None, :])
+    _measure(A, a, px, py, est, exact,
+             (amb & (np.abs(est[:, None] - radii[None, :]) <= tol[:, None])).any(axis=1))
+    hit = amb & (est[:, None] <= radii[None, :])
+    for k in range(len(radii)):
+        h = np.flatnonzero(hit[:, k])
+        np.add.at(out.counts, (a[h], lab[h], k), 1)
+    # within the largest radius after all: presence counts them too (added in grid order)
+    h = np.flatnonzero(hit[:, -1])
+    np.add.at(out.presence, (a[h], lab[h]), np.exp(l2[h] * (-1.0 / spec.bandwidth**2)))
+    # nearest firm per (asset, label) among the candidates, kept if within the largest radius
+    c = np.flatnonzero(cand)
+    key, d, firm = _pick_nearest(A, F, a[c], firm[c], a[c] * n_labels + lab[c], est[c],
+                                 tol[c], exact[c])
     found = d <= spec.rmax
-    rows_k, labs_k = np.divmod(key[found], n_labels)
-    out.nearest[r[rows_k], labs_k] = d[found]
-    out.nearest_ord[r[rows_k], labs_k] = F.ordinal[firm[found]]
-    out.nearest_id[r[rows_k], labs_k] = F.firm_id[firm[found]]
+    rk, lk = np.divmod(key[found], n_labels)
+    out.nearest[rk, lk] = d[found]
+    out.nearest_ord[rk, lk] = F.ordinal[firm[found]]
+    out.nearest_id[rk, lk] = F.firm_id[firm[found]]
 
 
 def _block_features(
@@ -925,13 +1281,38 @@ def _block_features(
         chunks[-1].append(t)
         size += len(t)
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None
+    ws = _Workspace()
+    if labels.single:
+        F._labels_of(labels)  # cached before threads look it up
+
+    def task(group: list[np.ndarray]) -> None:
+        """Tiles, then the exact look at what they left, a few hundred assets at a time."""
+        pending: list[tuple[np.ndarray, ...]] = []
+        size = 0
+        for rows in group:  # tile after tile: never splits an asset's pairs
+            part = _run_tile(A, rows, F, labels, spec, out, ws)
+            pending += part
+            size += sum(len(t[0]) for t in part)
+            if size >= _REFINE_PAIRS:
+                _refine(A, F, spec, out, pending, labels.n)
+                pending, size = [], 0
+        _refine(A, F, spec, out, pending, labels.n)
+
     try:
         for chunk in chunks:
+            groups: list[list[np.ndarray]] = [[]]
+            size = 0
+            for t in chunk:
+                if size >= _TASK_ASSETS:
+                    groups.append([])
+                    size = 0
+                groups[-1].append(t)
+                size += len(t)
             if pool is not None:
-                list(pool.map(lambda rows: _run_tile(A, rows, F, labels, spec, out), chunk))
+                list(pool.map(task, groups))
             else:
-                for rows in chunk:
-                    _run_tile(A, rows, F, labels, spec, out)
+                for group in groups:
+                    task(group)
             done += sum(len(t) for t in chunk)
             if total >= chunk_size or progress is not None:
                 logger.info(
@@ -971,22 +1352,82 @@ def _fallback_nearest(A: _Assets, F: FirmIndex, labels: _Labels, out: _Out) -> N
     started = time.perf_counter()
     for j in np.flatnonzero(todo.any(axis=0)):
         rows = np.flatnonzero(todo[:, j])
-        firms, tree = F._tree(labels.member[:, j])
-        if tree is None:
+        key, pos = F._member_positions(labels.member[:, j])
+        if not len(pos):
             out.nearest[rows, j] = np.inf
             continue
-        (qi, ti), d = tree.query_nearest(A.geoms[rows], return_distance=True, all_matches=True)
-        order = np.lexsort((F.ordinal[firms[ti]], d, qi))
-        qi, ti, d = qi[order], ti[order], d[order]
-        first = np.r_[True, qi[1:] != qi[:-1]]
-        qi, ti, d = qi[first], ti[first], d[first]
-        out.nearest[rows[qi], j] = d
-        out.nearest_ord[rows[qi], j] = F.ordinal[firms[ti]]
-        out.nearest_id[rows[qi], j] = F.firm_id[firms[ti]]
+        ri, firm = _far_candidates(A, F, key, pos, rows)
+        # keep the candidates whose rectangle distance is below their asset's best upper bound
+        a = rows[ri]
+        low = _rectangle_distance(A, a, F.x[firm], F.y[firm])
+        starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
+        best = np.minimum.reduceat(low + A.gap[a], starts)
+        keep = low <= np.repeat(best, np.diff(np.r_[starts, len(ri)])) + 2 * _EPS_M
+        a, firm, ri = a[keep], firm[keep], ri[keep]
+        est, tol, exact = _distance_estimate(A, a, F.x[firm], F.y[firm])
+        ri, d, firm = _pick_nearest(A, F, a, firm, ri, est, tol, exact)
+        out.nearest[rows[ri], j] = d
+        out.nearest_ord[rows[ri], j] = F.ordinal[firm]
+        out.nearest_id[rows[ri], j] = F.firm_id[firm]
     logger.info(
         "context features: %d nearest firms beyond the largest radius found in %.2f s",
         n_pairs, time.perf_counter() - started,
     )
+
+
+def _rectangle_distance(A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray) -> np.ndarray:
+    """Distance from each point to its asset's minimum rotated rectangle."""
+    dx, dy = px - A.ox[a], py - A.oy[a]
+    u = np.maximum(np.abs(dx * A.cos[a] + dy * A.sin[a]) - A.hu[a], 0.0)
+    v = np.maximum(np.abs(dy * A.cos[a] - dx * A.sin[a]) - A.hv[a], 0.0)
+    return np.sqrt(u * u + v * v)
+
+
+def _far_candidates(
+    A: _Assets, F: FirmIndex, key: bytes, pos: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (index into ``rows``, firm position), sorted by row, holding every nearest firm.
+
+    Around each rectangle centre, the firm nearest to it is at most ``gap`` farther from the
+    parcel than from the centre, and no firm is more than ``reach`` nearer to the parcel than to
+    the centre; so the nearest firms to the parcel are within ``nearest + gap + reach`` of the
+    centre. Those firms are found by brute force over the industry's firms, or with a k-d tree
+    once enough assets were searched to pay for one.
+    """
+    cx, cy = A.ox[rows], A.oy[rows]
+    slack = A.gap[rows] + A.reach[rows] + 2 * _EPS_M
+    tree = F._kdtrees.get(key)
+    done = F._far_rows.get(key, 0)
+    if tree is None and done + len(rows) > _FAR_TREE_ROWS:
+        tree = cKDTree(np.column_stack([F.x[pos], F.y[pos]]), balanced_tree=False,
+                       compact_nodes=False)
+        F._kdtrees[key] = tree
+    ri, fi = [], []
+    if tree is not None:
+        for b0 in range(0, len(rows), _REFINE_PAIRS):
+            centres = np.column_stack([cx[b0 : b0 + _REFINE_PAIRS], cy[b0 : b0 + _REFINE_PAIRS]])
+            first, _ = tree.query(centres, k=1)
+            found = tree.query_ball_point(centres, first + slack[b0 : b0 + _REFINE_PAIRS],
+                                          return_sorted=False)
+            sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
+            fi.append(np.fromiter(chain.from_iterable(found), dtype=np.int64,
+                                  count=int(sizes.sum())))
+            ri.append(np.repeat(np.arange(b0, b0 + len(found)), sizes))
+        return np.concatenate(ri), pos[np.concatenate(fi)]
+    F._far_rows[key] = done + len(rows)
+    fx, fy = F.x[pos], F.y[pos]
+    block = max(1, _PAIR_BUDGET // len(pos))
+    for b0 in range(0, len(rows), block):
+        dx = fx[None, :] - cx[b0 : b0 + block, None]
+        dy = fy[None, :] - cy[b0 : b0 + block, None]
+        dx *= dx
+        dy *= dy
+        dx += dy
+        limit = np.sqrt(dx.min(axis=1)) + slack[b0 : b0 + block]
+        i, f = np.divmod(np.flatnonzero(dx <= (limit * limit)[:, None]), len(pos))
+        ri.append(i + b0)
+        fi.append(f)
+    return np.concatenate(ri), pos[np.concatenate(fi)]
 
 
 # --------------------------------------------------------------------------------------------
