@@ -650,3 +650,15 @@ def test_web_map_firms_and_assets_are_converted(tmp_path, system):
     ):
         _, _, d = geod.inv(lon, lat, got.x.to_numpy(), got.y.to_numpy())
         assert np.all(d < 0.01)
+
+
+def test_idle_spell_of_the_next_day_is_not_counted(store_path, parcels):
+    from assetmatch import history
+
+    inv = am.Inventory.open(store_path)
+    p = parcels.assign(status="available")
+    inv.add(p, at="2024-01-01")
+    inv.update("A-1", status="idle", at="2024-06-02")
+    ev = inv._store.read_events(["A-1"])
+    assert pd.isna(history.idle_spells(ev, "2024-06-01").get("A-1"))
+    assert history.idle_spells(ev, "2024-06-02")["A-1"] == pd.Timestamp("2024-06-02")

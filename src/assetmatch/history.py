@@ -130,6 +130,14 @@ def to_frame_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def valid_cutoff(as_of: date | datetime | str) -> pd.Timestamp:
+    """The last instant an ``as_of`` covers: a date means the whole day, a date-time itself."""
+    ts = pd.Timestamp(as_of)
+    if ts == ts.normalize():
+        return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts
+
+
 def order_events(events: pd.DataFrame) -> pd.DataFrame:
     """Sort events in application order: valid time, then recording order."""
     ev = events.copy()
@@ -166,10 +174,7 @@ def replay(
         return pd.DataFrame(columns=[*cols, "valid_from"], index=pd.Index([], name="asset_id")), {}
     ev = order_events(events)
     if as_of is not None:
-        cutoff = pd.Timestamp(as_of)
-        if cutoff == cutoff.normalize():
-            cutoff = cutoff + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-        ev = ev[ev["_valid"] <= cutoff]
+        ev = ev[ev["_valid"] <= valid_cutoff(as_of)]
     ev = ev.reset_index(drop=True)
     ev["_seq"] = np.arange(len(ev))
     life = ev[ev["kind"].isin(["create", "remove"])]
@@ -216,7 +221,7 @@ def idle_spells(events: pd.DataFrame, as_of: date | datetime | str | None = None
         return pd.Series(dtype="datetime64[ns]")
     ev = order_events(events)
     if as_of is not None:
-        ev = ev[ev["_valid"] <= pd.Timestamp(as_of) + pd.Timedelta(days=1)]
+        ev = ev[ev["_valid"] <= valid_cutoff(as_of)]
     kind = ev["kind"].to_numpy()
     status = np.full(len(ev), None, dtype=object)
     is_create = kind == "create"

@@ -697,7 +697,7 @@ class Inventory:
                 events = self._store.read_events() if derived else None
             else:
                 events = self._store.read_events()
-                events = events[pd.to_datetime(events["valid_at"]) <= _end_of(as_of)]
+                events = events[pd.to_datetime(events["valid_at"]) <= history.valid_cutoff(as_of)]
                 state, geoms = history.replay(events, as_of)
                 raw = (
                     self._rows_from_state(state, geoms, events)
@@ -1024,11 +1024,6 @@ class Inventory:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _end_of(as_of: Any) -> pd.Timestamp:
-    ts = pd.Timestamp(as_of)
-    return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1) if ts == ts.normalize() else ts
 
 
 def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
