@@ -662,3 +662,30 @@ def test_idle_spell_of_the_next_day_is_not_counted(store_path, parcels):
     ev = inv._store.read_events(["A-1"])
     assert pd.isna(history.idle_spells(ev, "2024-06-01").get("A-1"))
     assert history.idle_spells(ev, "2024-06-02")["A-1"] == pd.Timestamp("2024-06-02")
+
+
+def test_land_use_update_takes_the_assets_scheme(store_path, parcels):
+    inv = am.Inventory.open(store_path)
+    inv.add(parcels)
+    inv.update("A-1", land_use="0804")  # the asset's scheme is 2020
+    a = inv.assets()
+    assert a.at["A-1", "land_use"] == "0804" and a.at["A-1", "land_class"] == "education"
+    with pytest.raises(am.ValidationError, match="land_use"):
+        inv.update("A-1", land_use="9999")
+
+
+def test_attribute_only_reimport_leaves_context_fresh(tmp_path):
+    inv = am.Inventory.demo(tmp_path / "d.gpkg")
+    inv.context()
+    a = inv.assets(derived=False).reset_index()
+    a.loc[a["asset_id"] == "TS-0005", "rent_yuan_m2_month"] = 9.9
+    inv.add(a[["asset_id", "rent_yuan_m2_month", "geometry"]])
+    assert inv._store.meta("context_dirty_assets") is None
+
+
+def test_a_change_cannot_predate_its_asset(store_path, parcels):
+    inv = am.Inventory.open(store_path)
+    inv.add(parcels, at="2025-01-01")
+    with pytest.raises(am.ValidationError, match="before A-1 entered the inventory"):
+        inv.update("A-1", status="leased", at="2024-12-31")
+    assert inv.assets().at["A-1", "status"] == "idle"

@@ -390,6 +390,16 @@ class GpkgStore:
             df["geom"] = shapely.from_wkb(df["geom"].to_numpy())
         return df
 
+    def created_at(self, ids: Sequence[str]) -> dict[str, str]:
+        """Valid time of each asset's latest ``create`` event (when it entered the inventory)."""
+        out: dict[str, str] = {}
+        for aid, kind, valid in self._select(
+            'SELECT asset_id, kind, valid_at FROM "asset_events"', "asset_id", ids
+        ):
+            if kind == "create" and (aid not in out or valid > out[aid]):
+                out[aid] = valid
+        return out
+
     # ---------------------------------------------------------------- firms
     def read_firms(self) -> gpd.GeoDataFrame:
         """All firms."""

@@ -330,7 +330,11 @@ class FirmIndex:
         )
         logger.info(
             "firm index: %d firms, %d industry codes, grid %d x %d cells of %.0f m",
-            len(index), len(categories), grid[3], grid[4], grid[2],
+            len(index),
+            len(categories),
+            grid[3],
+            grid[4],
+            grid[2],
         )
         return index
 
@@ -384,8 +388,7 @@ class FirmIndex:
         starts = self._offsets[rows + ix0]
         lengths = self._offsets[rows + ix1 + 1] - starts
         ends = np.cumsum(lengths)
-        pos = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - ends + lengths,
-                                                                     lengths)
+        pos = np.arange(int(ends[-1]), dtype=np.int64) + np.repeat(starts - ends + lengths, lengths)
         px, py = self.x[pos], self.y[pos]
         outside = (px < xmin) | (px > xmax) | (py < ymin) | (py > ymax)
         if labels.single:
@@ -416,8 +419,9 @@ class FirmIndex:
         """Cache key and positions (grid order) of the points whose category is in ``member``."""
         key = np.packbits(member).tobytes()
         if key not in self._members:
-            self._members[key] = (np.flatnonzero(member[self.category]) if len(self)
-                                  else np.empty(0, np.int64))
+            self._members[key] = (
+                np.flatnonzero(member[self.category]) if len(self) else np.empty(0, np.int64)
+            )
         return key, self._members[key]
 
     def subset(self, positions: np.ndarray) -> FirmIndex:
@@ -490,7 +494,9 @@ def _firms_to_crs(
         px, py = transformer.transform(np.asarray(lon, float), np.asarray(lat, float))
         logger.info(
             "firms: %d points converted from %s to WGS 84 and projected to %s",
-            len(x), firms_coords, _crs_name(crs),
+            len(x),
+            firms_coords,
+            _crs_name(crs),
         )
         return np.asarray(px, float), np.asarray(py, float)
     if not _same_crs(fcrs, crs):
@@ -654,8 +660,9 @@ def _geometry_problems(ids: pd.Index, geoms: np.ndarray, rows: np.ndarray) -> li
         g = sub[i]
         got = "nothing" if g is None or shapely.is_empty(g) else g.geom_type
         problems.append(
-            Problem(ids[rows[i]], "geometry",
-                    f"expected a Polygon, MultiPolygon or Point; got {got}")
+            Problem(
+                ids[rows[i]], "geometry", f"expected a Polygon, MultiPolygon or Point; got {got}"
+            )
         )
     return problems
 
@@ -699,9 +706,27 @@ def _prepare_assets(ids: pd.Index, geoms: np.ndarray) -> _Assets:
     len2 = sbx * sbx + sby * sby
     sil = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
     A = _Assets(
-        ids=ids, geoms=geoms, cx=cx, cy=cy, area=area, ox=ox, oy=oy, cos=cos, sin=sin,
-        hu=hu, hv=hv, gap=np.zeros(n), reach=np.hypot(hu, hv), sx0=sx0, sy0=sy0, sy1=sy1,
-        sbx=sbx, sby=sby, sil=sil, seg_off=seg_off, trusted=trusted,
+        ids=ids,
+        geoms=geoms,
+        cx=cx,
+        cy=cy,
+        area=area,
+        ox=ox,
+        oy=oy,
+        cos=cos,
+        sin=sin,
+        hu=hu,
+        hv=hv,
+        gap=np.zeros(n),
+        reach=np.hypot(hu, hv),
+        sx0=sx0,
+        sy0=sy0,
+        sy1=sy1,
+        sbx=sbx,
+        sby=sby,
+        sil=sil,
+        seg_off=seg_off,
+        trusted=trusted,
     )
     if len(poly):
         # GEOS's rectangle can miss a vertex by a fraction of a millimetre (rounding): widen it
@@ -766,10 +791,16 @@ def _rectangle_gap(A: _Assets, idx: np.ndarray) -> np.ndarray:
         if not len(sel):
             continue
         k = su.size
-        px = ox[sel, None] + su[None, :] * hu[sel, None] * cos[sel, None] \
+        px = (
+            ox[sel, None]
+            + su[None, :] * hu[sel, None] * cos[sel, None]
             - sv[None, :] * hv[sel, None] * sin[sel, None]
-        py = oy[sel, None] + su[None, :] * hu[sel, None] * sin[sel, None] \
+        )
+        py = (
+            oy[sel, None]
+            + su[None, :] * hu[sel, None] * sin[sel, None]
             + sv[None, :] * hv[sel, None] * cos[sel, None]
+        )
         d = _distance_upper(A, np.repeat(idx[sel], k), px.ravel(), py.ravel())
         gap[sel] = d.reshape(-1, k).max(axis=1) + extra(sel)
     return gap
@@ -817,11 +848,14 @@ def _boundary_distance(
     if len(a) > 1 and ends[-1] > _SEGMENT_BUDGET:  # in pieces of bounded memory
         cut = np.searchsorted(ends, np.arange(_SEGMENT_BUDGET, ends[-1], _SEGMENT_BUDGET))
         cut = np.unique(np.clip(cut, 1, len(a) - 1))
-        pieces = [_boundary_distance(A, a[i:j], px[i:j], py[i:j], test_inside)
-                  for i, j in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True)]
+        pieces = [
+            _boundary_distance(A, a[i:j], px[i:j], py[i:j], test_inside)
+            for i, j in zip(np.r_[0, cut], np.r_[cut, len(a)], strict=True)
+        ]
         return tuple(np.concatenate(c) for c in zip(*pieces, strict=True))  # type: ignore
-    tol = _EPS_M + _REL_TOL * (np.abs(px) + np.abs(py) + np.abs(A.ox[a]) + np.abs(A.oy[a])
-                               + A.reach[a])
+    tol = _EPS_M + _REL_TOL * (
+        np.abs(px) + np.abs(py) + np.abs(A.ox[a]) + np.abs(A.oy[a]) + A.reach[a]
+    )
     if not len(a):
         return np.empty(0), np.zeros(0, dtype=bool), tol
     first = ends - cnt
@@ -887,8 +921,13 @@ def _distance_estimate(
 
 
 def _measure(
-    A: _Assets, a: np.ndarray, px: np.ndarray, py: np.ndarray, est: np.ndarray,
-    exact: np.ndarray, mask: np.ndarray,
+    A: _Assets,
+    a: np.ndarray,
+    px: np.ndarray,
+    py: np.ndarray,
+    est: np.ndarray,
+    exact: np.ndarray,
+    mask: np.ndarray,
 ) -> None:
     """Replace the estimates of the pairs in ``mask`` that are not exact by shapely's values."""
     todo = np.flatnonzero(mask & ~exact)
@@ -898,8 +937,14 @@ def _measure(
 
 
 def _pick_nearest(
-    A: _Assets, F: FirmIndex, a: np.ndarray, firm: np.ndarray, key: np.ndarray,
-    est: np.ndarray, tol: np.ndarray, exact: np.ndarray,
+    A: _Assets,
+    F: FirmIndex,
+    a: np.ndarray,
+    firm: np.ndarray,
+    key: np.ndarray,
+    est: np.ndarray,
+    tol: np.ndarray,
+    exact: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest firm of every group of candidate pairs, by shapely's distance.
 
@@ -978,8 +1023,9 @@ def _make_spec(
     for name in names:
         if not str(name).isidentifier():
             raise ValueError(f"layer name {name!r} must be usable in a column name")
-    return _Spec(radii=np.sort(radii), bandwidth=float(kernel_bandwidth_m), rules=rules,
-                 layer_names=names)
+    return _Spec(
+        radii=np.sort(radii), bandwidth=float(kernel_bandwidth_m), rules=rules, layer_names=names
+    )
 
 
 def _conflict_codes(rules: pd.DataFrame) -> list[str]:
@@ -1089,18 +1135,32 @@ class _Window:
         present = np.flatnonzero(sizes)
         lengths = sizes[present]
         seg = np.repeat(np.arange(len(present)), lengths)
-        return cls(p=p, x=x, y=y, starts=np.cumsum(lengths) - lengths, lengths=lengths,
-                   labels=present, seg=seg, seg_label=present[seg])
+        return cls(
+            p=p,
+            x=x,
+            y=y,
+            starts=np.cumsum(lengths) - lengths,
+            lengths=lengths,
+            labels=present,
+            seg=seg,
+            seg_label=present[seg],
+        )
 
 
 def _run_tile(
-    A: _Assets, rows: np.ndarray, F: FirmIndex, labels: _Labels, spec: _Spec, out: _Out,
+    A: _Assets,
+    rows: np.ndarray,
+    F: FirmIndex,
+    labels: _Labels,
+    spec: _Spec,
+    out: _Out,
     ws: _Workspace,
 ) -> list[tuple[np.ndarray, ...]]:
     ox, oy = A.ox[rows], A.oy[rows]
     margin = spec.rmax + float(A.reach[rows].max()) + _EPS_M
-    p, x, y, sizes = F._label_window(ox.min() - margin, oy.min() - margin, ox.max() + margin,
-                                     oy.max() + margin, labels)
+    p, x, y, sizes = F._label_window(
+        ox.min() - margin, oy.min() - margin, ox.max() + margin, oy.max() + margin, labels
+    )
     if not len(p):
         return []
     W = _Window.of(p, x, y, sizes)
@@ -1115,11 +1175,19 @@ def _run_tile(
         r = rows[b0 : b0 + block]
         bx, by = A.ox[r], A.oy[r]
         margin = spec.rmax + float(A.reach[r].max()) + _EPS_M
-        keep = np.flatnonzero((W.x >= bx.min() - margin) & (W.x <= bx.max() + margin)
-                              & (W.y >= by.min() - margin) & (W.y <= by.max() + margin))
+        keep = np.flatnonzero(
+            (W.x >= bx.min() - margin)
+            & (W.x <= bx.max() + margin)
+            & (W.y >= by.min() - margin)
+            & (W.y <= by.max() + margin)
+        )
         if len(keep):
-            sub = _Window.of(W.p[keep], W.x[keep], W.y[keep],
-                             np.bincount(W.seg_label[keep], minlength=len(sizes)))
+            sub = _Window.of(
+                W.p[keep],
+                W.x[keep],
+                W.y[keep],
+                np.bincount(W.seg_label[keep], minlength=len(sizes)),
+            )
             parts.append(_dense_block(A, r, sub, spec, out, ws))
     return parts
 
@@ -1137,7 +1205,12 @@ def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def _dense_block(
-    A: _Assets, r: np.ndarray, W: _Window, spec: _Spec, out: _Out, ws: _Workspace,
+    A: _Assets,
+    r: np.ndarray,
+    W: _Window,
+    spec: _Spec,
+    out: _Out,
+    ws: _Workspace,
 ) -> tuple[np.ndarray, ...]:
     """Bounds for every (asset, firm) pair of a block; what they settle goes to ``out``.
 
@@ -1206,14 +1279,17 @@ def _dense_block(
 
 
 def _thresholds(radii: np.ndarray, gap: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Squared bounds of l: beyond radius k if ``l2 > beyond[k]``, within if ``<= within[:, k]``.
-    """
+    """Squared bounds of l: beyond radius k if ``l2 > beyond[k]``, within if ``<= within[:, k]``."""
     t = radii[None, :] - gap[:, None] - _EPS_M
     return (radii + _EPS_M) ** 2, np.where(t >= 0, t * t, -1.0)
 
 
 def _refine(
-    A: _Assets, F: FirmIndex, spec: _Spec, out: _Out, parts: list[tuple[np.ndarray, ...]],
+    A: _Assets,
+    F: FirmIndex,
+    spec: _Spec,
+    out: _Out,
+    parts: list[tuple[np.ndarray, ...]],
     n_labels: int,
 ) -> None:
     """Settle the pairs :func:`_dense_block` left: ambiguous counts and nearest firms.
@@ -1233,8 +1309,15 @@ def _refine(
     radii = spec.radii
     beyond, within = _thresholds(radii, A.gap[a])
     amb = (l2[:, None] > within) & (l2[:, None] <= beyond[None, :])
-    _measure(A, a, px, py, est, exact,
-             (amb & (np.abs(est[:, None] - radii[None, :]) <= tol[:, None])).any(axis=1))
+    _measure(
+        A,
+        a,
+        px,
+        py,
+        est,
+        exact,
+        (amb & (np.abs(est[:, None] - radii[None, :]) <= tol[:, None])).any(axis=1),
+    )
     hit = amb & (est[:, None] <= radii[None, :])
     for k in range(len(radii)):
         h = np.flatnonzero(hit[:, k])
@@ -1244,8 +1327,9 @@ def _refine(
     np.add.at(out.presence, (a[h], lab[h]), np.exp(l2[h] * (-1.0 / spec.bandwidth**2)))
     # nearest firm per (asset, label) among the candidates, kept if within the largest radius
     c = np.flatnonzero(cand)
-    key, d, firm = _pick_nearest(A, F, a[c], firm[c], a[c] * n_labels + lab[c], est[c],
-                                 tol[c], exact[c])
+    key, d, firm = _pick_nearest(
+        A, F, a[c], firm[c], a[c] * n_labels + lab[c], est[c], tol[c], exact[c]
+    )
     found = d <= spec.rmax
     rk, lk = np.divmod(key[found], n_labels)
     out.nearest[rk, lk] = d[found]
@@ -1317,7 +1401,11 @@ def _block_features(
             if total >= chunk_size or progress is not None:
                 logger.info(
                     "%s: %d/%d assets (%.1f %%), %d tiles, %.1f s",
-                    what, done, total, 100.0 * done / max(total, 1), len(chunk),
+                    what,
+                    done,
+                    total,
+                    100.0 * done / max(total, 1),
+                    len(chunk),
                     time.perf_counter() - started,
                 )
             if progress is not None:
@@ -1371,7 +1459,8 @@ def _fallback_nearest(A: _Assets, F: FirmIndex, labels: _Labels, out: _Out) -> N
         out.nearest_id[rows[ri], j] = F.firm_id[firm]
     logger.info(
         "context features: %d nearest firms beyond the largest radius found in %.2f s",
-        n_pairs, time.perf_counter() - started,
+        n_pairs,
+        time.perf_counter() - started,
     )
 
 
@@ -1399,19 +1488,22 @@ def _far_candidates(
     tree = F._kdtrees.get(key)
     done = F._far_rows.get(key, 0)
     if tree is None and done + len(rows) > _FAR_TREE_ROWS:
-        tree = cKDTree(np.column_stack([F.x[pos], F.y[pos]]), balanced_tree=False,
-                       compact_nodes=False)
+        tree = cKDTree(
+            np.column_stack([F.x[pos], F.y[pos]]), balanced_tree=False, compact_nodes=False
+        )
         F._kdtrees[key] = tree
     ri, fi = [], []
     if tree is not None:
         for b0 in range(0, len(rows), _REFINE_PAIRS):
             centres = np.column_stack([cx[b0 : b0 + _REFINE_PAIRS], cy[b0 : b0 + _REFINE_PAIRS]])
             first, _ = tree.query(centres, k=1)
-            found = tree.query_ball_point(centres, first + slack[b0 : b0 + _REFINE_PAIRS],
-                                          return_sorted=False)
+            found = tree.query_ball_point(
+                centres, first + slack[b0 : b0 + _REFINE_PAIRS], return_sorted=False
+            )
             sizes = np.fromiter(map(len, found), dtype=np.int64, count=len(found))
-            fi.append(np.fromiter(chain.from_iterable(found), dtype=np.int64,
-                                  count=int(sizes.sum())))
+            fi.append(
+                np.fromiter(chain.from_iterable(found), dtype=np.int64, count=int(sizes.sum()))
+            )
             ri.append(np.repeat(np.arange(b0, b0 + len(found)), sizes))
         return np.concatenate(ri), pos[np.concatenate(fi)]
     F._far_rows[key] = done + len(rows)
@@ -1488,8 +1580,9 @@ def _assemble(A: _Assets, out: _Out, spec: _Spec, labels: _Labels) -> pd.DataFra
         j = labels.index(code)
         cols[f"conflict_{code}_nearest_m"] = out.nearest[:, j]
         # object dtype always: firm ids of any type, None where there is no firm
-        cols[f"conflict_{code}_nearest_firm"] = pd.Series(out.nearest_id[:, j], index=index,
-                                                          dtype=object)
+        cols[f"conflict_{code}_nearest_firm"] = pd.Series(
+            out.nearest_id[:, j], index=index, dtype=object
+        )
     flags = _breach_flags(spec, labels)
     breached = np.zeros(len(A), dtype=np.int16)
     for name, (kind, other, dist) in flags.items():
@@ -1675,8 +1768,17 @@ def context_features(
         Missing or duplicated asset ids, unsupported or empty geometries, firms without a
         point or with a bad industry code — every problem listed at once.
     """
-    setup = _setup(assets, firms, radii_m, layers, industries, level, kernel_bandwidth_m,
-                   conflicts, firms_coords)
+    setup = _setup(
+        assets,
+        firms,
+        radii_m,
+        layers,
+        industries,
+        level,
+        kernel_bandwidth_m,
+        conflicts,
+        firms_coords,
+    )
     if engine not in ("numpy", "dask"):
         raise ValueError(
             "The 'engine' parameter of context_features must be 'numpy' or 'dask'. "
@@ -1685,21 +1787,33 @@ def context_features(
     started = time.perf_counter()
     logger.info(
         "context features: %d assets, %d firms, %d industries, radii %s m, engine %s",
-        len(setup.ids), len(setup.index), setup.labels.n_out,
-        [_radius_name(r) for r in setup.spec.radii], engine,
+        len(setup.ids),
+        len(setup.index),
+        setup.labels.n_out,
+        [_radius_name(r) for r in setup.spec.radii],
+        engine,
     )
     if engine == "dask":
-        A, out = _dask_features(setup, layers, client=client, npartitions=npartitions,
-                                progress=progress)
+        A, out = _dask_features(
+            setup, layers, client=client, npartitions=npartitions, progress=progress
+        )
     else:
         A = _prepare_assets(setup.ids, setup.geoms)
-        out = _block_features(A, setup.index, setup.labels, setup.spec, layers,
-                              chunk_size=chunk_size, progress=progress,
-                              n_jobs=_n_jobs(n_jobs))
+        out = _block_features(
+            A,
+            setup.index,
+            setup.labels,
+            setup.spec,
+            layers,
+            chunk_size=chunk_size,
+            progress=progress,
+            n_jobs=_n_jobs(n_jobs),
+        )
     _fallback_nearest(A, setup.index, setup.labels, out)
     frame = _assemble(A, out, setup.spec, setup.labels)
-    logger.info("context features: %d assets done in %.1f s", len(frame),
-                time.perf_counter() - started)
+    logger.info(
+        "context features: %d assets done in %.1f s", len(frame), time.perf_counter() - started
+    )
     return _attach_params(frame, setup.params)
 
 
@@ -1730,17 +1844,26 @@ def _dask_features(
         except (ImportError, ValueError):
             client = None
     margin = setup.spec.rmax + float(A.reach.max(initial=0.0)) + _EPS_M
-    positions = [np.sort(p["_pos"].to_numpy()) for p in dask.compute(*[
-        dask.delayed(lambda df: df[["_pos"]])(part) for part in parts])]
+    positions = [
+        np.sort(p["_pos"].to_numpy())
+        for p in dask.compute(*[dask.delayed(lambda df: df[["_pos"]])(part) for part in parts])
+    ]
     tasks = []
     for pos in positions:
         if not len(pos):
             continue
-        box = (A.ox[pos].min() - margin, A.oy[pos].min() - margin,
-               A.ox[pos].max() + margin, A.oy[pos].max() + margin)
+        box = (
+            A.ox[pos].min() - margin,
+            A.oy[pos].min() - margin,
+            A.ox[pos].max() + margin,
+            A.oy[pos].max() + margin,
+        )
         sub = setup.index.subset(setup.index.window(*box))
-        tasks.append(dask.delayed(_partition_task)(
-            setup.ids[pos], setup.geoms[pos], pos, sub, setup.labels, setup.spec, layers))
+        tasks.append(
+            dask.delayed(_partition_task)(
+                setup.ids[pos], setup.geoms[pos], pos, sub, setup.labels, setup.spec, layers
+            )
+        )
     out = _Out.empty(n, setup.labels.n, len(setup.spec.radii))
     for name in setup.spec.layer_names:
         out.access[name] = np.full(n, np.inf)
@@ -1757,8 +1880,9 @@ def _dask_features(
         for name, values in part.access.items():
             out.access[name][pos] = values
         done += len(pos)
-        logger.info("context features (dask): %d/%d assets (%.1f %%)", done, n,
-                    100.0 * done / max(n, 1))
+        logger.info(
+            "context features (dask): %d/%d assets (%.1f %%)", done, n, 100.0 * done / max(n, 1)
+        )
         if progress is not None:
             progress(done, n)
 
@@ -1776,12 +1900,18 @@ def _dask_features(
 
 
 def _partition_task(
-    ids: pd.Index, geoms: np.ndarray, pos: np.ndarray, index: FirmIndex, labels: _Labels,
-    spec: _Spec, layers: Mapping[str, gpd.GeoDataFrame] | None,
+    ids: pd.Index,
+    geoms: np.ndarray,
+    pos: np.ndarray,
+    index: FirmIndex,
+    labels: _Labels,
+    spec: _Spec,
+    layers: Mapping[str, gpd.GeoDataFrame] | None,
 ) -> tuple[np.ndarray, _Out]:
     A = _prepare_assets(ids, geoms)
-    out = _block_features(A, index, labels, spec, layers, chunk_size=len(ids) + 1,
-                          progress=None, n_jobs=1)
+    out = _block_features(
+        A, index, labels, spec, layers, chunk_size=len(ids) + 1, progress=None, n_jobs=1
+    )
     return pos, out
 
 
@@ -1883,18 +2013,37 @@ def refresh_context(
         A removed id is still in ``assets``, or any problem :func:`context_features` reports.
     """
     started = time.perf_counter()
-    setup = _setup(assets, firms, radii_m, layers, industries, level, kernel_bandwidth_m,
-                   conflicts, firms_coords, known=context.index)
+    setup = _setup(
+        assets,
+        firms,
+        radii_m,
+        layers,
+        industries,
+        level,
+        kernel_bandwidth_m,
+        conflicts,
+        firms_coords,
+        known=context.index,
+    )
     expected = _column_names(setup.spec, setup.labels)
     if list(context.columns) != expected:
         logger.info(
             "refresh context: the parameters give other columns than the context has; "
-            "recomputing all %d assets", len(setup.ids),
+            "recomputing all %d assets",
+            len(setup.ids),
         )
         return context_features(
-            assets, setup.index, radii_m, layers=layers, industries=industries, level=level,
-            kernel_bandwidth_m=kernel_bandwidth_m, conflicts=conflicts,
-            chunk_size=chunk_size, progress=progress, n_jobs=n_jobs,
+            assets,
+            setup.index,
+            radii_m,
+            layers=layers,
+            industries=industries,
+            level=level,
+            kernel_bandwidth_m=kernel_bandwidth_m,
+            conflicts=conflicts,
+            chunk_size=chunk_size,
+            progress=progress,
+            n_jobs=n_jobs,
         )
     ids = setup.ids
     same_order = setup.same_ids
@@ -1905,12 +2054,14 @@ def refresh_context(
         if np.any(still):
             raise ValidationError(
                 "removed_asset_ids lists assets that are still in assets",
-                [Problem(a, "asset_id", "listed as removed but still in assets")
-                 for a, s in zip(removed, still, strict=True) if s],
+                [
+                    Problem(a, "asset_id", "listed as removed but still in assets")
+                    for a, s in zip(removed, still, strict=True)
+                    if s
+                ],
             )
     changed = list(dict.fromkeys(changed_asset_ids))
-    pos_changed = current.get_indexer(pd.Index(changed)) if changed else \
-        np.empty(0, np.int64)
+    pos_changed = current.get_indexer(pd.Index(changed)) if changed else np.empty(0, np.int64)
     if (pos_changed < 0).any():
         unknown = [a for a, p in zip(changed, pos_changed, strict=True) if p < 0]
         raise UnknownAssetError(f"changed_asset_ids not in assets: {unknown[:20]}")
@@ -1938,9 +2089,17 @@ def refresh_context(
     logger.info("refresh context: recomputing %d of %d assets", len(rows), len(ids))
     if len(rows):
         A = _prepare_assets(ids[rows], setup.geoms[rows])
-        out = _block_features(A, setup.index, setup.labels, setup.spec, layers,
-                              chunk_size=chunk_size, progress=progress,
-                              n_jobs=_n_jobs(n_jobs), what="refresh context")
+        out = _block_features(
+            A,
+            setup.index,
+            setup.labels,
+            setup.spec,
+            layers,
+            chunk_size=chunk_size,
+            progress=progress,
+            n_jobs=_n_jobs(n_jobs),
+            what="refresh context",
+        )
         _fallback_nearest(A, setup.index, setup.labels, out)
         fresh = _assemble(A, out, setup.spec, setup.labels)
     else:
@@ -1956,8 +2115,7 @@ def refresh_context(
                 if not np.array_equal(old.to_numpy()[rows], new):
                     values = old.to_numpy(copy=True)
                     values[rows] = new
-                    data[col] = pd.Series(values, index=context.index, dtype=old.dtype,
-                                          copy=False)
+                    data[col] = pd.Series(values, index=context.index, dtype=old.dtype, copy=False)
                     continue
             data[col] = old  # unchanged: shared copy-on-write with ``context``
         result = pd.DataFrame(data, index=context.index, copy=False)

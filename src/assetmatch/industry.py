@@ -150,8 +150,9 @@ def _read_table(source: str | PathLike[str] | pd.DataFrame, what: str) -> pd.Dat
     if isinstance(source, pd.DataFrame):
         return source.copy()
     try:
-        return pd.read_csv(source, dtype={"investor": str, "neighbour": str, "source": str,
-                                          "sensitive": str})
+        return pd.read_csv(
+            source, dtype={"investor": str, "neighbour": str, "source": str, "sensitive": str}
+        )
     except FileNotFoundError as exc:
         raise ValidationError(f"{what} table {str(source)!r} does not exist") from exc
 
@@ -219,8 +220,12 @@ def load_affinity(source: str | PathLike[str] | pd.DataFrame) -> ChainAffinity:
     dup = table.duplicated(["investor", "neighbour"], keep="first")
     for row in table.index[dup]:
         problems.append(
-            Problem(row, "neighbour", f"pair ({table.at[row, 'investor']}, "
-                    f"{table.at[row, 'neighbour']}) is given more than once")
+            Problem(
+                row,
+                "neighbour",
+                f"pair ({table.at[row, 'investor']}, "
+                f"{table.at[row, 'neighbour']}) is given more than once",
+            )
         )
     if problems:
         raise ValidationError(f"affinity table: {len(problems)} problem(s)", problems)
@@ -302,15 +307,22 @@ def load_conflicts(
             sensitive[row] = value.upper()
         elif not _USE_RE.match(value):
             problems.append(
-                Problem(row, "sensitive", f"{value!r} is neither a GB/T 4754 code nor a "
-                        "lower-case use name such as 'residential'")
+                Problem(
+                    row,
+                    "sensitive",
+                    f"{value!r} is neither a GB/T 4754 code nor a "
+                    "lower-case use name such as 'residential'",
+                )
             )
     table["sensitive"] = sensitive
     distance = pd.to_numeric(table["min_distance_m"], errors="coerce")
     for row in table.index[~(distance > 0) | ~np.isfinite(distance)]:
         problems.append(
-            Problem(row, "min_distance_m", "expected a positive distance in metres; got "
-                    f"{table.at[row, 'min_distance_m']}")
+            Problem(
+                row,
+                "min_distance_m",
+                f"expected a positive distance in metres; got {table.at[row, 'min_distance_m']}",
+            )
         )
     table["min_distance_m"] = distance.astype(float)
     if "basis" not in table.columns:
@@ -318,8 +330,12 @@ def load_conflicts(
     table["basis"] = table["basis"].fillna("").astype(str)
     for row in table.index[table.duplicated(["source", "sensitive"])]:
         problems.append(
-            Problem(row, "sensitive", f"rule ({table.at[row, 'source']}, "
-                    f"{table.at[row, 'sensitive']}) is given more than once")
+            Problem(
+                row,
+                "sensitive",
+                f"rule ({table.at[row, 'source']}, "
+                f"{table.at[row, 'sensitive']}) is given more than once",
+            )
         )
     if problems:
         raise ValidationError(f"conflicts table: {len(problems)} problem(s)", problems)

@@ -315,7 +315,8 @@ class Inventory:
                 self._materialize(
                     sorted(updated), new_events=events[events["asset_id"].isin(created)]
                 )
-                self._mark_assets_dirty(sorted({*created, *updated}))
+                moved = events.loc[events["field"] == "geometry", "asset_id"]
+                self._mark_assets_dirty(sorted({*created, *moved}))
                 self._stamp()
         report.created, report.updated, report.unchanged = created, updated, unchanged
         report.committed = bool(len(events))
@@ -526,6 +527,18 @@ class Inventory:
                     f"not in the inventory: {', '.join(missing[:10])}"
                     + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
                 )
+            entered = self._store.created_at(ids)
+            for i, r in long.iterrows():
+                first = entered.get(str(r["asset_id"]))
+                if first is not None and pd.Timestamp(r["at"]) < pd.Timestamp(first):
+                    problems.append(
+                        Problem(
+                            i,
+                            "at",
+                            f"{r['at']} is before {r['asset_id']} entered the "
+                            f"inventory ({first}); a change cannot predate its asset",
+                        )
+                    )
             if problems:
                 raise ValidationError("update refused (nothing was written)", problems)
             ev = pd.DataFrame(
@@ -552,7 +565,8 @@ class Inventory:
 
     def _check_land_use_changes(self, long: pd.DataFrame, texts: list[str | None]) -> list[Problem]:
         problems: list[Problem] = []
-        cur = self.assets().reindex(long["asset_id"].astype(str).unique())
+        ids = list(long["asset_id"].astype(str).unique())
+        cur = _decode_rows(self._store.read_assets(ids), self.crs).reindex(ids)
         scheme_given = {
             (r.asset_id, r.at): r.value
             for r in long[long["field"] == "land_use_scheme"].itertuples()
@@ -930,10 +944,25 @@ class Inventory:
         """
         from .context import context_features, refresh_context
 
-        with self._store.transaction():
+        with self._store.snapshot():  # a fresh cache is read without taking the write lock
+            stored = json.loads(self._store.meta("context_params") or "null")
+            wanted = _context_params(params, stored)
+            pending = any(
+                self._store.meta(k)
+                for k in (
+                    "context_dirty_assets",
+                    "context_removed",
+                    "context_dirty_firm_xy",
+                    "context_layers_dirty",
+                )
+            )
+            if wanted == stored and (not pending or not refresh):
+                ctx = self._store.read_context()
+                if ctx is not None:
+                    return ctx
+        with self._store.transaction():  # re-read under the lock: another process may have won
             stored = json.loads(self._store.meta("context_params") or "null")
             ctx = self._store.read_context()
-            wanted = _context_params(params, stored)
             dirty = json.loads(self._store.meta("context_dirty_assets") or "[]")
             removed = json.loads(self._store.meta("context_removed") or "[]")
             firm_xy = json.loads(self._store.meta("context_dirty_firm_xy") or "[]")
