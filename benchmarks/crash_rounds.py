@@ -30,7 +30,7 @@ TESTS = HERE.parent / "tests"
 sys.path.insert(0, str(TESTS))
 
 import assetmatch as am  # noqa: E402
-from store_worker import grid  # noqa: E402
+from store_worker import grid, kill_after  # noqa: E402
 from test_store_durability import _check_consistent, _env  # noqa: E402
 
 WORKER = str(TESTS / "store_worker.py")
@@ -48,15 +48,7 @@ def main(rounds: int = 50, big_rounds: int = 10) -> None:
     last = _check_consistent(path, batch)
     t0 = time.perf_counter()
     for r in range(rounds):
-        p = subprocess.Popen(
-            [sys.executable, WORKER, "crash", str(path), f"r{r}", str(batch)],
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        time.sleep(rng.uniform(1.0, 6.0))
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        kill_after(["crash", str(path), f"r{r}", str(batch)], rng.uniform(1.0, 6.0), _env())
         now = _check_consistent(path, batch)
         before_after["before" if now == last else "after_some"] += 1
         last = now

@@ -32,6 +32,19 @@ def grid(prefix: str, n: int, lon0: float = 118.80, lat0: float = 24.90) -> gpd.
     )
 
 
+def kill_after(args: list[str], seconds: float, env: dict[str, str]) -> None:
+    """Start ``python store_worker.py *args``, let it write for ``seconds``, then kill -9 it."""
+    import signal
+    import subprocess
+
+    p = subprocess.Popen(
+        [sys.executable, __file__, *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    time.sleep(seconds)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+
+
 def crash_writer(path: str, tag: str, batch: int) -> None:
     """Import batches of new assets and batched updates until killed."""
     inv = am.Inventory.open(path)

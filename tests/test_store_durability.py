@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 import assetmatch as am
 from conftest import VALIDATOR, ogr_layers, requires_ogr, run_validator
-from store_worker import grid
+from store_worker import grid, kill_after
 
 WORKER = str(Path(__file__).with_name("store_worker.py"))
 ROUNDS = int(os.environ.get("ASSETMATCH_CRASH_ROUNDS", "12"))
@@ -78,15 +77,7 @@ def test_kill_9_at_random_moments_leaves_whole_writes(tmp_path):
     survived = 0
     last = _check_consistent(path, batch)
     for r in range(ROUNDS):
-        p = subprocess.Popen(
-            [sys.executable, WORKER, "crash", str(path), f"r{r}", str(batch)],
-            env=_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
-        time.sleep(rng.uniform(2.0, 6.0))
-        p.send_signal(signal.SIGKILL)
-        p.wait()
+        kill_after(["crash", str(path), f"r{r}", str(batch)], rng.uniform(2.0, 6.0), _env())
         now = _check_consistent(path, batch)
         assert now[0] >= last[0] and now[1] >= last[1]
         last = now

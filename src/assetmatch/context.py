@@ -1147,6 +1147,19 @@ class _Window:
         )
 
 
+def _group_by_size(tiles: list[np.ndarray], limit: int) -> list[list[np.ndarray]]:
+    """Consecutive tiles grouped until each group holds at least ``limit`` assets."""
+    groups: list[list[np.ndarray]] = [[]]
+    size = 0
+    for t in tiles:
+        if size >= limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(t)
+        size += len(t)
+    return groups
+
+
 def _run_tile(
     A: _Assets,
     rows: np.ndarray,
@@ -1356,14 +1369,7 @@ def _block_features(
     total = len(A)
     done = 0
     started = time.perf_counter()
-    chunks: list[list[np.ndarray]] = [[]]
-    size = 0
-    for t in tiles:
-        if size >= chunk_size:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(t)
-        size += len(t)
+    chunks = _group_by_size(tiles, chunk_size)
     pool = ThreadPoolExecutor(n_jobs) if n_jobs > 1 else None
     ws = _Workspace()
     if labels.single:
@@ -1384,14 +1390,7 @@ def _block_features(
 
     try:
         for chunk in chunks:
-            groups: list[list[np.ndarray]] = [[]]
-            size = 0
-            for t in chunk:
-                if size >= _TASK_ASSETS:
-                    groups.append([])
-                    size = 0
-                groups[-1].append(t)
-                size += len(t)
+            groups = _group_by_size(chunk, _TASK_ASSETS)
             if pool is not None:
                 list(pool.map(task, groups))
             else:

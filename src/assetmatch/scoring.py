@@ -433,21 +433,18 @@ class FeatureTable:
 
     def has_nan(self, name: str) -> bool:
         """Whether column ``name`` has a NaN (memoised: kernels skip NaN handling when not)."""
-        key = ("has_nan", name)
-        flag = self._cache.get(key)
-        if flag is None:
-            a = self._arrays[name]
-            flag = np.array(a.dtype.kind == "f" and bool(np.isnan(a).any()))
-            self._cache[key] = flag
-        return bool(flag)
+        return self._nan_flag(name, np.any)
 
     def all_nan(self, name: str) -> bool:
         """Whether column ``name`` is NaN everywhere (e.g. no ready dates at all)."""
-        key = ("all_nan", name)
+        return self._nan_flag(name, np.all)
+
+    def _nan_flag(self, name: str, reduce: Callable[[np.ndarray], Any]) -> bool:
+        key = (reduce.__name__ + "_nan", name)
         flag = self._cache.get(key)
         if flag is None:
             a = self._arrays[name]
-            flag = np.array(a.dtype.kind == "f" and bool(np.isnan(a).all()))
+            flag = np.array(a.dtype.kind == "f" and bool(reduce(np.isnan(a))))
             self._cache[key] = flag
         return bool(flag)
 
