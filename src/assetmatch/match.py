@@ -32,6 +32,7 @@ from .landuse_paths import PATH_KINDS, UNKNOWN_PATH, LandUsePathTable
 from .requirements import Requirements
 from .schema import INDUSTRIES
 from .scoring import (
+    _DETAIL_DAYS,
     Evaluation,
     FeatureTable,
     SiteScorer,
@@ -831,15 +832,7 @@ def _facts(
     f["move_in_date"] = (
         None if not math.isfinite(move_in) else result.as_of + timedelta(days=round(move_in))
     )
-    for k in (
-        "status_days",
-        "net_land_days",
-        "obstacle_days",
-        "land_use_days",
-        "ready_date_days",
-        "construction_days",
-        "near_m",
-    ):
+    for k in _DETAIL_DAYS:
         if k in ev.detail:
             v = float(ev.detail[k][i])
             f[k] = v if math.isfinite(v) else (None if math.isnan(v) else v)
