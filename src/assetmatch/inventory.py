@@ -13,7 +13,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +27,7 @@ from . import _gpkg, history, ingest, landuse
 from . import crs as crs_rules
 from ._errors import CRSError, LandUseError, Problem, StoreError, UnknownAssetError, ValidationError
 from ._store_gpkg import GpkgStore
-from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS, FIRM_COLUMNS
+from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 
 logger = logging.getLogger(__name__)
 
@@ -1162,4 +1162,3 @@ def _context_params(params: Mapping[str, Any], stored: Mapping[str, Any] | None)
 
 __all__ = ["Inventory"]
 
-_ = (FIRM_COLUMNS, UTC, datetime)
