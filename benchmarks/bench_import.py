@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import assetmatch as am
-from assetmatch.demo import generate_zone
+from assetmatch.demo.zone import generate_zone
 
 logging.basicConfig(level=logging.WARNING)
 

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from assetmatch.demo import PUBLIC_BRIEFS
+from assetmatch.demo.zone import PUBLIC_BRIEFS
 from assetmatch.match import match
 from assetmatch.requirements import Requirements
 from assetmatch.schema import INDUSTRIES, STATUSES
-from assetmatch.scoring import FeatureTable, SiteScorer, prepare
+from assetmatch.scoring.scorer import FeatureTable, SiteScorer, prepare
 
 AS_OF = "2024-06-30"
 #: A typical brief: Hengzhong Education's, as in DESIGN.md.

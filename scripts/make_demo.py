@@ -17,7 +17,7 @@ import logging
 from collections import Counter
 from pathlib import Path
 
-from assetmatch.demo import DemoZone, generate_zone, write_zone
+from assetmatch.demo.zone import DemoZone, generate_zone, write_zone
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "data" / "demo_zone"

@@ -12,7 +12,7 @@ import shapely
 
 from assetmatch import CRSError, UnknownAssetError, ValidationError
 from assetmatch.context import FirmIndex, context_features, refresh_context
-from assetmatch.industry import ConflictRule
+from assetmatch.domain.industry import ConflictRule
 
 CRS_M = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E, metres
 X0, Y0 = 500_000.0, 2_750_000.0  # near the zone, in EPSG:4549
@@ -237,7 +237,7 @@ def test_bad_input_lists_every_problem() -> None:
 
 @pytest.mark.parametrize("system", ["gcj02", "bd09"])
 def test_web_map_firms_match_their_wgs84_positions(system: str) -> None:
-    from assetmatch import webmap
+    from assetmatch.geo import webmap
 
     rng = np.random.default_rng(7)
     firms = _firms(
@@ -385,7 +385,7 @@ def _awkward_points(parcels: list, rng: np.random.Generator,
 
 
 def test_numpy_point_distances_are_bounded_and_settled_exactly() -> None:
-    from assetmatch import context as ctx_mod
+    from assetmatch.context import engine as ctx_mod
 
     parcels = _awkward_parcels()
     radii = (300.0, 1000.0, 2500.0)
@@ -439,7 +439,7 @@ def test_firms_on_edges_vertices_and_at_the_radii_equal_brute_force() -> None:
 def test_nearest_beyond_the_radii_by_tree_or_brute_force(
     tree_after: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assetmatch import context as ctx_mod
+    from assetmatch.context import engine as ctx_mod
 
     monkeypatch.setattr(ctx_mod, "_FAR_TREE_ROWS", tree_after)
     assets, firms = _random_case(6, 300, 150, extent=40_000)

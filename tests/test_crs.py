@@ -13,7 +13,7 @@ from pyproj import CRS
 from shapely.geometry import LineString, Point, Polygon, box
 
 from assetmatch import CRSError
-from assetmatch import crs as crs_rules
+from assetmatch.geo import crs as crs_rules
 
 GEOD = pyproj.Geod(ellps="GRS80")  # CGCS2000 and WGS 84 ellipsoids differ by 0.1 mm in b
 

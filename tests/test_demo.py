@@ -15,7 +15,7 @@ from scipy.spatial import cKDTree
 
 from assetmatch import schema
 from assetmatch._errors import AssetmatchError
-from assetmatch.demo import (
+from assetmatch.demo.zone import (
     DEMO_ASSET_COLUMNS,
     DemoZone,
     generate_zone,

@@ -19,7 +19,7 @@ from shapely.geometry import (
     box,
 )
 
-from assetmatch.geometry import GeometryCheck, check_geometries
+from assetmatch.geo.geometry import GeometryCheck, check_geometries
 
 BOW_TIE = Polygon([(0, 0), (2, 2), (2, 0), (0, 2), (0, 0)])
 

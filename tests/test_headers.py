@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from assetmatch import units
-from assetmatch.headers import HeaderMatch, map_values, match_header, parse_unit
+from assetmatch.ingest.headers import HeaderMatch, map_values, match_header, parse_unit
 from assetmatch.schema import ASSET_COLUMNS
 
 _DIMENSION = {

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from assetmatch import ValidationError
-from assetmatch.industry import (
+from assetmatch.domain.industry import (
     RELATIONS,
     ConflictRule,
     default_affinity,

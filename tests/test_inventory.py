@@ -330,7 +330,7 @@ def test_swapped_lat_lon_is_detected(store_path, parcels):
 
 
 def test_gcj02_points_are_converted(store_path):
-    from assetmatch import webmap
+    from assetmatch.geo import webmap
 
     lon, lat = 118.8700, 24.9500  # true position
     glon, glat = webmap.wgs84_to_gcj02(np.array([lon]), np.array([lat]))
@@ -601,7 +601,7 @@ def test_import_does_not_touch_json_payload(store_path, parcels):
 
 
 def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
-    from assetmatch.demo import generate_zone
+    from assetmatch.demo.zone import generate_zone
 
     zone = generate_zone(seed=3, n_assets=400, n_firms=100)
     inv = am.Inventory.open(tmp_path / "z.gpkg")
@@ -622,7 +622,7 @@ def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
 def test_web_map_firms_and_assets_are_converted(tmp_path, system):
     from pyproj import Geod
 
-    from assetmatch import webmap
+    from assetmatch.geo import webmap
 
     lon, lat = np.array([118.80, 118.81]), np.array([24.97, 24.98])
     to = webmap.wgs84_to_gcj02 if system == "gcj02" else webmap.wgs84_to_bd09
@@ -653,7 +653,7 @@ def test_web_map_firms_and_assets_are_converted(tmp_path, system):
 
 
 def test_idle_spell_of_the_next_day_is_not_counted(store_path, parcels):
-    from assetmatch import history
+    from assetmatch.store import history
 
     inv = am.Inventory.open(store_path)
     p = parcels.assign(status="available")

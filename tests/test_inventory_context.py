@@ -11,7 +11,7 @@ from shapely.affinity import translate
 from shapely.geometry import Point
 
 import assetmatch as am
-from assetmatch import context as context_module
+from assetmatch.context import engine as context_module
 
 
 def full_context(inv: am.Inventory) -> pd.DataFrame:

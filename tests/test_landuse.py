@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from assetmatch import LandUseError
-from assetmatch import landuse as lu
+from assetmatch.domain import landuse as lu
 
 
 @pytest.mark.parametrize(
@@ -264,7 +264,7 @@ def test_code_table_is_well_formed():
 
 def test_tables_are_read_on_first_use_not_at_import():
     code = (
-        "import assetmatch.landuse as lu; "
+        "import assetmatch.domain.landuse as lu; "
         "assert lu._tables.cache_info().currsize == 0; "
         "lu.resolve('1001', '2020'); "
         "assert lu._tables.cache_info().currsize == 1"

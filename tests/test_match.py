@@ -11,10 +11,10 @@ import pytest
 
 import assetmatch
 from assetmatch import UnknownAssetError, ValidationError
-from assetmatch.demo import PUBLIC_BRIEFS
+from assetmatch.demo.zone import PUBLIC_BRIEFS
 from assetmatch.match import MatchResult, match, package_version
 from assetmatch.requirements import Requirements
-from assetmatch.scoring import FeatureTable, SiteScorer, Weights
+from assetmatch.scoring.scorer import FeatureTable, SiteScorer, Weights
 
 HENGZHONG: dict[str, Any] = PUBLIC_BRIEFS["hengzhong"]  # the brief of DESIGN.md
 XINGXUN: dict[str, Any] = PUBLIC_BRIEFS["xingxun"]

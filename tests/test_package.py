@@ -90,7 +90,7 @@ def test_demo_inventory_holds_the_public_cases(demo):
 
 
 def test_demo_history_replays_to_the_start(demo):
-    from assetmatch.demo import generate_zone
+    from assetmatch.demo.zone import generate_zone
 
     zone = generate_zone()
     first = pd.Timestamp(min(zone.events["at"])) - pd.Timedelta(days=1)

@@ -12,7 +12,7 @@ import pydantic
 import pytest
 
 from assetmatch import ValidationError
-from assetmatch.demo import PUBLIC_BRIEFS
+from assetmatch.demo.zone import PUBLIC_BRIEFS
 from assetmatch.requirements import (
     CRITERIA,
     DEFAULT_MUST,

@@ -12,14 +12,14 @@ import pytest
 from sklearn.base import clone
 
 from assetmatch import ValidationError
-from assetmatch.industry import synergy_scores
-from assetmatch.landuse_paths import (
+from assetmatch.domain.industry import synergy_scores
+from assetmatch.domain.landuse_paths import (
     PATH_KINDS,
     landuse_path,
     load_landuse_paths,
 )
 from assetmatch.requirements import Requirements
-from assetmatch.scoring import (
+from assetmatch.scoring.scorer import (
     CONSTRUCTION_DAYS,
     DEFAULT_PRIORITIES,
     NET_LAND_DELAY_DAYS,

@@ -6,7 +6,7 @@ import numpy as np
 import pyproj
 import pytest
 
-from assetmatch import webmap
+from assetmatch.geo import webmap
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

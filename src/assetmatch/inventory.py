@@ -23,11 +23,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import _gpkg, history, ingest, landuse
-from . import crs as crs_rules
 from ._errors import CRSError, LandUseError, Problem, StoreError, UnknownAssetError, ValidationError
-from ._store_gpkg import GpkgStore
+from .domain import landuse
+from .geo import crs as crs_rules
+from .ingest import pipeline as ingest
 from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
+from .store import _gpkg, history
+from .store.gpkg import GpkgStore
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +119,7 @@ class Inventory:
         two years of events, firms, reference layers and past deals, and the three public cases
         placed with their published figures.
         """
-        from .demo import generate_zone
+        from .demo.zone import generate_zone
 
         if path is None:
             tmpdir = Path(tempfile.mkdtemp(prefix="assetmatch-demo-"))
@@ -593,7 +595,7 @@ class Inventory:
             )
         if not isinstance(g, shapely.Geometry):
             return None, f"{type(g).__name__} is not a geometry"
-        from .geometry import check_geometries
+        from .geo.geometry import check_geometries
 
         chk = check_geometries(gpd.GeoSeries([g]), allow_points=True)
         if not chk.ok[0]:
@@ -702,7 +704,7 @@ class Inventory:
         derived
             Add ``idle_since_derived`` (start of the current idle spell from the status
             history), ``idle_days``, ``idle_fee_date`` and ``reclaim_date`` (statutory clocks:
-            idle one year → fee, two years → reclaim; see :mod:`assetmatch.history`), counted
+            idle one year → fee, two years → reclaim; see :mod:`assetmatch.store.history`), counted
             at ``as_of`` or today.
         """
         with self._store.snapshot():
@@ -813,7 +815,7 @@ class Inventory:
         ``firms`` needs ``firm_id``, ``industry`` (GB/T 4754 code such as ``C39`` or ``C3911``)
         and point geometry in any CRS; ``coords="gcj02"``/``"bd09"`` converts web-map lon/lat.
         """
-        from .industry import industry_division
+        from .domain.industry import industry_division
 
         crs_rules.require_crs(firms, "the firms")
         f = firms.reset_index() if firms.index.name == "firm_id" else firms.copy()
@@ -840,7 +842,7 @@ class Inventory:
             raise ValidationError("firms refused (nothing was written)", problems)
         geoms = f.geometry
         if coords in ("gcj02", "bd09"):
-            from . import webmap
+            from .geo import webmap
 
             geo = geoms.to_crs("EPSG:4326")
             lon, lat = webmap.to_wgs84(geo.x.to_numpy(), geo.y.to_numpy(), coords)
@@ -942,7 +944,7 @@ class Inventory:
         then are applied incrementally (only the assets a change can affect are recomputed).
         ``params`` (radii_m, …) different from the stored ones force a full recompute.
         """
-        from .context import context_features, refresh_context
+        from .context.engine import context_features, refresh_context
 
         with self._store.snapshot():  # a fresh cache is read without taking the write lock
             stored = json.loads(self._store.meta("context_params") or "null")
@@ -1030,7 +1032,7 @@ class Inventory:
 
     def _firm_index(self) -> Any:
         """The firms prepared for context queries, kept in memory while the firms don't change."""
-        from .context import FirmIndex
+        from .context.engine import FirmIndex
 
         key = (self._store.meta("firms_version"), self.crs.to_wkt() if self.crs else None)
         cached = getattr(self, "_firm_index_cache", None)
@@ -1161,4 +1163,3 @@ def _context_params(params: Mapping[str, Any], stored: Mapping[str, Any] | None)
 
 
 __all__ = ["Inventory"]
-

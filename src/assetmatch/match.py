@@ -28,10 +28,10 @@ import numpy as np
 import pandas as pd
 
 from ._errors import UnknownAssetError
-from .landuse_paths import PATH_KINDS, UNKNOWN_PATH, LandUsePathTable
+from .domain.landuse_paths import PATH_KINDS, UNKNOWN_PATH, LandUsePathTable
 from .requirements import Requirements
 from .schema import INDUSTRIES
-from .scoring import (
+from .scoring.scorer import (
     _DETAIL_DAYS,
     Evaluation,
     FeatureTable,

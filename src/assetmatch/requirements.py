@@ -41,9 +41,9 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from . import landuse as _landuse
 from ._errors import LandUseError, Problem, ValidationError
-from .landuse_paths import PATH_KINDS
+from .domain import landuse as _landuse
+from .domain.landuse_paths import PATH_KINDS
 from .units import mu_to_m2, rent_day_to_month
 
 __all__ = [

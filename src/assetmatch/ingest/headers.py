@@ -509,7 +509,7 @@ def match_header(header: str) -> HeaderMatch | None:
         None when the header names no known field. ``land_area_m2`` (derived by the store)
         maps to ``declared_land_area_m2``. ``X``/``Y`` headers map to ``x``/``y`` literally;
         Chinese survey tables often label the northing X, which
-        :func:`assetmatch.crs.detect_swapped_axes` catches later.
+        :func:`assetmatch.geo.crs.detect_swapped_axes` catches later.
     """
     text = unicodedata.normalize("NFKC", str(header)).strip()
     if not text:

@@ -56,9 +56,9 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from ._errors import Problem, ValidationError
+from .._errors import Problem, ValidationError
+from ..schema import TENURE_MODES
 from .landuse import LAND_CLASSES, class_members
-from .schema import TENURE_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -498,7 +498,7 @@ def _blank(v: object) -> bool:
 @lru_cache(maxsize=1)
 def _default_table() -> LandUsePathTable:
     with (
-        resources.files("assetmatch")
+        resources.files("assetmatch.domain")
         .joinpath("tables/landuse_paths.csv")
         .open("r", encoding="utf-8") as fh
     ):

@@ -182,7 +182,7 @@ class _Tables:
 
 @functools.cache
 def _tables() -> _Tables:
-    path = resources.files("assetmatch").joinpath("tables/landuse_codes.csv")
+    path = resources.files("assetmatch.domain").joinpath("tables/landuse_codes.csv")
     with path.open("r", encoding="utf-8") as fh:
         frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
     by_key: dict[tuple[str, str], tuple[str, str, str, str]] = {}

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
+from ..schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 
 #: Fields that events may carry (canonical columns less the derived ones), plus geometry.
 EVENT_FIELDS: tuple[str, ...] = (

@@ -28,11 +28,11 @@ fails a must.
     From the move-in estimate in days (below): 1 up to the deadline, 0 at
     ``deadline + tolerance × max(deadline, 30 days)``; without a deadline ``1 - days / 730``.
 ``land_use``
-    From the land-use path (:mod:`assetmatch.landuse_paths`): :data:`PATH_SCORES`.
+    From the land-use path (:mod:`assetmatch.domain.landuse_paths`): :data:`PATH_SCORES`.
 ``synergy``
     The investor's row of the industry-chain affinity matrix, plus the ``near_industries``
     strengths, times the asset's distance-decayed presence vector, saturated as
-    ``raw / (raw + 10)`` — the same as :func:`assetmatch.industry.synergy_scores` for an
+    ``raw / (raw + 10)`` — the same as :func:`assetmatch.domain.industry.synergy_scores` for an
     industry alone.
 ``conflicts``
     For every protection distance that applies — industries the brief avoids, and the
@@ -99,10 +99,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from . import industry as _industry
-from . import landuse as _landuse
-from ._errors import Problem, UnknownAssetError, ValidationError
-from .landuse_paths import (
+from .._errors import Problem, UnknownAssetError, ValidationError
+from ..domain import industry as _industry
+from ..domain import landuse as _landuse
+from ..domain.landuse_paths import (
     N_TENURE_MASKS,
     PATH_KINDS,
     TENURE_UNKNOWN_BIT,
@@ -110,8 +110,8 @@ from .landuse_paths import (
     load_landuse_paths,
     tenure_mask,
 )
-from .requirements import CRITERIA, Requirements
-from .schema import KINDS, OFFERABLE_STATUSES, STATUSES, TENURE_MODES
+from ..requirements import CRITERIA, Requirements
+from ..schema import KINDS, OFFERABLE_STATUSES, STATUSES, TENURE_MODES
 
 logger = logging.getLogger(__name__)
 
@@ -864,19 +864,19 @@ class SiteScorer(BaseEstimator):
         ``"parallel"`` (the longest obstacle counts) or ``"serial"`` (delays add up).
     landuse_paths
         A land-use path table or its source (see
-        :func:`assetmatch.landuse_paths.load_landuse_paths`);
+        :func:`assetmatch.domain.landuse_paths.load_landuse_paths`);
         default the bundled table.
     path_scores
         Land-use fit per path kind; default :data:`PATH_SCORES`.
     affinity
-        Industry-chain affinity (see :func:`assetmatch.industry.default_affinity`); default the
-        bundled one.
+        Industry-chain affinity (see :func:`assetmatch.domain.industry.default_affinity`);
+        default the bundled one.
     conflicts
-        Conflict rules (see :func:`assetmatch.industry.default_conflicts`); default the bundled
-        ones.
+        Conflict rules (see :func:`assetmatch.domain.industry.default_conflicts`); default the
+        bundled ones.
     synergy_half_saturation
         Weighted neighbour count giving a synergy of 0.5 (see
-        :func:`assetmatch.industry.synergy_scores`).
+        :func:`assetmatch.domain.industry.synergy_scores`).
     access_scale_m
         Distance in metres at which a reference layer stops counting for accessibility.
     freshness_horizon_days
@@ -1396,8 +1396,8 @@ class SiteScorer(BaseEstimator):
         """(presence column, weight) pairs: the affinity row plus the near_industries strengths.
 
         ``synergy = raw / (raw + synergy_half_saturation)`` with ``raw = Σ_j weight_j ·
-        presence_j``, which is :func:`assetmatch.industry.synergy_scores` when the brief gives
-        only an industry.
+        presence_j``, which is :func:`assetmatch.domain.industry.synergy_scores` when the brief
+        gives only an industry.
         """
         labels = X.labels.get("presence", ())
         col = {lab: j for j, lab in enumerate(labels)}
@@ -1883,7 +1883,7 @@ def _is_industry(code: str) -> bool:
 def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
     """Investor industry → {neighbour industry: weight > 0} of an affinity table.
 
-    Accepts the wide matrix of :func:`assetmatch.industry.default_affinity` (investors as the
+    Accepts the wide matrix of :func:`assetmatch.domain.industry.default_affinity` (investors as the
     index, neighbours as the columns), a long table with ``investor``, ``neighbour`` and
     ``weight`` columns, or a nested mapping.
     """

@@ -29,11 +29,13 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from . import crs as crs_rules
-from . import geometry as geom_rules
-from . import headers, landuse, units, webmap
-from ._errors import CRSError, Problem, ValidationError
-from .schema import (
+from .. import units
+from .._errors import CRSError, Problem, ValidationError
+from ..domain import landuse
+from ..geo import crs as crs_rules
+from ..geo import geometry as geom_rules
+from ..geo import webmap
+from ..schema import (
     ASSET_COLUMNS,
     DERIVED_ASSET_COLUMNS,
     FIRM_COLUMNS,
@@ -42,6 +44,7 @@ from .schema import (
     STATUSES,
     TENURE_MODES,
 )
+from . import headers
 
 logger = logging.getLogger(__name__)
 
@@ -227,7 +230,7 @@ def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> C
 
     ``columns`` maps source names to a canonical name, or to ``(canonical, unit)`` with a
     unit key of :data:`assetmatch.units.UNITS`; other headers are recognised by
-    :func:`assetmatch.headers.match_header` (Chinese and English, units in headers).
+    :func:`assetmatch.ingest.headers.match_header` (Chinese and English, units in headers).
     """
     columns = dict(columns or {})
     unknown = [c for c in columns if c not in df.columns]

@@ -28,7 +28,7 @@ from typing import TypeAlias
 import numpy as np
 import pandas as pd
 
-from ._errors import Problem, ValidationError
+from .._errors import Problem, ValidationError
 
 __all__ = [
     "RELATIONS",
@@ -159,7 +159,7 @@ def _read_table(source: str | PathLike[str] | pd.DataFrame, what: str) -> pd.Dat
 
 @functools.cache
 def _packaged(name: str) -> pd.DataFrame:
-    with resources.files("assetmatch").joinpath("tables", name).open(encoding="utf-8") as fh:
+    with resources.files("assetmatch.domain").joinpath("tables", name).open(encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 

@@ -21,7 +21,7 @@ Columns (``{ind}`` an industry code such as ``C19``, ``{r}`` a radius in whole m
     Distance from the parcel to the nearest firm of the industry, exact, however far;
     ``inf`` when the firm table has no firm of that industry at all.
 ``presence_{ind}`` (float64)
-    Distance-decayed presence, what :func:`assetmatch.industry.synergy_scores` uses:
+    Distance-decayed presence, what :func:`assetmatch.domain.industry.synergy_scores` uses:
     ``sum over firms f with d_f <= max(radii_m) of exp(-(l_f / h) ** 2)``, ``h`` =
     ``kernel_bandwidth_m``. ``l_f`` is the distance from the firm to the parcel's minimum
     rotated rectangle (GEOS's, widened by the fraction of a millimetre it may miss a vertex by
@@ -93,8 +93,8 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from ._errors import CRSError, Problem, UnknownAssetError, ValidationError
-from .industry import ConflictRule, default_conflicts, industry_division, load_conflicts
+from .._errors import CRSError, Problem, UnknownAssetError, ValidationError
+from ..domain.industry import ConflictRule, default_conflicts, industry_division, load_conflicts
 
 __all__ = ["FIRMS_COORDS", "FirmIndex", "context_features", "refresh_context"]
 
@@ -272,7 +272,7 @@ class FirmIndex:
               itself;
             * ``"gcj02"`` (Amap, Tencent) or ``"bd09"`` (Baidu): ``firms`` must be in
               longitude/latitude, EPSG:4326 or EPSG:4490; the points are converted to WGS 84
-              with :func:`assetmatch.webmap.to_wgs84`, then projected to ``crs``.
+              with :func:`assetmatch.geo.webmap.to_wgs84`, then projected to ``crs``.
 
             Any other combination is a :class:`CRSError`.
         cell_size_m
@@ -487,7 +487,7 @@ def _firms_to_crs(
                 f"EPSG:4490), because web-map offsets apply to lon/lat; got firms in "
                 f"{_crs_name(fcrs)}. Give the firms the lon/lat read from the web map."
             )
-        from .webmap import to_wgs84
+        from ..geo.webmap import to_wgs84
 
         lon, lat = to_wgs84(x, y, firms_coords)
         transformer = Transformer.from_crs(CRS.from_epsg(4326), crs, always_xy=True)
@@ -1727,8 +1727,9 @@ def context_features(
     kernel_bandwidth_m
         Bandwidth ``h`` in metres of the presence kernel ``exp(-(l/h)**2)``.
     conflicts
-        Conflict rules (see :func:`assetmatch.industry.load_conflicts`); ``None`` uses
-        :func:`assetmatch.industry.default_conflicts`; an empty list gives no conflict columns.
+        Conflict rules (see :func:`assetmatch.domain.industry.load_conflicts`); ``None`` uses
+        :func:`assetmatch.domain.industry.default_conflicts`; an empty list gives no conflict
+        columns.
     firms_coords
         Where the firm coordinates come from. ``"wgs84"`` or ``"cgcs2000"``: true positions,
         and ``firms`` must be in the assets' CRS. ``"gcj02"`` (Amap, Tencent) or ``"bd09"``

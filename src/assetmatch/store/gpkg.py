@@ -40,9 +40,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .._errors import StoreError
+from ..schema import ASSET_COLUMNS
 from . import _gpkg
-from ._errors import StoreError
-from .schema import ASSET_COLUMNS
 
 logger = logging.getLogger(__name__)
 
