@@ -1,5 +1,7 @@
 """Scoring: the per-asset feature table, weights, and the vectorised site scorer."""
 
-from .scorer import FeatureTable, SiteScorer, Weights, prepare
+from .features import FeatureTable, prepare
+from .scorer import SiteScorer
+from .weights import Weights
 
 __all__ = ["FeatureTable", "SiteScorer", "Weights", "prepare"]

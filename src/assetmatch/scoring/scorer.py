@@ -73,12 +73,8 @@ Readiness — days until the investor can move in
 * ``construction_days``: :data:`CONSTRUCTION_DAYS` when the brief needs buildings and the asset
   is bare land.
 
-Weights
--------
-:class:`Weights` is the one object the scorer takes. Today it comes from 1–5 priorities
-(:meth:`Weights.from_priorities`, weight ∝ priority) or is given directly
-(:meth:`Weights.from_dict`). Weights are renormalised over the criteria that take part, so the
-total score is in [0, 1] and each weighted contribution ``c_{criterion} = weight × score``.
+Weights are :class:`~assetmatch.scoring.weights.Weights`; the feature table is
+:class:`~assetmatch.scoring.features.FeatureTable`.
 """
 
 from __future__ import annotations
@@ -86,22 +82,18 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 from typing import Any, Final, NamedTuple
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from .._errors import Problem, UnknownAssetError, ValidationError
-from ..domain import industry as _industry
-from ..domain import landuse as _landuse
+from .._errors import Problem, ValidationError
 from ..domain.landuse_paths import (
     N_TENURE_MASKS,
     PATH_KINDS,
@@ -111,7 +103,30 @@ from ..domain.landuse_paths import (
     tenure_mask,
 )
 from ..requirements import CRITERIA, Requirements
-from ..schema import KINDS, OFFERABLE_STATUSES, STATUSES, TENURE_MODES
+from ..schema import OFFERABLE_STATUSES, TENURE_MODES
+from .features import UPDATED_COLUMNS, FeatureTable, _to_date, date_to_day, prepare
+from .kernels import (
+    _WEIGHTED_KERNELS,
+    _accumulate,
+    _bounds,
+    _conflicts,
+    _floor0,
+    _near,
+    _neg_inf_where,
+    _range_fit,
+)
+from .ranking import top_k
+from .tables import (
+    _affinity_row,
+    _affinity_rows,
+    _column_for,
+    _conflict_table,
+    _default_affinity,
+    _default_affinity_rows,
+    _default_conflicts,
+    _is_industry,
+)
+from .weights import DEFAULT_PRIORITIES, Weights
 
 logger = logging.getLogger(__name__)
 
@@ -137,22 +152,6 @@ __all__ = [
 
 #: Score of a criterion whose input the inventory does not know.
 UNKNOWN_SCORE: Final = 0.5
-#: Default priorities (1–5) of the criteria, used for those a brief does not prioritise.
-DEFAULT_PRIORITIES: Final[dict[str, int]] = {
-    "size": 4,
-    "building": 3,
-    "specs": 3,
-    "cost": 3,
-    "tenure": 3,
-    "readiness": 3,
-    "land_use": 3,
-    "synergy": 2,
-    "conflicts": 3,
-    "access": 1,
-    "near": 4,
-    "district": 2,
-    "freshness": 1,
-}
 #: Days of hand-over formalities by status, before the investor can move in. Non-offerable
 #: statuses are not ranked by default; their delays apply when ``offerable_only=False``.
 STATUS_DELAY_DAYS: Final[dict[str, float]] = {
@@ -187,563 +186,37 @@ NO_DEADLINE_HORIZON_DAYS: Final = 730.0
 #: Floor of the deadline used to scale the readiness tolerance (days).
 MIN_DEADLINE_SCALE_DAYS: Final = 30.0
 
-_EPOCH: Final = np.datetime64("1970-01-01", "D")
 _F32: Final = np.float32
 _PATH_CODES: Final = (*PATH_KINDS, UNKNOWN_PATH)
 
 
-# ====================================================================== weights
 
-
-@dataclass(frozen=True)
-class Weights:
-    """Relative weights of the criteria; the one object the scorer takes.
-
-    Parameters
-    ----------
-    values
-        Criterion → non-negative weight. Criteria left out weigh 0. Weights are relative:
-        the scorer renormalises them over the criteria that take part in a match.
-    source
-        Where they come from: ``"priorities"``, ``"direct"``; other sources use their own
-        name (see Notes).
-    detail
-        What they were derived from (e.g. the priorities), kept for reproducibility.
-
-    Notes
-    -----
-    Further sources plug in as class methods returning a ``Weights`` with their own
-    ``source`` and ``detail``: pairwise comparisons (AHP, ``Weights.from_ahp``, weights from
-    the principal eigenvector with the consistency ratio in ``detail``) and weights learned
-    from past deals (a fitted model's coefficients). The scorer reads ``values`` only, so it
-    needs no change when they arrive.
-
-    Examples
-    --------
-    >>> w = Weights.from_priorities({"size": 5, "readiness": 5})
-    >>> round(w.normalized(["size", "readiness", "cost"])["size"], 3)
-    0.385
-    """
-
-    values: Mapping[str, float]
-    source: str = "direct"
-    detail: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        problems = []
-        for k, v in self.values.items():
-            if k not in CRITERIA:
-                problems.append(
-                    Problem(
-                        None,
-                        f"weights.{k}",
-                        f"unknown criterion; expected one of {', '.join(CRITERIA)}",
-                    )
-                )
-            elif not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
-                problems.append(
-                    Problem(None, f"weights.{k}", f"expected a finite number >= 0; got {v!r}")
-                )
-        if problems:
-            raise ValidationError("Weights are invalid:", problems)
-        object.__setattr__(self, "values", {k: float(v) for k, v in self.values.items()})
-
-    @classmethod
-    def from_priorities(
-        cls,
-        priorities: Mapping[str, int] | None = None,
-        *,
-        defaults: Mapping[str, int] = DEFAULT_PRIORITIES,
-    ) -> Weights:
-        """Weights proportional to 1–5 priorities; criteria not given take ``defaults``."""
-        priorities = dict(priorities or {})
-        bad = [
-            Problem(None, f"priorities.{k}", f"expected an integer from 1 to 5; got {v!r}")
-            for k, v in priorities.items()
-            if not (isinstance(v, int | np.integer) and 1 <= v <= 5)
-        ]
-        if bad:
-            raise ValidationError("Priorities are invalid:", bad)
-        merged = {**defaults, **priorities}
-        return cls(
-            {k: float(v) for k, v in merged.items()},
-            source="priorities",
-            detail={"priorities": {k: int(v) for k, v in priorities.items()}},
-        )
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Weights:
-        """Weights given directly (criterion → weight), or a dict from :meth:`to_dict`."""
-        if "values" in data and isinstance(data["values"], Mapping):
-            return cls(
-                dict(data["values"]),
-                str(data.get("source", "direct")),
-                dict(data.get("detail", {})),
-            )
-        return cls(dict(data), source="direct")
-
-    @classmethod
-    def from_requirements(cls, requirements: Requirements) -> Weights:
-        """The brief's direct ``weights``, else its ``priorities`` over the defaults."""
-        if requirements.weights is not None:
-            return cls.from_dict(requirements.weights)
-        return cls.from_priorities(requirements.priorities)
-
-    def normalized(self, criteria: Iterable[str]) -> dict[str, float]:
-        """Weights of ``criteria`` scaled to sum to 1 (criteria without a weight get 0).
-
-        Raises
-        ------
-        assetmatch.ValidationError
-            If every one of ``criteria`` weighs 0.
-        """
-        crit = list(criteria)
-        raw = {c: self.values.get(c, 0.0) for c in crit}
-        total = sum(raw.values())
-        if total <= 0:
-            raise ValidationError(
-                "Weights are invalid:",
-                [
-                    Problem(
-                        None,
-                        "weights",
-                        f"every criterion of this match weighs 0 ({', '.join(crit)})",
-                    )
-                ],
-            )
-        return {c: w / total for c, w in raw.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form: ``{"source", "values", "detail"}`` (read back by :meth:`from_dict`)."""
-        return {"source": self.source, "values": dict(self.values), "detail": dict(self.detail)}
-
-
-# ====================================================================== feature table
-
-
-class FeatureTable:
-    """Per-asset features as columnar NumPy arrays, built once by :func:`prepare`.
-
-    A read-only, mapping-like table of column name → array (all of length ``len(table)``,
-    not writeable); categorical
-    columns hold integer codes into :attr:`categories` (the last code means unknown), and
-    ``presence``, ``nearest`` and ``access`` are 2-D column-major arrays whose column labels
-    are in :attr:`labels`. Requirement-independent derived arrays (the access score, the
-    readiness base) are memoised per parameters.
-
-    Attributes
-    ----------
-    ids
-        Asset ids, in row order.
-    frame
-        The assets (GeoDataFrame) the table was built from, for result rows; may be ``None``.
-    crs
-        Projected CRS of the coordinates (metres).
-    origin
-        ``(x0, y0)``: the coordinates ``x``/``y`` are float32 offsets from this point, in metres.
-    as_of
-        The date the table stands at (the inventory's date), or ``None``.
-    state_time
-        Recorded time of the inventory state the table was built from, or ``None``.
-    """
-
-    def __init__(
-        self,
-        ids: np.ndarray,
-        arrays: Mapping[str, np.ndarray],
-        *,
-        categories: Mapping[str, tuple[str, ...]],
-        labels: Mapping[str, tuple[str, ...]],
-        frame: pd.DataFrame | None = None,
-        crs: Any = None,
-        origin: tuple[float, float] = (0.0, 0.0),
-        as_of: date | None = None,
-        state_time: str | None = None,
-    ) -> None:
-        self.ids = np.asarray(ids, dtype=object)
-        self._arrays = dict(arrays)
-        # shared, not copied, by take(): a scorer's lookup tables are keyed on their identity
-        self.categories = categories if isinstance(categories, dict) else dict(categories)
-        self.labels = labels if isinstance(labels, dict) else dict(labels)
-        self.frame = frame
-        self.crs = crs
-        self.origin = origin
-        self.as_of = as_of
-        self.state_time = state_time
-        self._cache: dict[tuple[Any, ...], np.ndarray] = {}
-        self._index: pd.Index | None = None
-        for k, a in self._arrays.items():
-            if len(a) != len(self.ids):
-                raise ValueError(
-                    f"FeatureTable column {k!r} has {len(a)} rows, expected {len(self.ids)}"
-                )
-            a.setflags(write=False)  # memoised derived arrays rely on the columns not changing
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self._arrays[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._arrays
-
-    def keys(self) -> list[str]:
-        """Column names."""
-        return list(self._arrays)
-
-    def __repr__(self) -> str:
-        return f"FeatureTable({len(self)} assets, {len(self._arrays)} columns)"
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held by the arrays, in bytes."""
-        return sum(a.nbytes for a in self._arrays.values())
-
-    def position(self, asset_id: str) -> int:
-        """Row of ``asset_id``; raises :class:`assetmatch.UnknownAssetError` if absent."""
-        if self._index is None:
-            self._index = pd.Index(self.ids)
-        try:
-            pos = self._index.get_loc(asset_id)
-        except KeyError:
-            raise UnknownAssetError(f"Asset {asset_id!r} is not in the inventory.") from None
-        if not isinstance(pos, int | np.integer):
-            raise UnknownAssetError(f"Asset id {asset_id!r} is not unique in the inventory.")
-        return int(pos)
-
-    def take(self, rows: Sequence[int] | np.ndarray) -> FeatureTable:
-        """A table of the given rows (same categories and labels)."""
-        rows = np.asarray(rows, dtype=np.intp)
-        sub = FeatureTable(
-            self.ids[rows],
-            {
-                k: (a[rows] if a.ndim == 1 else np.asfortranarray(a[rows]))
-                for k, a in self._arrays.items()
-            },
-            categories=self.categories,
-            labels=self.labels,
-            frame=None if self.frame is None else self.frame.iloc[rows],
-            crs=self.crs,
-            origin=self.origin,
-            as_of=self.as_of,
-            state_time=self.state_time,
-        )
-        return sub
-
-    def has_nan(self, name: str) -> bool:
-        """Whether column ``name`` has a NaN (memoised: kernels skip NaN handling when not)."""
-        return self._nan_flag(name, np.any)
-
-    def all_nan(self, name: str) -> bool:
-        """Whether column ``name`` is NaN everywhere (e.g. no ready dates at all)."""
-        return self._nan_flag(name, np.all)
-
-    def _nan_flag(self, name: str, reduce: Callable[[np.ndarray], Any]) -> bool:
-        key = (reduce.__name__ + "_nan", name)
-        flag = self._cache.get(key)
-        if flag is None:
-            a = self._arrays[name]
-            flag = np.array(a.dtype.kind == "f" and bool(reduce(np.isnan(a))))
-            self._cache[key] = flag
-        return bool(flag)
-
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
-        """Return the memoised array for ``key``, computing it once."""
-        out = self._cache.get(key)
-        if out is None:
-            out = compute()
-            out.setflags(write=False)
-            self._cache[key] = out
-        return out
-
-
-_PRESENCE_RE: Final = re.compile(r"^presence_(.+)$")
-_NEAREST_RE: Final = re.compile(r"^nearest_(.+)_m$")
-_ACCESS_RE: Final = re.compile(r"^access_(.+)_m$")
-_CONFLICT_NEAREST_RE: Final = re.compile(r"^conflict_(.+)_nearest_m$")
-
-_FLOAT_COLUMNS: Final = (
-    "land_area_m2",
-    "building_area_m2",
-    "floor_height_m",
-    "floor_load_kn_m2",
-    "power_kva",
-    "rent_yuan_m2_month",
-    "land_price_yuan_mu",
+_DETAIL_DAYS: Final = (
+    "status_days",
+    "net_land_days",
+    "obstacle_days",
+    "land_use_days",
+    "ready_date_days",
+    "construction_days",
+    "near_m",
 )
-#: Columns that may carry the time of an asset's last recorded change, in order of preference.
-UPDATED_COLUMNS: Final = ("updated_at", "valid_from", "last_event_at", "last_update")
+_SHORTFALL_CRITERIA: Final = ("size", "building", "specs", "cost", "readiness", "conflicts", "near")
 
-
-def prepare(
-    assets: pd.DataFrame,
-    context: pd.DataFrame | None = None,
-    *,
-    as_of: Any = None,
-    state_time: str | None = None,
-    updated_at: pd.Series | None = None,
-    crs: Any = None,
-) -> FeatureTable:
-    """Build the columnar feature table of a match from assets and their context.
-
-    Parameters
-    ----------
-    assets
-        Assets with the canonical columns (:data:`assetmatch.schema.ASSET_COLUMNS`), indexed
-        by ``asset_id`` or with an ``asset_id`` column, in a projected CRS in metres;
-        ``land_area_m2`` in m² is expected (the inventory derives it; ``declared_land_area_m2``
-        is used where it is missing). A column ``updated_at`` (time of the last change) feeds
-        the freshness criterion.
-    context
-        Context features indexed by ``asset_id`` (:func:`assetmatch.context.context_features`):
-        ``presence_{industry}``, ``nearest_{industry}_m``, ``access_{layer}_m``,
-        ``centroid_x``, ``centroid_y`` and ``equiv_radius_m`` (metres, projected CRS).
-        Criteria that need a missing column do not take part.
-    as_of
-        The date the inventory stands at (default: none; the match date is then today).
-    state_time
-        Recorded time of the inventory state, kept for reproducibility.
-    updated_at
-        Time of each asset's last change (indexed by ``asset_id``), instead of a column.
-    crs
-        CRS of the coordinates; default the assets' ``crs`` attribute when there is one.
-
-    Returns
-    -------
-    FeatureTable
-    """
-    frame = assets
-    if "asset_id" in frame.columns:
-        frame = frame.set_index("asset_id", drop=False)
-        frame.index.name = "asset_id"
-    ids = frame.index.astype(str).to_numpy(dtype=object)
-    n = len(ids)
-    arrays: dict[str, np.ndarray] = {}
-    categories: dict[str, tuple[str, ...]] = {}
-    labels: dict[str, tuple[str, ...]] = {}
-
-    def num(col: str) -> np.ndarray:
-        if col not in frame:
-            return np.full(n, np.nan, dtype=_F32)
-        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
-
-    for col in _FLOAT_COLUMNS:
-        arrays[col] = num(col)
-    if "declared_land_area_m2" in frame:
-        declared = num("declared_land_area_m2")
-        arrays["land_area_m2"] = np.where(
-            np.isnan(arrays["land_area_m2"]), declared, arrays["land_area_m2"]
-        ).astype(_F32)
-
-    arrays["status"], categories["status"] = _codes(frame, "status", STATUSES)
-    arrays["kind"], categories["kind"] = _codes(frame, "kind", KINDS)
-    bare = arrays["kind"] == KINDS.index("land")
-    b = arrays["building_area_m2"]
-    b[bare & np.isnan(b)] = 0.0
-
-    arrays["tenure"] = _tenure_masks(frame.get("tenure"), n)
-    arrays["net_land"] = _bool_float(frame.get("net_land"), n)
-    ob_sum, ob_max, ob_n = _obstacle_days(frame.get("obstacles"), n)
-    arrays["obstacle_days_sum"], arrays["obstacle_days_max"], arrays["n_obstacles"] = (
-        ob_sum,
-        ob_max,
-        ob_n,
-    )
-    arrays["ready_day"] = _days(frame.get("ready_date"), n)
-    if updated_at is not None:
-        upd = updated_at.reindex(frame.index)
-    else:
-        col = next((c for c in UPDATED_COLUMNS if c in frame), None)
-        upd = frame[col] if col is not None else None
-    if upd is not None:
-        arrays["updated_day"] = _days(upd, n)
-
-    # land class of the current use
-    if "land_use" in frame:
-        schemes = frame.get("land_use_scheme")
-        resolved, problems = _landuse.resolve_many(
-            frame["land_use"], schemes, default_scheme="2020"
-        )
-        if problems:
-            logger.warning(
-                "%d assets have a land-use code that does not resolve; their land-use path is "
-                "unknown (first: %s)",
-                len(problems),
-                problems[0],
-            )
-        land_class = resolved["land_class"]
-    else:
-        land_class = pd.Series([None] * n, index=frame.index, dtype=object)
-    arrays["land_class"], categories["land_class"] = _factorize(land_class)
-    arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
-        "tenure"
-    ].astype(np.int32)
-    arrays["district"], categories["district"] = _factorize(
-        frame["district"] if "district" in frame else pd.Series([None] * n, dtype=object)
-    )
-
-    origin = (0.0, 0.0)
-    if context is not None:
-        ctx = context.reindex(frame.index)
-        missing = int(ctx.isna().all(axis=1).sum()) if len(ctx.columns) else n
-        if missing:
-            logger.warning("%d of %d assets have no context features", missing, n)
-        for key, rx in (
-            ("presence", _PRESENCE_RE),
-            ("nearest", _NEAREST_RE),
-            ("access", _ACCESS_RE),
-        ):
-            cols = [(m.group(1), c) for c in ctx.columns if (m := rx.match(str(c)))]
-            if key == "nearest":  # industries only named by conflict rules
-                have = {lab for lab, _ in cols}
-                cols += [
-                    (m.group(1), c)
-                    for c in ctx.columns
-                    if (m := _CONFLICT_NEAREST_RE.match(str(c))) and m.group(1) not in have
-                ]
-            if cols:
-                labels[key] = tuple(lab for lab, _ in cols)
-                mat = np.empty((n, len(cols)), dtype=_F32, order="F")
-                for j, (_, c) in enumerate(cols):
-                    mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(dtype=np.float64)
-                arrays[key] = mat
-        if {"centroid_x", "centroid_y"} <= set(ctx.columns):
-            cx = ctx["centroid_x"].to_numpy(dtype=np.float64)
-            cy = ctx["centroid_y"].to_numpy(dtype=np.float64)
-            finite = np.isfinite(cx) & np.isfinite(cy)
-            if finite.any():
-                origin = (float(np.median(cx[finite])), float(np.median(cy[finite])))
-            arrays["x"] = (cx - origin[0]).astype(_F32)
-            arrays["y"] = (cy - origin[1]).astype(_F32)
-            if "equiv_radius_m" in ctx:
-                arrays["radius"] = ctx["equiv_radius_m"].to_numpy(dtype=np.float64).astype(_F32)
-            else:
-                arrays["radius"] = np.sqrt(arrays["land_area_m2"] / np.pi).astype(_F32)
-            np.nan_to_num(arrays["radius"], copy=False, nan=0.0)
-
-    table_as_of = None if as_of is None else _to_date(as_of)
-    table = FeatureTable(
-        ids,
-        arrays,
-        categories=categories,
-        labels=labels,
-        frame=assets if "asset_id" not in assets.columns else frame,
-        crs=crs if crs is not None else getattr(assets, "crs", None),
-        origin=origin,
-        as_of=table_as_of,
-        state_time=state_time,
-    )
-    logger.info(
-        "prepared features of %d assets: %d columns, %.1f MB",
-        n,
-        len(arrays),
-        table.nbytes / 1e6,
-    )
-    return table
-
-
-def _codes(
-    frame: pd.DataFrame, col: str, vocabulary: tuple[str, ...]
-) -> tuple[np.ndarray, tuple[str, ...]]:
-    n = len(frame)
-    if col not in frame:
-        return np.full(n, len(vocabulary), dtype=np.int16), vocabulary
-    codes = pd.Index(list(vocabulary)).get_indexer(frame[col].astype(object)).astype(np.int16)
-    codes[codes < 0] = len(vocabulary)  # unknown or missing values
-    bad = frame[col][(codes == len(vocabulary)) & frame[col].notna().to_numpy()]
-    if len(bad):
-        logger.warning(
-            "%d assets have a %s outside %s (e.g. %r); treated as unknown",
-            len(bad),
-            col,
-            ", ".join(vocabulary),
-            bad.iloc[0],
-        )
-    return codes, vocabulary
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-    cats = tuple(str(u) for u in uniques)
-    out = codes.astype(np.int16 if len(cats) < 32_000 else np.int32)
-    out[codes < 0] = len(cats)
-    return out, cats
-
-
-def _tenure_masks(values: pd.Series | None, n: int) -> np.ndarray:
-    out = np.full(n, TENURE_UNKNOWN_BIT, dtype=np.uint8)
-    if values is None:
-        return out
-    memo: dict[Any, int] = {}
-    split = re.compile(r"[,;|/\s]+")
-    for i, v in enumerate(values.to_numpy(dtype=object)):
-        if v is None or (isinstance(v, float) and math.isnan(v)):
-            continue
-        if isinstance(v, str):
-            v = [s for s in split.split(v) if s]
-        key = tuple(v) if not isinstance(v, np.ndarray) else tuple(v.tolist())
-        m = memo.get(key)
-        if m is None:
-            m = tenure_mask(key) if key else TENURE_UNKNOWN_BIT
-            memo[key] = m
-        out[i] = m
-    return out
-
-
-def _bool_float(values: pd.Series | None, n: int) -> np.ndarray:
-    if values is None:
-        return np.full(n, np.nan, dtype=_F32)
-    s = values.map({True: 1.0, False: 0.0, "true": 1.0, "false": 0.0})  # 1/0 equal True/False
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
-
-
-def _obstacle_days(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    total = np.zeros(n, dtype=_F32)
-    longest = np.zeros(n, dtype=_F32)
-    count = np.zeros(n, dtype=np.int16)
-    if values is None:
-        return total, longest, count
-    for i, obs in enumerate(values.to_numpy(dtype=object)):
-        if obs is None or isinstance(obs, float) or len(obs) == 0:
-            continue
-        days = [_obstacle_delay(o) for o in obs]
-        total[i], longest[i], count[i] = sum(days), max(days), len(days)
-    return total, longest, count
-
-
-def _obstacle_delay(o: Any) -> float:
-    d = o.get("delay_days") if isinstance(o, Mapping) else None
-    try:
-        d = float(d)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-    return d if math.isfinite(d) and d > 0 else 0.0
-
-
-def _days(values: pd.Series | None, n: int) -> np.ndarray:
-    """Dates as float32 days since 1970-01-01 (NaN when missing)."""
-    if values is None:
-        return np.full(n, np.nan, dtype=_F32)
-    ts = pd.to_datetime(pd.Series(values).reset_index(drop=True), errors="coerce", utc=True)
-    ts = ts.dt.tz_localize(None)
-    d = ts.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    out = (d - _EPOCH).astype(np.float64)
-    out[np.isnat(d)] = np.nan
-    return out.astype(_F32)
-
-
-def _to_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
-
-
-def date_to_day(value: Any) -> float:
-    """Days since 1970-01-01 of a date-like value."""
-    return float((np.datetime64(_to_date(value), "D") - _EPOCH).astype(np.int64))
+_NEEDS: Final[dict[str, str]] = {
+    "conflicts": "nearest_{industry}_m context columns",
+    "near": "centroid_x/centroid_y context columns",
+    "synergy": "presence_{industry} context columns",
+    "access": "access_{layer}_m context columns",
+    "freshness": "an updated_at column",
+    "size": "land areas",
+    "building": "building areas",
+    "specs": "power, floor load, floor height",
+    "cost": "rents and land prices",
+    "tenure": "tenure modes",
+    "readiness": "statuses",
+    "land_use": "land-use codes",
+    "district": "districts",
+}
 
 
 # ====================================================================== evaluation
@@ -1613,360 +1086,3 @@ class SiteScorer(BaseEstimator):
         if detail:
             for c, v in shorts.items():
                 det[f"shortfall_{c}"][sl] = v
-
-
-# ---------------------------------------------------------------------- criterion kernels
-
-_DETAIL_DAYS: Final = (
-    "status_days",
-    "net_land_days",
-    "obstacle_days",
-    "land_use_days",
-    "ready_date_days",
-    "construction_days",
-    "near_m",
-)
-_SHORTFALL_CRITERIA: Final = ("size", "building", "specs", "cost", "readiness", "conflicts", "near")
-
-_NEEDS: Final[dict[str, str]] = {
-    "conflicts": "nearest_{industry}_m context columns",
-    "near": "centroid_x/centroid_y context columns",
-    "synergy": "presence_{industry} context columns",
-    "access": "access_{layer}_m context columns",
-    "freshness": "an updated_at column",
-    "size": "land areas",
-    "building": "building areas",
-    "specs": "power, floor load, floor height",
-    "cost": "rents and land prices",
-    "tenure": "tenure modes",
-    "readiness": "statuses",
-    "land_use": "land-use codes",
-    "district": "districts",
-}
-
-
-_F32_BIG: Final = np.float32(-3.0e38)
-#: Kernels that can fold the criterion's weight into their last step (ranking pass only).
-_WEIGHTED_KERNELS: Final = frozenset(
-    {"size", "building", "specs", "cost", "readiness", "conflicts", "access", "near", "freshness"}
-)
-
-
-def _accumulate(
-    total: np.ndarray, s: np.ndarray, w: np.float32, weighted: bool, tmp: np.ndarray
-) -> None:
-    """``total += w · s`` (``total += s`` when the kernel already applied the weight)."""
-    if weighted:
-        total += s
-    else:
-        np.multiply(s, w, out=tmp)
-        total += tmp
-
-
-def _floor0(a: np.ndarray) -> np.ndarray:
-    """``max(a, 0)`` in place, NaN kept (``clip`` is 2× faster than ``maximum`` here)."""
-    return np.clip(a, _F32(0), _F32(np.inf), out=a)
-
-
-def _neg_inf_where(a: np.ndarray, mask: np.ndarray) -> None:
-    """Set ``a`` to -inf where ``mask``, for finite float32 ``a``, without a masked copy.
-
-    Adding -3e38 twice overflows to exactly -inf and leaves the other values unchanged
-    (adding 0). A masked ``copyto`` is several times slower on an irregular mask.
-    """
-    penalty = np.multiply(mask, _F32_BIG, dtype=_F32)
-    with np.errstate(over="ignore"):
-        a += penalty
-        a += penalty
-
-
-def _fill_nan(a: np.ndarray, value: np.float32) -> np.ndarray:
-    """Replace NaN in place (cheaper than ``np.nan_to_num``, which also scans for infinities)."""
-    np.copyto(a, value, where=np.isnan(a))
-    return a
-
-
-def _range_fit(
-    v: np.ndarray,
-    lo: float | None,
-    hi: float | None,
-    tol: float,
-    unk: np.float32,
-    nan: bool,
-    s: np.ndarray,
-    hard: bool,
-    fails: dict[str, np.ndarray],
-    shorts: dict[str, np.ndarray],
-    name: str,
-    detail: bool,
-    wt: np.float32,
-) -> None:
-    """``wt`` × (1 inside [lo, hi], linear to 0 at tol × bound outside); unknown → ``wt·unk``.
-
-    With ``d = clip(v, lo, hi) - v`` (positive below the range, negative above), the score is
-    ``1 - max(d / (tol·lo), -d / (tol·hi))``, floored at 0.
-    """
-    lo = lo if lo is not None and lo > 0 else None
-    k_lo = _F32(wt / max(tol * lo, 1e-9)) if lo is not None else _F32(0)
-    k_hi = _F32(wt / max(tol * hi, 1e-9)) if hi is not None else _F32(0)
-    d = np.clip(v, _F32(lo) if lo is not None else None, _F32(hi) if hi is not None else None)
-    if lo is None and hi is None:
-        s[:] = wt
-        np.copyto(s, _F32(unk * wt), where=np.isnan(v))
-        if hard:
-            fails[name] = np.zeros(len(v), dtype=bool)
-        return
-    d -= v
-    if lo is not None and hi is not None:
-        np.maximum(d * k_lo, d * -k_hi, out=s)
-    elif lo is not None:
-        np.multiply(d, k_lo, out=s)
-    else:
-        np.multiply(d, -k_hi, out=s)
-    np.subtract(wt, s, out=s)
-    _floor0(s)
-    if nan:
-        _fill_nan(s, _F32(unk * wt))
-    if hard:
-        fails[name] = np.abs(d) > 0
-    if detail:
-        rel = np.where(d > 0, d / _F32(lo or 1), -d / _F32(hi or 1))
-        shorts[name] = _fill_nan(rel.astype(_F32), _F32(0))
-
-
-def _bounds(
-    X: FeatureTable,
-    sl: slice,
-    limits: tuple[tuple[str, float | None], ...],
-    minimum: bool,
-    tol: float,
-    unk: np.float32,
-    s: np.ndarray,
-    hard: bool,
-    fails: dict[str, np.ndarray],
-    shorts: dict[str, np.ndarray],
-    name: str,
-    detail: bool,
-    wt: np.float32,
-) -> None:
-    """One-sided limits (minima or maxima): ``wt`` × the weakest known one; unknown → ``unk``."""
-    first = True
-    fail = None
-    short = None
-    for col, limit in limits:
-        if limit is None or (minimum and limit <= 0):
-            continue
-        v = X[col][sl]
-        gap = (_F32(limit) - v) if minimum else (v - _F32(limit))
-        _floor0(gap)  # NaN stays NaN
-        k = _F32(-wt / max(tol * limit, 1e-9))
-        if first:
-            np.multiply(gap, k, out=s)
-            s += wt
-            first = False
-        else:
-            sub = gap * k
-            sub += wt
-            np.fmin(s, sub, out=s)
-        if hard:
-            f = gap > 0
-            fail = f if fail is None else fail | f
-        if detail:
-            r = gap / _F32(limit)
-            short = r if short is None else np.fmax(short, r)
-    if first:
-        s[:] = unk * wt
-    else:
-        _floor0(s)
-        if any(X.has_nan(col) for col, limit in limits if limit is not None):
-            _fill_nan(s, _F32(unk * wt))
-    if hard:
-        fails[name] = fail if fail is not None else np.zeros(sl.stop - sl.start, dtype=bool)
-    if detail and short is not None:
-        shorts[name] = _fill_nan(short, _F32(0))
-
-
-def _conflicts(
-    X: FeatureTable,
-    sl: slice,
-    rules: list[tuple[int, float, str]],
-    s: np.ndarray,
-    hard: bool,
-    fails: dict[str, np.ndarray],
-    shorts: dict[str, np.ndarray],
-    detail: bool,
-    wt: np.float32,
-    tmp: np.ndarray,
-) -> None:
-    """``wt`` × the worst ratio nearest-distance / protection-distance, capped at 1.
-
-    No firm of the industry (an infinite or unknown distance) is no conflict.
-    """
-    fail = np.zeros(sl.stop - sl.start, dtype=bool) if hard else None
-    D = X["nearest"]
-    if not rules:
-        s[:] = wt
-    for k, (j, dist, _why) in enumerate(rules):
-        d = D[sl, j]
-        if k == 0:
-            np.multiply(d, _F32(wt / max(dist, 1e-9)), out=s)
-        else:
-            np.multiply(d, _F32(wt / max(dist, 1e-9)), out=tmp)
-            np.fmin(s, tmp, out=s)
-        if fail is not None:
-            fail |= d < _F32(dist)
-    np.fmin(s, wt, out=s)  # cap, and NaN → wt
-    if hard:
-        fails["conflicts"] = fail  # type: ignore[assignment]
-    if detail:
-        shorts["conflicts"] = _F32(1) - s
-
-
-def _near(
-    X: FeatureTable,
-    sl: slice,
-    plan: _Plan,
-    tol: float,
-    s: np.ndarray,
-    hard: bool,
-    fails: dict[str, np.ndarray],
-    shorts: dict[str, np.ndarray],
-    det: dict[str, np.ndarray],
-    detail: bool,
-    wt: np.float32,
-) -> None:
-    """``wt`` at the place, linear to 0 at ``within_m × (1 + tol)``; NaN position → 0."""
-    px, py, pr = plan.near_xy  # type: ignore[misc]
-    within = plan.req.near.within_m  # type: ignore[union-attr]
-    d = np.hypot(X["x"][sl] - _F32(px), X["y"][sl] - _F32(py))
-    d -= X["radius"][sl]
-    d -= _F32(pr)
-    _floor0(d)
-    np.multiply(d, _F32(-wt / (within * (1.0 + tol))), out=s)
-    s += wt
-    _floor0(s)
-    if X.has_nan("x") or X.has_nan("y"):
-        _fill_nan(s, _F32(0))
-    if hard:
-        fails["near"] = d > _F32(within)
-    if detail:
-        det["near_m"][sl] = d
-        shorts["near"] = np.maximum(d - _F32(within), 0) / _F32(within)
-
-
-# ---------------------------------------------------------------------- industry tables
-
-
-@lru_cache(maxsize=1)
-def _default_affinity() -> pd.DataFrame:
-    """The bundled affinity, read once per process (never modified here)."""
-    return _industry.default_affinity()
-
-
-@lru_cache(maxsize=1)
-def _default_conflicts() -> pd.DataFrame:
-    """The bundled conflict rules, read once per process (never modified here)."""
-    return _industry.default_conflicts()
-
-
-def _column_for(col: Mapping[str, int], industry: str) -> int | None:
-    """Column of ``industry`` among the labels, else of its division (``C3911`` → ``C39``)."""
-    if industry in col:
-        return col[industry]
-    return col.get(industry[:3])
-
-
-def _is_industry(code: str) -> bool:
-    return bool(re.match(r"^[A-T]\d{2}", code))
-
-
-def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
-    """Investor industry → {neighbour industry: weight > 0} of an affinity table.
-
-    Accepts the wide matrix of :func:`assetmatch.domain.industry.default_affinity` (investors as the
-    index, neighbours as the columns), a long table with ``investor``, ``neighbour`` and
-    ``weight`` columns, or a nested mapping.
-    """
-    if isinstance(affinity, pd.DataFrame) and {"investor", "neighbour", "weight"} <= set(
-        affinity.columns
-    ):
-        out: dict[str, dict[str, float]] = {}
-        for a, b, w in zip(
-            affinity["investor"], affinity["neighbour"], affinity["weight"], strict=True
-        ):
-            if pd.notna(w) and float(w) > 0:
-                out.setdefault(str(a), {})[str(b)] = float(w)
-        return out
-    if isinstance(affinity, pd.DataFrame):
-        values = affinity.to_numpy(dtype=float)
-        cols = [str(c) for c in affinity.columns]
-        return {
-            str(ix): {c: float(v) for c, v in zip(cols, row, strict=True) if v > 0}
-            for ix, row in zip(affinity.index, values, strict=True)
-        }
-    if isinstance(affinity, Mapping):
-        return {str(k): {str(a): float(b) for a, b in v.items()} for k, v in affinity.items()}
-    raise TypeError(f"Unsupported affinity table of type {type(affinity).__name__}")
-
-
-@lru_cache(maxsize=1)
-def _default_affinity_rows() -> dict[str, dict[str, float]]:
-    return _affinity_rows(_default_affinity())
-
-
-def _affinity_row(rows: Mapping[str, Mapping[str, float]], industry: str) -> Mapping[str, float]:
-    """The affinity row of ``industry``, else of its division, else only itself (weight 1)."""
-    for key in (industry, industry[:3]):
-        if key in rows:
-            return rows[key]
-    return {industry[:3]: 1.0}
-
-
-def _conflict_table(conflicts: Any) -> list[tuple[str, str, float]]:
-    """Rows (source, sensitive, min_distance_m) of a conflict table."""
-    if isinstance(conflicts, pd.DataFrame):
-        cols = conflicts.columns
-        src = "source" if "source" in cols else cols[0]
-        sen = "sensitive" if "sensitive" in cols else cols[1]
-        dist = next((c for c in ("min_distance_m", "distance_m") if c in cols), cols[2])
-        return [
-            (str(a), str(b), float(d))
-            for a, b, d in zip(conflicts[src], conflicts[sen], conflicts[dist], strict=True)
-        ]
-    return [(str(a), str(b), float(d)) for a, b, d in conflicts]
-
-
-# ---------------------------------------------------------------------- top-k
-
-
-def top_k(score: np.ndarray, k: int) -> np.ndarray:
-    """Positions of the ``k`` highest finite scores, best first, ties broken by position.
-
-    Instead of partitioning the whole array, a threshold is taken from a strided sample of the
-    finite scores (about 16,000 values) so that a few hundred candidates pass one comparison
-    pass; only those are sorted. When the sample cannot give a safe threshold (few finite
-    scores, heavy ties) the candidates are all finite scores, partitioned. The result is exact
-    in every case: every score above the k-th best is a candidate.
-    """
-    n = len(score)
-    if k <= 0 or n == 0:
-        return np.empty(0, dtype=np.intp)
-    cand: np.ndarray | None = None
-    if n > 65_536:
-        sample = score[:: max(1, n // 16_384)]
-        sample = sample[sample > -np.inf]
-        q = 4 * k + 16  # sample rank of the threshold
-        if len(sample) > 4 * q:
-            thr = np.partition(sample, len(sample) - q)[len(sample) - q]
-            c = np.flatnonzero(score >= thr)
-            if k <= len(c) <= max(50_000, n // 20):
-                cand = c
-    if cand is None:
-        cand = np.flatnonzero(score > -np.inf)
-        if len(cand) > 4 * k:
-            sub = score[cand]
-            kth = np.partition(sub, len(sub) - k)[len(sub) - k]
-            cand = cand[sub >= kth]
-    cand = cand[np.isfinite(score[cand])]
-    order = np.lexsort((cand, -score[cand].astype(np.float64)))
-    return cand[order[:k]]

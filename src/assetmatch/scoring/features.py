@@ -1,0 +1,454 @@
+"""The per-asset feature table: columnar NumPy arrays built once from assets and context.
+
+:func:`prepare` turns assets (canonical columns) and their context features into a
+:class:`FeatureTable`; the scorer then reads only these arrays, never a geometry.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from .._errors import UnknownAssetError
+from ..domain import landuse as _landuse
+from ..domain.landuse_paths import N_TENURE_MASKS, TENURE_UNKNOWN_BIT, tenure_mask
+from ..schema import KINDS, STATUSES
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["UPDATED_COLUMNS", "FeatureTable", "date_to_day", "prepare"]
+
+_EPOCH: Final = np.datetime64("1970-01-01", "D")
+_F32: Final = np.float32
+
+
+class FeatureTable:
+    """Per-asset features as columnar NumPy arrays, built once by :func:`prepare`.
+
+    A read-only, mapping-like table of column name → array (all of length ``len(table)``,
+    not writeable); categorical
+    columns hold integer codes into :attr:`categories` (the last code means unknown), and
+    ``presence``, ``nearest`` and ``access`` are 2-D column-major arrays whose column labels
+    are in :attr:`labels`. Requirement-independent derived arrays (the access score, the
+    readiness base) are memoised per parameters.
+
+    Attributes
+    ----------
+    ids
+        Asset ids, in row order.
+    frame
+        The assets (GeoDataFrame) the table was built from, for result rows; may be ``None``.
+    crs
+        Projected CRS of the coordinates (metres).
+    origin
+        ``(x0, y0)``: the coordinates ``x``/``y`` are float32 offsets from this point, in metres.
+    as_of
+        The date the table stands at (the inventory's date), or ``None``.
+    state_time
+        Recorded time of the inventory state the table was built from, or ``None``.
+    """
+
+    def __init__(
+        self,
+        ids: np.ndarray,
+        arrays: Mapping[str, np.ndarray],
+        *,
+        categories: Mapping[str, tuple[str, ...]],
+        labels: Mapping[str, tuple[str, ...]],
+        frame: pd.DataFrame | None = None,
+        crs: Any = None,
+        origin: tuple[float, float] = (0.0, 0.0),
+        as_of: date | None = None,
+        state_time: str | None = None,
+    ) -> None:
+        self.ids = np.asarray(ids, dtype=object)
+        self._arrays = dict(arrays)
+        # shared, not copied, by take(): a scorer's lookup tables are keyed on their identity
+        self.categories = categories if isinstance(categories, dict) else dict(categories)
+        self.labels = labels if isinstance(labels, dict) else dict(labels)
+        self.frame = frame
+        self.crs = crs
+        self.origin = origin
+        self.as_of = as_of
+        self.state_time = state_time
+        self._cache: dict[tuple[Any, ...], np.ndarray] = {}
+        self._index: pd.Index | None = None
+        for k, a in self._arrays.items():
+            if len(a) != len(self.ids):
+                raise ValueError(
+                    f"FeatureTable column {k!r} has {len(a)} rows, expected {len(self.ids)}"
+                )
+            a.setflags(write=False)  # memoised derived arrays rely on the columns not changing
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._arrays
+
+    def keys(self) -> list[str]:
+        """Column names."""
+        return list(self._arrays)
+
+    def __repr__(self) -> str:
+        return f"FeatureTable({len(self)} assets, {len(self._arrays)} columns)"
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays, in bytes."""
+        return sum(a.nbytes for a in self._arrays.values())
+
+    def position(self, asset_id: str) -> int:
+        """Row of ``asset_id``; raises :class:`assetmatch.UnknownAssetError` if absent."""
+        if self._index is None:
+            self._index = pd.Index(self.ids)
+        try:
+            pos = self._index.get_loc(asset_id)
+        except KeyError:
+            raise UnknownAssetError(f"Asset {asset_id!r} is not in the inventory.") from None
+        if not isinstance(pos, int | np.integer):
+            raise UnknownAssetError(f"Asset id {asset_id!r} is not unique in the inventory.")
+        return int(pos)
+
+    def take(self, rows: Sequence[int] | np.ndarray) -> FeatureTable:
+        """A table of the given rows (same categories and labels)."""
+        rows = np.asarray(rows, dtype=np.intp)
+        sub = FeatureTable(
+            self.ids[rows],
+            {
+                k: (a[rows] if a.ndim == 1 else np.asfortranarray(a[rows]))
+                for k, a in self._arrays.items()
+            },
+            categories=self.categories,
+            labels=self.labels,
+            frame=None if self.frame is None else self.frame.iloc[rows],
+            crs=self.crs,
+            origin=self.origin,
+            as_of=self.as_of,
+            state_time=self.state_time,
+        )
+        return sub
+
+    def has_nan(self, name: str) -> bool:
+        """Whether column ``name`` has a NaN (memoised: kernels skip NaN handling when not)."""
+        return self._nan_flag(name, np.any)
+
+    def all_nan(self, name: str) -> bool:
+        """Whether column ``name`` is NaN everywhere (e.g. no ready dates at all)."""
+        return self._nan_flag(name, np.all)
+
+    def _nan_flag(self, name: str, reduce: Callable[[np.ndarray], Any]) -> bool:
+        key = (reduce.__name__ + "_nan", name)
+        flag = self._cache.get(key)
+        if flag is None:
+            a = self._arrays[name]
+            flag = np.array(a.dtype.kind == "f" and bool(reduce(np.isnan(a))))
+            self._cache[key] = flag
+        return bool(flag)
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
+        """Return the memoised array for ``key``, computing it once."""
+        out = self._cache.get(key)
+        if out is None:
+            out = compute()
+            out.setflags(write=False)
+            self._cache[key] = out
+        return out
+
+
+_PRESENCE_RE: Final = re.compile(r"^presence_(.+)$")
+_NEAREST_RE: Final = re.compile(r"^nearest_(.+)_m$")
+_ACCESS_RE: Final = re.compile(r"^access_(.+)_m$")
+_CONFLICT_NEAREST_RE: Final = re.compile(r"^conflict_(.+)_nearest_m$")
+
+_FLOAT_COLUMNS: Final = (
+    "land_area_m2",
+    "building_area_m2",
+    "floor_height_m",
+    "floor_load_kn_m2",
+    "power_kva",
+    "rent_yuan_m2_month",
+    "land_price_yuan_mu",
+)
+#: Columns that may carry the time of an asset's last recorded change, in order of preference.
+UPDATED_COLUMNS: Final = ("updated_at", "valid_from", "last_event_at", "last_update")
+
+
+def prepare(
+    assets: pd.DataFrame,
+    context: pd.DataFrame | None = None,
+    *,
+    as_of: Any = None,
+    state_time: str | None = None,
+    updated_at: pd.Series | None = None,
+    crs: Any = None,
+) -> FeatureTable:
+    """Build the columnar feature table of a match from assets and their context.
+
+    Parameters
+    ----------
+    assets
+        Assets with the canonical columns (:data:`assetmatch.schema.ASSET_COLUMNS`), indexed
+        by ``asset_id`` or with an ``asset_id`` column, in a projected CRS in metres;
+        ``land_area_m2`` in m² is expected (the inventory derives it; ``declared_land_area_m2``
+        is used where it is missing). A column ``updated_at`` (time of the last change) feeds
+        the freshness criterion.
+    context
+        Context features indexed by ``asset_id`` (:func:`assetmatch.context.context_features`):
+        ``presence_{industry}``, ``nearest_{industry}_m``, ``access_{layer}_m``,
+        ``centroid_x``, ``centroid_y`` and ``equiv_radius_m`` (metres, projected CRS).
+        Criteria that need a missing column do not take part.
+    as_of
+        The date the inventory stands at (default: none; the match date is then today).
+    state_time
+        Recorded time of the inventory state, kept for reproducibility.
+    updated_at
+        Time of each asset's last change (indexed by ``asset_id``), instead of a column.
+    crs
+        CRS of the coordinates; default the assets' ``crs`` attribute when there is one.
+
+    Returns
+    -------
+    FeatureTable
+    """
+    frame = assets
+    if "asset_id" in frame.columns:
+        frame = frame.set_index("asset_id", drop=False)
+        frame.index.name = "asset_id"
+    ids = frame.index.astype(str).to_numpy(dtype=object)
+    n = len(ids)
+    arrays: dict[str, np.ndarray] = {}
+    categories: dict[str, tuple[str, ...]] = {}
+    labels: dict[str, tuple[str, ...]] = {}
+
+    def num(col: str) -> np.ndarray:
+        if col not in frame:
+            return np.full(n, np.nan, dtype=_F32)
+        return pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
+
+    for col in _FLOAT_COLUMNS:
+        arrays[col] = num(col)
+    if "declared_land_area_m2" in frame:
+        declared = num("declared_land_area_m2")
+        arrays["land_area_m2"] = np.where(
+            np.isnan(arrays["land_area_m2"]), declared, arrays["land_area_m2"]
+        ).astype(_F32)
+
+    arrays["status"], categories["status"] = _codes(frame, "status", STATUSES)
+    arrays["kind"], categories["kind"] = _codes(frame, "kind", KINDS)
+    bare = arrays["kind"] == KINDS.index("land")
+    b = arrays["building_area_m2"]
+    b[bare & np.isnan(b)] = 0.0
+
+    arrays["tenure"] = _tenure_masks(frame.get("tenure"), n)
+    arrays["net_land"] = _bool_float(frame.get("net_land"), n)
+    ob_sum, ob_max, ob_n = _obstacle_days(frame.get("obstacles"), n)
+    arrays["obstacle_days_sum"], arrays["obstacle_days_max"], arrays["n_obstacles"] = (
+        ob_sum,
+        ob_max,
+        ob_n,
+    )
+    arrays["ready_day"] = _days(frame.get("ready_date"), n)
+    if updated_at is not None:
+        upd = updated_at.reindex(frame.index)
+    else:
+        col = next((c for c in UPDATED_COLUMNS if c in frame), None)
+        upd = frame[col] if col is not None else None
+    if upd is not None:
+        arrays["updated_day"] = _days(upd, n)
+
+    # land class of the current use
+    if "land_use" in frame:
+        schemes = frame.get("land_use_scheme")
+        resolved, problems = _landuse.resolve_many(
+            frame["land_use"], schemes, default_scheme="2020"
+        )
+        if problems:
+            logger.warning(
+                "%d assets have a land-use code that does not resolve; their land-use path is "
+                "unknown (first: %s)",
+                len(problems),
+                problems[0],
+            )
+        land_class = resolved["land_class"]
+    else:
+        land_class = pd.Series([None] * n, index=frame.index, dtype=object)
+    arrays["land_class"], categories["land_class"] = _factorize(land_class)
+    arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
+        "tenure"
+    ].astype(np.int32)
+    arrays["district"], categories["district"] = _factorize(
+        frame["district"] if "district" in frame else pd.Series([None] * n, dtype=object)
+    )
+
+    origin = (0.0, 0.0)
+    if context is not None:
+        ctx = context.reindex(frame.index)
+        missing = int(ctx.isna().all(axis=1).sum()) if len(ctx.columns) else n
+        if missing:
+            logger.warning("%d of %d assets have no context features", missing, n)
+        for key, rx in (
+            ("presence", _PRESENCE_RE),
+            ("nearest", _NEAREST_RE),
+            ("access", _ACCESS_RE),
+        ):
+            cols = [(m.group(1), c) for c in ctx.columns if (m := rx.match(str(c)))]
+            if key == "nearest":  # industries only named by conflict rules
+                have = {lab for lab, _ in cols}
+                cols += [
+                    (m.group(1), c)
+                    for c in ctx.columns
+                    if (m := _CONFLICT_NEAREST_RE.match(str(c))) and m.group(1) not in have
+                ]
+            if cols:
+                labels[key] = tuple(lab for lab, _ in cols)
+                mat = np.empty((n, len(cols)), dtype=_F32, order="F")
+                for j, (_, c) in enumerate(cols):
+                    mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(dtype=np.float64)
+                arrays[key] = mat
+        if {"centroid_x", "centroid_y"} <= set(ctx.columns):
+            cx = ctx["centroid_x"].to_numpy(dtype=np.float64)
+            cy = ctx["centroid_y"].to_numpy(dtype=np.float64)
+            finite = np.isfinite(cx) & np.isfinite(cy)
+            if finite.any():
+                origin = (float(np.median(cx[finite])), float(np.median(cy[finite])))
+            arrays["x"] = (cx - origin[0]).astype(_F32)
+            arrays["y"] = (cy - origin[1]).astype(_F32)
+            if "equiv_radius_m" in ctx:
+                arrays["radius"] = ctx["equiv_radius_m"].to_numpy(dtype=np.float64).astype(_F32)
+            else:
+                arrays["radius"] = np.sqrt(arrays["land_area_m2"] / np.pi).astype(_F32)
+            np.nan_to_num(arrays["radius"], copy=False, nan=0.0)
+
+    table_as_of = None if as_of is None else _to_date(as_of)
+    table = FeatureTable(
+        ids,
+        arrays,
+        categories=categories,
+        labels=labels,
+        frame=assets if "asset_id" not in assets.columns else frame,
+        crs=crs if crs is not None else getattr(assets, "crs", None),
+        origin=origin,
+        as_of=table_as_of,
+        state_time=state_time,
+    )
+    logger.info(
+        "prepared features of %d assets: %d columns, %.1f MB",
+        n,
+        len(arrays),
+        table.nbytes / 1e6,
+    )
+    return table
+
+
+def _codes(
+    frame: pd.DataFrame, col: str, vocabulary: tuple[str, ...]
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    n = len(frame)
+    if col not in frame:
+        return np.full(n, len(vocabulary), dtype=np.int16), vocabulary
+    codes = pd.Index(list(vocabulary)).get_indexer(frame[col].astype(object)).astype(np.int16)
+    codes[codes < 0] = len(vocabulary)  # unknown or missing values
+    bad = frame[col][(codes == len(vocabulary)) & frame[col].notna().to_numpy()]
+    if len(bad):
+        logger.warning(
+            "%d assets have a %s outside %s (e.g. %r); treated as unknown",
+            len(bad),
+            col,
+            ", ".join(vocabulary),
+            bad.iloc[0],
+        )
+    return codes, vocabulary
+
+
+def _factorize(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    cats = tuple(str(u) for u in uniques)
+    out = codes.astype(np.int16 if len(cats) < 32_000 else np.int32)
+    out[codes < 0] = len(cats)
+    return out, cats
+
+
+def _tenure_masks(values: pd.Series | None, n: int) -> np.ndarray:
+    out = np.full(n, TENURE_UNKNOWN_BIT, dtype=np.uint8)
+    if values is None:
+        return out
+    memo: dict[Any, int] = {}
+    split = re.compile(r"[,;|/\s]+")
+    for i, v in enumerate(values.to_numpy(dtype=object)):
+        if v is None or (isinstance(v, float) and math.isnan(v)):
+            continue
+        if isinstance(v, str):
+            v = [s for s in split.split(v) if s]
+        key = tuple(v) if not isinstance(v, np.ndarray) else tuple(v.tolist())
+        m = memo.get(key)
+        if m is None:
+            m = tenure_mask(key) if key else TENURE_UNKNOWN_BIT
+            memo[key] = m
+        out[i] = m
+    return out
+
+
+def _bool_float(values: pd.Series | None, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan, dtype=_F32)
+    s = values.map({True: 1.0, False: 0.0, "true": 1.0, "false": 0.0})  # 1/0 equal True/False
+    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
+
+
+def _obstacle_days(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    total = np.zeros(n, dtype=_F32)
+    longest = np.zeros(n, dtype=_F32)
+    count = np.zeros(n, dtype=np.int16)
+    if values is None:
+        return total, longest, count
+    for i, obs in enumerate(values.to_numpy(dtype=object)):
+        if obs is None or isinstance(obs, float) or len(obs) == 0:
+            continue
+        days = [_obstacle_delay(o) for o in obs]
+        total[i], longest[i], count[i] = sum(days), max(days), len(days)
+    return total, longest, count
+
+
+def _obstacle_delay(o: Any) -> float:
+    d = o.get("delay_days") if isinstance(o, Mapping) else None
+    try:
+        d = float(d)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return d if math.isfinite(d) and d > 0 else 0.0
+
+
+def _days(values: pd.Series | None, n: int) -> np.ndarray:
+    """Dates as float32 days since 1970-01-01 (NaN when missing)."""
+    if values is None:
+        return np.full(n, np.nan, dtype=_F32)
+    ts = pd.to_datetime(pd.Series(values).reset_index(drop=True), errors="coerce", utc=True)
+    ts = ts.dt.tz_localize(None)
+    d = ts.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    out = (d - _EPOCH).astype(np.float64)
+    out[np.isnat(d)] = np.nan
+    return out.astype(_F32)
+
+
+def _to_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()
+
+
+def date_to_day(value: Any) -> float:
+    """Days since 1970-01-01 of a date-like value."""
+    return float((np.datetime64(_to_date(value), "D") - _EPOCH).astype(np.int64))

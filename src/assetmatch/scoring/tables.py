@@ -1,0 +1,91 @@
+"""The industry tables as the scorer reads them: affinity rows and conflict rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import pandas as pd
+
+from ..domain import industry as _industry
+
+
+@lru_cache(maxsize=1)
+def _default_affinity() -> pd.DataFrame:
+    """The bundled affinity, read once per process (never modified here)."""
+    return _industry.default_affinity()
+
+
+@lru_cache(maxsize=1)
+def _default_conflicts() -> pd.DataFrame:
+    """The bundled conflict rules, read once per process (never modified here)."""
+    return _industry.default_conflicts()
+
+
+def _column_for(col: Mapping[str, int], industry: str) -> int | None:
+    """Column of ``industry`` among the labels, else of its division (``C3911`` → ``C39``)."""
+    if industry in col:
+        return col[industry]
+    return col.get(industry[:3])
+
+
+def _is_industry(code: str) -> bool:
+    return bool(re.match(r"^[A-T]\d{2}", code))
+
+
+def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
+    """Investor industry → {neighbour industry: weight > 0} of an affinity table.
+
+    Accepts the wide matrix of :func:`assetmatch.domain.industry.default_affinity` (investors as the
+    index, neighbours as the columns), a long table with ``investor``, ``neighbour`` and
+    ``weight`` columns, or a nested mapping.
+    """
+    if isinstance(affinity, pd.DataFrame) and {"investor", "neighbour", "weight"} <= set(
+        affinity.columns
+    ):
+        out: dict[str, dict[str, float]] = {}
+        for a, b, w in zip(
+            affinity["investor"], affinity["neighbour"], affinity["weight"], strict=True
+        ):
+            if pd.notna(w) and float(w) > 0:
+                out.setdefault(str(a), {})[str(b)] = float(w)
+        return out
+    if isinstance(affinity, pd.DataFrame):
+        values = affinity.to_numpy(dtype=float)
+        cols = [str(c) for c in affinity.columns]
+        return {
+            str(ix): {c: float(v) for c, v in zip(cols, row, strict=True) if v > 0}
+            for ix, row in zip(affinity.index, values, strict=True)
+        }
+    if isinstance(affinity, Mapping):
+        return {str(k): {str(a): float(b) for a, b in v.items()} for k, v in affinity.items()}
+    raise TypeError(f"Unsupported affinity table of type {type(affinity).__name__}")
+
+
+@lru_cache(maxsize=1)
+def _default_affinity_rows() -> dict[str, dict[str, float]]:
+    return _affinity_rows(_default_affinity())
+
+
+def _affinity_row(rows: Mapping[str, Mapping[str, float]], industry: str) -> Mapping[str, float]:
+    """The affinity row of ``industry``, else of its division, else only itself (weight 1)."""
+    for key in (industry, industry[:3]):
+        if key in rows:
+            return rows[key]
+    return {industry[:3]: 1.0}
+
+
+def _conflict_table(conflicts: Any) -> list[tuple[str, str, float]]:
+    """Rows (source, sensitive, min_distance_m) of a conflict table."""
+    if isinstance(conflicts, pd.DataFrame):
+        cols = conflicts.columns
+        src = "source" if "source" in cols else cols[0]
+        sen = "sensitive" if "sensitive" in cols else cols[1]
+        dist = next((c for c in ("min_distance_m", "distance_m") if c in cols), cols[2])
+        return [
+            (str(a), str(b), float(d))
+            for a, b, d in zip(conflicts[src], conflicts[sen], conflicts[dist], strict=True)
+        ]
+    return [(str(a), str(b), float(d)) for a, b, d in conflicts]
