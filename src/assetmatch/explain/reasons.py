@@ -1,0 +1,372 @@
+"""Plain-language reasons, one per criterion, in Chinese or English."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+from ..requirements import Requirements
+from ..schema import INDUSTRIES
+from ..scoring.scorer import Evaluation
+from .facts import _missing
+from .words import _LAYER_NAMES, _OBSTACLE_NAMES, _STATUS_NAMES, _TENURE_NAMES, _t
+
+
+def _num(v: float, digits: int = 0) -> str:
+    return f"{v:,.{digits}f}"
+
+
+def _mu(v: float) -> str:
+    """Mu with one decimal below 100 mu, none above or for whole numbers (168, 62, 39.3)."""
+    whole = abs(v - round(v)) < 0.05
+    return _num(v, 0 if abs(v) >= 100 or whole else 1)
+
+
+def _range_text(lo: float | None, hi: float | None, fmt: Any, unit: str, lang: str) -> str:
+    if lo is not None and hi is not None:
+        return f"{fmt(lo)}–{fmt(hi)} {unit}"
+    if lo is not None:
+        return f"≥ {fmt(lo)} {unit}"
+    return f"≤ {fmt(hi)} {unit}"
+
+
+def _reason(c: str, f: dict[str, Any], req: Requirements, lang: str) -> str:
+    zh = lang == "zh"
+    fn = _REASONS.get(c)
+    if fn is None:
+        return ""
+    return fn(f, req, zh)
+
+
+def _r_size(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    if f["land_area_m2"] is None:
+        return "用地面积未知" if zh else "land area unknown"
+    in_mu = req.land_area_mu is not None or req.land_area_m2 is None
+    if in_mu:
+        v = f["land_area_mu"]
+        lo, hi = req.land_area_mu or (None, None)
+        if req.land_area_mu is None:
+            lo, hi = None, None
+        fmt, unit = _mu, ("亩" if zh else "mu")
+    else:
+        v = f["land_area_m2"]
+        lo, hi = req.land_area_m2  # type: ignore[misc]
+        fmt, unit = _num, ("㎡" if zh else "m²")
+    have = f"{fmt(v)} {unit}"
+    if lo is None and hi is None:
+        return have
+    want = _range_text(lo, hi, fmt, unit, "zh" if zh else "en")
+    if lo is not None and v < lo:
+        gap = lo - v
+        return (
+            f"{have}，低于要求 {want}（少 {fmt(gap)} {unit}）"
+            if zh
+            else f"{have}, {fmt(gap)} {unit} below the required {want}"
+        )
+    if hi is not None and v > hi:
+        gap = v - hi
+        return (
+            f"{have}，超出要求 {want}（多 {fmt(gap)} {unit}）"
+            if zh
+            else f"{have}, {fmt(gap)} {unit} above the required {want}"
+        )
+    return f"{have}，在 {want}要求内" if zh else f"{have}, within the required {want}"
+
+
+def _r_building(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    b = f["building_area_m2"]
+    lo, hi = req.building_area_m2 or (None, None)
+    unit = "㎡" if zh else "m²"
+    want = _range_text(lo, hi, _num, unit, "zh" if zh else "en")
+    if b is None:
+        return "现有建筑面积未知" if zh else "existing floor area unknown"
+    if b <= 0:
+        days = f.get("construction_days") or 0
+        return (
+            f"空地，无现成建筑，需新建（约 {days:.0f} 天）"
+            if zh
+            else f"bare land, no buildings: construction needed (about {days:.0f} days)"
+        )
+    have = f"{_num(b)} {unit}"
+    if lo is not None and b < lo:
+        return (
+            f"现有建筑 {have}，低于要求 {want}（少 {_num(lo - b)} {unit}）"
+            if zh
+            else f"{have} of existing buildings, {_num(lo - b)} {unit} short of the required {want}"
+        )
+    if hi is not None and b > hi:
+        return (
+            f"现有建筑 {have}，超出要求 {want}"
+            if zh
+            else f"{have} of existing buildings, more than the required {want}"
+        )
+    return (
+        f"现有建筑 {have}，满足 {want}要求，厂房现成可用"
+        if zh
+        else f"{have} of existing buildings, meeting the {want} requirement: ready to use"
+    )
+
+
+def _r_specs(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    parts = []
+    for col, need, zname, ename, unit in (
+        ("power_kva", req.min_power_kva, "供电", "power", "kVA"),
+        (
+            "floor_load_kn_m2",
+            req.min_floor_load_kn_m2,
+            "楼面荷载",
+            "floor load",
+            "kN/㎡" if zh else "kN/m²",
+        ),
+        ("floor_height_m", req.min_floor_height_m, "层高", "floor height", "m"),
+    ):
+        if need is None:
+            continue
+        v = f[col]
+        name = zname if zh else ename
+        if v is None:
+            parts.append(f"{name}未知" if zh else f"{name} unknown")
+        else:
+            have, want = _num(v, 1 if v < 100 else 0), _num(need, 1 if need < 100 else 0)
+            if v >= need:
+                parts.append(
+                    f"{name} {have} {unit}（要求 ≥ {want}）"
+                    if zh
+                    else f"{name} {have} {unit} (need ≥ {want})"
+                )
+            else:
+                parts.append(
+                    f"{name} {have} {unit}，低于要求 {want}"
+                    if zh
+                    else f"{name} {have} {unit}, below the required {want}"
+                )
+    return ("；" if zh else "; ").join(parts)
+
+
+def _r_cost(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    parts = []
+    cap = req.max_rent_m2_month
+    if cap is not None:
+        v = f["rent_yuan_m2_month"]
+        if v is None:
+            parts.append("租金未知" if zh else "rent unknown")
+        elif v <= cap:
+            parts.append(
+                f"租金 {v:.1f} 元/㎡/月，在 {cap:g} 元上限内"
+                if zh
+                else f"rent {v:.1f} yuan/m²/month, within the {cap:g} cap"
+            )
+        else:
+            parts.append(
+                f"租金 {v:.1f} 元/㎡/月，超出 {cap:g} 元上限"
+                if zh
+                else f"rent {v:.1f} yuan/m²/month, above the {cap:g} cap"
+            )
+    cap = req.max_land_price_yuan_mu
+    if cap is not None:
+        v = f["land_price_yuan_mu"]
+        if v is None:
+            parts.append("地价未知" if zh else "land price unknown")
+        else:
+            have, limit = f"{v / 1e4:,.1f}", f"{cap / 1e4:,.1f}"
+            if zh:
+                where = f"在 {limit} 万元上限内" if v <= cap else f"超出 {limit} 万元上限"
+                parts.append(f"地价 {have} 万元/亩，{where}")
+            else:
+                where = "within" if v <= cap else "above"
+                parts.append(f"land price {have} wan yuan/mu, {where} the {limit} cap")
+    return ("；" if zh else "; ").join(parts)
+
+
+def _tenure_list(modes: list[str] | None, zh: bool) -> str:
+    if not modes:
+        return "未知" if zh else "unknown"
+    sep = "、" if zh else ", "
+    return sep.join(_t(_TENURE_NAMES.get(m, (m, m)), "zh" if zh else "en") for m in modes)
+
+
+def _r_tenure(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    modes = f["tenure"]
+    ok = [m for m in (modes or []) if req.tenure is None or m in req.tenure]
+    if modes is None:
+        return "供地方式未知" if zh else "tenure modes unknown"
+    if ok:
+        return f"可{_tenure_list(ok, zh)}" if zh else f"offered by {_tenure_list(ok, zh)}"
+    offered, accepted = _tenure_list(modes, zh), _tenure_list(req.tenure, zh)
+    if zh:
+        return f"仅可{offered}，不符合要求（{accepted}）"
+    return f"only {offered}, not an accepted mode ({accepted})"
+
+
+def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    days = f.get("move_in_days")
+    if days is None:
+        return "用途不允许，无法入驻" if zh else "the use is not allowed: no move-in possible"
+    lang = "zh" if zh else "en"
+    status = _t(_STATUS_NAMES.get(f["status"] or "", ("", "")), lang)
+    parts: list[tuple[str, str, float]] = []
+    ready, obst = f.get("ready_date_days"), f.get("obstacle_days") or 0.0
+    if ready is not None:
+        if obst > ready:
+            parts.append(("障碍处置", "obstacles", obst))
+        else:
+            parts.append(("业主申报交付", "declared hand-over", ready))
+    else:
+        parts.append((f"{status}交接", f"{status} hand-over", f.get("status_days") or 0.0))
+        parts.append(
+            ("土地整理（非净地）", "land clearing (not net land)", f.get("net_land_days") or 0.0)
+        )
+        parts.append(("障碍处置", "obstacles", obst))
+    parts.append(("用地手续", "land-use formalities", f.get("land_use_days") or 0.0))
+    parts.append(("新建", "construction", f.get("construction_days") or 0.0))
+    shown = [
+        f"{z} {v:.0f} 天" if zh else f"{e} {v:.0f} d"
+        for z, e, v in parts
+        if v > 0 and math.isfinite(v)
+    ]
+    detail = ""
+    if shown:
+        detail = "（" + " + ".join(shown) + "）" if zh else " (" + " + ".join(shown) + ")"
+    deadline = req.ready_within_days
+    if zh:
+        text = f"预计约 {days:.0f} 天可入驻{detail}"
+        if deadline is not None:
+            ok = days <= deadline
+            text += f"，{'在' if ok else '超出'} {deadline:g} 天要求{'内' if ok else ''}"
+    else:
+        text = f"move-in in about {days:.0f} days{detail}"
+        if deadline is not None:
+            ok = days <= deadline
+            text += f", {'within' if ok else 'beyond'} the {deadline:g}-day deadline"
+    obstacles = f.get("obstacles") or []
+    if obstacles:
+        items = []
+        for o in obstacles:
+            kind = str(o.get("kind"))
+            name = _t(_OBSTACLE_NAMES.get(kind, (kind, kind)), lang)
+            d = o.get("delay_days")
+            if d is not None and not _missing(d):
+                name += f" {float(d):.0f} 天" if zh else f" {float(d):.0f} d"
+            items.append(name)
+        text += ("；待解决：" + "、".join(items)) if zh else ("; to solve: " + ", ".join(items))
+    return text
+
+
+def _r_land_use(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    route = f.get("land_use_route")
+    if route is None:
+        return ""
+    return route.describe("zh" if zh else "en")
+
+
+def _r_synergy(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    nb = f.get("synergy_neighbours") or []
+    if not nb:
+        return "周边缺少上下游相关产业" if zh else "few related industries nearby"
+    names = []
+    for lab, _w, p in nb:
+        zh_name, en_name = INDUSTRIES.get(lab[:3], (lab, lab))
+        names.append(
+            f"{zh_name}（加权约 {p:.0f} 家）" if zh else f"{en_name} (≈{p:.0f} weighted firms)"
+        )
+    if zh:
+        return "周边相关产业：" + "、".join(names)
+    return "related industries nearby: " + ", ".join(names)
+
+
+def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    c = f.get("conflict")
+    if c is None:
+        return "附近无需避让的产业" if zh else "no conflicting industry nearby"
+    lab, d, dist, ratio, _why = c
+    zh_name, en_name = INDUSTRIES.get(lab[:3], (lab, lab))
+    near, limit = _num(d), _num(dist)
+    if ratio < 1:
+        if zh:
+            return f"{zh_name}企业距此约 {near} m，小于 {limit} m 防护距离"
+        return f"a {en_name} firm about {near} m away, inside the {limit} m protection distance"
+    if zh:
+        return f"最近的{zh_name}企业约 {near} m，超过 {limit} m 防护距离"
+    return f"nearest {en_name} firm about {near} m away, beyond the {limit} m protection distance"
+
+
+def _r_access(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    acc = f.get("access_m") or {}
+    parts = []
+    for lab, d in acc.items():
+        if d is None:
+            continue
+        name = _t(_LAYER_NAMES.get(lab, (lab, lab.replace("_", " "))), "zh" if zh else "en")
+        parts.append(f"距{name} {d / 1000:.1f} km" if zh else f"{d / 1000:.1f} km to the {name}")
+    return "、".join(parts) if zh else ", ".join(parts)
+
+
+def _r_near(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    near = req.near
+    d = f.get("near_m")
+    if near is None or d is None:
+        return ""
+    place = near.asset_id or near.firm_id or (f"({near.lon:.4f}, {near.lat:.4f})")
+    ok = d <= near.within_m
+    if zh:
+        return f"距 {place} 约 {_num(d)} m（要求 {_num(near.within_m)} m 内）" + (
+            "" if ok else "，超出"
+        )
+    return f"about {_num(d)} m from {place} (wanted within {_num(near.within_m)} m)" + (
+        "" if ok else ": too far"
+    )
+
+
+def _r_district(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    d = f.get("district")
+    if d is None:
+        return "片区未知" if zh else "district unknown"
+    ok = req.districts is not None and d in req.districts
+    if zh:
+        return f"位于{d}片区" + ("（偏好片区）" if ok else "（非偏好片区）")
+    return f"in {d}" + (" (a preferred district)" if ok else " (not a preferred district)")
+
+
+def _r_freshness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    age = f.get("age_days")
+    if age is None:
+        return ""
+    return f"信息 {age:.0f} 天前更新" if zh else f"record updated {age:.0f} days ago"
+
+
+_REASONS: Final = {
+    "size": _r_size,
+    "building": _r_building,
+    "specs": _r_specs,
+    "cost": _r_cost,
+    "tenure": _r_tenure,
+    "readiness": _r_readiness,
+    "land_use": _r_land_use,
+    "synergy": _r_synergy,
+    "conflicts": _r_conflicts,
+    "access": _r_access,
+    "near": _r_near,
+    "district": _r_district,
+    "freshness": _r_freshness,
+}
+
+
+def _short_reasons(
+    ev: Evaluation, i: int, facts: dict[str, Any], req: Requirements, lang: str
+) -> str:
+    """The three largest contributions' reasons, for the table."""
+    order = sorted(ev.criteria, key=lambda c: -ev.weights[c] * float(ev.scores[c][i]))
+    picked = [c for c in order if c not in ("freshness", "access")][:3]
+    if (
+        "land_use" in ev.criteria
+        and "land_use" not in picked
+        and facts.get("land_use_path")
+        not in (
+            "allowed",
+            None,
+        )
+    ):
+        picked.append("land_use")
+    texts = [_reason(c, facts, req, lang) for c in picked]
+    texts = [t for t in texts if t]
+    return ("；" if lang == "zh" else "; ").join(texts)
