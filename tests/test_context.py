@@ -385,7 +385,7 @@ def _awkward_points(parcels: list, rng: np.random.Generator,
 
 
 def test_numpy_point_distances_are_bounded_and_settled_exactly() -> None:
-    from assetmatch.context import engine as ctx_mod
+    from assetmatch.context import parcels as ctx_mod
 
     parcels = _awkward_parcels()
     radii = (300.0, 1000.0, 2500.0)
@@ -439,7 +439,7 @@ def test_firms_on_edges_vertices_and_at_the_radii_equal_brute_force() -> None:
 def test_nearest_beyond_the_radii_by_tree_or_brute_force(
     tree_after: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assetmatch.context import engine as ctx_mod
+    from assetmatch.context import kernel as ctx_mod
 
     monkeypatch.setattr(ctx_mod, "_FAR_TREE_ROWS", tree_after)
     assets, firms = _random_case(6, 300, 150, extent=40_000)
