@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from pyproj.exceptions import CRSError as PyprojCRSError
 
 from ._errors import CRSError, LandUseError, Problem, StoreError, UnknownAssetError, ValidationError
 from .domain import landuse
@@ -71,6 +72,7 @@ class Inventory:
         crs: Any = None,
         create: bool = True,
         author: str | None = None,
+        readonly: bool = False,
     ) -> Inventory:
         """Open an inventory, creating the GeoPackage if missing.
 
@@ -86,14 +88,31 @@ class Inventory:
             Whether a missing file may be created.
         author
             Name recorded on the events this session writes (default: ``$USER``).
+        readonly
+            Open for reading only (nothing in the file changes; writes raise
+            :class:`StoreError`). A file this process may not write is opened read-only
+            automatically.
+
+        Notes
+        -----
+        One Inventory may be shared by several threads: each thread reads through its own
+        connection and writes are serialised by the store's write lock.
         """
         text = os.fspath(path)
         if text.startswith(("postgresql://", "postgres://")):
             raise StoreError("the PostGIS store is not available in this version; use a .gpkg")
-        store = GpkgStore(text, create=create)
-        inv = cls(store, author=author)
+        want = None
         if crs is not None:
-            want = CRS.from_user_input(crs)
+            try:
+                want = CRS.from_user_input(crs)
+            except (PyprojCRSError, TypeError, ValueError) as exc:
+                raise CRSError(
+                    f"crs={crs!r} is not a coordinate reference system ({exc}); give an EPSG "
+                    "code such as 4549, a WKT string or a pyproj CRS"
+                ) from exc
+        store = GpkgStore(text, create=create, readonly=readonly)
+        inv = cls(store, author=author)
+        if want is not None:
             if not want.is_projected:
                 raise CRSError(
                     f"the store CRS must be projected in metres; got {want.to_string()} "

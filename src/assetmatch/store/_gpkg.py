@@ -27,6 +27,7 @@ import contextlib
 import logging
 import sqlite3
 import struct
+import urllib.parse
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,19 +151,38 @@ def _st_isempty(blob: bytes | None) -> int | None:
 # connections and transactions
 
 
-def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> sqlite3.Connection:
+def connect(
+    path: str | Path, *, readonly: bool = False, wal: bool = True, immutable: bool = False
+) -> sqlite3.Connection:
     """Open a GeoPackage with the settings every store connection uses.
 
     WAL journal (readers never block the writer and never see half a transaction),
     ``synchronous=FULL``, a long busy timeout so concurrent writers queue rather than fail,
     and the ``ST_*`` functions the R-tree triggers call.
+
+    The connection may be closed from another thread (``check_same_thread=False``), but the
+    store uses each connection from the one thread that opened it.
+
+    Parameters
+    ----------
+    readonly
+        Open with ``mode=ro``: nothing is written, the journal mode is left as it is.
+    wal
+        Switch a writable connection to the WAL journal.
+    immutable
+        With ``readonly``: read the file as it is, without the WAL or its shared-memory index
+        (for a store on a medium where even ``-shm`` cannot be created).
     """
     path = Path(path)
+    timeout = BUSY_TIMEOUT_MS / 1000
     if readonly:
-        uri = f"file:{path.as_posix()}?mode=ro"
-        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        query = "mode=ro&immutable=1" if immutable else "mode=ro"
+        uri = f"file:{urllib.parse.quote(path.absolute().as_posix())}?{query}"
+        conn = sqlite3.connect(
+            uri, uri=True, isolation_level=None, timeout=timeout, check_same_thread=False
+        )
     else:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     for name, fn in (
         ("ST_MinX", _st(0)),

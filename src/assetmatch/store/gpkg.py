@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -143,69 +144,133 @@ def _sql_value(v: Any) -> Any:
 class GpkgStore:
     """A GeoPackage file holding one inventory.
 
+    One store object may be used from several threads (a service answers requests in a thread
+    pool): each thread reads through its own SQLite connection, opened on first use, so reads
+    run side by side and each sees whole transactions only (WAL); writes take the store's write
+    lock, so a thread's transaction never interleaves with another thread's.
+
     Parameters
     ----------
     path
         The ``.gpkg`` file; created when missing (unless ``create=False``).
     create
         Whether a missing file may be created.
+    readonly
+        Open for reading only: nothing is written to the file, not even the journal mode, and
+        every write raises :class:`~assetmatch.StoreError`. A file the process may not write is
+        opened read-only automatically.
     """
 
     engine = "gpkg"
 
-    def __init__(self, path: str | os.PathLike[str], *, create: bool = True) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, create: bool = True, readonly: bool = False
+    ) -> None:
         self.path = Path(path)
-        exists = self.path.exists() and self.path.stat().st_size > 0
-        if not exists and not create:
-            raise StoreError(f"no inventory at {self.path} (create=False)")
-        if exists:
-            with open(self.path, "rb") as fh:
-                head = fh.read(16)
-            if head != b"SQLite format 3\x00":
-                raise StoreError(f"{self.path} is not a GeoPackage (not an SQLite file)")
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._closed = False
+        self._immutable = False
+        exists = _check_path(self.path, create=create, readonly=readonly)
+        if exists and not readonly and not _writable(self.path):
+            logger.info("%s is not writable: opened read-only", self.path)
+            readonly = True
+        self.readonly = readonly
+        kind = _inspect(self.path) if exists else "empty"
+        if readonly:
+            if kind != "assetmatch":
+                raise StoreError(_not_ours(self.path, kind))
+            self._open_readonly()
+            return
+        if kind not in ("empty", "assetmatch"):
+            raise StoreError(_not_ours(self.path, kind))
         # A new file is created in rollback-journal mode, so that its header (application_id
         # "GPKG", user_version) is in the file itself, where GDAL and validators read it, and not
         # only in a WAL; it switches to WAL right after.
-        self.conn = _gpkg.connect(self.path, wal=exists)
-        if not _gpkg.is_geopackage(self.conn) or not _gpkg.table_exists(self.conn, "am_meta"):
-            if exists and _gpkg.is_geopackage(self.conn) and self._user_tables():
-                raise StoreError(
-                    f"{self.path} is a GeoPackage but not an assetmatch inventory "
-                    "(no am_meta table); import its layers with Inventory.import_file instead"
-                )
+        try:
+            conn = _gpkg.connect(self.path, wal=kind == "assetmatch")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path} for writing: {exc}") from exc
+        self._adopt(conn)
+        if kind == "empty":
             with self.transaction():
                 self._create_schema()
+            _gpkg.use_wal(conn)
             logger.info("created inventory %s", self.path)
-        if not exists:
-            _gpkg.use_wal(self.conn)
+
+    def _open_readonly(self) -> None:
+        try:
+            conn = _gpkg.connect(self.path, readonly=True)
+            conn.execute("SELECT count(*) FROM am_meta").fetchone()
+        except sqlite3.OperationalError:
+            # a WAL store in a directory we may not write: no -shm can be made; read the file
+            self._immutable = True
+            conn = _gpkg.connect(self.path, readonly=True, immutable=True)
+        self._adopt(conn)
+
+    def _adopt(self, conn: sqlite3.Connection) -> None:
+        self._local.conn = conn
+        with self._conns_lock:
+            self._conns.append(conn)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection to the file (opened on the thread's first use)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreError(f"the inventory {self.path} is closed")
+            conn = _gpkg.connect(self.path, readonly=self.readonly, immutable=self._immutable)
+            self._adopt(conn)
+        return conn
 
     # ---------------------------------------------------------------- plumbing
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); nested calls join it."""
-        if self.conn.in_transaction:
+        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``); nested calls join it.
+
+        The store's write lock is held for the whole transaction, so writers in other threads
+        of this process wait their turn (writers in other processes wait on SQLite's lock).
+        """
+        if self.readonly:
+            raise StoreError(
+                f"{self.path} is open read-only; open it with readonly=False (and write "
+                "permission on the file and its directory) to change it"
+            )
+        conn = self.conn
+        if conn.in_transaction:
             yield
             return
-        with _gpkg.transaction(self.conn):
+        with self._write_lock, _gpkg.transaction(conn):
             yield
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
         """A consistent read: every read inside sees the same committed state."""
-        if self.conn.in_transaction:
+        conn = self.conn
+        if conn.in_transaction:
             yield
             return
-        self.conn.execute("BEGIN")
+        conn.execute("BEGIN")
         try:
             yield
         finally:
-            self.conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def close(self) -> None:
-        """Close the connection (checkpointing the WAL into the file)."""
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self.conn.close()
+        """Close every thread's connection (checkpointing the WAL into the file)."""
+        self._closed = True
+        with self._conns_lock:
+            conns, self._conns = self._conns, []
+        for k, conn in enumerate(conns):
+            if k == len(conns) - 1 and not self.readonly:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        self._local = threading.local()
 
     def _select(
         self, select: str, key: str, ids: Sequence[str] | None, order: str | None = None
@@ -227,10 +292,6 @@ class GpkgStore:
                 f'{select} WHERE "{key}" IN ({marks}){tail}', chunk
             ).fetchall()
         return rows
-
-    def _user_tables(self) -> list[str]:
-        rows = self.conn.execute("SELECT table_name FROM gpkg_contents").fetchall()
-        return [r[0] for r in rows]
 
     def _create_schema(self) -> None:
         c = self.conn
@@ -585,6 +646,78 @@ class GpkgStore:
             c.close()
         os.replace(tmp, dest)
         return dest
+
+
+def _check_path(path: Path, *, create: bool, readonly: bool) -> bool:
+    """Whether a non-empty store file exists at ``path``; a StoreError for an unusable path."""
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory; give the path of a .gpkg file")
+    exists = path.exists() and path.stat().st_size > 0
+    if exists:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+        if head != b"SQLite format 3\x00":
+            raise StoreError(f"{path} is not a GeoPackage (not an SQLite file)")
+        return True
+    if readonly or not create:
+        why = "readonly=True" if readonly else "create=False"
+        raise StoreError(f"no inventory at {path} ({why})")
+    if not path.parent.is_dir():
+        raise StoreError(
+            f"cannot create {path}: the directory {path.parent} does not exist; create it first"
+        )
+    return False
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file and create its -wal/-shm beside it."""
+    try:
+        with open(path, "r+b"):
+            pass
+    except OSError:
+        return False
+    return os.access(path.parent, os.W_OK)
+
+
+def _inspect(path: Path) -> str:
+    """What an existing SQLite file holds, read without changing it.
+
+    ``"empty"`` (no tables), ``"assetmatch"`` (an inventory), ``"geopackage"`` (another
+    GeoPackage) or ``"foreign"`` (some other SQLite database).
+    """
+    try:
+        conn = _gpkg.connect(path, readonly=True)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot read {path}: {exc}") from exc
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if not tables:
+            return "empty"
+        if not {"gpkg_contents", "am_meta", "asset_events"} <= tables:
+            return "geopackage" if "gpkg_contents" in tables else "foreign"
+        conn.execute("SELECT key, value FROM am_meta").fetchall()
+        return "assetmatch"
+    except sqlite3.Error as exc:
+        raise StoreError(
+            f"{path} is damaged or truncated ({exc}); restore it from a copy made with "
+            "Inventory.export"
+        ) from exc
+    finally:
+        conn.close()
+
+
+def _not_ours(path: Path, kind: str) -> str:
+    if kind == "geopackage":
+        return (
+            f"{path} is a GeoPackage but not an assetmatch inventory (no am_meta table); it "
+            "was left untouched; import its layers with Inventory.import_file instead"
+        )
+    if kind == "foreign":
+        return (
+            f"{path} is an SQLite database but not a GeoPackage; it was left untouched; "
+            "give a new path or an assetmatch inventory"
+        )
+    return f"{path} is empty: there is no inventory to open read-only"
 
 
 def _infer_sql_type(s: pd.Series) -> str:

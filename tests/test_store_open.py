@@ -1,0 +1,208 @@
+"""Opening a store: threads, read-only files, foreign and damaged files, bad paths (issue 8)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+import assetmatch as am
+from assetmatch.store import gpkg as gpkg_store
+from conftest import LAT0, LON0, square_lonlat
+
+
+def _one(aid: str = "A", rent: float = 10.0) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"asset_id": [aid], "kind": ["land"], "status": ["idle"], "rent_yuan_m2_month": [rent]},
+        geometry=[square_lonlat(LON0, LAT0, 300)],
+        crs="EPSG:4490",
+    )
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------ threads
+
+
+def test_one_inventory_serves_many_threads(store_path):
+    inv = am.Inventory.open(store_path)
+    inv.add(_one(), at="2025-01-01", on_error="raise")
+    writes = list(range(1, 41, 2))
+
+    def work(k: int) -> object:
+        if k % 2:
+            inv.update("A", rent_yuan_m2_month=float(k), at="2025-02-01", note=f"w{k}")
+            return threading.get_ident()
+        return len(inv.assets())
+
+    with ThreadPoolExecutor(8) as pool:
+        out = list(pool.map(work, range(40)))
+    assert all(n == 1 for k, n in enumerate(out) if k % 2 == 0)
+    hist = inv.assets(as_of="2025-03-01")
+    assert hist.at["A", "rent_yuan_m2_month"] in writes
+    # every write landed as its own event: the create plus one update per write
+    con = sqlite3.connect(store_path)
+    n = con.execute("SELECT count(*) FROM asset_events WHERE asset_id='A'").fetchone()[0]
+    con.close()
+    assert n == 1 + len(writes)
+    assert len(inv._store._conns) > 1  # the threads used connections of their own
+    inv.close()
+
+
+def test_a_thread_sees_only_whole_transactions(store_path):
+    inv = am.Inventory.open(store_path)
+    inv.add(_one("A"), at="2025-01-01")
+    inv.add(_one("B"), at="2025-01-01")
+    stop = threading.Event()
+    seen: list[tuple[float, float]] = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            a = inv.assets(derived=False)
+            seen.append((a.at["A", "rent_yuan_m2_month"], a.at["B", "rent_yuan_m2_month"]))
+
+    t = threading.Thread(target=reader)
+    t.start()
+    for k in range(1, 15):
+        # one transaction changes both: a reader must never see one without the other
+        inv.update_many(
+            pd.DataFrame({"asset_id": ["A", "B"], "rent_yuan_m2_month": [float(k), float(k)]})
+        )
+    stop.set()
+    t.join()
+    assert seen and all(a == b for a, b in seen)
+
+
+def test_closed_inventory_refuses_clearly(store_path):
+    inv = am.Inventory.open(store_path)
+    inv.add(_one())
+    inv.close()
+    out: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            inv.assets()
+        except BaseException as exc:
+            out.append(exc)
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join()
+    assert isinstance(out[0], am.StoreError) and "closed" in str(out[0])
+
+
+# ------------------------------------------------------------------ read-only
+
+
+def test_readonly_open_reads_and_leaves_the_file_as_it_was(store_path):
+    with am.Inventory.open(store_path) as inv:
+        inv.add(_one(rent=12.5))
+    before = _digest(store_path)
+    ro = am.Inventory.open(store_path, readonly=True)
+    assert ro.assets().at["A", "rent_yuan_m2_month"] == 12.5
+    with pytest.raises(am.StoreError, match="read-only"):
+        ro.update("A", rent_yuan_m2_month=1.0)
+    with pytest.raises(am.StoreError, match="read-only"):
+        ro.add(_one("B"))
+    ro.close()
+    assert _digest(store_path) == before
+
+
+def test_unwritable_file_opens_read_only(store_path, monkeypatch):
+    with am.Inventory.open(store_path) as inv:
+        inv.add(_one())
+    # the tests may run as root, for whom chmod does not stop a write: stand in for the check
+    monkeypatch.setattr(gpkg_store, "_writable", lambda path: False)
+    inv = am.Inventory.open(store_path)
+    assert inv._store.readonly
+    assert list(inv.assets().index) == ["A"]
+    with pytest.raises(am.StoreError, match="read-only"):
+        inv.remove("A")
+
+
+def test_readonly_needs_an_existing_inventory(tmp_path):
+    with pytest.raises(am.StoreError, match="no inventory"):
+        am.Inventory.open(tmp_path / "none.gpkg", readonly=True)
+    assert not (tmp_path / "none.gpkg").exists()
+
+
+# ------------------------------------------------------------------ foreign, damaged, bad paths
+
+
+def test_a_foreign_sqlite_database_is_refused_untouched(tmp_path):
+    path = tmp_path / "accounts.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE ledger (id INTEGER, amount REAL)")
+    con.execute("INSERT INTO ledger VALUES (1, 2.5)")
+    con.commit()
+    con.close()
+    before = _digest(path)
+    with pytest.raises(am.StoreError, match=r"not a GeoPackage.*untouched"):
+        am.Inventory.open(path)
+    assert _digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["accounts.sqlite"]
+
+
+def test_another_geopackage_is_refused_untouched(tmp_path):
+    path = tmp_path / "roads.gpkg"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[square_lonlat(LON0, LAT0, 10)], crs=4490).to_file(
+        path, driver="GPKG", engine="pyogrio"
+    )
+    before = _digest(path)
+    with pytest.raises(am.StoreError, match="not an assetmatch inventory"):
+        am.Inventory.open(path)
+    assert _digest(path) == before
+
+
+def test_an_empty_sqlite_file_becomes_a_store(tmp_path):
+    path = tmp_path / "new.gpkg"
+    sqlite3.connect(path).execute("PRAGMA user_version = 0").connection.close()
+    inv = am.Inventory.open(path)
+    inv.add(_one())
+    assert list(inv.assets().index) == ["A"]
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.9])
+def test_a_truncated_store_gives_a_store_error(store_path, tmp_path, cut):
+    with am.Inventory.open(store_path) as inv:
+        for k in range(30):
+            inv.add(_one(f"A{k}"))
+    data = store_path.read_bytes()
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(data[: int(len(data) * cut)])
+    with pytest.raises(am.StoreError):
+        am.Inventory.open(bad).assets()
+
+
+def test_not_sqlite_and_garbage_files_give_store_errors(tmp_path):
+    junk = tmp_path / "zone.gpkg"
+    junk.write_bytes(b"PK\x03\x04 not a database")
+    with pytest.raises(am.StoreError, match="not an SQLite file"):
+        am.Inventory.open(junk)
+    half = tmp_path / "half.gpkg"
+    half.write_bytes(b"SQLite format 3\x00" + b"\xff" * 200)
+    with pytest.raises(am.StoreError):
+        am.Inventory.open(half)
+
+
+def test_bad_paths_give_store_errors(tmp_path):
+    with pytest.raises(am.StoreError, match="does not exist"):
+        am.Inventory.open(tmp_path / "missing" / "zone.gpkg")
+    with pytest.raises(am.StoreError, match="is a directory"):
+        am.Inventory.open(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("crs", ["garbage", "EPSG:99999999", 3.5])
+def test_open_with_a_garbage_crs_is_a_crs_error(store_path, crs):
+    with pytest.raises(am.CRSError, match="not a coordinate reference system"):
+        am.Inventory.open(store_path, crs=crs)
+    assert not store_path.exists()
