@@ -38,16 +38,29 @@ _JSON_COLUMNS = ("tenure", "obstacles", "extra")
 _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_ASSET_COLUMNS))
 
 
-def _valid_time(at: Any) -> str:
-    """ISO text of a valid time: a date ("2026-03-01") or a date-time."""
+def _valid_time(at: Any, field: str = "at") -> str:
+    """ISO text of a valid time: a date ("2026-03-01") or a date-time (default today).
+
+    Raises
+    ------
+    ValidationError
+        When ``at`` is not a date in the inventory's range (see
+        :func:`assetmatch.store.history.check_date`).
+    """
     if at is None:
         return date.today().isoformat()
-    ts = pd.Timestamp(at)
-    if pd.isna(ts):
-        raise ValueError(f"at={at!r} is not a date")
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert(None)
+    ts = _checked_date(at, field)
     return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+
+
+def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd.Timestamp:
+    """:func:`history.check_date` with its refusal as a :class:`ValidationError`."""
+    try:
+        return history.check_date(value, dayfirst=dayfirst)
+    except ValueError as exc:
+        raise ValidationError(
+            f"{field}={value!r} is not usable", [Problem(None, field, str(exc))]
+        ) from None
 
 
 class Inventory:
@@ -217,6 +230,7 @@ class Inventory:
         swap_xy: bool = False,
         land_use_scheme: str | None = None,
         source: str | None = None,
+        dayfirst: bool | None = None,
     ) -> ingest.ImportReport:
         """Add or update assets from a (Geo)DataFrame; returns an import report.
 
@@ -236,6 +250,10 @@ class Inventory:
             converted to CGCS2000/WGS84 before anything is measured.
         land_use_scheme
             Scheme of the land-use codes when the data has no ``land_use_scheme`` column.
+        dayfirst
+            How to read slashed dates such as ``03/04/2025``: ``True`` day first (3 April),
+            ``False`` month first (4 March). Without it such a date is refused as ambiguous
+            (``31/12/2025`` is read either way).
         """
         return self._import(
             data,
@@ -249,6 +267,7 @@ class Inventory:
             swap_xy=swap_xy,
             land_use_scheme=land_use_scheme,
             source=source,
+            dayfirst=dayfirst,
         )
 
     def import_file(
@@ -266,6 +285,7 @@ class Inventory:
         coords: str = "wgs84",
         swap_xy: bool = False,
         land_use_scheme: str | None = None,
+        dayfirst: bool | None = None,
     ) -> ingest.ImportReport:
         """Import assets from any vector file GDAL reads, or a CSV/Excel sheet.
 
@@ -289,6 +309,7 @@ class Inventory:
             swap_xy=swap_xy,
             land_use_scheme=land_use_scheme,
             source=os.fspath(path),
+            dayfirst=dayfirst,
         )
 
     def _import(
@@ -534,11 +555,13 @@ class Inventory:
                 texts[i] = history.encode_value(f, parsed.at[i, f])
         if (long["field"] == "land_use").any():
             problems += self._check_land_use_changes(long, texts)
+        bad_at: set[Any] = set()
         for i, at in long["at"].items():
             try:
                 long.at[i, "at"] = _valid_time(at)
-            except ValueError as exc:
-                problems.append(Problem(i, "at", str(exc)))
+            except ValidationError as exc:
+                problems += [Problem(i, "at", p.reason) for p in exc.problems]
+                bad_at.add(i)
         ids = sorted(set(long["asset_id"].astype(str)))
         with self._store.transaction():
             known = set(self._store.read_assets(ids)["asset_id"]) if self.crs else set()
@@ -550,6 +573,8 @@ class Inventory:
                 )
             entered = self._store.created_at(ids)
             for i, r in long.iterrows():
+                if i in bad_at:
+                    continue
                 first = entered.get(str(r["asset_id"]))
                 if first is not None and pd.Timestamp(r["at"]) < pd.Timestamp(first):
                     problems.append(
@@ -726,13 +751,16 @@ class Inventory:
             idle one year → fee, two years → reclaim; see :mod:`assetmatch.store.history`), counted
             at ``as_of`` or today.
         """
+        if as_of is not None:
+            as_of = _checked_date(as_of, "as_of")
         with self._store.snapshot():
             if as_of is None:
                 raw = self._store.read_assets()
                 events = self._store.read_events() if derived else None
             else:
                 events = self._store.read_events()
-                events = events[pd.to_datetime(events["valid_at"]) <= history.valid_cutoff(as_of)]
+                valid = history.parse_stored_dates(events["valid_at"])
+                events = events[(valid <= history.valid_cutoff(as_of)).to_numpy()]
                 state, geoms = history.replay(events, as_of)
                 raw = (
                     self._rows_from_state(state, geoms, events)

@@ -44,6 +44,7 @@ from ..schema import (
     STATUSES,
     TENURE_MODES,
 )
+from ..store import history
 from . import headers
 
 logger = logging.getLogger(__name__)
@@ -322,28 +323,23 @@ def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.nda
     return out
 
 
-def _parse_date(values: pd.Series, fld: str, problems: list[Problem]) -> list[str | None]:
+def _parse_date(
+    values: pd.Series, fld: str, problems: list[Problem], dayfirst: bool | None = None
+) -> list[str | None]:
     out: list[str | None] = []
     for row, v in values.items():
         if _blank(v):
             out.append(None)
             continue
+        if isinstance(v, int | float) and not isinstance(v, bool) and 20000 < float(v) < 80000:
+            v = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(v))  # an Excel serial date
         try:
-            if isinstance(v, int | float) and 20000 < float(v) < 80000:  # an Excel serial date
-                ts = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(v))
-            else:
-                s = str(v).strip()
-                s = re.sub(r"(\d{4})年(\d{1,2})月(\d{1,2})日?", r"\1-\2-\3", s)
-                s = re.sub(r"(\d{4})年(\d{1,2})月$", r"\1-\2-01", s)
-                ts = pd.Timestamp(s)
-        except (ValueError, TypeError):
-            problems.append(Problem(row, fld, f"{v!r} is not a date (use YYYY-MM-DD)"))
+            ts = history.check_date(v, dayfirst=dayfirst)
+        except ValueError as exc:
+            problems.append(Problem(row, fld, str(exc)))
             out.append(None)
             continue
-        if pd.isna(ts):
-            out.append(None)
-        else:
-            out.append(ts.date().isoformat())
+        out.append(ts.date().isoformat())
     return out
 
 
@@ -481,6 +477,7 @@ def parse_values(
     mapping: ColumnMap,
     *,
     land_use_scheme: str | None = None,
+    dayfirst: bool | None = None,
 ) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
     """Canonical, typed values from the mapped source columns.
 
@@ -520,7 +517,7 @@ def parse_values(
                 vals = units.convert(vals, unit)
             out[fld] = vals
         elif kind == "date":
-            out[fld] = _parse_date(col, fld, problems)
+            out[fld] = _parse_date(col, fld, problems, dayfirst)
         elif kind == "bool":
             out[fld] = _parse_bool(col, fld, problems)
         elif fld == "status":
@@ -838,6 +835,7 @@ def prepare_assets(
     swap_xy: bool = False,
     land_use_scheme: str | None = None,
     source_name: str | None = None,
+    dayfirst: bool | None = None,
 ) -> Prepared:
     """Run the import pipeline up to (not including) the write."""
     name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
@@ -846,7 +844,9 @@ def prepare_assets(
     if df.index.name == "asset_id":  # an inventory-style frame: the index is the id
         df = df.reset_index()
     mapping = map_columns(df, columns)
-    values, problems, notes = parse_values(df, mapping, land_use_scheme=land_use_scheme)
+    values, problems, notes = parse_values(
+        df, mapping, land_use_scheme=land_use_scheme, dayfirst=dayfirst
+    )
     if "asset_id" not in values:
         raise ValidationError(
             "the source has no asset id column",

@@ -17,7 +17,9 @@ overriding a later-valid value.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from ..schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
+
+logger = logging.getLogger(__name__)
 
 #: Fields that events may carry (canonical columns less the derived ones), plus geometry.
 EVENT_FIELDS: tuple[str, ...] = (
@@ -39,6 +43,124 @@ IDLE_FEE_YEARS = 1
 IDLE_RECLAIM_YEARS = 2
 
 IDLE_STATUSES = ("idle", "low_efficiency")
+
+#: Every date the inventory accepts (valid times, ``as_of``, date fields) lies in this range:
+#: wide enough for any land record, narrow enough for pandas' nanosecond timestamps.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2200, 12, 31)
+
+#: Time zone of the zones the inventory serves (China Standard Time, UTC+8, no summer time): a
+#: time-zone-aware date-time is read as the local date-time there.
+LOCAL_TZ = "Asia/Shanghai"
+
+_SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
+_CN_DAY = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_CN_MONTH = re.compile(r"(\d{4})年(\d{1,2})月$")
+
+
+def check_date(value: Any, *, dayfirst: bool | None = None) -> pd.Timestamp:
+    """Read one date or date-time, refusing anything the inventory cannot keep.
+
+    Accepts ``date``/``datetime``/``Timestamp``/``numpy.datetime64`` and text: ISO
+    (``2025-03-04``, ``2025-03-04T10:00``), ``2025年3月4日``, ``2025年3月`` (the 1st) and slashed
+    day/month forms. A slashed date whose first two numbers could both be a month
+    (``03/04/2025``) is refused unless ``dayfirst`` says how to read it. A time-zone-aware
+    value is converted to the local time of :data:`LOCAL_TZ`.
+
+    Parameters
+    ----------
+    value
+        The value to read.
+    dayfirst
+        For slashed dates: ``True`` reads ``03/04/2025`` as 3 April, ``False`` as 4 March.
+
+    Returns
+    -------
+    A time-zone-naive Timestamp between :data:`DATE_MIN` and :data:`DATE_MAX` (inclusive).
+
+    Raises
+    ------
+    ValueError
+        Saying what was expected and what was given (missing, unreadable, ambiguous or out of
+        range).
+    """
+    if value is None or value is pd.NaT or value is pd.NA:
+        raise ValueError("missing: a date is needed (YYYY-MM-DD)")
+    if isinstance(value, bool | int | float | np.bool_ | np.integer | np.floating):
+        if isinstance(value, float | np.floating) and math.isnan(value):
+            raise ValueError("missing: a date is needed (YYYY-MM-DD)")
+        raise ValueError(f"{value!r} is a number, not a date (use YYYY-MM-DD)")
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            raise ValueError("missing: the text is empty (use YYYY-MM-DD)")
+        m = _SLASHED.match(text)
+        if m:
+            a, b, year = int(m.group(1)), int(m.group(2)), m.group(3)
+            if dayfirst is None:
+                if a <= 12 and b <= 12 and a != b:
+                    raise ValueError(
+                        f"{value!r} is ambiguous: day/month or month/day? write "
+                        f"YYYY-MM-DD, or pass dayfirst=True ({b}月{a}日) or dayfirst=False "
+                        f"({a}月{b}日)"
+                    )
+                dayfirst = a > 12
+            day, month = (a, b) if dayfirst else (b, a)
+            text = f"{year}-{month:02d}-{day:02d}"
+        else:
+            text = _CN_MONTH.sub(r"\1-\2-01", _CN_DAY.sub(r"\1-\2-\3", text))
+        value = text
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
+    if pd.isna(ts):
+        raise ValueError("missing: a date is needed (YYYY-MM-DD)")
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert(LOCAL_TZ).tz_localize(None)
+    if not (DATE_MIN <= ts.date() <= DATE_MAX):
+        raise ValueError(
+            f"{ts.date().isoformat()} is out of range: dates must lie between "
+            f"{DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
+        )
+    return ts.as_unit("ns")
+
+
+def parse_stored_dates(values: Any) -> pd.Series:
+    """Stored ISO date texts as ``datetime64[ns]``, robust to what an older version wrote.
+
+    Texts before :data:`DATE_MIN` or after :data:`DATE_MAX` (older versions did not bound dates)
+    are read as the nearest bound, with a warning in the log; unreadable ones as NaT.
+    """
+    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    text = s.astype(object).where(s.notna(), None)
+    iso = text.map(lambda v: v if isinstance(v, str) else None)
+    low = iso.notna() & (iso.fillna("") < DATE_MIN.isoformat())
+    high = iso.notna() & (iso.fillna("") > DATE_MAX.isoformat() + "T99")
+    if low.any() or high.any():
+        logger.warning(
+            "%d stored dates lie outside %s..%s (written by an older version); read as the "
+            "nearest bound",
+            int(low.sum() + high.sum()),
+            DATE_MIN,
+            DATE_MAX,
+        )
+        text = text.where(~low, DATE_MIN.isoformat()).where(~high, DATE_MAX.isoformat())
+    other = ~iso.notna() & text.notna()
+    if other.any():  # dates and Timestamps as they come from replay
+        text = text.copy()
+        text[other] = [_clip_date(v) for v in text[other]]
+    return pd.to_datetime(text, errors="coerce", format="mixed").astype("datetime64[ns]")
+
+
+def _clip_date(v: Any) -> Any:
+    try:
+        d = pd.Timestamp(v)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    if pd.isna(d):
+        return None
+    return min(max(d.date(), DATE_MIN), DATE_MAX).isoformat()
 
 
 def _to_date(value: Any) -> date | None:
@@ -126,13 +248,13 @@ def to_frame_dtypes(df: pd.DataFrame) -> pd.DataFrame:
         elif kind == "bool":
             out[col] = out[col].astype("boolean")
         elif kind == "date":
-            out[col] = pd.to_datetime(out[col], errors="coerce").astype("datetime64[ns]")
+            out[col] = parse_stored_dates(out[col]).to_numpy()
     return out
 
 
 def valid_cutoff(as_of: date | datetime | str) -> pd.Timestamp:
     """The last instant an ``as_of`` covers: a date means the whole day, a date-time itself."""
-    ts = pd.Timestamp(as_of)
+    ts = check_date(as_of) if not isinstance(as_of, pd.Timestamp) else as_of
     if ts == ts.normalize():
         return ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
     return ts
@@ -141,7 +263,7 @@ def valid_cutoff(as_of: date | datetime | str) -> pd.Timestamp:
 def order_events(events: pd.DataFrame) -> pd.DataFrame:
     """Sort events in application order: valid time, then recording order."""
     ev = events.copy()
-    ev["_valid"] = pd.to_datetime(ev["valid_at"])
+    ev["_valid"] = parse_stored_dates(ev["valid_at"]).to_numpy()
     return ev.sort_values(["_valid", "event_id"], kind="mergesort")
 
 
