@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 
 import geopandas as gpd
@@ -146,3 +147,260 @@ def test_reads_survive_dates_an_older_version_wrote(inv, store_path):
     assert np.isnan(past.at["A", "rent_yuan_m2_month"])  # valid only from the far future
     inv.update("A", status="available", at="2025-07-01")  # and the store still takes writes
     assert inv.assets().at["A", "status"] == "available"
+
+
+# ------------------------------------------------------------------ 2. firms and layers
+
+
+def _firms(points: list[tuple[float, float]], ids: list[str] | None = None) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"firm_id": ids or [f"F{k}" for k in range(len(points))], "industry": "C39"},
+        geometry=gpd.points_from_xy(*zip(*points, strict=True)),
+        crs="EPSG:4490",
+    )
+
+
+def test_a_firm_at_nan_coordinates_is_refused_and_the_store_keeps_working(inv):
+    inv.add_firms(_firms([(LON0 + 0.001, LAT0)]))
+    with pytest.raises(am.ValidationError, match=r"row 1, field 'geometry': missing coord"):
+        inv.add_firms(_firms([(LON0, LAT0), (np.nan, np.nan)], ["F1", "F2"]))
+    assert inv._store.read_firms()["firm_id"].tolist() == ["F0"]
+    inv.context()
+    inv.remove_firms(["F0"])
+    inv.add_firms(_firms([(LON0 + 0.002, LAT0)]))
+    assert len(inv.context()) == 1
+
+
+def test_firms_far_outside_the_store_area_are_refused(inv):
+    # metres given as degrees: (118 860, 2 495 000) in lon/lat is no place on Earth
+    bad = gpd.GeoDataFrame(
+        {"firm_id": ["F9"], "industry": ["C39"]},
+        geometry=gpd.points_from_xy([LON0], [LAT0]),
+        crs="EPSG:4490",
+    ).set_crs("EPSG:3857", allow_override=True)
+    with pytest.raises(am.ValidationError, match="outside the area of use"):
+        inv.add_firms(bad)
+
+
+def test_unknown_firms_are_a_not_found_error(inv):
+    with pytest.raises(am.NotFoundError, match="F404"):
+        inv.remove_firms(["F404"])
+    with pytest.raises(KeyError):  # still a KeyError for callers that catch that
+        inv.remove_firms(["F404"])
+
+
+def _exits(n: int = 1, **cols: object) -> gpd.GeoDataFrame:
+    data = {"name": [f"e{k}" for k in range(n)], **{k: [v] * n for k, v in cols.items()}}
+    return gpd.GeoDataFrame(
+        data, geometry=gpd.points_from_xy([LON0 + 0.01] * n, [LAT0] * n), crs="EPSG:4490"
+    )
+
+
+def test_layer_names_are_case_insensitive(inv, store_path):
+    inv.add_layer("Exits", _exits(2))
+    inv.add_layer("exits", _exits(3))
+    assert inv.layers() == ["exits"]
+    assert len(inv.layer("EXITS")) == 3
+    con = sqlite3.connect(store_path)
+    rows = con.execute(
+        "SELECT table_name FROM gpkg_contents WHERE lower(table_name) LIKE 'ref_exits'"
+    ).fetchall()
+    con.close()
+    assert rows == [("ref_exits",)]  # no dangling row of the first spelling
+    ctx = inv.context()
+    assert len(ctx) == 1
+
+
+@pytest.mark.parametrize("name", ["assets", "Asset_Events", "am_meta", "gpkg_contents", "rtree_x"])
+def test_core_table_names_are_refused_as_layer_names(inv, name):
+    with pytest.raises(am.ValidationError, match="store's own tables"):
+        inv.add_layer(name, _exits())
+    assert inv.layers() == []
+
+
+@pytest.mark.parametrize("name", ["", "a b", "名字", "x;drop", None])
+def test_bad_layer_names_are_validation_errors(inv, name):
+    with pytest.raises(am.ValidationError, match="name"):
+        inv.add_layer(name, _exits())
+
+
+@pytest.mark.parametrize("column", ['x" TEXT, "evil', "tab\there", "fid", "GEOM", "nul\x00"])
+def test_bad_layer_column_names_are_refused(inv, store_path, column):
+    layer = _exits()
+    layer[column] = 1
+    with pytest.raises(am.ValidationError):
+        inv.add_layer("exits", layer)
+    con = sqlite3.connect(store_path)
+    cols = [r[1] for r in con.execute("PRAGMA table_info(assets)")]
+    con.close()
+    assert "evil" not in cols and inv.layers() == []
+
+
+def test_layer_columns_differing_only_in_case_are_refused(inv):
+    layer = _exits()
+    layer["Kind"] = 1
+    layer["kind"] = 2
+    with pytest.raises(am.ValidationError, match="case aside"):
+        inv.add_layer("exits", layer)
+
+
+def test_a_layer_with_missing_coordinates_is_refused(inv):
+    layer = gpd.GeoDataFrame(
+        {"name": ["a", "b"]},
+        geometry=gpd.points_from_xy([LON0, np.nan], [LAT0, np.nan]),
+        crs="EPSG:4490",
+    )
+    with pytest.raises(am.ValidationError, match="missing coordinates"):
+        inv.add_layer("exits", layer)
+
+
+def test_a_missing_layer_is_a_not_found_error(inv):
+    with pytest.raises(am.NotFoundError, match="no reference layer 'ports'"):
+        inv.layer("ports")
+
+
+# ------------------------------------------------------------------ 3. export
+
+
+def test_export_never_deletes_a_file_it_did_not_create(inv, tmp_path):
+    dest = tmp_path / "out" / "zone.gpkg"
+    dest.parent.mkdir()
+    unrelated = dest.with_name("zone.gpkg.part")
+    unrelated.write_text("someone's notes")
+    inv.export(dest)
+    assert unrelated.read_text() == "someone's notes"
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["zone.gpkg", "zone.gpkg.part"]
+    assert am.Inventory.open(dest, readonly=True).assets().index.tolist() == ["A"]
+
+
+def test_a_store_named_part_survives_its_own_export(tmp_path):
+    live = tmp_path / "zone.gpkg.part"
+    inv = am.Inventory.open(live)
+    inv.add(_one("A"))
+    inv.export(tmp_path / "zone.gpkg")
+    assert inv.assets().index.tolist() == ["A"]
+    assert live.exists()
+
+
+def test_export_into_a_missing_directory_is_a_store_error(inv, tmp_path):
+    with pytest.raises(am.StoreError, match="does not exist"):
+        inv.export(tmp_path / "nowhere" / "zone.gpkg")
+
+
+# ------------------------------------------------------------------ 5. history in plain SQL
+
+
+def test_history_cannot_be_replaced_with_plain_sql(inv, store_path):
+    con = sqlite3.connect(store_path)
+    eid, value = con.execute("SELECT event_id, value FROM asset_events").fetchone()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute(
+            "INSERT OR REPLACE INTO asset_events (event_id, asset_id, kind, value, valid_at, "
+            "recorded_at) VALUES (?, 'A', 'create', '{}', '2020-01-01', '2020-01-01')",
+            (eid,),
+        )
+    assert con.execute("SELECT value FROM asset_events WHERE event_id=?", (eid,)).fetchone()[0] == (
+        value
+    )
+    con.close()
+
+
+def test_an_older_store_gets_the_replace_guard_when_opened(inv, store_path):
+    inv.close()
+    con = sqlite3.connect(store_path)
+    con.execute("DROP TRIGGER asset_events_no_replace")
+    con.close()
+    am.Inventory.open(store_path).close()
+    con = sqlite3.connect(store_path)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        con.execute(
+            "INSERT OR REPLACE INTO asset_events (event_id, asset_id, kind, value, valid_at, "
+            "recorded_at) VALUES (1, 'A', 'create', '{}', '2020-01-01', '2020-01-01')"
+        )
+    con.close()
+
+
+# ------------------------------------------------------------------ 10. update(geometry=…)
+
+
+def test_update_geometry_reprojects_a_geoseries_and_a_crs_argument(inv):
+    new = square_lonlat(LON0, LAT0, 200)
+    expected = inv.assets().at["A", "land_area_m2"] * (200 / 300) ** 2
+    inv.update("A", geometry=gpd.GeoSeries([new], crs="EPSG:4490"), at="2025-02-01")
+    assert inv.assets().at["A", "land_area_m2"] == pytest.approx(expected, rel=0.01)
+    inv.update("A", geometry=square_lonlat(LON0, LAT0, 100), crs="EPSG:4490", at="2025-03-01")
+    assert inv.assets().at["A", "land_area_m2"] == pytest.approx(expected / 4, rel=0.01)
+
+
+def test_update_geometry_in_degrees_for_a_metric_store_is_refused(inv):
+    with pytest.raises(am.ValidationError, match="outside the area of use"):
+        inv.update("A", geometry=square_lonlat(LON0, LAT0, 200), at="2025-02-01")
+    assert inv.assets().at["A", "land_area_m2"] > 80_000
+
+
+def test_the_demo_boundary_corrections_are_in_metres():
+    demo = am.Inventory.demo()
+    a = demo.assets()
+    for aid in ("TS-0218", "TS-0315"):
+        if aid in a.index:
+            assert a.at[aid, "land_area_m2"] > 100
+            assert a.geometry[aid].bounds[0] > 100_000  # eastings, not longitudes
+    assert a.geometry.bounds["minx"].min() > 100_000
+
+
+# ------------------------------------------------------------------ 11/12. raw exceptions, ids
+
+
+def test_update_many_without_author_or_asset_id(inv):
+    long = pd.DataFrame(
+        {"asset_id": ["A"], "at": ["2025-02-01"], "field": ["status"], "value": ["available"]}
+    )
+    assert inv.update_many(long) == 1  # used to raise KeyError 'author'
+    with pytest.raises(am.ValidationError, match="asset_id"):
+        inv.update_many(pd.DataFrame({"status": ["idle"]}))
+
+
+def test_update_with_a_set_in_extra_is_refused(inv):
+    with pytest.raises(am.ValidationError, match="set is not a JSON value"):
+        inv.update("A", extra={"tags": {"a", "b"}})
+    with pytest.raises(am.ValidationError, match="mapping"):
+        inv.update("A", extra={"a", "b"})
+
+
+def test_nan_in_extra_is_stored_as_null(inv, store_path):
+    inv.update("A", extra={"score": np.nan, "n": 3, "inf": float("inf")}, at="2025-02-01")
+    assert inv.assets().at["A", "extra"] == {"score": None, "n": 3, "inf": None}
+    con = sqlite3.connect(store_path)
+    texts = [r[0] for r in con.execute("SELECT value FROM asset_events WHERE field='extra'")]
+    con.close()
+    assert texts == ['{"inf": null, "n": 3, "score": null}']
+
+
+@pytest.mark.parametrize("bad", ["A\x00B", "A\nB", "\x07"])
+def test_control_characters_in_ids_are_refused(inv, bad):
+    rep = inv.add(_one(bad))
+    assert rep.created == [] and "control character" in rep.rejected.iloc[0]["reason"]
+    with pytest.raises(am.ValidationError, match="control character"):
+        inv.add_firms(_firms([(LON0, LAT0)], [bad]))
+
+
+def test_add_deals_with_a_bad_date_is_refused(inv):
+    deals = pd.DataFrame(
+        {"deal_id": ["D1", "D2"], "investor": ["x", "y"], "signed_at": ["2024-05-01", "someday"]}
+    )
+    with pytest.raises(am.ValidationError, match="row 1, field 'signed_at'"):
+        inv.add_deals(deals)
+    assert inv.deals().empty
+    inv.add_deals(deals.iloc[:1])
+    assert inv.deals()["signed_at"].tolist() == ["2024-05-01"]
+
+
+def test_degenerate_polygons_are_refused(inv):
+    from shapely.geometry import Polygon
+
+    sliver = Polygon([(LON0, LAT0), (LON0 + 0.001, LAT0), (LON0 + 0.002, LAT0 + 1e-11)])
+    rep = inv.add(
+        gpd.GeoDataFrame({"asset_id": ["S"], "kind": ["land"]}, geometry=[sliver], crs=4490)
+    )
+    assert rep.created == []
+    assert "degenerate polygon" in rep.rejected.iloc[0]["reason"]

@@ -59,10 +59,17 @@ class LandUseError(AssetmatchError, ValueError):
     """A land-use code is unknown, or ambiguous because its scheme was not given."""
 
 
-class UnknownAssetError(AssetmatchError, KeyError):
-    """An asset id is not in the inventory."""
+class NotFoundError(AssetmatchError, KeyError):
+    """Something named (an asset, a firm, a reference layer) is not in the inventory."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else "not found"
+
+
+class UnknownAssetError(NotFoundError):
+    """An asset id is not in the inventory."""
+
+    def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown asset"
 
 

@@ -180,6 +180,46 @@ def to_lonlat(geoseries: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]
     return _xy_to_lonlat(x, y, crs)
 
 
+#: How far (degrees) beyond a CRS's published area of use a geometry may lie and still count
+#: as inside: neighbouring zone strips and offshore sites stay usable, while coordinates in the
+#: wrong units (degrees given as metres land near the equator) do not.
+AREA_OF_USE_MARGIN_DEG = 1.5
+
+
+def outside_area_of_use(
+    geoseries: Any, crs: Any, margin_deg: float = AREA_OF_USE_MARGIN_DEG
+) -> NDArray[np.bool_]:
+    """Which geometries lie outside ``crs``'s area of use (widened by ``margin_deg``).
+
+    Parameters
+    ----------
+    geoseries
+        GeoSeries or GeoDataFrame with a CRS (any CRS; tested on representative points).
+    crs
+        The CRS whose area of use counts (the store's). A CRS that publishes no area of use
+        accepts everything.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the representative point is outside, or cannot be placed at all (missing,
+        empty or non-finite).
+    """
+    area = CRS.from_user_input(crs).area_of_use
+    lon, lat = to_lonlat(geoseries)
+    bad = ~(np.isfinite(lon) & np.isfinite(lat))
+    if area is None:
+        return bad
+    west, south, east, north = area.bounds
+    with np.errstate(invalid="ignore"):
+        if west <= east:
+            out_lon = (lon < west - margin_deg) | (lon > east + margin_deg)
+        else:  # an area that crosses the antimeridian
+            out_lon = (lon < west - margin_deg) & (lon > east + margin_deg)
+        out_lat = (lat < south - margin_deg) | (lat > north + margin_deg)
+    return bad | out_lon | out_lat
+
+
 # --------------------------------------------------------------------------- areas
 
 

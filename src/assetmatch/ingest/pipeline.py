@@ -18,7 +18,8 @@ import logging
 import math
 import os
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -56,6 +57,10 @@ TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
 
 #: Relative disagreement between a declared land area and the boundary's that gets reported.
 AREA_TOLERANCE = 0.05
+
+#: Smallest ground area (m²) a boundary may enclose: anything smaller is a degenerate polygon
+#: (a sliver, or a cap that projection crushed), not a parcel.
+MIN_PARCEL_M2 = 1.0
 
 _OBSTACLE_WORDS = {
     "规划调整": "planning_adjustment",
@@ -293,6 +298,27 @@ def _blank(v: Any) -> bool:
     if isinstance(v, str) and v.strip() in ("", "-", "—", "/", "无数据", "nan", "NaN", "None"):
         return True
     return v is pd.NA or v is pd.NaT
+
+
+#: Longest id the store keeps (asset, firm and deal ids).
+MAX_ID_LENGTH = 200
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be an id (asset, firm, deal), or None when it can.
+
+    An id is non-empty text of at most :data:`MAX_ID_LENGTH` characters without control
+    characters (a NUL, for one, cuts the id short in GDAL and in most C programs).
+    """
+    if _blank(value):
+        return "missing: every record needs an id"
+    text = str(value)
+    bad = [ch for ch in text if unicodedata.category(ch) == "Cc"]
+    if bad:
+        return f"{text!r} holds a control character (U+{ord(bad[0]):04X}); ids are printable text"
+    if len(text) > MAX_ID_LENGTH:
+        return f"{len(text)} characters; an id has at most {MAX_ID_LENGTH}"
+    return None
 
 
 def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
@@ -553,6 +579,10 @@ def parse_values(
         ids = out["asset_id"]
         for row in df.index[ids.isna().to_numpy()]:
             problems.append(Problem(row, "asset_id", "missing: every asset needs an id"))
+        for row, v in ids[ids.notna()].items():
+            why = id_problem(v)
+            if why:
+                problems.append(Problem(row, "asset_id", why))
         dup = ids.notna() & ids.duplicated(keep="first")
         first = {}
         for row, v in ids.items():
@@ -756,6 +786,9 @@ def prepare_geometry(
                 )
             )
         ok &= ~bad_coords
+        misplaced, mprobs = check_placement(np.where(ok, projected, None), store_crs, index)
+        problems.extend(mprobs)
+        ok &= ~misplaced
         projected[~ok] = None
 
     is_point = np.array(
@@ -796,6 +829,67 @@ def prepare_geometry(
         repaired=repaired,
         crs=store_crs,
     )
+
+
+def check_placement(
+    projected: np.ndarray,
+    store_crs: CRS,
+    index: Sequence[Any],
+    *,
+    what: str = "geometry",
+    polygons: bool = True,
+) -> tuple[np.ndarray, list[Problem]]:
+    """Refuse geometries (already in the store CRS) the store cannot hold.
+
+    Outside the store CRS's area of use (see :func:`assetmatch.geo.crs.outside_area_of_use`:
+    typically lon/lat given where metres were expected) or, with ``polygons``, a polygon of
+    less than :data:`MIN_PARCEL_M2` on the ground.
+
+    Returns
+    -------
+    bad
+        Boolean mask of refused rows (missing geometries are left to the caller).
+    problems
+        One :class:`~assetmatch.Problem` per refused row.
+    """
+    arr = np.asarray(projected, dtype=object)
+    present = np.array([g is not None and not g.is_empty for g in arr], dtype=bool)
+    bad = np.zeros(len(arr), dtype=bool)
+    problems: list[Problem] = []
+    if not present.any():
+        return bad, problems
+    idx = np.flatnonzero(present)
+    sub = gpd.GeoSeries(arr[idx], crs=store_crs)
+    outside = crs_rules.outside_area_of_use(sub, store_crs)
+    area_use = store_crs.area_of_use
+    where = f" ({area_use.name}, {area_use.bounds})" if area_use is not None else ""
+    for k in np.flatnonzero(outside):
+        bad[idx[k]] = True
+        problems.append(
+            Problem(
+                index[idx[k]],
+                what,
+                f"coordinates lie outside the area of use of the store CRS "
+                f"{store_crs.to_string()}{where}; lon/lat given for metres? give the "
+                "geometry with its CRS (a GeoSeries, or crs=...)",
+            )
+        )
+    if polygons:
+        is_poly = np.isin(shapely.get_type_id(arr[idx]), (3, 6)) & ~outside
+        if is_poly.any():
+            area = np.full(len(idx), np.inf)
+            area[is_poly] = crs_rules.ground_area_m2(arr[idx][is_poly], store_crs)
+            for k in np.flatnonzero(is_poly & ~(area >= MIN_PARCEL_M2)):
+                bad[idx[k]] = True
+                problems.append(
+                    Problem(
+                        index[idx[k]],
+                        what,
+                        f"degenerate polygon: {area[k]:.3g} m² on the ground (a boundary "
+                        f"encloses at least {MIN_PARCEL_M2:g} m²)",
+                    )
+                )
+    return bad, problems
 
 
 def _first_xy(arr: np.ndarray) -> np.ndarray:

@@ -477,7 +477,7 @@ def drop_table(conn: sqlite3.Connection, table: str, geom_column: str = "geom") 
     conn.execute(f'DROP TABLE IF EXISTS "rtree_{table}_{geom_column}"')
     for meta in ("gpkg_extensions", "gpkg_geometry_columns", "gpkg_ogr_contents"):
         conn.execute(f"DELETE FROM {meta} WHERE lower(table_name) = lower(?)", (table,))
-    conn.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+    conn.execute("DELETE FROM gpkg_contents WHERE lower(table_name) = lower(?)", (table,))
 
 
 def _register_count(conn: sqlite3.Connection, table: str) -> None:

@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -41,7 +42,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import StoreError
+from .._errors import NotFoundError, StoreError
 from ..schema import ASSET_COLUMNS
 from . import _gpkg
 
@@ -101,10 +102,13 @@ DEAL_COLUMNS: list[tuple[str, str]] = [
 ]
 
 _APPEND_ONLY = """
-CREATE TRIGGER "asset_events_no_update" BEFORE UPDATE ON "asset_events"
+CREATE TRIGGER IF NOT EXISTS "asset_events_no_update" BEFORE UPDATE ON "asset_events"
 BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never overwritten'); END;
-CREATE TRIGGER "asset_events_no_delete" BEFORE DELETE ON "asset_events"
+CREATE TRIGGER IF NOT EXISTS "asset_events_no_delete" BEFORE DELETE ON "asset_events"
 BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never deleted'); END;
+CREATE TRIGGER IF NOT EXISTS "asset_events_no_replace" BEFORE INSERT ON "asset_events"
+WHEN EXISTS (SELECT 1 FROM "asset_events" WHERE event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: an event is never replaced'); END;
 """
 
 
@@ -199,6 +203,22 @@ class GpkgStore:
                 self._create_schema()
             _gpkg.use_wal(conn)
             logger.info("created inventory %s", self.path)
+        elif not self._has_triggers():
+            with self.transaction():  # a store from an older version: add the newer guards
+                for stmt in _gpkg._split_sql(_APPEND_ONLY):
+                    conn.execute(stmt)
+
+    def _has_triggers(self) -> bool:
+        names = {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'asset_events'"
+            )
+        }
+        return {"asset_events_no_update", "asset_events_no_delete", "asset_events_no_replace"} <= (
+            names
+        )
 
     def _open_readonly(self) -> None:
         try:
@@ -494,12 +514,22 @@ class GpkgStore:
         ).fetchall()
         return [r[0] for r in rows]
 
+    def _layer_tables(self, name: str) -> list[str]:
+        """Tables of the layer ``name`` (compared without regard to case)."""
+        rows = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(name) = lower(?)",
+            (f"ref_{name}",),
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
         """Replace a reference layer (inside a transaction); ``gdf`` is in the store CRS."""
         table = f"ref_{name}"
         srs_id = self.srs_id
         assert srs_id is not None
-        _gpkg.drop_table(self.conn, table)
+        # names are case-insensitive (so are SQLite's table names): replace any spelling
+        for old in self._layer_tables(name):
+            _gpkg.drop_table(self.conn, old)
         attrs = [c for c in gdf.columns if c != gdf.geometry.name]
         _gpkg.create_feature_table(
             self.conn,
@@ -522,9 +552,10 @@ class GpkgStore:
 
     def read_layer(self, name: str) -> gpd.GeoDataFrame:
         """A reference layer by name."""
-        table = f"ref_{name}"
-        if not _gpkg.table_exists(self.conn, table):
-            raise KeyError(f"no reference layer {name!r}; layers: {self.layer_names()}")
+        tables = self._layer_tables(name)
+        if not tables:
+            raise NotFoundError(f"no reference layer {name!r}; layers: {self.layer_names()}")
+        table = tables[0]
         cur = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY fid')
         names = [d[0] for d in cur.description]
         rows = cur.fetchall()
@@ -633,18 +664,34 @@ class GpkgStore:
         dest = Path(dest)
         if dest.exists():
             raise StoreError(f"{dest} exists; export will not overwrite a file")
-        tmp = dest.with_name(dest.name + ".part")
-        if tmp.exists():
-            tmp.unlink()
-        self.conn.execute("VACUUM INTO ?", (str(tmp),))
-        c = sqlite3.connect(tmp, isolation_level=None)
+        if not dest.parent.is_dir():
+            raise StoreError(f"cannot export to {dest}: the directory {dest.parent} does not exist")
+        # a temporary file of our own beside the destination (same filesystem, so the final
+        # link is atomic); nothing else is ever deleted
+        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        os.close(fd)
+        tmp = Path(name)
         try:
-            c.execute("PRAGMA journal_mode = DELETE")
-            c.execute(f"PRAGMA application_id = {_gpkg.APPLICATION_ID}")
-            c.execute(f"PRAGMA user_version = {_gpkg.USER_VERSION}")
+            self.conn.execute("VACUUM INTO ?", (str(tmp),))
+            c = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                c.execute("PRAGMA journal_mode = DELETE")
+                c.execute(f"PRAGMA application_id = {_gpkg.APPLICATION_ID}")
+                c.execute(f"PRAGMA user_version = {_gpkg.USER_VERSION}")
+            finally:
+                c.close()
+            try:
+                os.link(tmp, dest)  # fails, rather than overwrite, if dest appeared meanwhile
+            except FileExistsError:
+                raise StoreError(f"{dest} exists; export will not overwrite a file") from None
+            except OSError:  # a filesystem without hard links
+                if dest.exists():
+                    raise StoreError(f"{dest} exists; export will not overwrite a file") from None
+                os.replace(tmp, dest)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot export to {dest}: {exc}") from exc
         finally:
-            c.close()
-        os.replace(tmp, dest)
+            tmp.unlink(missing_ok=True)
         return dest
 
 
