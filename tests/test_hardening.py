@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import warnings
 from datetime import UTC, date, datetime
 
 import geopandas as gpd
@@ -404,3 +405,109 @@ def test_degenerate_polygons_are_refused(inv):
     )
     assert rep.created == []
     assert "degenerate polygon" in rep.rejected.iloc[0]["reason"]
+
+
+# ------------------------------------------------------------------ 8. numeric overflow
+
+
+def test_an_area_that_overflows_in_conversion_is_refused(inv):
+    df = pd.DataFrame(
+        {
+            "asset_id": ["X", "Y"],
+            "经度": [LON0, LON0],
+            "纬度": [LAT0, LAT0],
+            "面积（亩）": [1e308, 3],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning may escape
+        rep = inv.add(df)
+    assert rep.created == ["Y"]
+    assert "too large" in rep.rejected.iloc[0]["reason"]
+    assert inv.assets().at["Y", "land_area_m2"] == pytest.approx(2000.0)  # 3 mu
+
+
+def test_weights_are_bounded():
+    with pytest.raises(am.ValidationError, match="from 0 to 1e\\+06"):
+        am.Weights({"size": 1e308})
+    assert am.Weights({"size": 1e6}).values["size"] == 1e6
+
+
+@pytest.mark.parametrize(
+    "brief",
+    [
+        {"industry": "C39", "land_area_m2": [1e308, None]},
+        {"industry": "C39", "max_rent_yuan_m2_month": 1e308},
+        {"industry": "C39", "weights": {"size": 1e308}},
+        {"industry": "C39", "min_power_kva": 1e308},
+    ],
+)
+def test_huge_figures_in_a_brief_are_refused(brief):
+    with pytest.raises(am.ValidationError, match="beyond any real figure"):
+        am.Requirements.model_validate(brief)
+
+
+@pytest.mark.parametrize(
+    "doc", [b"[" * 100_000, b'{"a":' * 5000, b'{"industry": "\xff\xfe"}', b"\xff\xfe\x00"]
+)
+def test_requirements_from_bad_json_bytes(doc):
+    with pytest.raises(am.ValidationError, match="<json>"):
+        am.Requirements.from_json(doc)
+
+
+# ------------------------------------------------------------------ 9. holes outside the shell
+
+
+def test_a_hole_outside_its_shell_is_dropped_and_reported(inv):
+    from shapely.geometry import Polygon
+
+    shell = square_lonlat(LON0, LAT0, 300)
+    stray = square_lonlat(LON0 + 0.01, LAT0, 100)
+    geom = Polygon(shell.exterior.coords, [stray.exterior.coords])
+    rep = inv.add(
+        gpd.GeoDataFrame({"asset_id": ["H"], "kind": ["land"]}, geometry=[geom], crs=4490)
+    )
+    assert rep.created == ["H"]
+    r = rep.repaired.iloc[0]
+    assert "dropped 1 hole(s) lying outside" in r["reason"]
+    assert "+0.0%" in r["reason"]
+    # the land is the shell alone, not shell + hole
+    area = inv.assets().at["H", "land_area_m2"]
+    assert area == pytest.approx(inv.assets().at["A", "land_area_m2"], rel=1e-3)
+    assert r["area_before_m2"] == pytest.approx(area, rel=1e-6)
+
+
+# ------------------------------------------------------------------ 11. files
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "match"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("blank.csv", b"\n\n", "no header row"),
+        ("a.dat", b"x,y\n1,2\n", "cannot be read"),
+        ("fake.xlsx", b"not a zip", "Excel workbook"),
+        ("fake.gpkg", b"SQLite format 3\x00" + b"\x00" * 200, "cannot be read"),
+    ],
+)
+def test_unreadable_files_are_source_errors(inv, tmp_path, name, content, match):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(am.SourceError, match=match):
+        inv.import_file(path)
+
+
+def test_missing_files_and_directories_are_source_errors(inv, tmp_path):
+    with pytest.raises(am.SourceError, match="no such file"):
+        inv.import_file(tmp_path / "missing.csv")
+    with pytest.raises(am.SourceError, match=r"directory .* does not exist"):
+        inv.import_file(tmp_path / "nowhere" / "x.csv")
+    with pytest.raises(am.SourceError, match="is a directory"):
+        inv.import_file(tmp_path)
+
+
+def test_a_header_only_csv_imports_nothing(inv, tmp_path):
+    path = tmp_path / "h.csv"
+    path.write_text("asset_id,经度,纬度\n", encoding="utf-8")
+    rep = inv.import_file(path)
+    assert rep.rows == 0 and not rep.committed

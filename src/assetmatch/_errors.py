@@ -75,3 +75,7 @@ class UnknownAssetError(NotFoundError):
 
 class StoreError(AssetmatchError, RuntimeError):
     """The inventory store cannot be opened or written."""
+
+
+class SourceError(AssetmatchError, ValueError):
+    """A file to import cannot be read: missing, a directory, empty, or not what it claims."""

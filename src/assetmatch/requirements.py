@@ -154,6 +154,20 @@ def _check_industry(code: str) -> str:
 
 IndustryCode = Annotated[str, AfterValidator(_check_industry)]
 
+#: Largest figure a brief may hold (see Requirements._figures_bounded).
+MAX_FIGURE = 1e12
+
+
+def _numbers(value: Any) -> list[float]:
+    """The floats in a field value (a number, a range, a mapping of numbers)."""
+    if isinstance(value, float):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [v for v in value if isinstance(v, float)]
+    if isinstance(value, dict):
+        return [v for v in value.values() if isinstance(v, float)]
+    return []
+
 
 def _check_range(value: tuple[float | None, float | None]) -> tuple[float | None, float | None]:
     lo, hi = value
@@ -374,6 +388,20 @@ class Requirements(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _figures_bounded(self) -> Requirements:
+        # no real brief needs a figure beyond 1e12 (m², yuan, days…); larger ones only
+        # overflow the scorer's float32 columns
+        for name, value in self.__dict__.items():
+            for v in _numbers(value):
+                if not abs(v) <= MAX_FIGURE:
+                    raise PydanticCustomError(
+                        "figure_too_large",
+                        "{name}: {v} is beyond any real figure (at most {m})",
+                        {"name": name, "v": v, "m": f"{MAX_FIGURE:g}"},
+                    )
+        return self
+
+    @model_validator(mode="after")
     def _cross_fields(self) -> Requirements:
         problems = _cross_problems(self.__dict__)
         if problems:
@@ -457,9 +485,14 @@ class Requirements(BaseModel):
         """Parse a JSON document; bad JSON or content raises :class:`assetmatch.ValidationError`."""
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValidationError(
                 f"{cls._problem_header} (1 problem):", [Problem(None, "<json>", str(exc))]
+            ) from None
+        except RecursionError:
+            raise ValidationError(
+                f"{cls._problem_header} (1 problem):",
+                [Problem(None, "<json>", "nested too deeply to be a requirements document")],
             ) from None
         return cls.model_validate(data)
 

@@ -95,6 +95,30 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry | None:
     return merged
 
 
+def drop_stray_holes(geom: Any) -> tuple[Any, int]:
+    """``geom`` without the holes that lie outside their polygon's shell, and how many.
+
+    A hole outside its shell is a drawing error, not land: a repair that kept it would turn
+    it into a second polygon. Geometries other than polygons come back unchanged.
+    """
+    type_id = shapely.get_type_id(geom) if isinstance(geom, shapely.Geometry) else -1
+    if type_id == _POLYGON:
+        shell = shapely.Polygon(geom.exterior)
+        holes = list(geom.interiors)
+        keep = [h for h in holes if shapely.Polygon(h).intersects(shell)]
+        if len(keep) == len(holes):
+            return geom, 0
+        return shapely.Polygon(geom.exterior, keep), len(holes) - len(keep)
+    if type_id == _MULTIPOLYGON:
+        parts, dropped = [], 0
+        for part in shapely.get_parts(geom):
+            p, n = drop_stray_holes(part)
+            parts.append(p)
+            dropped += n
+        return (shapely.MultiPolygon(parts), dropped) if dropped else (geom, 0)
+    return geom, 0
+
+
 def _area_text(before: float, after: float) -> str:
     if before > 0:
         return f"area {before:,.6g} → {after:,.6g} ({(after - before) / before:+.1%})"
@@ -190,7 +214,20 @@ def check_geometries(geoms: Any, *, allow_points: bool = True) -> GeometryCheck:
                 f"invalid {_TYPE_NAMES[int(type_id[i])]} ({shapely.is_valid_reason(geom)}) "
                 "repaired with make_valid(method='structure')"
             )
-            fixed_input = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+            geom, stray = drop_stray_holes(geom)
+            if stray:
+                why = (
+                    f"dropped {stray} hole(s) lying outside the boundary (a drawing error, "
+                    "not land)"
+                )
+                area_before[i] = float(shapely.area(geom))  # the land as drawn: the shell
+                if not shapely.is_valid(geom):
+                    why += "; then repaired with make_valid(method='structure')"
+            fixed_input = (
+                geom
+                if stray and shapely.is_valid(geom)
+                else shapely.make_valid(geom, method="structure", keep_collapsed=False)
+            )
         fixed = _polygonal(fixed_input)
         if fixed is None or fixed.is_empty or fixed.area <= 0:
             reason[i] = (

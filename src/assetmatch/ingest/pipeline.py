@@ -19,6 +19,8 @@ import math
 import os
 import re
 import unicodedata
+import warnings
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +33,7 @@ import shapely
 from pyproj import CRS
 
 from .. import units
-from .._errors import CRSError, Problem, ValidationError
+from .._errors import CRSError, Problem, SourceError, ValidationError
 from ..domain import landuse
 from ..geo import crs as crs_rules
 from ..geo import geometry as geom_rules
@@ -183,21 +185,41 @@ def read_source(
     """
     if isinstance(source, pd.DataFrame):
         return source
+    if not isinstance(source, str | os.PathLike):
+        raise SourceError(
+            f"cannot import a {type(source).__name__}: give a file path or a (Geo)DataFrame"
+        )
     path = Path(source)
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory; give the path of a file to import")
     if not path.exists():
-        raise FileNotFoundError(f"no such file: {path}")
+        where = "" if path.parent.is_dir() else f" (the directory {path.parent} does not exist)"
+        raise SourceError(f"no such file: {path}{where}")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path} is empty (0 bytes): nothing to import")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         df = _read_csv(path)
         df.index = pd.RangeIndex(2, 2 + len(df), name="row")
         return df
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+        df = _read_excel(path, sheet)
         df.index = pd.RangeIndex(2, 2 + len(df), name="row")
         return df
     import pyogrio  # lazily: only file imports need GDAL
 
-    gdf = pyogrio.read_dataframe(path, layer=layer)
+    try:
+        with warnings.catch_warnings(record=True) as caught:  # GDAL's remarks go to the log
+            warnings.simplefilter("always")
+            gdf = pyogrio.read_dataframe(path, layer=layer)
+        for w in caught:
+            logger.warning("reading %s: %s", path, w.message)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise SourceError(
+            f"{path} cannot be read: {exc}. Spreadsheets must end in .csv, .txt, .xlsx or "
+            ".xls; other files must be vector data GDAL reads (GeoPackage, Shapefile, "
+            "GeoJSON, KML…)"
+        ) from exc
     if crs is not None:
         if gdf.crs is not None and CRS.from_user_input(crs) != gdf.crs:
             raise CRSError(
@@ -209,6 +231,17 @@ def read_source(
     return gdf
 
 
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    """The sheet as read, every cell as written (formula cells hold their cached values)."""
+    try:
+        return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+    except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(
+            f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); save "
+            "it again from Excel or WPS as .xlsx, or export the sheet as CSV"
+        ) from exc
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     for enc in ("utf-8-sig", "gb18030"):
         try:
@@ -217,7 +250,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
             )
         except UnicodeDecodeError:
             continue
-    raise ValidationError(f"{path}: not UTF-8 nor GB18030 text")
+        except pd.errors.EmptyDataError:
+            raise SourceError(f"{path} has no header row: nothing to import") from None
+        except pd.errors.ParserError as exc:
+            raise SourceError(f"{path} is not a readable CSV table: {exc}") from None
+    raise SourceError(f"{path}: not UTF-8 nor GB18030 text")
 
 
 # ============================================================================ columns
@@ -498,6 +535,25 @@ def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bo
     return out
 
 
+def _converted(
+    vals: np.ndarray,
+    unit: str,
+    fld: str,
+    index: pd.Index,
+    problems: list[Problem],
+    **kw: Any,
+) -> np.ndarray:
+    """``units.convert`` with every result checked finite (1e308 亩 overflows to infinity)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.asarray(units.convert(vals, unit, **kw), dtype=float)
+    broken = np.isfinite(vals) & ~np.isfinite(out)
+    for row, v in zip(index[broken], vals[broken], strict=True):
+        problems.append(
+            Problem(row, fld, f"{v:g} {unit} is too large a number once converted to {fld}")
+        )
+    return np.where(broken, np.nan, out)
+
+
 def parse_values(
     df: pd.DataFrame,
     mapping: ColumnMap,
@@ -540,7 +596,7 @@ def parse_values(
                     for row in df.index[np.isfinite(vals)][:1]
                 )
             if unit is not None:
-                vals = units.convert(vals, unit)
+                vals = _converted(vals, unit, fld, df.index, problems)
             out[fld] = vals
         elif kind == "date":
             out[fld] = _parse_date(col, fld, problems, dayfirst)
@@ -573,7 +629,9 @@ def parse_values(
                         "same row to give 元/㎡/月",
                     )
                 )
-            out["rent_yuan_m2_month"] = units.convert(total, unit, building_area_m2=area)
+            out["rent_yuan_m2_month"] = _converted(
+                total, unit, "rent_yuan_m2_month", df.index, problems, building_area_m2=area
+            )
 
     if "asset_id" in out:
         ids = out["asset_id"]
@@ -792,7 +850,7 @@ def prepare_geometry(
         projected[~ok] = None
 
     is_point = np.array(
-        [g is not None and g.geom_type in ("Point", "MultiPoint") for g in projected]
+        [g is not None and g.geom_type in ("Point", "MultiPoint") for g in projected], dtype=bool
     )
     is_poly = ok & ~is_point
     area = np.full(len(arr), np.nan)
@@ -802,7 +860,8 @@ def prepare_geometry(
     repaired: list[dict] = []
     rep_mask = np.asarray(check.repaired, dtype=bool) & ok
     if rep_mask.any():
-        before_geoms = gpd.GeoSeries(arr[rep_mask], crs=src_crs).to_crs(store_crs).to_numpy()
+        drawn = [geom_rules.drop_stray_holes(g)[0] for g in arr[rep_mask]]
+        before_geoms = gpd.GeoSeries(drawn, crs=src_crs).to_crs(store_crs).to_numpy()
         before = np.asarray(shapely.area(before_geoms), dtype=float)
         planar_after = np.asarray(shapely.area(projected[rep_mask]), dtype=float)
         scale = np.divide(

@@ -38,6 +38,11 @@ DEFAULT_PRIORITIES: Final[dict[str, int]] = {
 }
 
 
+#: Largest weight accepted: weights are relative, and a ratio of a million to one already
+#: silences a criterion; larger values only risk overflow when they are summed.
+MAX_WEIGHT = 1e6
+
+
 @dataclass(frozen=True)
 class Weights:
     """Relative weights of the criteria; the one object the scorer takes.
@@ -83,9 +88,14 @@ class Weights:
                         f"unknown criterion; expected one of {', '.join(CRITERIA)}",
                     )
                 )
-            elif not (isinstance(v, int | float) and math.isfinite(v) and v >= 0):
+            elif not (isinstance(v, int | float) and math.isfinite(v) and 0 <= v <= MAX_WEIGHT):
                 problems.append(
-                    Problem(None, f"weights.{k}", f"expected a finite number >= 0; got {v!r}")
+                    Problem(
+                        None,
+                        f"weights.{k}",
+                        f"expected a number from 0 to {MAX_WEIGHT:g} (weights are relative); "
+                        f"got {v!r}",
+                    )
                 )
         if problems:
             raise ValidationError("Weights are invalid:", problems)
