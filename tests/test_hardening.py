@@ -511,3 +511,36 @@ def test_a_header_only_csv_imports_nothing(inv, tmp_path):
     path.write_text("asset_id,经度,纬度\n", encoding="utf-8")
     rep = inv.import_file(path)
     assert rep.rows == 0 and not rep.committed
+
+
+# ------------------------------------------------------------------ the words staff write
+
+
+def test_staff_vocabulary_is_understood(inv):
+    df = pd.DataFrame(
+        {
+            "资产编号": ["P1", "P2", "P3", "P4"],
+            "经度": [LON0 + 0.01, LON0 + 0.02, LON0 + 0.03, None],
+            "纬度": [LAT0, LAT0, LAT0, LAT0],
+            "面积（亩）": [10, 20, 30, 5],
+            "用地性质": ["工业", "仓储", "教育", "工业"],
+            "状态": ["可出让", "可租赁", "闲置", "闲置"],
+            "供地方式": ['["lease","transfer"]', "出让", "租赁", "租赁"],
+        }
+    )
+    rep = inv.add(df, coords="gcj02")
+    a = inv.assets()
+    assert a.loc[["P1", "P2", "P3"], "land_class"].tolist() == [
+        "industrial",
+        "logistics_storage",
+        "education",
+    ]
+    assert (a.loc[["P1", "P2", "P3"], "land_use_scheme"] == "2020").all()
+    assert a.loc[["P1", "P2"], "status"].tolist() == ["available", "available"]
+    assert a.at["P1", "tenure"] == ["lease", "transfer"]
+    text = rep.to_text(lang="zh")
+    assert "'工业' read as 1001 工业用地" in text and "2020" in text  # the scheme is stated
+    assert "GCJ-02" in text and "已转换" in text
+    assert "第 3 行 (P4): 经度/纬度: missing" in text
+    assert "non-finite" not in text
+    assert "GCJ-02" in rep.to_text() and "converted" in rep.to_text()

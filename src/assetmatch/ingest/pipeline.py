@@ -13,6 +13,7 @@ CSV and Excel, the feature id (0-based) for vector files, the index label for a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -105,6 +106,12 @@ class ImportReport:
         area that disagrees with the boundary, a guessed unit…).
     committed
         Whether anything was written.
+    columns
+        Canonical field → the source's own column header (for the text of the report).
+    row_order
+        Row labels in source order (findings are listed in this order).
+    coords
+        The ``coords=`` the import was read with (``gcj02``/``bd09`` are noted in the text).
     """
 
     source: str
@@ -132,6 +139,9 @@ class ImportReport:
     )
     committed: bool = False
     events_written: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+    row_order: list[Any] = field(default_factory=list)
+    coords: str = "wgs84"
 
     @property
     def accepted(self) -> list[str]:
@@ -144,22 +154,92 @@ class ImportReport:
         return int(self.rejected["row"].nunique()) if len(self.rejected) else 0
 
     def __str__(self) -> str:
-        lines = [
-            f"import from {self.source}: {self.rows} rows, {len(self.accepted)} accepted "
-            f"({len(self.created)} new, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged), {len(self.repaired)} repaired, "
-            f"{self.n_rejected_rows} rejected; {self.events_written} events written"
-            + ("" if self.committed else " (nothing written)")
-        ]
-        for r in self.rejected.head(20).itertuples(index=False):
-            lines.append(f"  rejected row {r.row} ({r.asset_id}): {r.field}: {r.reason}")
-        if len(self.rejected) > 20:
-            lines.append(f"  … {len(self.rejected) - 20} more problems in .rejected")
-        for r in self.repaired.head(10).itertuples(index=False):
-            lines.append(f"  repaired row {r.row} ({r.asset_id}): {r.reason}")
-        for r in self.notes.head(10).itertuples(index=False):
-            lines.append(f"  note row {r.row} ({r.asset_id}): {r.field}: {r.message}")
+        return self.to_text()
+
+    def to_text(self, lang: str = "en", *, limit: int = 40) -> str:
+        """The report as text a person reads: a summary, then one line per finding.
+
+        Findings (rejected, repaired, noted) come in the order of the rows in the source,
+        and name fields by the source's own column headers (``面积（亩）``, not
+        ``declared_land_area_m2``). A note says when web-map coordinates (GCJ-02, BD-09)
+        were converted.
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"zh"`` (the summary and labels; reasons stay as written).
+        limit
+            Most findings listed; the rest are counted.
+        """
+        if lang not in ("en", "zh"):
+            raise ValidationError(
+                "unknown report language", [Problem(None, "lang", f"'en' or 'zh'; got {lang!r}")]
+            )
+        zh = lang == "zh"
+        n_acc, n_rej = len(self.accepted), self.n_rejected_rows
+        if zh:
+            head = (
+                f"从 {self.source} 导入：共 {self.rows} 行，接受 {n_acc} 行（新增 "
+                f"{len(self.created)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}），"
+                f"修复 {len(self.repaired)} 行，拒绝 {n_rej} 行；写入 {self.events_written} 条记录"
+                + ("" if self.committed else "（未写入任何内容）")
+            )
+        else:
+            head = (
+                f"import from {self.source}: {self.rows} rows, {n_acc} accepted "
+                f"({len(self.created)} new, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged), {len(self.repaired)} repaired, "
+                f"{n_rej} rejected; {self.events_written} events written"
+                + ("" if self.committed else " (nothing written)")
+            )
+        lines = [head]
+        if self.coords in ("gcj02", "bd09"):
+            name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[self.coords]
+            maps = {"gcj02": "高德、腾讯", "bd09": "百度"}[self.coords]
+            maps_en = {"gcj02": "Amap, Tencent", "bd09": "Baidu"}[self.coords]
+            lines.append(
+                f"  坐标：按 {name}（{maps}地图）偏移坐标读取，已转换为 WGS 84 / CGCS2000 后再量算"
+                if zh
+                else f"  coordinates: read as {name} web-map coordinates ({maps_en}) and "
+                "converted to WGS 84 / CGCS2000 before anything was measured"
+            )
+        label = {
+            "rejected": "拒绝" if zh else "rejected",
+            "repaired": "修复" if zh else "repaired",
+            "note": "提示" if zh else "note",
+        }
+        found: list[tuple[int, int, str]] = []
+        for kind, frame, text_col in (
+            ("rejected", self.rejected, "reason"),
+            ("repaired", self.repaired, "reason"),
+            ("note", self.notes, "message"),
+        ):
+            for r in frame.itertuples(index=False):
+                fld = getattr(r, "field", None)
+                where = f"第 {r.row} 行" if zh else f"row {r.row}"
+                shown = f"{self._column_name(fld)}: " if fld else ""
+                line = f"  {label[kind]} {where} ({r.asset_id}): {shown}{getattr(r, text_col)}"
+                found.append((self._position(r.row), len(found), line))
+        found.sort()
+        lines += [line for _, _, line in found[:limit]]
+        if len(found) > limit:
+            more = len(found) - limit
+            lines.append(
+                f"  …另有 {more} 条，见 .rejected / .repaired / .notes"
+                if zh
+                else f"  … {more} more in .rejected / .repaired / .notes"
+            )
         return "\n".join(lines)
+
+    def _column_name(self, fld: str) -> str:
+        """The source's header for a canonical field (the field itself when unmapped)."""
+        return self.columns.get(fld, fld)
+
+    def _position(self, row: Any) -> int:
+        try:
+            return self.row_order.index(row)
+        except ValueError:
+            return len(self.row_order)
 
 
 # ============================================================================ read
@@ -337,6 +417,8 @@ def _blank(v: Any) -> bool:
     return v is pd.NA or v is pd.NaT
 
 
+_PLAIN_WORD = re.compile(r"^[\u4e00-\u9fff]{1,8}$")
+
 #: Longest id the store keeps (asset, firm and deal ids).
 MAX_ID_LENGTH = 200
 
@@ -491,6 +573,10 @@ def _parse_enum(
         if _blank(v):
             continue
         if fld == "tenure":
+            if isinstance(v, str) and v.strip().startswith("["):
+                # a list as a GeoPackage text column holds it: ["lease","transfer"]
+                with contextlib.suppress(json.JSONDecodeError):
+                    v = json.loads(v)
             if isinstance(v, list | tuple | np.ndarray):
                 items = [str(i).strip() for i in v]
             else:
@@ -654,12 +740,34 @@ def parse_values(
             )
 
     if "land_use" in out:
+        # staff write the class in a word (工业, 仓储, 教育): read it as that class's land
+        # (工业用地…) in the scheme, and say so in the report
+        words = {
+            row: v
+            for row, v in out["land_use"].items()
+            if isinstance(v, str) and _PLAIN_WORD.match(v) and not v.endswith("用地")
+        }
+        for row, w in words.items():
+            out.at[row, "land_use"] = w + "用地"
         schemes = out.get("land_use_scheme", None)
         resolved, probs = landuse.resolve_many(
             out["land_use"], schemes, default_scheme=land_use_scheme
         )
         problems.extend(probs)
         resolved.index = out.index
+        bad = {p.row for p in probs}
+        for row, w in words.items():
+            if row in bad:
+                continue
+            code, scheme = resolved.at[row, "code"], resolved.at[row, "scheme"]
+            notes.append(
+                Problem(
+                    row,
+                    "land_use",
+                    f"{w!r} read as {code} {w}用地 ({resolved.at[row, 'land_class']}) in "
+                    f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact",
+                )
+            )
         out["land_use"] = resolved["code"].where(resolved["code"].notna(), None)
         out["land_use_scheme"] = resolved["scheme"].where(resolved["scheme"].notna(), None)
 
@@ -710,9 +818,9 @@ def table_geometry(
     if "lon" in by_field and "lat" in by_field:
         lon = _parse_signed(df[by_field["lon"]], "lon", problems)
         lat = _parse_signed(df[by_field["lat"]], "lat", problems)
-        return gpd.GeoSeries(
-            gpd.points_from_xy(lon, lat), index=df.index, crs=crs or "EPSG:4490"
-        ), problems
+        pts = np.asarray(gpd.points_from_xy(lon, lat), dtype=object)
+        pts[np.isnan(lon) | np.isnan(lat)] = None  # reported as missing, not non-finite
+        return gpd.GeoSeries(pts, index=df.index, crs=crs or "EPSG:4490"), problems
     if "x" in by_field and "y" in by_field:
         if crs is None:
             raise CRSError(
@@ -993,10 +1101,16 @@ def prepare_assets(
     """Run the import pipeline up to (not including) the write."""
     name = source_name or (str(source) if not isinstance(source, pd.DataFrame) else "DataFrame")
     df = read_source(source, layer=layer, sheet=sheet, crs=crs)
-    report = ImportReport(source=name, rows=len(df))
+    report = ImportReport(source=name, rows=len(df), coords=coords)
     if df.index.name == "asset_id":  # an inventory-style frame: the index is the id
         df = df.reset_index()
     mapping = map_columns(df, columns)
+    report.row_order = list(df.index)
+    report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
+    if "declared_land_area_m2" not in report.columns and "land_area_m2" in report.columns:
+        report.columns["declared_land_area_m2"] = report.columns["land_area_m2"]
+    if "lon" in report.columns and "lat" in report.columns:
+        report.columns["geometry"] = f"{report.columns['lon']}/{report.columns['lat']}"
     values, problems, notes = parse_values(
         df, mapping, land_use_scheme=land_use_scheme, dayfirst=dayfirst
     )
