@@ -2,6 +2,7 @@
 # Set everything up and run one job.
 #   ./run.sh demo   the demo zone, Hengzhong Education's brief, a ranked shortlist (and its PDF)
 #   ./run.sh test   the whole test suite
+#   ./run.sh setup  only set up: .venv, the package (reinstalled when pyproject.toml changes), GDAL tools
 # Needs only Python 3.11+; creates .venv/ beside this file. As root on Debian it also installs
 # GDAL's command-line tools and GeoPackage validator (gdal-bin, python3-gdal), which the store's
 # conformance tests use as an independent reader.
@@ -17,8 +18,15 @@ if [ ! -x .venv/bin/python ]; then
   log "creating .venv with $($PY --version 2>&1)"
   "$PY" -m venv .venv
 fi
-log "installing assetmatch and its dependencies into .venv"
-.venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+# Install only when pyproject.toml changed since the last install (the stamp holds its hash):
+# every run would otherwise spend half a minute reinstalling what is there.
+stamp=.venv/.assetmatch-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "installing assetmatch and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  printf '%s\n' "$want" > "$stamp"
+fi
 
 system_deps() {
   # GDAL's ogrinfo and validate_gpkg.py: an independent check of the GeoPackage we write.
@@ -42,8 +50,12 @@ case "$job" in
     system_deps
     exec .venv/bin/python -m pytest "$@"
     ;;
+  setup)
+    system_deps
+    log "ready: .venv/bin/python -m assetmatch --help"
+    ;;
   *)
-    echo "usage: ./run.sh demo|test" >&2
+    echo "usage: ./run.sh demo|test|setup" >&2
     exit 2
     ;;
 esac

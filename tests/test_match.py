@@ -16,7 +16,7 @@ from assetmatch.match import MatchResult, match, package_version
 from assetmatch.requirements import Requirements
 from assetmatch.scoring.scorer import FeatureTable, SiteScorer, Weights
 
-HENGZHONG: dict[str, Any] = PUBLIC_BRIEFS["hengzhong"]  # the brief of DESIGN.md
+HENGZHONG: dict[str, Any] = PUBLIC_BRIEFS["hengzhong"]  # the brief of docs/design.md
 XINGXUN: dict[str, Any] = PUBLIC_BRIEFS["xingxun"]
 LIAO: dict[str, Any] = PUBLIC_BRIEFS["liao"]
 

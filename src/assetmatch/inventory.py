@@ -8,6 +8,7 @@ the replay of those events, all inside one store transaction per write.
 from __future__ import annotations
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -15,10 +16,10 @@ import shutil
 import tempfile
 import uuid
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -38,12 +39,15 @@ from ._errors import (
 )
 from .domain import landuse
 from .geo import crs as crs_rules
+from .geo.geometry import MAX_COORDINATE
 from .ingest import pipeline as ingest
 from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 from .store import _gpkg, history
 from .store.gpkg import GpkgStore
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _JSON_COLUMNS = ("tenure", "obstacles", "extra")
 _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_ASSET_COLUMNS))
@@ -72,6 +76,21 @@ def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd
         raise ValidationError(
             f"{field}={value!r} is not usable", [Problem(None, field, str(exc))]
         ) from None
+
+
+def _quiet_numpy(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run a write with numpy's floating-point warnings off.
+
+    Bad input (coordinates of 1e308, NaN) is refused with a reason row by row; the overflow
+    numpy meets while looking at it is no news to the caller and must not escape as a warning.
+    """
+
+    @functools.wraps(fn)
+    def quiet(*args: Any, **kw: Any) -> T:
+        with np.errstate(all="ignore"):
+            return fn(*args, **kw)
+
+    return quiet
 
 
 class Inventory:
@@ -254,7 +273,8 @@ class Inventory:
         Parameters
         ----------
         data
-            Canonical columns (see DESIGN) or columns that ``columns`` / the header rules map.
+            Canonical columns (see docs/design.md) or columns that ``columns`` / the header
+            rules map.
             A GeoDataFrame needs a CRS (any CRS); a plain DataFrame needs lon/lat, x/y or WKT.
         at
             Valid time of these facts (default today).
@@ -329,6 +349,7 @@ class Inventory:
             dayfirst=dayfirst,
         )
 
+    @_quiet_numpy
     def _import(
         self,
         data: Any,
@@ -505,6 +526,7 @@ class Inventory:
             df["geometry"] = [geometry]
         self.update_many(df, crs=crs)
 
+    @_quiet_numpy
     def update_many(self, changes: pd.DataFrame, *, crs: Any = None) -> int:
         """Apply many changes in one transaction; returns the number of events written.
 
@@ -912,6 +934,7 @@ class Inventory:
         f["employees"] = pd.to_numeric(f["employees"]).astype("Int64")
         return f.set_index("firm_id")
 
+    @_quiet_numpy
     def add_firms(self, firms: gpd.GeoDataFrame, *, coords: str = "wgs84") -> int:
         """Add or replace firms by ``firm_id``; returns how many were written.
 
@@ -1005,6 +1028,7 @@ class Inventory:
             self._mark_firms_dirty(list(old.geometry.loc[ids].to_numpy()))
             self._stamp()
 
+    @_quiet_numpy
     def add_layer(self, name: str, layer: gpd.GeoDataFrame) -> None:
         """Store (or replace) a named reference layer, e.g. ``"highway_exit"``.
 
@@ -1296,8 +1320,10 @@ def _unplaced(geoms: gpd.GeoSeries) -> dict[Any, str]:
             out[row] = "missing: no geometry"
         elif g.is_empty:
             out[row] = "missing: empty geometry"
-        elif not np.isfinite(shapely.get_coordinates(g)).all():
+        elif not np.isfinite(xy := shapely.get_coordinates(g)).all():
             out[row] = "missing coordinates (NaN or infinite x/y)"
+        elif (np.abs(xy) > MAX_COORDINATE).any():
+            out[row] = f"coordinates beyond any map (|x| or |y| above {MAX_COORDINATE:g})"
     return out
 
 

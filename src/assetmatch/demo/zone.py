@@ -74,7 +74,7 @@ PUBLIC_CASE_IDS: Final = ("TS-0001", "TS-0002", "TS-0003")
 LIAO_FIRM_ID: Final = "F-LIAO"
 
 #: The investors' briefs of the three public cases, as Requirements documents. Hengzhong's is
-#: the one of DESIGN.md; Xingxun's and Liao Paper's restate their published needs (about 150 mu
+#: the one of docs/design.md; Xingxun's and Liao Paper's restate their published needs (about 150 mu
 #: with a large existing plant, lease-then-transfer acceptable; expanding next to its own plant).
 PUBLIC_BRIEFS: Final[dict[str, dict[str, Any]]] = {
     "hengzhong": {

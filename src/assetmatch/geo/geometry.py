@@ -125,6 +125,11 @@ def _area_text(before: float, after: float) -> str:
     return f"area {before:,.6g} → {after:,.6g}"
 
 
+#: Largest coordinate magnitude accepted in any CRS (metres or degrees): far beyond any map, far
+#: below the point where areas and repairs overflow.
+MAX_COORDINATE = 1e9
+
+
 def check_geometries(geoms: Any, *, allow_points: bool = True) -> GeometryCheck:
     """Check, and where possible repair, one geometry per row.
 
@@ -144,6 +149,11 @@ def check_geometries(geoms: Any, *, allow_points: bool = True) -> GeometryCheck:
         the rules. The work is vectorised; only invalid polygons and collections are handled
         one by one.
     """
+    with np.errstate(all="ignore"):  # rejected rows' areas may overflow; none of it is kept
+        return _check_geometries(geoms, allow_points=allow_points)
+
+
+def _check_geometries(geoms: Any, *, allow_points: bool) -> GeometryCheck:
     index = list(geoms.index) if isinstance(geoms, pd.Series) else None
     raw = np.asarray(getattr(geoms, "values", geoms), dtype=object).ravel()
     n = len(raw)
@@ -169,6 +179,12 @@ def check_geometries(geoms: Any, *, allow_points: bool = True) -> GeometryCheck:
         bad_z = np.isinf(coords[:, 2])
         bad = np.bincount(owner[bad_xy | bad_z], minlength=n) > 0
         reject(bad, "non-finite coordinates (NaN or infinity)")
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(coords[:, :2]).max(axis=1) > MAX_COORDINATE
+        reject(
+            np.bincount(owner[huge], minlength=n) > 0,
+            f"coordinates beyond any map (|x| or |y| above {MAX_COORDINATE:g})",
+        )
 
     type_id = np.asarray(shapely.get_type_id(arr))
     for tid in (_LINESTRING, _LINEARRING, _MULTILINESTRING):
