@@ -544,3 +544,20 @@ def test_staff_vocabulary_is_understood(inv):
     assert "第 3 行 (P4): 经度/纬度: missing" in text
     assert "non-finite" not in text
     assert "GCJ-02" in rep.to_text() and "converted" in rep.to_text()
+
+
+def test_formula_cells_without_cached_values_are_noted(inv, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["资产编号", "经度", "纬度", "面积（亩）", "建筑面积（㎡）"])
+    ws.append(["F1", LON0 + 0.01, LAT0, 10, "=D2*100"])  # openpyxl stores no computed value
+    ws.append(["F2", LON0 + 0.02, LAT0, 12, 5000])
+    wb.save(tmp_path / "f.xlsx")
+    rep = inv.import_file(tmp_path / "f.xlsx")
+    assert rep.created == ["F1", "F2"]
+    assert rep.notes[["row", "asset_id"]].values.tolist() == [[2, "F1"]]
+    assert "formula the file holds no value for" in rep.notes.iloc[0]["message"]
+    assert "'建筑面积（㎡）'" in rep.to_text()
+    assert np.isnan(inv.assets().at["F1", "building_area_m2"])

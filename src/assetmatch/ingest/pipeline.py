@@ -314,12 +314,51 @@ def read_source(
 def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     """The sheet as read, every cell as written (formula cells hold their cached values)."""
     try:
-        return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
         raise SourceError(
             f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); save "
             "it again from Excel or WPS as .xlsx, or export the sheet as CSV"
         ) from exc
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        df.attrs["formula_blanks"] = _formulas_without_values(path, sheet)
+    return df
+
+
+def _formulas_without_values(path: Path, sheet: str | int | None) -> list[tuple[int, str]]:
+    """(spreadsheet row, header) of formula cells the file holds no computed value for.
+
+    A program that writes formulas without computing them (a script, some exporters) leaves
+    such cells; pandas reads them as blank. Excel or WPS computes them when the file is saved.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(path, read_only=True, data_only=False)
+        values = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # pandas read the file; this check is only a courtesy
+        return []
+    try:
+        pick = sheet if sheet is not None else 0
+        name = formulas.sheetnames[pick] if isinstance(pick, int) else pick
+        out: list[tuple[int, str]] = []
+        header: list[str] = []
+        rows = zip(
+            formulas[name].iter_rows(values_only=True),
+            values[name].iter_rows(values_only=True),
+            strict=False,
+        )
+        for k, (frow, vrow) in enumerate(rows, start=1):
+            if k == 1:
+                header = [str(c) for c in frow]
+                continue
+            for j, (f, v) in enumerate(zip(frow, vrow, strict=False)):
+                if isinstance(f, str) and f.startswith("=") and v is None:
+                    out.append((k, header[j] if j < len(header) else f"column {j + 1}"))
+        return out
+    finally:
+        formulas.close()
+        values.close()
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -1106,6 +1145,7 @@ def prepare_assets(
         df = df.reset_index()
     mapping = map_columns(df, columns)
     report.row_order = list(df.index)
+    formula_blanks = df.attrs.pop("formula_blanks", [])
     report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
     if "declared_land_area_m2" not in report.columns and "land_area_m2" in report.columns:
         report.columns["declared_land_area_m2"] = report.columns["land_area_m2"]
@@ -1156,6 +1196,17 @@ def prepare_assets(
                     "the boundary's area is used",
                 )
             )
+
+    for row, header in formula_blanks:
+        canon = mapping.fields.get(header, (header, None))[0]
+        notes.append(
+            Problem(
+                row,
+                canon,
+                f"cell under {header!r} is a formula the file holds no value for; read as "
+                "blank (open and save the file in Excel or WPS to compute it)",
+            )
+        )
 
     report.rejected = pd.DataFrame(
         [
