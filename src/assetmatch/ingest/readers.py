@@ -1,0 +1,152 @@
+"""Reading a source: vector files (GDAL, via pyogrio), CSV and Excel sheets, into a frame."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from .._errors import CRSError, SourceError
+
+logger = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = (".gpkg", ".shp", ".geojson", ".json", ".fgb", ".kml", ".gml", ".zip")
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".xls")
+
+
+def read_source(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    layer: str | int | None = None,
+    sheet: str | int | None = None,
+    crs: Any = None,
+    lon: str | None = None,
+    lat: str | None = None,
+    x: str | None = None,
+    y: str | None = None,
+    wkt: str | None = None,
+) -> gpd.GeoDataFrame | pd.DataFrame:
+    """Read a vector file, a CSV or an Excel sheet into a (Geo)DataFrame.
+
+    Spreadsheets keep their rows as read (geometry is built later from lon/lat, x/y or WKT
+    columns, see :func:`table_geometry`); their index is the spreadsheet row number, header
+    being row 1. Vector files are read with pyogrio (any format GDAL reads).
+    """
+    if isinstance(source, pd.DataFrame):
+        return source
+    if not isinstance(source, str | os.PathLike):
+        raise SourceError(
+            f"cannot import a {type(source).__name__}: give a file path or a (Geo)DataFrame"
+        )
+    path = Path(source)
+    if path.is_dir():
+        raise SourceError(f"{path} is a directory; give the path of a file to import")
+    if not path.exists():
+        where = "" if path.parent.is_dir() else f" (the directory {path.parent} does not exist)"
+        raise SourceError(f"no such file: {path}{where}")
+    if path.stat().st_size == 0:
+        raise SourceError(f"{path} is empty (0 bytes): nothing to import")
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        df = _read_csv(path)
+        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
+        return df
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        df = _read_excel(path, sheet)
+        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
+        return df
+    import pyogrio  # lazily: only file imports need GDAL
+
+    try:
+        with warnings.catch_warnings(record=True) as caught:  # GDAL's remarks go to the log
+            warnings.simplefilter("always")
+            gdf = pyogrio.read_dataframe(path, layer=layer)
+        for w in caught:
+            logger.warning("reading %s: %s", path, w.message)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise SourceError(
+            f"{path} cannot be read: {exc}. Spreadsheets must end in .csv, .txt, .xlsx or "
+            ".xls; other files must be vector data GDAL reads (GeoPackage, Shapefile, "
+            "GeoJSON, KML…)"
+        ) from exc
+    if crs is not None:
+        if gdf.crs is not None and CRS.from_user_input(crs) != gdf.crs:
+            raise CRSError(
+                f"{path} declares CRS {gdf.crs.to_string()} but crs={crs!r} was given; "
+                "drop the crs argument, or fix the file"
+            )
+        gdf = gdf.set_crs(crs, allow_override=True)
+    gdf.index.name = "row"
+    return gdf
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    """The sheet as read, every cell as written (formula cells hold their cached values)."""
+    try:
+        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+    except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(
+            f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); save "
+            "it again from Excel or WPS as .xlsx, or export the sheet as CSV"
+        ) from exc
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        df.attrs["formula_blanks"] = _formulas_without_values(path, sheet)
+    return df
+
+
+def _formulas_without_values(path: Path, sheet: str | int | None) -> list[tuple[int, str]]:
+    """(spreadsheet row, header) of formula cells the file holds no computed value for.
+
+    A program that writes formulas without computing them (a script, some exporters) leaves
+    such cells; pandas reads them as blank. Excel or WPS computes them when the file is saved.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        formulas = load_workbook(path, read_only=True, data_only=False)
+        values = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # pandas read the file; this check is only a courtesy
+        return []
+    try:
+        pick = sheet if sheet is not None else 0
+        name = formulas.sheetnames[pick] if isinstance(pick, int) else pick
+        out: list[tuple[int, str]] = []
+        header: list[str] = []
+        rows = zip(
+            formulas[name].iter_rows(values_only=True),
+            values[name].iter_rows(values_only=True),
+            strict=False,
+        )
+        for k, (frow, vrow) in enumerate(rows, start=1):
+            if k == 1:
+                header = [str(c) for c in frow]
+                continue
+            for j, (f, v) in enumerate(zip(frow, vrow, strict=False)):
+                if isinstance(f, str) and f.startswith("=") and v is None:
+                    out.append((k, header[j] if j < len(header) else f"column {j + 1}"))
+        return out
+    finally:
+        formulas.close()
+        values.close()
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return pd.read_csv(
+                path, dtype=object, encoding=enc, keep_default_na=False, na_values=[""]
+            )
+        except UnicodeDecodeError:
+            continue
+        except pd.errors.EmptyDataError:
+            raise SourceError(f"{path} has no header row: nothing to import") from None
+        except pd.errors.ParserError as exc:
+            raise SourceError(f"{path} is not a readable CSV table: {exc}") from None
+    raise SourceError(f"{path}: not UTF-8 nor GB18030 text")

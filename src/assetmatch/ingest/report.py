@@ -1,0 +1,170 @@
+"""The import report: what an import did, row by row, as data and as text (en/zh)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._errors import Problem, ValidationError
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ImportReport:
+    """What an import did, row by row.
+
+    Attributes
+    ----------
+    source
+        Where the rows came from.
+    rows
+        Number of rows read.
+    created, updated, unchanged
+        Asset ids written as new, changed (with one event per changed field), or identical.
+    repaired
+        DataFrame ``row, asset_id, reason, area_before_m2, area_after_m2, area_change_m2``.
+    rejected
+        DataFrame ``row, asset_id, field, reason`` — one line per problem.
+    notes
+        DataFrame ``row, asset_id, field, message`` — accepted rows worth a look (a declared
+        area that disagrees with the boundary, a guessed unit…).
+    committed
+        Whether anything was written.
+    columns
+        Canonical field → the source's own column header (for the text of the report).
+    row_order
+        Row labels in source order (findings are listed in this order).
+    coords
+        The ``coords=`` the import was read with (``gcj02``/``bd09`` are noted in the text).
+    """
+
+    source: str
+    rows: int = 0
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    repaired: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=[
+                "row",
+                "asset_id",
+                "reason",
+                "area_before_m2",
+                "area_after_m2",
+                "area_change_m2",
+            ]
+        )
+    )
+    rejected: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "asset_id", "field", "reason"])
+    )
+    notes: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["row", "asset_id", "field", "message"])
+    )
+    committed: bool = False
+    events_written: int = 0
+    columns: dict[str, str] = field(default_factory=dict)
+    row_order: list[Any] = field(default_factory=list)
+    coords: str = "wgs84"
+
+    @property
+    def accepted(self) -> list[str]:
+        """Ids of every accepted asset (created, updated or unchanged)."""
+        return [*self.created, *self.updated, *self.unchanged]
+
+    @property
+    def n_rejected_rows(self) -> int:
+        """Number of distinct rows rejected."""
+        return int(self.rejected["row"].nunique()) if len(self.rejected) else 0
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_text(self, lang: str = "en", *, limit: int = 40) -> str:
+        """The report as text a person reads: a summary, then one line per finding.
+
+        Findings (rejected, repaired, noted) come in the order of the rows in the source,
+        and name fields by the source's own column headers (``面积（亩）``, not
+        ``declared_land_area_m2``). A note says when web-map coordinates (GCJ-02, BD-09)
+        were converted.
+
+        Parameters
+        ----------
+        lang
+            ``"en"`` or ``"zh"`` (the summary and labels; reasons stay as written).
+        limit
+            Most findings listed; the rest are counted.
+        """
+        if lang not in ("en", "zh"):
+            raise ValidationError(
+                "unknown report language", [Problem(None, "lang", f"'en' or 'zh'; got {lang!r}")]
+            )
+        zh = lang == "zh"
+        n_acc, n_rej = len(self.accepted), self.n_rejected_rows
+        if zh:
+            head = (
+                f"从 {self.source} 导入：共 {self.rows} 行，接受 {n_acc} 行（新增 "
+                f"{len(self.created)}，更新 {len(self.updated)}，未变 {len(self.unchanged)}），"
+                f"修复 {len(self.repaired)} 行，拒绝 {n_rej} 行；写入 {self.events_written} 条记录"
+                + ("" if self.committed else "（未写入任何内容）")
+            )
+        else:
+            head = (
+                f"import from {self.source}: {self.rows} rows, {n_acc} accepted "
+                f"({len(self.created)} new, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged), {len(self.repaired)} repaired, "
+                f"{n_rej} rejected; {self.events_written} events written"
+                + ("" if self.committed else " (nothing written)")
+            )
+        lines = [head]
+        if self.coords in ("gcj02", "bd09"):
+            name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[self.coords]
+            maps = {"gcj02": "高德、腾讯", "bd09": "百度"}[self.coords]
+            maps_en = {"gcj02": "Amap, Tencent", "bd09": "Baidu"}[self.coords]
+            lines.append(
+                f"  坐标：按 {name}（{maps}地图）偏移坐标读取，已转换为 WGS 84 / CGCS2000 后再量算"
+                if zh
+                else f"  coordinates: read as {name} web-map coordinates ({maps_en}) and "
+                "converted to WGS 84 / CGCS2000 before anything was measured"
+            )
+        label = {
+            "rejected": "拒绝" if zh else "rejected",
+            "repaired": "修复" if zh else "repaired",
+            "note": "提示" if zh else "note",
+        }
+        found: list[tuple[int, int, str]] = []
+        for kind, frame, text_col in (
+            ("rejected", self.rejected, "reason"),
+            ("repaired", self.repaired, "reason"),
+            ("note", self.notes, "message"),
+        ):
+            for r in frame.itertuples(index=False):
+                fld = getattr(r, "field", None)
+                where = f"第 {r.row} 行" if zh else f"row {r.row}"
+                shown = f"{self._column_name(fld)}: " if fld else ""
+                line = f"  {label[kind]} {where} ({r.asset_id}): {shown}{getattr(r, text_col)}"
+                found.append((self._position(r.row), len(found), line))
+        found.sort()
+        lines += [line for _, _, line in found[:limit]]
+        if len(found) > limit:
+            more = len(found) - limit
+            lines.append(
+                f"  …另有 {more} 条，见 .rejected / .repaired / .notes"
+                if zh
+                else f"  … {more} more in .rejected / .repaired / .notes"
+            )
+        return "\n".join(lines)
+
+    def _column_name(self, fld: str) -> str:
+        """The source's header for a canonical field (the field itself when unmapped)."""
+        return self.columns.get(fld, fld)
+
+    def _position(self, row: Any) -> int:
+        try:
+            return self.row_order.index(row)
+        except ValueError:
+            return len(self.row_order)

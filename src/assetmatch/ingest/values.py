@@ -1,0 +1,498 @@
+"""Columns and cell values: which source column feeds which field, and the typed values."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .. import units
+from .._errors import Problem, ValidationError
+from ..domain import landuse
+from ..schema import (
+    ASSET_COLUMNS,
+    DERIVED_ASSET_COLUMNS,
+    FIRM_COLUMNS,
+    KINDS,
+    OBSTACLE_KINDS,
+    STATUSES,
+    TENURE_MODES,
+)
+from ..store import history
+from . import headers
+
+logger = logging.getLogger(__name__)
+
+_OBSTACLE_WORDS = {
+    "规划调整": "planning_adjustment",
+    "调规": "planning_adjustment",
+    "用地整合": "land_consolidation",
+    "土地整合": "land_consolidation",
+    "整合": "land_consolidation",
+    "搬迁": "relocation",
+    "权属纠纷": "title_dispute",
+    "产权纠纷": "title_dispute",
+    "拆除": "demolition",
+    "污染治理": "environmental_remediation",
+    "土壤修复": "environmental_remediation",
+    "配套改造": "utility_upgrade",
+    "其他": "other",
+}
+
+
+# ============================================================================ columns
+
+
+@dataclass
+class ColumnMap:
+    """Resolved column mapping: source column → (canonical field, unit)."""
+
+    fields: dict[str, tuple[str, str | None]]
+    extra: list[str]
+
+
+def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> ColumnMap:
+    """Decide which source column feeds which canonical field, with which unit.
+
+    ``columns`` maps source names to a canonical name, or to ``(canonical, unit)`` with a
+    unit key of :data:`assetmatch.units.UNITS`; other headers are recognised by
+    :func:`assetmatch.ingest.headers.match_header` (Chinese and English, units in headers).
+    """
+    columns = dict(columns or {})
+    unknown = [c for c in columns if c not in df.columns]
+    if unknown:
+        raise ValidationError(
+            "columns= names columns the source does not have",
+            [
+                Problem(None, c, f"not a column; the source has {list(map(str, df.columns))}")
+                for c in unknown
+            ],
+        )
+    fields: dict[str, tuple[str, str | None]] = {}
+    taken: dict[str, str] = {}
+    problems: list[Problem] = []
+    allowed = {*ASSET_COLUMNS, *FIRM_COLUMNS, "lon", "lat", "x", "y", "wkt", "geometry"}
+    for src, target in columns.items():
+        canon, unit = (target, None) if isinstance(target, str) else tuple(target)
+        if canon not in allowed:
+            problems.append(
+                Problem(None, src, f"maps to unknown field {canon!r}; allowed: {sorted(allowed)}")
+            )
+            continue
+        if unit is not None and unit not in units.UNITS:
+            problems.append(
+                Problem(None, src, f"unknown unit {unit!r}; known: {sorted(units.UNITS)}")
+            )
+            continue
+        fields[src] = (canon, unit)
+        taken[canon] = src
+    if problems:
+        raise ValidationError("columns= could not be used", problems)
+    extra: list[str] = []
+    geom_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    # exact canonical names first, so that e.g. an `asset_id` column beats a KML `id`
+    for col in df.columns:
+        if col not in fields and col != geom_name and col in allowed and col not in taken:
+            fields[col] = (str(col), None)
+            taken[str(col)] = col
+    for col in df.columns:
+        if col in fields or col == geom_name:
+            continue
+        m = headers.match_header(str(col))
+        if m is None or m.field in taken:
+            extra.append(str(col))
+            continue
+        fields[col] = (m.field, m.unit)
+        taken[m.field] = col
+    return ColumnMap(fields=fields, extra=extra)
+
+
+# ============================================================================ values
+
+
+def _blank(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if isinstance(v, str) and v.strip() in ("", "-", "—", "/", "无数据", "nan", "NaN", "None"):
+        return True
+    return v is pd.NA or v is pd.NaT
+
+
+_PLAIN_WORD = re.compile(r"^[\u4e00-\u9fff]{1,8}$")
+
+#: Longest id the store keeps (asset, firm and deal ids).
+MAX_ID_LENGTH = 200
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be an id (asset, firm, deal), or None when it can.
+
+    An id is non-empty text of at most :data:`MAX_ID_LENGTH` characters without control
+    characters (a NUL, for one, cuts the id short in GDAL and in most C programs).
+    """
+    if _blank(value):
+        return "missing: every record needs an id"
+    text = str(value)
+    bad = [ch for ch in text if unicodedata.category(ch) == "Cc"]
+    if bad:
+        return f"{text!r} holds a control character (U+{ord(bad[0]):04X}); ids are printable text"
+    if len(text) > MAX_ID_LENGTH:
+        return f"{len(text)} characters; an id has at most {MAX_ID_LENGTH}"
+    return None
+
+
+def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+    out = np.full(len(values), np.nan)
+    for k, (row, v) in enumerate(values.items()):
+        if _blank(v):
+            continue
+        if isinstance(v, str):
+            s = v.strip().replace(",", "").replace("，", "")
+            try:
+                f = float(s)
+            except ValueError:
+                problems.append(Problem(row, fld, f"{v!r} is not a number"))
+                continue
+        else:
+            try:
+                f = float(v)
+            except (TypeError, ValueError):
+                problems.append(Problem(row, fld, f"{v!r} is not a number"))
+                continue
+        if not math.isfinite(f):
+            problems.append(Problem(row, fld, f"{v!r} is not a finite number"))
+            continue
+        if f < 0:
+            problems.append(Problem(row, fld, f"{f:g} is negative"))
+            continue
+        out[k] = f
+    return out
+
+
+def _parse_date(
+    values: pd.Series, fld: str, problems: list[Problem], dayfirst: bool | None = None
+) -> list[str | None]:
+    out: list[str | None] = []
+    for row, v in values.items():
+        if _blank(v):
+            out.append(None)
+            continue
+        if isinstance(v, int | float) and not isinstance(v, bool) and 20000 < float(v) < 80000:
+            v = pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(v))  # an Excel serial date
+        try:
+            ts = history.check_date(v, dayfirst=dayfirst)
+        except ValueError as exc:
+            problems.append(Problem(row, fld, str(exc)))
+            out.append(None)
+            continue
+        out.append(ts.date().isoformat())
+    return out
+
+
+def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
+    out: list[list[dict] | None] = []
+    for row, v in values.items():
+        if isinstance(v, list | tuple | np.ndarray):
+            items = list(v)
+        elif _blank(v):
+            out.append(None)
+            continue
+        elif isinstance(v, str) and v.strip().startswith("["):
+            try:
+                items = json.loads(v)
+            except json.JSONDecodeError as exc:
+                problems.append(Problem(row, "obstacles", f"invalid JSON: {exc}"))
+                out.append(None)
+                continue
+        elif isinstance(v, str):
+            if v.strip() in ("无", "none", "None", "没有"):
+                out.append([])
+                continue
+            items = []
+            for part in re.split(r"[;；、,，\n]+", v.strip()):
+                part = part.strip()
+                if not part:
+                    continue
+                m = re.match(
+                    r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$", part
+                )
+                text, delay = (m.group(1).strip(), float(m.group(2))) if m else (part, None)
+                if m and m.group(3) in ("个月", "月"):
+                    delay = delay * 30.0 if delay is not None else None
+                kind = next((k for w, k in _OBSTACLE_WORDS.items() if w in text), None)
+                if kind is None and text in OBSTACLE_KINDS:
+                    kind = text
+                items.append({"kind": kind or "other", "description": text, "delay_days": delay})
+        else:
+            problems.append(Problem(row, "obstacles", f"{v!r} is not a list of obstacles"))
+            out.append(None)
+            continue
+        clean: list[dict] = []
+        ok = True
+        for it in items:
+            if not isinstance(it, Mapping):
+                problems.append(Problem(row, "obstacles", f"{it!r} is not an obstacle record"))
+                ok = False
+                break
+            kind = it.get("kind") or "other"
+            if kind not in OBSTACLE_KINDS:
+                problems.append(
+                    Problem(
+                        row,
+                        "obstacles",
+                        f"unknown obstacle kind {kind!r}; allowed: {list(OBSTACLE_KINDS)}",
+                    )
+                )
+                ok = False
+                break
+            delay = it.get("delay_days")
+            if delay is not None and not _blank(delay):
+                try:
+                    delay = float(delay)
+                except (TypeError, ValueError):
+                    problems.append(Problem(row, "obstacles", f"delay {delay!r} is not a number"))
+                    ok = False
+                    break
+                if not math.isfinite(delay) or delay < 0:
+                    problems.append(Problem(row, "obstacles", f"delay {delay!r} must be ≥ 0"))
+                    ok = False
+                    break
+            else:
+                delay = None
+            clean.append({"kind": kind, "description": it.get("description"), "delay_days": delay})
+        out.append(clean if ok else None)
+    return out
+
+
+def _parse_enum(
+    values: pd.Series, fld: str, allowed: tuple[str, ...], problems: list[Problem]
+) -> list[Any]:
+    """English canonical values pass; others go through the Chinese vocabulary."""
+    out: list[Any] = [None] * len(values)
+    pending_idx: list[int] = []
+    for k, v in enumerate(values):
+        if _blank(v):
+            continue
+        if fld == "tenure":
+            if isinstance(v, str) and v.strip().startswith("["):
+                # a list as a GeoPackage text column holds it: ["lease","transfer"]
+                with contextlib.suppress(json.JSONDecodeError):
+                    v = json.loads(v)
+            if isinstance(v, list | tuple | np.ndarray):
+                items = [str(i).strip() for i in v]
+            else:
+                items = [i.strip() for i in re.split(r"[、,，;；/|]+", str(v)) if i.strip()]
+            if all(i in allowed for i in items):
+                out[k] = items
+                continue
+        elif str(v).strip() in allowed:
+            out[k] = str(v).strip()
+            continue
+        pending_idx.append(k)
+    if pending_idx:
+        sub = values.iloc[pending_idx]
+        mapped, probs = headers.map_values(fld, sub)
+        problems.extend(probs)
+        bad_rows = {p.row for p in probs}
+        for k, row, val in zip(pending_idx, sub.index, mapped, strict=True):
+            if row in bad_rows:
+                continue
+            out[k] = list(val) if fld == "tenure" and val is not None else val
+    return out
+
+
+def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
+    out: list[bool | None] = [None] * len(values)
+    pending: list[int] = []
+    for k, v in enumerate(values):
+        if _blank(v):
+            continue
+        if isinstance(v, bool | np.bool_):
+            out[k] = bool(v)
+        else:
+            pending.append(k)
+    if pending:
+        sub = values.iloc[pending]
+        mapped, probs = headers.map_values(fld, sub)
+        problems.extend(probs)
+        bad = {p.row for p in probs}
+        for k, row, val in zip(pending, sub.index, mapped, strict=True):
+            if row not in bad and val is not None and not _blank(val):
+                out[k] = bool(val)
+    return out
+
+
+def _converted(
+    vals: np.ndarray,
+    unit: str,
+    fld: str,
+    index: pd.Index,
+    problems: list[Problem],
+    **kw: Any,
+) -> np.ndarray:
+    """``units.convert`` with every result checked finite (1e308 亩 overflows to infinity)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        out = np.asarray(units.convert(vals, unit, **kw), dtype=float)
+    broken = np.isfinite(vals) & ~np.isfinite(out)
+    for row, v in zip(index[broken], vals[broken], strict=True):
+        problems.append(
+            Problem(row, fld, f"{v:g} {unit} is too large a number once converted to {fld}")
+        )
+    return np.where(broken, np.nan, out)
+
+
+def parse_values(
+    df: pd.DataFrame,
+    mapping: ColumnMap,
+    *,
+    land_use_scheme: str | None = None,
+    dayfirst: bool | None = None,
+) -> tuple[pd.DataFrame, list[Problem], list[Problem]]:
+    """Canonical, typed values from the mapped source columns.
+
+    Returns the canonical frame (same index as ``df``; only the fields the source gives, plus
+    ``extra``), the problems (row, field, reason) and notes (accepted but worth a look).
+    """
+    problems: list[Problem] = []
+    notes: list[Problem] = []
+    out = pd.DataFrame(index=df.index)
+    by_field = {canon: (src, unit) for src, (canon, unit) in mapping.fields.items()}
+
+    for fld, (src, unit) in by_field.items():
+        if fld in DERIVED_ASSET_COLUMNS:
+            if fld == "land_area_m2":  # a given land area is a declared one
+                fld = "declared_land_area_m2"
+            else:
+                continue
+        if fld in ("lon", "lat", "x", "y", "wkt", "geometry"):
+            continue
+        kind = ASSET_COLUMNS.get(fld) or FIRM_COLUMNS.get(fld)
+        col = df[src]
+        if fld == "rent_yuan_m2_month" and unit in units.TOTAL_RENT_UNITS:
+            continue  # needs building areas: handled below
+        if kind in ("float", "int"):
+            vals = _parse_float(col, fld, problems)
+            if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
+                notes.extend(
+                    Problem(
+                        row,
+                        fld,
+                        "area header gives no unit; read as m² "
+                        "(write 面积（亩） or pass columns={...: (field, 'mu')})",
+                    )
+                    for row in df.index[np.isfinite(vals)][:1]
+                )
+            if unit is not None:
+                vals = _converted(vals, unit, fld, df.index, problems)
+            out[fld] = vals
+        elif kind == "date":
+            out[fld] = _parse_date(col, fld, problems, dayfirst)
+        elif kind == "bool":
+            out[fld] = _parse_bool(col, fld, problems)
+        elif fld == "status":
+            out[fld] = _parse_enum(col, fld, STATUSES, problems)
+        elif fld == "kind":
+            out[fld] = _parse_enum(col, fld, KINDS, problems)
+        elif fld == "tenure":
+            out[fld] = _parse_enum(col, fld, TENURE_MODES, problems)
+        elif fld == "obstacles":
+            out[fld] = _parse_obstacles(col, problems)
+        else:
+            out[fld] = [None if _blank(v) else str(v).strip() for v in col]
+
+    # a total rent needs the building area of the same row
+    if "rent_yuan_m2_month" in by_field:
+        src, unit = by_field["rent_yuan_m2_month"]
+        if unit in units.TOTAL_RENT_UNITS:
+            total = _parse_float(df[src], "rent_yuan_m2_month", problems)
+            area = out.get("building_area_m2", pd.Series(np.nan, index=df.index)).to_numpy(float)
+            missing = np.isfinite(total) & ~(np.isfinite(area) & (area > 0))
+            for row in df.index[missing]:
+                problems.append(
+                    Problem(
+                        row,
+                        "rent_yuan_m2_month",
+                        "a total monthly rent needs the building area of the "
+                        "same row to give 元/㎡/月",
+                    )
+                )
+            out["rent_yuan_m2_month"] = _converted(
+                total, unit, "rent_yuan_m2_month", df.index, problems, building_area_m2=area
+            )
+
+    if "asset_id" in out:
+        ids = out["asset_id"]
+        for row in df.index[ids.isna().to_numpy()]:
+            problems.append(Problem(row, "asset_id", "missing: every asset needs an id"))
+        for row, v in ids[ids.notna()].items():
+            why = id_problem(v)
+            if why:
+                problems.append(Problem(row, "asset_id", why))
+        dup = ids.notna() & ids.duplicated(keep="first")
+        first = {}
+        for row, v in ids.items():
+            if v is not None and v not in first:
+                first[v] = row
+        for row in df.index[dup.to_numpy()]:
+            problems.append(
+                Problem(
+                    row, "asset_id", f"duplicate id {ids[row]!r} (first at row {first[ids[row]]})"
+                )
+            )
+
+    if "land_use" in out:
+        # staff write the class in a word (工业, 仓储, 教育): read it as that class's land
+        # (工业用地…) in the scheme, and say so in the report
+        words = {
+            row: v
+            for row, v in out["land_use"].items()
+            if isinstance(v, str) and _PLAIN_WORD.match(v) and not v.endswith("用地")
+        }
+        for row, w in words.items():
+            out.at[row, "land_use"] = w + "用地"
+        schemes = out.get("land_use_scheme", None)
+        resolved, probs = landuse.resolve_many(
+            out["land_use"], schemes, default_scheme=land_use_scheme
+        )
+        problems.extend(probs)
+        resolved.index = out.index
+        bad = {p.row for p in probs}
+        for row, w in words.items():
+            if row in bad:
+                continue
+            code, scheme = resolved.at[row, "code"], resolved.at[row, "scheme"]
+            notes.append(
+                Problem(
+                    row,
+                    "land_use",
+                    f"{w!r} read as {code} {w}用地 ({resolved.at[row, 'land_class']}) in "
+                    f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact",
+                )
+            )
+        out["land_use"] = resolved["code"].where(resolved["code"].notna(), None)
+        out["land_use_scheme"] = resolved["scheme"].where(resolved["scheme"].notna(), None)
+
+    if mapping.extra:
+        records = df[mapping.extra].astype(object).where(df[mapping.extra].notna(), None)
+        out["extra"] = [
+            {
+                k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
+                for k, v in rec.items()
+                if v is not None
+            }
+            or None
+            for rec in records.to_dict("records")
+        ]
+    return out, problems, notes
