@@ -206,3 +206,19 @@ def test_open_with_a_garbage_crs_is_a_crs_error(store_path, crs):
     with pytest.raises(am.CRSError, match="not a coordinate reference system"):
         am.Inventory.open(store_path, crs=crs)
     assert not store_path.exists()
+
+
+def test_damage_found_while_reading_is_a_store_error(store_path, tmp_path):
+    with am.Inventory.open(store_path) as inv:
+        for k in range(40):
+            inv.add(_one(f"A{k}"))
+    data = bytearray(store_path.read_bytes())
+    page = int.from_bytes(data[16:18], "big")
+    n_pages = len(data) // page
+    # scribble over every page but the first (the schema stays readable, the tables do not)
+    for p in range(1, n_pages):
+        data[p * page : p * page + 64] = b"\xa5" * 64
+    bad = tmp_path / "scribbled.gpkg"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(am.StoreError, match="could not be read|damaged"):
+        am.Inventory.open(bad).assets()

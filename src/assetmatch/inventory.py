@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 import weakref
@@ -91,6 +92,22 @@ def _quiet_numpy(fn: Callable[..., T]) -> Callable[..., T]:
             return fn(*args, **kw)
 
     return quiet
+
+
+def _store_errors(fn: Callable[..., T]) -> Callable[..., T]:
+    """Turn SQLite's errors (a damaged file, a full disk, a lock held too long) into StoreError."""
+
+    @functools.wraps(fn)
+    def guarded(self: Inventory, *args: Any, **kw: Any) -> T:
+        try:
+            return fn(self, *args, **kw)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"{self.path}: the store could not be read or written ({exc}); if the file is "
+                "damaged, restore it from a copy made with Inventory.export"
+            ) from exc
+
+    return guarded
 
 
 class Inventory:
@@ -349,6 +366,7 @@ class Inventory:
             dayfirst=dayfirst,
         )
 
+    @_store_errors
     @_quiet_numpy
     def _import(
         self,
@@ -526,6 +544,7 @@ class Inventory:
             df["geometry"] = [geometry]
         self.update_many(df, crs=crs)
 
+    @_store_errors
     @_quiet_numpy
     def update_many(self, changes: pd.DataFrame, *, crs: Any = None) -> int:
         """Apply many changes in one transaction; returns the number of events written.
@@ -724,6 +743,7 @@ class Inventory:
             return None, probs[0].reason
         return chk.geometry[0], None
 
+    @_store_errors
     def remove(
         self, asset_id: str, *, at: Any = None, author: str | None = None, note: str | None = None
     ) -> None:
@@ -815,6 +835,7 @@ class Inventory:
         self._store.set_meta("state_time", _gpkg.gpkg_timestamp())
 
     # ------------------------------------------------------------------ reading assets
+    @_store_errors
     def assets(self, as_of: Any = None, *, derived: bool = True) -> gpd.GeoDataFrame:
         """The inventory as a GeoDataFrame indexed by ``asset_id``, in the store CRS.
 
@@ -876,6 +897,7 @@ class Inventory:
             gdf[c] = clocks[c]
         return gdf
 
+    @_store_errors
     def history(self, asset_id: str) -> pd.DataFrame:
         """Every event of an asset, oldest first (valid time, then recording order).
 
@@ -927,6 +949,7 @@ class Inventory:
         return a.loc[a["idle_days"].notna(), cols].sort_values("idle_days", ascending=False)
 
     # ------------------------------------------------------------------ firms and layers
+    @_store_errors
     def firms(self) -> gpd.GeoDataFrame:
         """The firms (industry points), indexed by ``firm_id``, in the store CRS."""
         f = self._store.read_firms()
@@ -934,6 +957,7 @@ class Inventory:
         f["employees"] = pd.to_numeric(f["employees"]).astype("Int64")
         return f.set_index("firm_id")
 
+    @_store_errors
     @_quiet_numpy
     def add_firms(self, firms: gpd.GeoDataFrame, *, coords: str = "wgs84") -> int:
         """Add or replace firms by ``firm_id``; returns how many were written.
@@ -1013,6 +1037,7 @@ class Inventory:
         logger.info("wrote %d firms", len(rows))
         return len(rows)
 
+    @_store_errors
     def remove_firms(self, firm_ids: Iterable[str]) -> None:
         """Remove firms by id."""
         ids = [str(i) for i in firm_ids]
@@ -1028,6 +1053,7 @@ class Inventory:
             self._mark_firms_dirty(list(old.geometry.loc[ids].to_numpy()))
             self._stamp()
 
+    @_store_errors
     @_quiet_numpy
     def add_layer(self, name: str, layer: gpd.GeoDataFrame) -> None:
         """Store (or replace) a named reference layer, e.g. ``"highway_exit"``.
@@ -1061,15 +1087,18 @@ class Inventory:
             self._store.set_meta("context_layers_dirty", "1")
             self._stamp()
 
+    @_store_errors
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """A reference layer by name."""
         return self._store.read_layer(name)
 
+    @_store_errors
     def layers(self) -> list[str]:
         """Names of the reference layers."""
         return self._store.layer_names()
 
     # ------------------------------------------------------------------ deals
+    @_store_errors
     def add_deals(self, deals: pd.DataFrame) -> None:
         """Record past deals: ``deal_id, investor, industry, signed_at, asset_id, requirements``.
 
@@ -1105,6 +1134,7 @@ class Inventory:
             self._store.write_deals(deals)
             self._stamp()
 
+    @_store_errors
     def deals(self) -> pd.DataFrame:
         """Past deals, requirements as dicts."""
         return self._store.read_deals()
@@ -1125,6 +1155,7 @@ class Inventory:
         self._store.set_meta("context_dirty_firm_xy", json.dumps(cur))
         self._store.set_meta("firms_version", uuid.uuid4().hex)
 
+    @_store_errors
     def context(self, *, refresh: bool = True, **params: Any) -> pd.DataFrame:
         """Context features per asset, indexed by ``asset_id`` (see :mod:`assetmatch.context`).
 
@@ -1237,6 +1268,7 @@ class Inventory:
         return self._store.meta("context_computed_at")
 
     # ------------------------------------------------------------------ export
+    @_store_errors
     def export(self, path: str | os.PathLike[str]) -> Path:
         """Write a self-contained copy of the store to ``path`` (one file, no -wal/-shm)."""
         return self._store.export(path)
