@@ -220,5 +220,5 @@ def test_damage_found_while_reading_is_a_store_error(store_path, tmp_path):
         data[p * page : p * page + 64] = b"\xa5" * 64
     bad = tmp_path / "scribbled.gpkg"
     bad.write_bytes(bytes(data))
-    with pytest.raises(am.StoreError, match="could not be read|damaged"):
+    with pytest.raises(am.StoreError, match=r"could not be read|damaged"):
         am.Inventory.open(bad).assets()
