@@ -561,3 +561,9 @@ def test_formula_cells_without_cached_values_are_noted(inv, tmp_path):
     assert "formula the file holds no value for" in rep.notes.iloc[0]["message"]
     assert "'建筑面积（㎡）'" in rep.to_text()
     assert np.isnan(inv.assets().at["F1", "building_area_m2"])
+
+
+def test_update_with_a_tz_aware_datetime(inv):
+    # found by the property test: a tz-aware `at` column refused the ISO text written into it
+    inv.update("A", status="available", at=datetime(2025, 5, 11, 20, 0, tzinfo=UTC))
+    assert inv.history("A")["valid_at"].iloc[-1] == "2025-05-12T04:00:00"

@@ -28,6 +28,9 @@ SETTINGS = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     phases=[Phase.explicit, Phase.reuse, Phase.generate],  # a failure is shown unshrunk
+    # the same examples on every run, so the suite is never red by chance; explore more with
+    # pytest --hypothesis-seed=<n> -p no:cacheprovider tests/test_hardening_properties.py
+    derandomize=True,
 )
 
 floats = st.one_of(
@@ -78,7 +81,8 @@ def geometries(draw: st.DrawFn) -> object:
         return square_lonlat(x, y, side)
     pts = draw(st.lists(coords, min_size=3, max_size=6))
     try:
-        return Polygon(pts)
+        with np.errstate(all="ignore"):  # shapely's own warning on building a NaN ring
+            return Polygon(pts)
     except Exception:  # shapely refuses some rings itself: that is not the library's input
         return None
 

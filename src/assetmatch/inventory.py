@@ -637,6 +637,7 @@ class Inventory:
         if (long["field"] == "land_use").any():
             problems += self._check_land_use_changes(long, texts)
         bad_at: set[Any] = set()
+        long["at"] = long["at"].astype(object)  # a tz-aware column would refuse the ISO text
         for i, at in long["at"].items():
             try:
                 long.at[i, "at"] = _valid_time(at)
