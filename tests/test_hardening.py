@@ -567,3 +567,10 @@ def test_update_with_a_tz_aware_datetime(inv):
     # found by the property test: a tz-aware `at` column refused the ISO text written into it
     inv.update("A", status="available", at=datetime(2025, 5, 11, 20, 0, tzinfo=UTC))
     assert inv.history("A")["valid_at"].iloc[-1] == "2025-05-12T04:00:00"
+
+
+def test_bad_options_are_validation_errors(inv):
+    with pytest.raises(am.ValidationError, match="on_error"):
+        inv.add(_one("B"), on_error="ignore")
+    with pytest.raises(am.ValidationError, match="coords"):
+        inv.add(_one("B"), coords="amap")

@@ -380,7 +380,10 @@ class Inventory:
         **kw: Any,
     ) -> ingest.ImportReport:
         if on_error not in ("skip", "raise"):
-            raise ValueError(f"on_error must be 'skip' or 'raise'; got {on_error!r}")
+            raise ValidationError(
+                "import refused",
+                [Problem(None, "on_error", f"'skip' or 'raise'; got {on_error!r}")],
+            )
         valid_at = _valid_time(at)
         prepared = ingest.prepare_assets(data, store_crs=self.crs, source_name=source, **kw)
         report = prepared.report

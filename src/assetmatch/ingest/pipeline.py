@@ -139,7 +139,10 @@ def prepare_geometry(
     ok = np.ones(len(arr), dtype=bool)
 
     if coords not in ("wgs84", "cgcs2000", "gcj02", "bd09"):
-        raise ValueError(f"coords must be one of wgs84, cgcs2000, gcj02, bd09; got {coords!r}")
+        raise ValidationError(
+            "import refused",
+            [Problem(None, "coords", f"one of wgs84, cgcs2000, gcj02, bd09; got {coords!r}")],
+        )
     if coords in ("gcj02", "bd09") and not src_crs.is_geographic:
         raise CRSError(
             f"coords={coords!r} declares web-map lon/lat, but the input CRS is "
