@@ -49,8 +49,11 @@ IDLE_STATUSES = ("idle", "low_efficiency")
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2200, 12, 31)
 
-#: Time zone of the zones the inventory serves (China Standard Time, UTC+8, no summer time): a
-#: time-zone-aware date-time is read as the local date-time there.
+#: Time zone of the zones the inventory serves: a time-zone-aware date-time is read as the local
+#: date-time there. China keeps one standard time, UTC+08:00 (Beijing Time / China Standard
+#: Time), without summer time since 1991; the IANA tz database's zone for it is Asia/Shanghai
+#: (tz database "asia" file, China section, and the tz list's "Simplify China's time zones from
+#: five to two", 2014-06-30; checked 2026-12-04).
 LOCAL_TZ = "Asia/Shanghai"
 
 _SLASHED = re.compile(r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\s*$")
