@@ -222,3 +222,12 @@ def test_damage_found_while_reading_is_a_store_error(store_path, tmp_path):
     bad.write_bytes(bytes(data))
     with pytest.raises(am.StoreError, match=r"could not be read|damaged"):
         am.Inventory.open(bad).assets()
+
+
+def test_a_refused_crs_leaves_no_connection_open(store_path):
+    with am.Inventory.open(store_path) as inv:
+        inv.add(_one())
+    with pytest.raises(am.CRSError, match="a store keeps one CRS"):
+        am.Inventory.open(store_path, crs=32650)
+    # the refused open closed its connection: the WAL was checkpointed and removed
+    assert sorted(p.name for p in store_path.parent.iterdir()) == ["zone.gpkg"]

@@ -172,6 +172,16 @@ class Inventory:
                 ) from exc
         store = GpkgStore(text, create=create, readonly=readonly)
         inv = cls(store, author=author)
+        try:
+            inv._check_crs(want, text)
+        except BaseException:
+            store.close()  # refused: no connection is left open on the file
+            raise
+        return inv
+
+    def _check_crs(self, want: CRS | None, text: str) -> None:
+        """Fix the CRS of a new store, or check the CRS asked of an existing one."""
+        store = self._store
         if want is not None:
             if not want.is_projected:
                 raise CRSError(
@@ -187,7 +197,6 @@ class Inventory:
                     f"{text} is stored in {have.to_string()}, not {want.to_string()}; "
                     "a store keeps one CRS (omit crs= to use the stored one)"
                 )
-        return inv
 
     @classmethod
     def demo(cls, path: str | os.PathLike[str] | None = None, *, seed: int = 20240630) -> Inventory:
