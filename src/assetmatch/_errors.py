@@ -77,5 +77,12 @@ class StoreError(AssetmatchError, RuntimeError):
     """The inventory store cannot be opened or written."""
 
 
+class StoreConflictError(StoreError):
+    """Another writer changed the same rows at the same time and retrying did not help.
+
+    Nothing of the failed write was kept; run it again.
+    """
+
+
 class SourceError(AssetmatchError, ValueError):
     """A file to import cannot be read: missing, a directory, empty, or not what it claims."""

@@ -45,6 +45,7 @@ from .ingest import pipeline as ingest
 from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
 from .store import _gpkg, history
 from .store.gpkg import GpkgStore
+from .store.pgurl import is_pg_url, parse_pg_url
 
 logger = logging.getLogger(__name__)
 
@@ -159,8 +160,11 @@ class Inventory:
         connection and writes are serialised by the store's write lock.
         """
         text = os.fspath(path)
-        if text.startswith(("postgresql://", "postgres://")):
-            raise StoreError("the PostGIS store is not available in this version; use a .gpkg")
+        if is_pg_url(text):
+            target = parse_pg_url(text)
+            raise StoreError(
+                f"{target}: the PostGIS store is not available in this version; use a .gpkg"
+            )
         want = None
         if crs is not None:
             try:
