@@ -5,7 +5,8 @@
 #   ./run.sh setup  only set up: .venv, the package (reinstalled when pyproject.toml changes), GDAL tools
 # Needs only Python 3.11+; creates .venv/ beside this file. As root on Debian it also installs
 # GDAL's command-line tools and GeoPackage validator (gdal-bin, python3-gdal), which the store's
-# conformance tests use as an independent reader.
+# conformance tests use as an independent reader, and PostGIS for PostgreSQL 15 (the PostGIS
+# store's tests run on a throwaway database of the local server).
 set -euo pipefail
 cd "$(dirname "$0")"
 job="${1:-demo}"
@@ -42,13 +43,41 @@ system_deps() {
   fi
 }
 
+postgis_db() {
+  # The PostGIS tests need a server: a throwaway database assetmatch_test_<pid> on the local
+  # PostgreSQL (trust auth on localhost:5432), dropped when the tests end. A URL given in
+  # ASSETMATCH_TEST_PG_URL is used as it is.
+  [ -n "${ASSETMATCH_TEST_PG_URL:-}" ] && return 0
+  if ! command -v psql >/dev/null 2>&1; then
+    log "no PostgreSQL client: the PostGIS tests will be skipped (set ASSETMATCH_TEST_PG_URL)"
+    return 0
+  fi
+  if ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 \
+      && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    log "installing postgresql-15-postgis-3 from Debian"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15-postgis-3 \
+      >/tmp/assetmatch-apt-postgis.log 2>&1 \
+      || log "could not install PostGIS (see /tmp/assetmatch-apt-postgis.log)"
+  fi
+  local pg="postgresql://postgres@localhost:5432"
+  pg_db="assetmatch_test_$$"
+  if psql "$pg/postgres" -Atqc "CREATE DATABASE $pg_db" >/dev/null 2>&1; then
+    export ASSETMATCH_TEST_PG_URL="$pg/$pg_db"
+    trap 'psql "postgresql://postgres@localhost:5432/postgres" -qc "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
+    log "PostGIS tests on $ASSETMATCH_TEST_PG_URL (dropped afterwards)"
+  else
+    log "no PostgreSQL server on localhost:5432: the PostGIS tests will be skipped (set ASSETMATCH_TEST_PG_URL)"
+  fi
+}
+
 case "$job" in
   demo)
     exec .venv/bin/python -m assetmatch demo "$@"
     ;;
   test)
     system_deps
-    exec .venv/bin/python -m pytest "$@"
+    postgis_db
+    .venv/bin/python -m pytest "$@"
     ;;
   setup)
     system_deps

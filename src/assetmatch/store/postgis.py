@@ -1,0 +1,225 @@
+"""The PostGIS store's foundations: connecting, versioned migrations, retried transactions.
+
+What is here today is the part every PostGIS operation stands on; the full store (the same
+methods as :class:`~assetmatch.store.gpkg.GpkgStore`, listed in :mod:`assetmatch.store.base`)
+builds on it.
+
+- :func:`connect` opens a pool on a :class:`~assetmatch.store.pgurl.PgTarget`; a failure is a
+  :class:`~assetmatch.StoreError` that names the target without its password.
+- :func:`migrate` brings a database to the newest schema: the numbered files in
+  ``store/migrations/`` (``0001_schema.sql`` ...) run in order, each in its own transaction,
+  under an advisory lock so two processes opening a new database at once do not both run them.
+  ``am_schema_migrations`` records what ran and when.
+- :func:`run_transaction` runs a unit of work serialisable and runs it again when the database
+  reports a serialisation failure or a deadlock, so several writer processes lose nothing;
+  when the retries run out the caller gets :class:`~assetmatch.StoreConflictError`.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from importlib import resources
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .._errors import StoreConflictError, StoreError
+from .pgurl import PgTarget, scrub
+
+if TYPE_CHECKING:
+    import psycopg
+    from psycopg_pool import ConnectionPool
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Advisory lock key taken while migrating ("assetmat" as eight bytes).
+MIGRATION_LOCK = 0x61737365746D6174 - (1 << 63)
+_MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+#: SQLSTATEs worth running a transaction again for: serialization_failure, deadlock_detected.
+RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+
+
+def _driver() -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise StoreError(
+            "the PostGIS store needs psycopg 3: pip install 'assetmatch[postgis]'"
+        ) from None
+    return psycopg
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The schema migrations shipped with the package, as ``(version, name, sql)`` in order."""
+    found = []
+    for entry in resources.files("assetmatch.store.migrations").iterdir():
+        m = _MIGRATION_FILE.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if versions != list(range(1, len(found) + 1)):
+        raise StoreError(f"store migrations are not numbered 1..n without gaps: {versions}")
+    return found
+
+
+def connect(target: PgTarget, *, min_size: int = 1, max_size: int = 4) -> ConnectionPool:
+    """Open a connection pool on ``target`` and check that one connection works.
+
+    Raises
+    ------
+    StoreError
+        psycopg is missing, or the server cannot be reached or refuses the login; the message
+        names the target without its password.
+    """
+    reason = _try_once(target)
+    if reason:
+        raise StoreError(f"{target}: cannot connect ({reason})")
+    from psycopg_pool import ConnectionPool, PoolTimeout
+
+    pool = ConnectionPool(
+        target.conninfo(),
+        min_size=min_size,
+        max_size=max_size,
+        open=False,
+        name=f"assetmatch {target.host}:{target.port}/{target.dbname}",
+    )
+    try:
+        pool.open(wait=True, timeout=15)
+    except PoolTimeout:
+        pool.close()
+        raise StoreError(f"{target}: cannot connect (the connection pool timed out)") from None
+    logger.info("connected to %s", target)
+    return pool
+
+
+def _try_once(target: PgTarget) -> str:
+    """Connect once; the driver's reason without secrets, or ``""`` when it worked."""
+    psycopg = _driver()
+    try:
+        psycopg.connect(target.conninfo(), connect_timeout=5).close()
+    except psycopg.Error as exc:
+        return scrub(str(exc).strip(), target) or type(exc).__name__
+    return ""
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    """The newest migration applied to the database on ``conn`` (0 for an empty database)."""
+    row = conn.execute("SELECT to_regclass('am_schema_migrations') IS NOT NULL").fetchone()
+    if not row or not row[0]:
+        return 0
+    row = conn.execute("SELECT coalesce(max(version), 0) FROM am_schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def migrate(conn: psycopg.Connection, target: PgTarget | None = None) -> list[int]:
+    """Apply the migrations the database on ``conn`` has not had yet.
+
+    Parameters
+    ----------
+    conn
+        A psycopg connection in autocommit mode (each migration gets its own transaction).
+    target
+        Named in error messages (without its password).
+
+    Returns
+    -------
+    list of int
+        The versions applied now (empty when the schema was current).
+
+    Raises
+    ------
+    StoreError
+        The database is newer than this version of assetmatch, or a migration failed (that
+        migration is rolled back as a whole; earlier ones stay).
+    """
+    psycopg = _driver()
+    where = str(target) if target is not None else "the database"
+    known = migrations()
+    applied: list[int] = []
+    conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS am_schema_migrations ("
+            " version integer PRIMARY KEY, name text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        current = schema_version(conn)
+        if current > len(known):
+            raise StoreError(
+                f"{where}: the store's schema is version {current}, newer than this assetmatch "
+                f"knows ({len(known)}); upgrade assetmatch"
+            )
+        for version, name, sql in known[current:]:
+            logger.info("%s: applying migration %s", where, name)
+            try:
+                with conn.transaction():
+                    conn.execute(sql)
+                    conn.execute(
+                        "INSERT INTO am_schema_migrations (version, name) VALUES (%s, %s)",
+                        (version, name),
+                    )
+            except psycopg.Error as exc:
+                raise StoreError(
+                    f"{where}: migration {name} failed and was rolled back "
+                    f"({scrub(str(exc).strip(), target) if target else str(exc).strip()})"
+                ) from None
+            applied.append(version)
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    return applied
+
+
+def run_transaction(
+    pool: ConnectionPool,
+    work: Callable[[psycopg.Connection], T],
+    *,
+    retries: int = 8,
+    what: str = "write",
+) -> T:
+    """Run ``work(conn)`` in one serialisable transaction, again if the database asks.
+
+    Parameters
+    ----------
+    pool
+        Where connections come from.
+    work
+        The unit of work; it may run more than once, so it must not have effects outside the
+        database.
+    retries
+        How many times to run it again after a serialisation failure or deadlock, with a
+        short random back-off.
+    what
+        Named in the error when the retries run out.
+
+    Raises
+    ------
+    StoreConflictError
+        Every attempt met a concurrent writer; nothing of ``work`` was kept.
+    """
+    psycopg = _driver()
+    from psycopg import IsolationLevel
+
+    for attempt in range(retries + 1):
+        with pool.connection() as conn:
+            conn.isolation_level = IsolationLevel.SERIALIZABLE
+            try:
+                with conn.transaction():
+                    return work(conn)
+            except psycopg.Error as exc:
+                if exc.sqlstate not in RETRY_SQLSTATES:
+                    raise
+                logger.debug(
+                    "%s: attempt %d met a concurrent writer (%s)", what, attempt + 1, exc.sqlstate
+                )
+            finally:
+                conn.isolation_level = None
+        time.sleep(random.uniform(0, 0.01 * 2**attempt))
+    raise StoreConflictError(
+        f"{what}: other writers changed the same rows {retries + 1} times in a row; "
+        "nothing was written, run it again"
+    )

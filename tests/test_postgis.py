@@ -1,0 +1,189 @@
+"""The PostGIS store's foundations against a real server: migrations, append-only events,
+GiST indexes, retried serialisable writes, errors without passwords.
+
+These tests need a PostgreSQL server with PostGIS; ``./run.sh`` provides one (or set
+``ASSETMATCH_TEST_PG_URL=postgresql://user@host:5432/postgres``, a role that may create
+databases). Each test module run gets its own throwaway database, dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import uuid
+
+import pytest
+
+from assetmatch import StoreConflictError, StoreError
+from assetmatch.store import postgis
+from assetmatch.store.pgurl import parse_pg_url
+
+psycopg = pytest.importorskip("psycopg", reason="pip install 'assetmatch[postgis]'")
+
+HOW = (
+    "no PostgreSQL server for the PostGIS tests: run ./run.sh test, or set "
+    "ASSETMATCH_TEST_PG_URL=postgresql://user@host:5432/postgres (a role that may create databases)"
+)
+
+
+@pytest.fixture(scope="module")
+def pg_admin():
+    url = os.environ.get("ASSETMATCH_TEST_PG_URL")
+    if not url:
+        pytest.skip(HOW)
+    target = parse_pg_url(url)
+    try:
+        conn = psycopg.connect(target.conninfo(), autocommit=True, connect_timeout=5)
+    except psycopg.Error:
+        pytest.skip(f"{HOW} ({target} did not answer)")
+    yield target, conn
+    conn.close()
+
+
+@pytest.fixture
+def pg_target(pg_admin):
+    admin, conn = pg_admin
+    name = f"assetmatch_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    conn.execute(f'CREATE DATABASE "{name}"')
+    yield dataclasses.replace(admin, dbname=name)
+    conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def migrated(pg_target):
+    with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
+        postgis.migrate(conn, pg_target)
+    return pg_target
+
+
+def test_migrate_applies_each_version_once(pg_target):
+    with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
+        assert postgis.schema_version(conn) == 0
+        assert postgis.migrate(conn, pg_target) == [1]
+        assert postgis.migrate(conn, pg_target) == []
+        assert postgis.schema_version(conn) == 1
+        tables = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            ).fetchall()
+        }
+        assert {"assets", "asset_events", "geometries", "firms", "layers", "deals"} <= tables
+        gist = {
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist%'"
+            ).fetchall()
+        }
+        assert {"assets", "firms", "layers"} <= gist
+
+
+def test_two_processes_migrating_at_once_apply_it_once(pg_target):
+    results: list[list[int]] = []
+
+    def run():
+        with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
+            results.append(postgis.migrate(conn, pg_target))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [[], [1]]
+
+
+def test_events_are_append_only_in_the_database(migrated):
+    with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO asset_events (asset_id, kind, valid_at, recorded_at) "
+            "VALUES ('A1', 'created', '2024-01-01', now())"
+        )
+        for sql, word in [
+            ("UPDATE asset_events SET kind = 'x'", "overwritten"),
+            ("DELETE FROM asset_events", "deleted"),
+            ("TRUNCATE asset_events", "deleted"),
+        ]:
+            with pytest.raises(psycopg.Error, match=f"append-only: history is never {word}"):
+                conn.execute(sql)
+        assert conn.execute("SELECT count(*) FROM asset_events").fetchone()[0] == 1
+
+
+def test_a_newer_schema_is_refused(migrated):
+    with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
+        conn.execute("INSERT INTO am_schema_migrations (version, name) VALUES (99, 'future')")
+        with pytest.raises(StoreError, match="version 99, newer than this assetmatch knows"):
+            postgis.migrate(conn, migrated)
+
+
+def test_concurrent_writers_lose_nothing(migrated):
+    """Read-modify-write from two threads: without the retry, serialisable would abort some."""
+    pool = postgis.connect(migrated, max_size=4)
+    try:
+        postgis.run_transaction(pool, lambda c: c.execute("INSERT INTO am_meta VALUES ('n', '0')"))
+
+        def bump(conn):
+            n = int(conn.execute("SELECT value FROM am_meta WHERE key = 'n'").fetchone()[0])
+            conn.execute("UPDATE am_meta SET value = %s WHERE key = 'n'", (str(n + 1),))
+
+        def writer():
+            for _ in range(15):
+                postgis.run_transaction(pool, bump, retries=50)
+
+        threads = [threading.Thread(target=writer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        with pool.connection() as conn:
+            assert conn.execute("SELECT value FROM am_meta WHERE key = 'n'").fetchone()[0] == "45"
+    finally:
+        pool.close()
+
+
+def test_retries_run_out_into_a_conflict_error(migrated):
+    pool = postgis.connect(migrated)
+    attempts = []
+
+    def always_conflicts(conn):
+        attempts.append(1)
+        conn.execute(
+            "DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = 'serialization_failure'; END $$"
+        )
+
+    try:
+        with pytest.raises(StoreConflictError, match="3 times in a row"):
+            postgis.run_transaction(pool, always_conflicts, retries=2, what="add")
+    finally:
+        pool.close()
+    assert len(attempts) == 3
+
+
+def test_other_errors_are_not_retried(migrated):
+    pool = postgis.connect(migrated)
+    attempts = []
+
+    def bad(conn):
+        attempts.append(1)
+        conn.execute("SELECT * FROM no_such_table")
+
+    try:
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            postgis.run_transaction(pool, bad)
+    finally:
+        pool.close()
+    assert len(attempts) == 1
+
+
+def test_cannot_connect_names_the_target_not_the_password():
+    target = parse_pg_url("postgresql://alice:hunter2@127.0.0.1:1/zone", environ={})
+    with pytest.raises(StoreError, match=r"alice:\*\*\*@127.0.0.1:1/zone: cannot connect") as e:
+        postgis.connect(target)
+    assert "hunter2" not in str(e.value)
+
+
+def test_migrations_are_numbered_without_gaps():
+    found = postgis.migrations()
+    assert [v for v, _, _ in found] == list(range(1, len(found) + 1))
+    assert found[0][1] == "0001_schema.sql"
