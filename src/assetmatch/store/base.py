@@ -1,0 +1,143 @@
+"""The store contract: what :class:`~assetmatch.Inventory` asks of a store.
+
+:class:`~assetmatch.store.gpkg.GpkgStore` satisfies it today; the PostGIS store is built to the
+same contract, so the inventory above does not know which one it talks to. The tests check that
+every store method the inventory calls is listed here and that each store has it with the same
+parameters (``tests/test_store_contract.py``).
+
+Conventions every store keeps:
+
+- writes happen inside :meth:`Store.transaction`, which commits or rolls back as a whole;
+- reads inside :meth:`Store.snapshot` all see the same committed state;
+- ``asset_events`` is append-only and the store itself refuses updates and deletes of it;
+- frames go in and come out in the store's CRS (:attr:`Store.crs`), geometry column ``geometry``;
+- failures reach the caller as :class:`~assetmatch.StoreError` (or a subclass) whose text names
+  the store but never a password.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+__all__ = ["GPKG_ONLY", "Store"]
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The operations an inventory store offers (see the module notes for the conventions)."""
+
+    #: Short name of the backend (``"gpkg"``, ``"postgis"``).
+    engine: str
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One atomic write: everything inside commits together or not at all."""
+        ...
+
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Consistent reads: everything read inside sees the same committed state."""
+        ...
+
+    def close(self) -> None:
+        """Release connections; the store object is unusable afterwards."""
+        ...
+
+    def meta(self, key: str) -> str | None:
+        """A setting, or ``None``."""
+        ...
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set a setting (inside a transaction)."""
+        ...
+
+    @property
+    def crs(self) -> CRS | None:
+        """The store's projected CRS, ``None`` until set."""
+        ...
+
+    def set_crs(self, crs: CRS) -> None:
+        """Fix the store's CRS (once, inside a transaction)."""
+        ...
+
+    def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """Current assets (all, or those of ``ids``)."""
+        ...
+
+    def asset_ids(self) -> list[str]:
+        """Ids of the current assets."""
+        ...
+
+    def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace current asset rows by ``asset_id``."""
+        ...
+
+    def delete_assets(self, ids: Sequence[str]) -> None:
+        """Remove current asset rows (their history stays)."""
+        ...
+
+    def append_events(self, events: pd.DataFrame) -> None:
+        """Append history events; never overwrites one."""
+        ...
+
+    def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """History events (all, or of ``ids``), in the order they were recorded."""
+        ...
+
+    def created_at(self, ids: Sequence[str]) -> dict[str, str]:
+        """Valid time of each asset's first event."""
+        ...
+
+    def read_firms(self) -> gpd.GeoDataFrame:
+        """The firms."""
+        ...
+
+    def upsert_firms(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace firms by ``firm_id``."""
+        ...
+
+    def delete_firms(self, ids: Sequence[str]) -> None:
+        """Remove firms."""
+        ...
+
+    def layer_names(self) -> list[str]:
+        """Names of the reference layers."""
+        ...
+
+    def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
+        """Create or replace a reference layer."""
+        ...
+
+    def read_layer(self, name: str) -> gpd.GeoDataFrame:
+        """A reference layer."""
+        ...
+
+    def write_context(self, ctx: pd.DataFrame, *, replace: bool) -> None:
+        """Store context features (all rows when ``replace``, else the rows given)."""
+        ...
+
+    def read_context(self) -> pd.DataFrame | None:
+        """Stored context features, ``None`` when never computed."""
+        ...
+
+    def write_deals(self, deals: pd.DataFrame) -> None:
+        """Insert or replace past deals by ``deal_id``."""
+        ...
+
+    def read_deals(self) -> pd.DataFrame:
+        """Past deals."""
+        ...
+
+    def export(self, dest: str | os.PathLike[str]) -> Path:
+        """Write the whole inventory to one self-contained GeoPackage at ``dest``."""
+        ...
+
+
+#: Members an inventory may use that only the GeoPackage store has (a file on disk).
+GPKG_ONLY = frozenset({"path"})

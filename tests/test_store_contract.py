@@ -1,0 +1,61 @@
+"""The store contract (store/base.py) matches what the inventory calls and what stores offer."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from pathlib import Path
+
+import pytest
+
+import assetmatch
+from assetmatch.store.base import GPKG_ONLY, Store
+from assetmatch.store.gpkg import GpkgStore
+
+SRC = Path(assetmatch.__file__).parent
+CONTRACT = {
+    name
+    for name, value in vars(Store).items()
+    if not name.startswith("_") and (callable(value) or isinstance(value, property))
+} | {"engine"}
+
+
+def _store_members_used(path: Path) -> set[str]:
+    """Attributes read on ``self._store`` anywhere in ``path``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    used = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "_store"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == "self"
+        ):
+            used.add(node.attr)
+    return used
+
+
+def test_everything_the_inventory_asks_of_its_store_is_in_the_contract():
+    used = _store_members_used(SRC / "inventory.py")
+    assert used, "the inventory no longer reaches its store through self._store"
+    assert used - CONTRACT - GPKG_ONLY == set()
+
+
+@pytest.mark.parametrize("name", sorted(CONTRACT - {"engine", "crs"}))
+def test_gpkg_store_has_each_method_with_the_same_parameters(name):
+    want = inspect.signature(getattr(Store, name))
+    got = inspect.signature(getattr(GpkgStore, name))
+    assert [(p.name, p.kind) for p in got.parameters.values()] == [
+        (p.name, p.kind) for p in want.parameters.values()
+    ]
+
+
+def test_a_real_gpkg_store_is_a_store(tmp_path):
+    store = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        assert isinstance(store, Store)
+        assert store.engine == "gpkg"
+        assert isinstance(type(store).crs, property)
+    finally:
+        store.close()
