@@ -1,0 +1,88 @@
+"""Import ratio: ``Inventory.add`` into a new store vs a plain pyogrio write, several runs.
+
+Usage: ``.venv/bin/python benchmarks/bench_import_ratio.py [N] [RUNS]`` (default 10,000 × 3).
+
+Each run writes the same N synthetic assets (``generate_zone(seed=1)``) both ways in the same
+process, alternating which goes first; prints the ratio of each run, its median and spread,
+and both file sizes. The target of issue 12 is a ratio of 3 or less.
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import assetmatch as am
+from assetmatch.demo.zone import generate_zone
+
+logger = logging.getLogger("bench_import_ratio")
+
+
+def _plain_frame(assets, crs):
+    plain = assets.drop(columns=["tenure", "obstacles"]).to_crs(crs)
+    for c in plain.columns:
+        if plain[c].dtype == object and c != "geometry":
+            plain[c] = plain[c].astype(str)
+    return plain
+
+
+def main(n: int = 10_000, runs: int = 3) -> None:
+    assets = generate_zone(seed=1, n_assets=n, n_firms=100).assets
+    tmp = Path(tempfile.mkdtemp(prefix="bench-import-ratio-"))
+    ratios, adds, plains = [], [], []
+    for r in range(runs):
+
+        def add(r=r):
+            inv = am.Inventory.open(tmp / f"store{r}.gpkg")
+            t0 = time.perf_counter()
+            inv.add(assets)
+            dt = time.perf_counter() - t0
+            crs = inv.crs
+            inv.close()
+            return dt, crs
+
+        def plain(crs, r=r):
+            frame = _plain_frame(assets, crs)
+            t0 = time.perf_counter()
+            frame.to_file(tmp / f"plain{r}.gpkg", engine="pyogrio")
+            return time.perf_counter() - t0
+
+        if r % 2 == 0:
+            t_add, crs = add()
+            t_plain = plain(crs)
+        else:
+            crs = am.Inventory.open(tmp / "store0.gpkg").crs
+            t_plain = plain(crs)
+            t_add, _ = add()
+        adds.append(t_add)
+        plains.append(t_plain)
+        ratios.append(t_add / t_plain)
+        logger.warning(
+            "run %d: add %.2f s, plain %.3f s, ratio %.1f", r, t_add, t_plain, ratios[-1]
+        )
+    size_store = (tmp / "store0.gpkg").stat().st_size / 1e6
+    size_plain = (tmp / "plain0.gpkg").stat().st_size / 1e6
+    logger.warning(
+        "N=%d runs=%d: add median %.2f s, plain median %.3f s, ratio median %.1f "
+        "(min %.1f, max %.1f); files %.1f MB vs %.1f MB (%.1fx)",
+        n,
+        runs,
+        statistics.median(adds),
+        statistics.median(plains),
+        statistics.median(ratios),
+        min(ratios),
+        max(ratios),
+        size_store,
+        size_plain,
+        size_store / size_plain,
+    )
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*args)
