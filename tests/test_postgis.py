@@ -13,6 +13,7 @@ import os
 import threading
 import uuid
 
+import pandas as pd
 import pytest
 
 from assetmatch import StoreConflictError, StoreError
@@ -187,3 +188,69 @@ def test_migrations_are_numbered_without_gaps():
     found = postgis.migrations()
     assert [v for v, _, _ in found] == list(range(1, len(found) + 1))
     assert found[0][1] == "0001_schema.sql"
+
+
+def _events():
+    from shapely.geometry import Point, box
+
+    return pd.DataFrame(
+        {
+            "asset_id": ["A1", "A1", "B2"],
+            "kind": ["create", "update", "create"],
+            "field": [None, "status", None],
+            "value": ['{"status": "idle"}', '"leased"', "{}"],
+            "geom": [box(0, 0, 10, 20), None, Point(5, 5)],
+            "valid_at": ["2024-01-01", "2024-03-01", "2024-02-01"],
+            "recorded_at": ["2024-05-01T08:00:00.123Z"] * 3,
+            "author": ["li", "li", None],
+            "note": [None, "lease signed", None],
+            "batch_id": ["b1", "b2", "b1"],
+            "source": [None, None, "plants.xlsx"],
+        }
+    )
+
+
+def test_events_read_back_as_the_geopackage_store_reads_them(migrated, tmp_path):
+    from pyproj import CRS
+
+    from assetmatch.store.gpkg import GpkgStore
+
+    pg = postgis.PostGisStore(migrated)
+    gp = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        for store in (pg, gp):
+            with store.transaction():
+                store.set_crs(CRS.from_epsg(4549))
+                store.append_events(_events())
+        a, b = pg.read_events(), gp.read_events()
+        pd.testing.assert_frame_equal(a.drop(columns="geom"), b.drop(columns="geom"))
+        assert [g is None for g in a["geom"]] == [False, True, False]
+        assert all(
+            (x is None and y is None) or x.equals(y)
+            for x, y in zip(a["geom"], b["geom"], strict=True)
+        )
+        assert pg.read_events(["B2"])["asset_id"].tolist() == ["B2"]
+        assert pg.created_at(["A1", "B2", "C3"]) == gp.created_at(["A1", "B2", "C3"])
+        assert pg.crs == gp.crs == CRS.from_epsg(4549)
+        # geometry stored once: two geometries for the three events
+        with psycopg.connect(migrated.conninfo()) as conn:
+            assert conn.execute("SELECT count(*) FROM geometries").fetchone()[0] == 2
+    finally:
+        pg.close()
+        gp.close()
+
+
+def test_a_failed_transaction_leaves_nothing(migrated):
+    pg = postgis.PostGisStore(migrated)
+    try:
+        with pytest.raises(RuntimeError), pg.transaction():
+            pg.set_meta("k", "v")
+            pg.append_events(_events())
+            raise RuntimeError("stop")
+        assert pg.meta("k") is None and len(pg.read_events()) == 0
+        with pg.transaction():
+            pg.set_meta("k", "v")
+        with pg.snapshot():
+            assert pg.meta("k") == "v"
+    finally:
+        pg.close()

@@ -59,3 +59,28 @@ def test_a_real_gpkg_store_is_a_store(tmp_path):
         assert isinstance(type(store).crs, property)
     finally:
         store.close()
+
+
+POSTGIS_SO_FAR = [
+    "transaction",
+    "snapshot",
+    "close",
+    "meta",
+    "set_meta",
+    "set_crs",
+    "append_events",
+    "read_events",
+    "created_at",
+]
+
+
+@pytest.mark.parametrize("name", POSTGIS_SO_FAR)
+def test_postgis_store_methods_so_far_follow_the_contract(name):
+    from assetmatch.store.postgis import PostGisStore
+
+    want = inspect.signature(getattr(Store, name))
+    got = inspect.signature(getattr(PostGisStore, name))
+    assert [(p.name, p.kind) for p in got.parameters.values()] == [
+        (p.name, p.kind) for p in want.parameters.values()
+    ]
+    assert isinstance(PostGisStore.crs, property) and PostGisStore.engine == "postgis"

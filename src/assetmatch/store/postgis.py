@@ -17,15 +17,23 @@ builds on it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS
+
 from .._errors import StoreConflictError, StoreError
+from .gpkg import EVENT_COLUMNS
 from .pgurl import PgTarget, scrub
 
 if TYPE_CHECKING:
@@ -223,3 +231,198 @@ def run_transaction(
         f"{what}: other writers changed the same rows {retries + 1} times in a row; "
         "nothing was written, run it again"
     )
+
+
+class PostGisStore:
+    """An inventory held in a PostGIS database (first part: settings, CRS, history).
+
+    Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
+    :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
+    :attr:`crs`, :meth:`set_crs`, :meth:`append_events`, :meth:`read_events`,
+    :meth:`created_at`. Assets, firms, layers, context, deals and export are still to come, so
+    :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
+
+    Each thread works through its own pooled connection while it is inside
+    :meth:`transaction` or :meth:`snapshot`; single reads outside borrow one for the statement.
+    Every geometry is stored once, in ``geometries``; events reference it by ``geom_id``.
+
+    Parameters
+    ----------
+    target
+        Where the database is (see :func:`~assetmatch.store.pgurl.parse_pg_url`).
+    """
+
+    engine = "postgis"
+
+    def __init__(self, target: PgTarget, *, max_size: int = 4) -> None:
+        self.target = target
+        self._pool = connect(target, max_size=max_size)
+        self._local = threading.local()
+        try:
+            with self._pool.connection() as conn:
+                conn.autocommit = True
+                migrate(conn, target)
+                conn.autocommit = False
+        except BaseException:
+            self._pool.close()
+            raise
+
+    # ---------------------------------------------------------------- plumbing
+    def _current(self) -> psycopg.Connection | None:
+        return getattr(self._local, "conn", None)
+
+    def _execute(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
+        conn = self._current()
+        if conn is not None:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+        with self._pool.connection() as conn:
+            cur = conn.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def _scoped(self, *, readonly: bool) -> Any:
+        from psycopg import IsolationLevel
+
+        @contextlib.contextmanager
+        def scope() -> Any:
+            if self._current() is not None:
+                yield
+                return
+            psycopg = _driver()
+            try:
+                with self._pool.connection() as conn:
+                    if readonly:
+                        conn.isolation_level = IsolationLevel.REPEATABLE_READ
+                        conn.read_only = True
+                    self._local.conn = conn
+                    try:
+                        with conn.transaction():
+                            yield
+                    finally:
+                        self._local.conn = None
+                        conn.isolation_level = None
+                        conn.read_only = None
+            except psycopg.Error as exc:
+                if exc.sqlstate in RETRY_SQLSTATES:
+                    raise StoreConflictError(
+                        f"{self.target}: another writer changed the same rows; nothing was "
+                        "written, run it again"
+                    ) from None
+                raise StoreError(f"{self.target}: {scrub(str(exc).strip(), self.target)}") from None
+
+        return scope()
+
+    def transaction(self) -> Any:
+        """One write transaction; nested calls join it. Commits or rolls back as a whole."""
+        return self._scoped(readonly=False)
+
+    def snapshot(self) -> Any:
+        """A consistent read (REPEATABLE READ, read-only): every read sees the same state."""
+        return self._scoped(readonly=True)
+
+    def close(self) -> None:
+        """Close the pool's connections."""
+        self._pool.close()
+
+    # ---------------------------------------------------------------- meta
+    def meta(self, key: str) -> str | None:
+        """A setting, or None."""
+        rows = self._execute("SELECT value FROM am_meta WHERE key = %s", (key,))
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set a setting (inside a transaction)."""
+        self._execute(
+            "INSERT INTO am_meta (key, value) VALUES (%s, %s) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    @property
+    def crs(self) -> CRS | None:
+        """The store's projected CRS, None until set."""
+        epsg = self.meta("crs_epsg")
+        if epsg:
+            return CRS.from_epsg(int(epsg))
+        wkt = self.meta("crs_wkt")
+        return None if wkt is None else CRS.from_wkt(wkt)
+
+    def set_crs(self, crs: CRS) -> None:
+        """Fix the store CRS (inside a transaction); a CRS without EPSG code is kept as WKT."""
+        epsg = crs.to_epsg(min_confidence=100)
+        self.set_meta("crs_epsg", None if epsg is None else str(epsg))
+        self.set_meta("crs_wkt", crs.to_wkt())
+
+    # ---------------------------------------------------------------- history
+    def append_events(self, events: pd.DataFrame) -> None:
+        """Append events (inside a transaction); each geometry goes once into ``geometries``."""
+        names = [n for n, _ in EVENT_COLUMNS if n != "geom"]
+        geoms = events["geom"].to_numpy() if "geom" in events else np.full(len(events), None)
+        present = np.flatnonzero(~shapely.is_missing(np.asarray(geoms, dtype=object)))
+        geom_ids: list[Any] = [None] * len(events)
+        conn = self._current()
+        if conn is None:
+            raise StoreError(f"{self.target}: append_events needs a transaction")
+        if len(present):
+            wkb = shapely.to_wkb(
+                np.asarray(geoms, dtype=object)[present], flavor="iso", output_dimension=2
+            )
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO geometries (geom) VALUES (ST_GeomFromWKB(%s)) RETURNING geom_id",
+                    [(bytes(w),) for w in wkb],
+                    returning=True,
+                )
+                ids = []
+                while True:
+                    ids.append(cur.fetchone()[0])
+                    if not cur.nextset():
+                        break
+            for k, gid in zip(present, ids, strict=True):
+                geom_ids[k] = gid
+        ev = events.reindex(columns=names).astype(object)
+        ev = ev.where(pd.notna(ev), None)
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY asset_events ({}, geom_id) FROM STDIN".format(", ".join(names))) as copy,
+        ):
+            for row, gid in zip(ev.itertuples(index=False, name=None), geom_ids, strict=True):
+                copy.write_row((*row, gid))
+
+    def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
+        """Events, in recording order, with geometry decoded to shapely."""
+        names = ["event_id", *(n for n, _ in EVENT_COLUMNS)]
+        cols = ", ".join(
+            "ST_AsBinary(g.geom) AS geom"
+            if n == "geom"
+            else f"to_char(e.recorded_at AT TIME ZONE 'UTC', {_TS_FORMAT})"
+            if n == "recorded_at"
+            else f"e.{n}"
+            for n in names
+        )
+        sql = f"SELECT {cols} FROM asset_events e LEFT JOIN geometries g USING (geom_id)"
+        if ids is None:
+            rows = self._execute(sql + " ORDER BY e.event_id")
+        else:
+            rows = self._execute(
+                sql + " WHERE e.asset_id = ANY(%s) ORDER BY e.event_id", (list(ids),)
+            )
+        df = pd.DataFrame(rows, columns=names)
+        if len(df):
+            df["geom"] = shapely.from_wkb(
+                np.array([None if g is None else bytes(g) for g in df["geom"]], dtype=object)
+            )
+        return df
+
+    def created_at(self, ids: Sequence[str]) -> dict[str, str]:
+        """Valid time of each asset's latest ``create`` event (when it entered the inventory)."""
+        rows = self._execute(
+            "SELECT asset_id, max(valid_at) FROM asset_events "
+            "WHERE kind = 'create' AND asset_id = ANY(%s) GROUP BY asset_id",
+            (list(ids),),
+        )
+        return dict(rows)
+
+
+#: GeoPackage's timestamp text, so both stores report ``recorded_at`` alike.
+_TS_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\''
