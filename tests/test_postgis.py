@@ -61,9 +61,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1]
+        assert postgis.migrate(conn, pg_target) == [1, 2]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 1
+        assert postgis.schema_version(conn) == 2
         tables = {
             r[0]
             for r in conn.execute(
@@ -92,7 +92,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1]]
+    assert sorted(results) == [[], [1, 2]]
 
 
 def test_events_are_append_only_in_the_database(migrated):
@@ -254,3 +254,44 @@ def test_a_failed_transaction_leaves_nothing(migrated):
             assert pg.meta("k") == "v"
     finally:
         pg.close()
+
+
+def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv.add(generate_zone(seed=3, n_assets=200, n_firms=20).assets)
+    gp = inv._store
+    stored = gp.read_assets()
+    pg = postgis.PostGisStore(migrated)
+    try:
+        with pg.transaction():
+            pg.set_crs(gp.crs)
+            pg.upsert_assets(stored)
+        got = pg.read_assets()
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(got.drop(columns="geometry")),
+            pd.DataFrame(stored.drop(columns="geometry")),
+        )
+        assert got.crs == stored.crs
+        assert all(got.geometry.geom_equals_exact(stored.geometry, tolerance=0))
+        # replace one row, delete another, on both stores: they still agree
+        first, second = stored["asset_id"].iloc[0], stored["asset_id"].iloc[1]
+        changed = stored.iloc[[0]].copy()
+        changed["status"] = "leased"
+        for store in (gp, pg):
+            with store.transaction():
+                store.upsert_assets(changed)
+                store.delete_assets([second])
+        a, b = pg.read_assets(), gp.read_assets()
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+        )
+        assert pg.asset_ids() == gp.asset_ids() and second not in pg.asset_ids()
+        assert pg.read_assets([first])["status"].tolist() == ["leased"]
+        with pytest.raises(StoreError, match="needs a write transaction"), pg.snapshot():
+            pg.upsert_assets(changed)
+    finally:
+        pg.close()
+        inv.close()

@@ -27,13 +27,14 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
 
 from .._errors import StoreConflictError, StoreError
-from .gpkg import EVENT_COLUMNS
+from .gpkg import ASSET_TABLE_COLUMNS, EVENT_COLUMNS, _sql_rows
 from .pgurl import PgTarget, scrub
 
 if TYPE_CHECKING:
@@ -234,12 +235,13 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (first part: settings, CRS, history).
+    """An inventory held in a PostGIS database (first part: settings, CRS, assets, history).
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
-    :attr:`crs`, :meth:`set_crs`, :meth:`append_events`, :meth:`read_events`,
-    :meth:`created_at`. Assets, firms, layers, context, deals and export are still to come, so
+    :attr:`crs`, :meth:`set_crs`, :meth:`read_assets`, :meth:`asset_ids`, :meth:`upsert_assets`,
+    :meth:`delete_assets`, :meth:`append_events`, :meth:`read_events`, :meth:`created_at`.
+    Firms, layers, context, deals and export are still to come, so
     :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
 
     Each thread works through its own pooled connection while it is inside
@@ -353,6 +355,60 @@ class PostGisStore:
         self.set_meta("crs_epsg", None if epsg is None else str(epsg))
         self.set_meta("crs_wkt", crs.to_wkt())
 
+    # ---------------------------------------------------------------- assets
+    def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The current asset rows (raw stored values, as the GeoPackage store gives them)."""
+        crs = self.crs
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        if crs is None:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
+            )
+        sql = "SELECT ST_AsBinary(geom), attrs FROM assets"
+        if ids is None:
+            rows = self._execute(sql + " ORDER BY fid")
+        else:
+            rows = self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+        df = pd.DataFrame([[r[1].get(n) for n in names] for r in rows], columns=names)
+        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+
+    def asset_ids(self) -> list[str]:
+        """Ids of the current assets, in the order they arrived."""
+        return [r[0] for r in self._execute("SELECT asset_id FROM assets ORDER BY fid")]
+
+    def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
+        from psycopg.types.json import Jsonb
+
+        conn = self._transaction_conn("upsert_assets")
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        data = _sql_rows(rows.reindex(columns=names))
+        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
+        params = [
+            (str(row[0]), Jsonb(dict(zip(names, row, strict=True))), None if w is None else w)
+            for row, w in zip(data, wkb, strict=True)
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO assets (asset_id, attrs, geom) VALUES (%s, %s, ST_GeomFromWKB(%s)) "
+                "ON CONFLICT (asset_id) DO UPDATE SET attrs = excluded.attrs, geom = excluded.geom",
+                params,
+            )
+
+    def delete_assets(self, ids: Sequence[str]) -> None:
+        """Remove current rows and their context (their history stays)."""
+        conn = self._transaction_conn("delete_assets")
+        conn.execute("DELETE FROM assets WHERE asset_id = ANY(%s)", (list(ids),))
+        conn.execute("DELETE FROM context WHERE asset_id = ANY(%s)", (list(ids),))
+
+    def _transaction_conn(self, what: str) -> psycopg.Connection:
+        conn = self._current()
+        if conn is None or conn.read_only:
+            raise StoreError(f"{self.target}: {what} needs a write transaction")
+        return conn
+
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
         """Append events (inside a transaction); each geometry goes once into ``geometries``."""
@@ -360,9 +416,7 @@ class PostGisStore:
         geoms = events["geom"].to_numpy() if "geom" in events else np.full(len(events), None)
         present = np.flatnonzero(~shapely.is_missing(np.asarray(geoms, dtype=object)))
         geom_ids: list[Any] = [None] * len(events)
-        conn = self._current()
-        if conn is None:
-            raise StoreError(f"{self.target}: append_events needs a transaction")
+        conn = self._transaction_conn("append_events")
         if len(present):
             wkb = shapely.to_wkb(
                 np.asarray(geoms, dtype=object)[present], flavor="iso", output_dimension=2
