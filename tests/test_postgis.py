@@ -61,9 +61,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1, 2]
+        assert postgis.migrate(conn, pg_target) == [1, 2, 3]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 2
+        assert postgis.schema_version(conn) == 3
         tables = {
             r[0]
             for r in conn.execute(
@@ -92,7 +92,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1, 2]]
+    assert sorted(results) == [[], [1, 2, 3]]
 
 
 def test_events_are_append_only_in_the_database(migrated):
@@ -292,6 +292,51 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
         assert pg.read_assets([first])["status"].tolist() == ["leased"]
         with pytest.raises(StoreError, match="needs a write transaction"), pg.snapshot():
             pg.upsert_assets(changed)
+    finally:
+        pg.close()
+        inv.close()
+
+
+def test_firms_and_deals_read_back_as_in_the_geopackage_store(migrated, tmp_path):
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=4, n_assets=200, n_firms=30)
+    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv.add(zone.assets)
+    inv.add_firms(zone.firms)
+    gp = inv._store
+    firms = gp.read_firms()
+    deals = pd.DataFrame(
+        {
+            "deal_id": ["D1", "D2"],
+            "investor": ["Hengzhong", None],
+            "industry": ["C39", "C27"],
+            "signed_at": ["2024-06-30", None],
+            "asset_id": [firms["firm_id"].iloc[0], None],
+            "requirements": [{"min_area_mu": 20}, None],
+            "outcome": ["signed", "lost"],
+        }
+    )
+    pg = postgis.PostGisStore(migrated)
+    try:
+        with pg.transaction():
+            pg.set_crs(gp.crs)
+            pg.upsert_firms(firms)
+            pg.write_deals(deals)
+        with gp.transaction():
+            gp.write_deals(deals)
+        for store in (gp, pg):
+            with store.transaction():
+                store.delete_firms([firms["firm_id"].iloc[1]])
+        a, b = pg.read_firms(), gp.read_firms()
+        assert len(a) == len(firms) - 1
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+        )
+        assert all(a.geometry.geom_equals_exact(b.geometry, tolerance=0))
+        pd.testing.assert_frame_equal(pg.read_deals(), gp.read_deals())
+        assert pg.read_deals()["requirements"].iloc[0] == {"min_area_mu": 20}
     finally:
         pg.close()
         inv.close()

@@ -655,7 +655,9 @@ class GpkgStore:
         df = pd.DataFrame(
             self.conn.execute(f'SELECT {cols} FROM "deals" ORDER BY fid').fetchall(), columns=names
         )
-        df["requirements"] = [None if v is None else json.loads(v) for v in df["requirements"]]
+        df["requirements"] = [
+            json.loads(v) if isinstance(v, str) else None for v in df["requirements"]
+        ]
         return df
 
     # ---------------------------------------------------------------- export

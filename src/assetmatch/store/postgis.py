@@ -18,6 +18,7 @@ builds on it.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import random
 import re
@@ -34,7 +35,14 @@ import shapely
 from pyproj import CRS
 
 from .._errors import StoreConflictError, StoreError
-from .gpkg import ASSET_TABLE_COLUMNS, EVENT_COLUMNS, _sql_rows
+from .gpkg import (
+    ASSET_TABLE_COLUMNS,
+    DEAL_COLUMNS,
+    EVENT_COLUMNS,
+    FIRM_TABLE_COLUMNS,
+    _sql_rows,
+    _sql_value,
+)
 from .pgurl import PgTarget, scrub
 
 if TYPE_CHECKING:
@@ -235,13 +243,14 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (first part: settings, CRS, assets, history).
+    """An inventory held in a PostGIS database (so far: all but layers, context, export).
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
     :attr:`crs`, :meth:`set_crs`, :meth:`read_assets`, :meth:`asset_ids`, :meth:`upsert_assets`,
-    :meth:`delete_assets`, :meth:`append_events`, :meth:`read_events`, :meth:`created_at`.
-    Firms, layers, context, deals and export are still to come, so
+    :meth:`delete_assets`, :meth:`read_firms`, :meth:`upsert_firms`, :meth:`delete_firms`,
+    :meth:`write_deals`, :meth:`read_deals`, :meth:`append_events`, :meth:`read_events`,
+    :meth:`created_at`. Reference layers, context and export are still to come, so
     :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
 
     Each thread works through its own pooled connection while it is inside
@@ -356,23 +365,48 @@ class PostGisStore:
         self.set_meta("crs_wkt", crs.to_wkt())
 
     # ---------------------------------------------------------------- assets
-    def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        """The current asset rows (raw stored values, as the GeoPackage store gives them)."""
+    def _read_features(
+        self, table: str, key: str, columns: list[tuple[str, str]], ids: Sequence[str] | None
+    ) -> gpd.GeoDataFrame:
         crs = self.crs
-        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        names = [n for n, _ in columns]
         if crs is None:
             return gpd.GeoDataFrame(
                 pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
             )
-        sql = "SELECT ST_AsBinary(geom), attrs FROM assets"
+        sql = f"SELECT ST_AsBinary(geom), attrs FROM {table}"
         if ids is None:
             rows = self._execute(sql + " ORDER BY fid")
         else:
-            rows = self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+            rows = self._execute(sql + f" WHERE {key} = ANY(%s) ORDER BY fid", (list(ids),))
         df = pd.DataFrame([[r[1].get(n) for n in names] for r in rows], columns=names)
         wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+
+    def _upsert_features(
+        self, table: str, key: str, columns: list[tuple[str, str]], rows: gpd.GeoDataFrame
+    ) -> None:
+        from psycopg.types.json import Jsonb
+
+        conn = self._transaction_conn(f"writing {table}")
+        names = [n for n, _ in columns]
+        data = _sql_rows(rows.reindex(columns=names))
+        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
+        params = [
+            (str(row[0]), Jsonb(dict(zip(names, row, strict=True))), w)
+            for row, w in zip(data, wkb, strict=True)
+        ]
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO {table} ({key}, attrs, geom) VALUES (%s, %s, ST_GeomFromWKB(%s)) "
+                f"ON CONFLICT ({key}) DO UPDATE SET attrs = excluded.attrs, geom = excluded.geom",
+                params,
+            )
+
+    def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
+        """The current asset rows (raw stored values, as the GeoPackage store gives them)."""
+        return self._read_features("assets", "asset_id", ASSET_TABLE_COLUMNS, ids)
 
     def asset_ids(self) -> list[str]:
         """Ids of the current assets, in the order they arrived."""
@@ -380,22 +414,7 @@ class PostGisStore:
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
-        from psycopg.types.json import Jsonb
-
-        conn = self._transaction_conn("upsert_assets")
-        names = [n for n, _ in ASSET_TABLE_COLUMNS]
-        data = _sql_rows(rows.reindex(columns=names))
-        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
-        params = [
-            (str(row[0]), Jsonb(dict(zip(names, row, strict=True))), None if w is None else w)
-            for row, w in zip(data, wkb, strict=True)
-        ]
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO assets (asset_id, attrs, geom) VALUES (%s, %s, ST_GeomFromWKB(%s)) "
-                "ON CONFLICT (asset_id) DO UPDATE SET attrs = excluded.attrs, geom = excluded.geom",
-                params,
-            )
+        self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows and their context (their history stays)."""
@@ -408,6 +427,53 @@ class PostGisStore:
         if conn is None or conn.read_only:
             raise StoreError(f"{self.target}: {what} needs a write transaction")
         return conn
+
+    # ---------------------------------------------------------------- firms, deals
+    def read_firms(self) -> gpd.GeoDataFrame:
+        """All firms, in the order they arrived."""
+        return self._read_features("firms", "firm_id", FIRM_TABLE_COLUMNS, None)
+
+    def upsert_firms(self, rows: gpd.GeoDataFrame) -> None:
+        """Insert or replace firms by firm_id (inside a transaction)."""
+        self._upsert_features("firms", "firm_id", FIRM_TABLE_COLUMNS, rows)
+
+    def delete_firms(self, ids: Sequence[str]) -> None:
+        """Remove firms by id (inside a transaction)."""
+        conn = self._transaction_conn("delete_firms")
+        conn.execute("DELETE FROM firms WHERE firm_id = ANY(%s)", (list(ids),))
+
+    def write_deals(self, deals: pd.DataFrame) -> None:
+        """Insert or replace deals by deal_id (inside a transaction)."""
+        conn = self._transaction_conn("write_deals")
+        names = [n for n, _ in DEAL_COLUMNS]
+        df = deals.reindex(columns=names).astype(object)
+        df["requirements"] = [
+            v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+            for v in df["requirements"]
+        ]
+        df["signed_at"] = [
+            None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]
+        ]
+        cols = ", ".join(names)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO deals ({cols}) VALUES ({', '.join(['%s'] * len(names))}) "
+                f"ON CONFLICT (deal_id) DO UPDATE SET {updates}",
+                [[_sql_value(v) for v in row] for row in df.to_numpy()],
+            )
+
+    def read_deals(self) -> pd.DataFrame:
+        """All deals, in the order they arrived; requirements decoded from JSON."""
+        names = [n for n, _ in DEAL_COLUMNS]
+        cols = ", ".join(
+            "to_char(signed_at, 'YYYY-MM-DD')" if n == "signed_at" else n for n in names
+        )
+        df = pd.DataFrame(self._execute(f"SELECT {cols} FROM deals ORDER BY fid"), columns=names)
+        df["requirements"] = [
+            json.loads(v) if isinstance(v, str) else None for v in df["requirements"]
+        ]
+        return df
 
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
