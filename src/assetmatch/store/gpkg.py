@@ -130,6 +130,17 @@ def _sql_rows(df: pd.DataFrame) -> list[list[Any]]:
     return [list(r) for r in zip(*cols, strict=True)] if cols else [[] for _ in range(len(df))]
 
 
+def deal_frame(deals: pd.DataFrame) -> pd.DataFrame:
+    """Deals as stored: the DEAL_COLUMNS, requirements as JSON text, signed_at as ISO date."""
+    df = deals.reindex(columns=[n for n, _ in DEAL_COLUMNS]).astype(object)
+    df["requirements"] = [
+        v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
+        for v in df["requirements"]
+    ]
+    df["signed_at"] = [None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]]
+    return df
+
+
 def _sql_value(v: Any) -> Any:
     """Python value → SQLite value (NaN/NaT → NULL, numpy scalars → Python)."""
     if v is None:
@@ -630,14 +641,7 @@ class GpkgStore:
     def write_deals(self, deals: pd.DataFrame) -> None:
         """Insert or replace deals by deal_id (inside a transaction)."""
         names = [n for n, _ in DEAL_COLUMNS]
-        df = deals.reindex(columns=names).astype(object)
-        df["requirements"] = [
-            v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
-            for v in df["requirements"]
-        ]
-        df["signed_at"] = [
-            None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]
-        ]
+        df = deal_frame(deals)
         marks = ", ".join("?" * len(names))
         cols = ", ".join(f'"{n}"' for n in names)
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names[1:])

@@ -42,6 +42,7 @@ from .gpkg import (
     FIRM_TABLE_COLUMNS,
     _sql_rows,
     _sql_value,
+    deal_frame,
 )
 from .pgurl import PgTarget, scrub
 
@@ -446,14 +447,7 @@ class PostGisStore:
         """Insert or replace deals by deal_id (inside a transaction)."""
         conn = self._transaction_conn("write_deals")
         names = [n for n, _ in DEAL_COLUMNS]
-        df = deals.reindex(columns=names).astype(object)
-        df["requirements"] = [
-            v if isinstance(v, str) or v is None else json.dumps(v, ensure_ascii=False)
-            for v in df["requirements"]
-        ]
-        df["signed_at"] = [
-            None if pd.isna(v) else str(pd.Timestamp(v).date()) for v in df["signed_at"]
-        ]
+        df = deal_frame(deals)
         cols = ", ".join(names)
         updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
         with conn.cursor() as cur:
