@@ -13,10 +13,12 @@ import os
 import threading
 import uuid
 
+import geopandas as gpd
 import pandas as pd
 import pytest
 
 from assetmatch import StoreConflictError, StoreError
+from assetmatch import _errors as am_errors
 from assetmatch.store import postgis
 from assetmatch.store.pgurl import parse_pg_url
 
@@ -61,9 +63,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1, 2, 3]
+        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 3
+        assert postgis.schema_version(conn) == 4
         tables = {
             r[0]
             for r in conn.execute(
@@ -92,7 +94,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1, 2, 3]]
+    assert sorted(results) == [[], [1, 2, 3, 4]]
 
 
 def test_events_are_append_only_in_the_database(migrated):
@@ -340,3 +342,36 @@ def test_firms_and_deals_read_back_as_in_the_geopackage_store(migrated, tmp_path
     finally:
         pg.close()
         inv.close()
+
+
+def test_layers_read_back_as_in_the_geopackage_store(migrated, tmp_path):
+    from pyproj import CRS
+    from shapely.geometry import LineString, box
+
+    from assetmatch.store.gpkg import GpkgStore
+
+    layer = gpd.GeoDataFrame(
+        {"name": ["G15", "S201", None], "lanes": [6, 4, 2], "width_m": [35.5, float("nan"), 12.0]},
+        geometry=[LineString([(0, 0), (100, 0)]), LineString([(0, 0), (0, 50)]), box(0, 0, 1, 1)],
+        crs="EPSG:4549",
+    )
+    pg = postgis.PostGisStore(migrated)
+    gp = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        for store in (pg, gp):
+            with store.transaction():
+                store.set_crs(CRS.from_epsg(4549))
+                store.write_layer("roads", layer.iloc[:1])
+                store.write_layer("Roads", layer)  # replaces, whatever the spelling
+        assert pg.layer_names() == gp.layer_names() == ["Roads"]
+        a, b = pg.read_layer("ROADS"), gp.read_layer("ROADS")
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+        )
+        assert all(a.geometry.geom_equals_exact(b.geometry, tolerance=0))
+        assert a.crs == b.crs
+        with pytest.raises(am_errors.NotFoundError, match="no reference layer 'rivers'"):
+            pg.read_layer("rivers")
+    finally:
+        pg.close()
+        gp.close()

@@ -34,7 +34,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import StoreConflictError, StoreError
+from .._errors import NotFoundError, StoreConflictError, StoreError
 from .gpkg import (
     ASSET_TABLE_COLUMNS,
     DEAL_COLUMNS,
@@ -244,14 +244,15 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (so far: all but layers, context, export).
+    """An inventory held in a PostGIS database (so far: all but context and export).
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
     :attr:`crs`, :meth:`set_crs`, :meth:`read_assets`, :meth:`asset_ids`, :meth:`upsert_assets`,
     :meth:`delete_assets`, :meth:`read_firms`, :meth:`upsert_firms`, :meth:`delete_firms`,
-    :meth:`write_deals`, :meth:`read_deals`, :meth:`append_events`, :meth:`read_events`,
-    :meth:`created_at`. Reference layers, context and export are still to come, so
+    :meth:`write_deals`, :meth:`read_deals`, :meth:`layer_names`, :meth:`write_layer`,
+    :meth:`read_layer`, :meth:`append_events`, :meth:`read_events`, :meth:`created_at`.
+    Context and export are still to come, so
     :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
 
     Each thread works through its own pooled connection while it is inside
@@ -468,6 +469,52 @@ class PostGisStore:
             json.loads(v) if isinstance(v, str) else None for v in df["requirements"]
         ]
         return df
+
+    # ---------------------------------------------------------------- layers
+    def layer_names(self) -> list[str]:
+        """Names of the reference layers (as given when written)."""
+        return [r[0] for r in self._execute("SELECT name FROM layer_catalogue ORDER BY name")]
+
+    def write_layer(self, name: str, gdf: gpd.GeoDataFrame) -> None:
+        """Replace a reference layer (inside a transaction); ``gdf`` is in the store CRS."""
+        from psycopg.types.json import Jsonb
+
+        conn = self._transaction_conn("write_layer")
+        key = name.lower()
+        attrs = [c for c in gdf.columns if c != gdf.geometry.name]
+        conn.execute("DELETE FROM layers WHERE lower(name) = %s", (key,))
+        conn.execute(
+            "INSERT INTO layer_catalogue (name_key, name, columns) VALUES (%s, %s, %s) "
+            "ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, columns = excluded.columns",
+            (key, name, Jsonb(attrs)),
+        )
+        data = _sql_rows(gdf[attrs]) if attrs else [[] for _ in range(len(gdf))]
+        wkb = shapely.to_wkb(gdf.geometry.to_numpy(), flavor="iso", output_dimension=2)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO layers (name, feature_id, attrs, geom) "
+                "VALUES (%s, %s, %s, ST_GeomFromWKB(%s))",
+                [
+                    (key, k + 1, Jsonb(dict(zip(attrs, row, strict=True))), w)
+                    for k, (row, w) in enumerate(zip(data, wkb, strict=True))
+                ],
+            )
+
+    def read_layer(self, name: str) -> gpd.GeoDataFrame:
+        """A reference layer by name (compared without regard to case)."""
+        key = name.lower()
+        cat = self._execute("SELECT columns FROM layer_catalogue WHERE name_key = %s", (key,))
+        if not cat:
+            raise NotFoundError(f"no reference layer {name!r}; layers: {self.layer_names()}")
+        attrs = cat[0][0]
+        rows = self._execute(
+            "SELECT ST_AsBinary(geom), attrs FROM layers WHERE name = %s ORDER BY feature_id",
+            (key,),
+        )
+        df = pd.DataFrame([[r[1].get(c) for c in attrs] for r in rows], columns=attrs)
+        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=self.crs)
 
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
