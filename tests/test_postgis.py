@@ -192,6 +192,15 @@ def test_migrations_are_numbered_without_gaps():
     assert found[0][1] == "0001_schema.sql"
 
 
+def _assert_same_features(a, b):
+    """Two GeoDataFrames hold the same attributes and exactly the same geometries."""
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+    )
+    assert a.crs == b.crs
+    assert all(a.geometry.geom_equals_exact(b.geometry, tolerance=0))
+
+
 def _events():
     from shapely.geometry import Point, box
 
@@ -272,12 +281,7 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
             pg.set_crs(gp.crs)
             pg.upsert_assets(stored)
         got = pg.read_assets()
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(got.drop(columns="geometry")),
-            pd.DataFrame(stored.drop(columns="geometry")),
-        )
-        assert got.crs == stored.crs
-        assert all(got.geometry.geom_equals_exact(stored.geometry, tolerance=0))
+        _assert_same_features(got, stored)
         # replace one row, delete another, on both stores: they still agree
         first, second = stored["asset_id"].iloc[0], stored["asset_id"].iloc[1]
         changed = stored.iloc[[0]].copy()
@@ -287,9 +291,7 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
                 store.upsert_assets(changed)
                 store.delete_assets([second])
         a, b = pg.read_assets(), gp.read_assets()
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
-        )
+        _assert_same_features(a, b)
         assert pg.asset_ids() == gp.asset_ids() and second not in pg.asset_ids()
         assert pg.read_assets([first])["status"].tolist() == ["leased"]
         with pytest.raises(StoreError, match="needs a write transaction"), pg.snapshot():
@@ -333,10 +335,7 @@ def test_firms_and_deals_read_back_as_in_the_geopackage_store(migrated, tmp_path
                 store.delete_firms([firms["firm_id"].iloc[1]])
         a, b = pg.read_firms(), gp.read_firms()
         assert len(a) == len(firms) - 1
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
-        )
-        assert all(a.geometry.geom_equals_exact(b.geometry, tolerance=0))
+        _assert_same_features(a, b)
         pd.testing.assert_frame_equal(pg.read_deals(), gp.read_deals())
         assert pg.read_deals()["requirements"].iloc[0] == {"min_area_mu": 20}
     finally:
@@ -365,11 +364,7 @@ def test_layers_read_back_as_in_the_geopackage_store(migrated, tmp_path):
                 store.write_layer("Roads", layer)  # replaces, whatever the spelling
         assert pg.layer_names() == gp.layer_names() == ["Roads"]
         a, b = pg.read_layer("ROADS"), gp.read_layer("ROADS")
-        pd.testing.assert_frame_equal(
-            pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
-        )
-        assert all(a.geometry.geom_equals_exact(b.geometry, tolerance=0))
-        assert a.crs == b.crs
+        _assert_same_features(a, b)
         with pytest.raises(am_errors.NotFoundError, match="no reference layer 'rivers'"):
             pg.read_layer("rivers")
     finally:
