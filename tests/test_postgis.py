@@ -63,9 +63,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4]
+        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4, 5]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 4
+        assert postgis.schema_version(conn) == 5
         tables = {
             r[0]
             for r in conn.execute(
@@ -94,7 +94,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1, 2, 3, 4]]
+    assert sorted(results) == [[], [1, 2, 3, 4, 5]]
 
 
 def test_events_are_append_only_in_the_database(migrated):
@@ -367,6 +367,46 @@ def test_layers_read_back_as_in_the_geopackage_store(migrated, tmp_path):
         _assert_same_features(a, b)
         with pytest.raises(am_errors.NotFoundError, match="no reference layer 'rivers'"):
             pg.read_layer("rivers")
+    finally:
+        pg.close()
+        gp.close()
+
+
+def test_context_reads_back_as_in_the_geopackage_store(migrated, tmp_path):
+    from pyproj import CRS
+
+    from assetmatch.store.gpkg import GpkgStore
+
+    ctx = pd.DataFrame(
+        {
+            "firms_2km": [3, 0, 12],
+            "dist_road_m": [120.5, float("nan"), 8.25],
+            "near_port": [True, False, True],
+            "zone": ["east", None, "west"],
+        },
+        index=pd.Index(["A1", "A2", "A3"], name="asset_id"),
+    )
+    ctx.attrs = {"radius_m": 2000}
+    patch = pd.DataFrame(
+        {"firms_2km": [5], "score": [0.5]}, index=pd.Index(["A2"], name="asset_id")
+    )
+    pg = postgis.PostGisStore(migrated)
+    gp = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        assert pg.read_context() is None
+        for store in (pg, gp):
+            with store.transaction():
+                store.set_crs(CRS.from_epsg(4549))
+                store.write_context(ctx, replace=True)
+        pd.testing.assert_frame_equal(pg.read_context(), gp.read_context())
+        assert pg.read_context().attrs == gp.read_context().attrs == {"radius_m": 2000}
+        for store in (pg, gp):
+            with store.transaction():
+                store.write_context(patch, replace=False)
+        a, b = pg.read_context(), gp.read_context()
+        pd.testing.assert_frame_equal(a, b)
+        assert a.loc["A2", "firms_2km"] == 5 and a.loc["A1", "zone"] == "east"
+        assert a.attrs == b.attrs
     finally:
         pg.close()
         gp.close()

@@ -141,6 +141,25 @@ def deal_frame(deals: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def restore_context(df: pd.DataFrame, meta: Any) -> pd.DataFrame:
+    """Give stored context columns back the dtypes and ``attrs`` recorded in the settings.
+
+    ``meta`` is the store's :meth:`meta` (``context_dtypes``, ``context_attrs``).
+    """
+    for col, dtype in json.loads(meta("context_dtypes") or "{}").items():
+        if col in df.columns:
+            if dtype == "bool":
+                df[col] = df[col].fillna(0).astype(bool)
+            elif dtype in ("str", "string", "object"):
+                df[col] = df[col].astype(object).where(df[col].notna(), None)
+                if dtype != "object":
+                    df[col] = df[col].astype(dtype)
+            else:
+                df[col] = df[col].astype(dtype)
+    df.attrs = json.loads(meta("context_attrs") or "{}")
+    return df
+
+
 def _sql_value(v: Any) -> Any:
     """Python value → SQLite value (NaN/NaT → NULL, numpy scalars → Python)."""
     if v is None:
@@ -623,19 +642,7 @@ class GpkgStore:
         cur = self.conn.execute(f'SELECT * FROM "{table}" ORDER BY fid')
         names = [d[0] for d in cur.description]
         df = pd.DataFrame(cur.fetchall(), columns=names).drop(columns=["fid"])
-        df = df.set_index("asset_id")
-        for col, dtype in json.loads(self.meta("context_dtypes") or "{}").items():
-            if col in df.columns:
-                if dtype == "bool":
-                    df[col] = df[col].fillna(0).astype(bool)
-                elif dtype in ("str", "string", "object"):
-                    df[col] = df[col].astype(object).where(df[col].notna(), None)
-                    if dtype != "object":
-                        df[col] = df[col].astype(dtype)
-                else:
-                    df[col] = df[col].astype(dtype)
-        df.attrs = json.loads(self.meta("context_attrs") or "{}")
-        return df
+        return restore_context(df.set_index("asset_id"), self.meta)
 
     # ---------------------------------------------------------------- deals
     def write_deals(self, deals: pd.DataFrame) -> None:

@@ -43,6 +43,7 @@ from .gpkg import (
     _sql_rows,
     _sql_value,
     deal_frame,
+    restore_context,
 )
 from .pgurl import PgTarget, scrub
 
@@ -244,15 +245,15 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (so far: all but context and export).
+    """An inventory held in a PostGIS database (so far: all but export).
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
     :attr:`crs`, :meth:`set_crs`, :meth:`read_assets`, :meth:`asset_ids`, :meth:`upsert_assets`,
     :meth:`delete_assets`, :meth:`read_firms`, :meth:`upsert_firms`, :meth:`delete_firms`,
     :meth:`write_deals`, :meth:`read_deals`, :meth:`layer_names`, :meth:`write_layer`,
-    :meth:`read_layer`, :meth:`append_events`, :meth:`read_events`, :meth:`created_at`.
-    Context and export are still to come, so
+    :meth:`read_layer`, :meth:`write_context`, :meth:`read_context`, :meth:`append_events`,
+    :meth:`read_events`, :meth:`created_at`. Export are still to come, so
     :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
 
     Each thread works through its own pooled connection while it is inside
@@ -515,6 +516,46 @@ class PostGisStore:
         wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=self.crs)
+
+    # ---------------------------------------------------------------- context
+    def write_context(self, ctx: pd.DataFrame, *, replace: bool) -> None:
+        """Write context rows (indexed by asset_id); ``replace`` drops every other row first.
+
+        Columns and their dtypes are recorded in ``context_dtypes`` (in column order), as the
+        GeoPackage store records them.
+        """
+        from psycopg.types.json import Jsonb
+
+        conn = self._transaction_conn("write_context")
+        cols = list(ctx.columns)
+        if replace:
+            conn.execute("DELETE FROM context")
+        dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
+        dtypes.update({c: str(ctx[c].dtype) for c in cols})
+        self.set_meta("context_dtypes", json.dumps(dtypes))
+        self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
+        self.set_meta("context_written", "1")
+        data = _sql_rows(ctx)
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO context (asset_id, features) VALUES (%s, %s) ON CONFLICT (asset_id) "
+                "DO UPDATE SET features = context.features || excluded.features",
+                [
+                    (str(i), Jsonb(dict(zip(cols, row, strict=True))))
+                    for i, row in zip(ctx.index, data, strict=True)
+                ],
+            )
+
+    def read_context(self) -> pd.DataFrame | None:
+        """The cached context, indexed by asset_id, or None if never written."""
+        if self.meta("context_written") is None:
+            return None
+        cols = list(json.loads(self.meta("context_dtypes") or "{}"))
+        rows = self._execute("SELECT asset_id, features FROM context ORDER BY fid")
+        df = pd.DataFrame(
+            [[r[0], *(r[1].get(c) for c in cols)] for r in rows], columns=["asset_id", *cols]
+        )
+        return restore_context(df.set_index("asset_id"), self.meta)
 
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
