@@ -410,3 +410,39 @@ def test_context_reads_back_as_in_the_geopackage_store(migrated, tmp_path):
     finally:
         pg.close()
         gp.close()
+
+
+def test_export_writes_a_geopackage_the_geopackage_store_reads_alike(migrated, tmp_path):
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=5, n_assets=200, n_firms=20)
+    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv.add(zone.assets)
+    inv.add_firms(zone.firms)
+    gp = inv._store
+    pg = postgis.PostGisStore(migrated)
+    try:
+        with pg.transaction():
+            pg.set_crs(gp.crs)
+            pg.upsert_assets(gp.read_assets())
+            pg.upsert_firms(gp.read_firms())
+            pg.append_events(gp.read_events().drop(columns="event_id"))
+        dest = pg.export(tmp_path / "copy.gpkg")
+        with pytest.raises(StoreError, match="will not overwrite"):
+            pg.export(dest)
+        back = am.Inventory.open(dest, readonly=True)
+        try:
+            _assert_same_features(back._store.read_assets(), gp.read_assets())
+            _assert_same_features(back._store.read_firms(), gp.read_firms())
+            pd.testing.assert_frame_equal(
+                back._store.read_events().drop(columns="geom"),
+                gp.read_events().drop(columns="geom"),
+            )
+            assert len(back.assets()) == 200
+        finally:
+            back.close()
+        assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy")]
+    finally:
+        pg.close()
+        inv.close()

@@ -20,12 +20,16 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import random
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import geopandas as gpd
@@ -245,7 +249,7 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (so far: all but export).
+    """An inventory held in a PostGIS database (every store method; not yet behind Inventory.open).
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
@@ -253,7 +257,7 @@ class PostGisStore:
     :meth:`delete_assets`, :meth:`read_firms`, :meth:`upsert_firms`, :meth:`delete_firms`,
     :meth:`write_deals`, :meth:`read_deals`, :meth:`layer_names`, :meth:`write_layer`,
     :meth:`read_layer`, :meth:`write_context`, :meth:`read_context`, :meth:`append_events`,
-    :meth:`read_events`, :meth:`created_at`. Export are still to come, so
+    :meth:`read_events`, :meth:`created_at`, :meth:`export`.
     :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
 
     Each thread works through its own pooled connection while it is inside
@@ -557,6 +561,46 @@ class PostGisStore:
         )
         return restore_context(df.set_index("asset_id"), self.meta)
 
+    # ---------------------------------------------------------------- export
+    def export(self, dest: str | os.PathLike[str]) -> Path:
+        """Write the whole inventory to one self-contained GeoPackage at ``dest``.
+
+        The copy is built beside ``dest`` and linked into place by the GeoPackage store's own
+        export, so ``dest`` is never overwritten and never seen half written. Events keep their
+        order (their ids are renumbered from 1).
+        """
+        from .gpkg import GpkgStore
+
+        dest = Path(dest)
+        if not dest.parent.is_dir():
+            raise StoreError(f"cannot export to {dest}: the directory {dest.parent} does not exist")
+        work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
+        try:
+            out = GpkgStore(work / "export.gpkg")
+            try:
+                with self.snapshot(), out.transaction():
+                    keys = self._execute("SELECT key, value FROM am_meta ORDER BY key")
+                    crs = self.crs
+                    if crs is not None:
+                        out.set_crs(crs)
+                        out.upsert_assets(self.read_assets())
+                        out.upsert_firms(self.read_firms())
+                        for name in self.layer_names():
+                            out.write_layer(name, self.read_layer(name))
+                    out.append_events(self.read_events().drop(columns="event_id"))
+                    ctx = self.read_context()
+                    if ctx is not None:
+                        out.write_context(ctx, replace=True)
+                    out.write_deals(self.read_deals())
+                    for key, value in keys:
+                        if key not in _NOT_EXPORTED:
+                            out.set_meta(key, value)
+                return out.export(dest)
+            finally:
+                out.close()
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
         """Append events (inside a transaction); each geometry goes once into ``geometries``."""
@@ -625,6 +669,11 @@ class PostGisStore:
         )
         return dict(rows)
 
+
+#: Settings that belong to one store kind (the GeoPackage store keeps its own).
+_NOT_EXPORTED = frozenset(
+    {"crs_epsg", "crs_wkt", "context_written", "schema_version", "created_at", "srs_id"}
+)
 
 #: GeoPackage's timestamp text, so both stores report ``recorded_at`` alike.
 _TS_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\''
