@@ -446,3 +446,34 @@ def test_export_writes_a_geopackage_the_geopackage_store_reads_alike(migrated, t
     finally:
         pg.close()
         inv.close()
+
+
+def test_an_inventory_on_postgis_behaves_as_one_on_a_geopackage(migrated, tmp_path):
+    """The same calls through Inventory on both stores give the same answers."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=6, n_assets=300, n_firms=30)
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    invs = [am.Inventory.open(tmp_path / "a.gpkg"), am.Inventory.open(url)]
+    try:
+        for inv in invs:
+            inv.add(zone.assets, at="2024-01-01")
+            inv.add_firms(zone.firms)
+        first = invs[0].assets().index[0]
+        for inv in invs:
+            inv.update(first, at="2024-06-01", status="leased", note="lease signed")
+        now = [inv.assets().drop(columns="recorded_at") for inv in invs]
+        _assert_same_features(*now)
+        assert now[1].loc[first, "status"] == "leased"
+        before = [inv.assets(as_of="2024-03-01").drop(columns="recorded_at") for inv in invs]
+        _assert_same_features(*before)
+        assert before[1].loc[first, "status"] != "leased"
+        hist = [inv.history(first)[["valid_at", "kind", "field", "note"]] for inv in invs]
+        pd.testing.assert_frame_equal(*hist)
+        ctx = [inv.context() for inv in invs]
+        pd.testing.assert_frame_equal(*ctx)
+        assert invs[1].crs == invs[0].crs
+    finally:
+        for inv in invs:
+            inv.close()

@@ -140,8 +140,9 @@ class Inventory:
         Parameters
         ----------
         path
-            A ``.gpkg`` file. (A ``postgresql://`` URL selects the PostGIS store once that
-            backend lands.)
+            A ``.gpkg`` file, or a ``postgresql://user@host:port/dbname`` URL for the PostGIS
+            store (missing parts from ``PGHOST``, ``PGPORT``, ``PGDATABASE``, ``PGUSER``,
+            ``PGPASSWORD``; the database needs the PostGIS extension; ``readonly`` not yet).
         crs
             The store's projected CRS in metres, for a new store (EPSG code, WKT, or pyproj CRS;
             a custom WKT is kept as given). Default: chosen from the first data written.
@@ -160,11 +161,9 @@ class Inventory:
         connection and writes are serialised by the store's write lock.
         """
         text = os.fspath(path)
-        if is_pg_url(text):
-            target = parse_pg_url(text)
-            raise StoreError(
-                f"{target}: the PostGIS store is not available in this version; use a .gpkg"
-            )
+        pg_target = parse_pg_url(text) if is_pg_url(text) else None
+        if pg_target is not None and readonly:
+            raise StoreError(f"{pg_target}: readonly=True is not available for PostGIS yet")
         want = None
         if crs is not None:
             try:
@@ -174,10 +173,16 @@ class Inventory:
                     f"crs={crs!r} is not a coordinate reference system ({exc}); give an EPSG "
                     "code such as 4549, a WKT string or a pyproj CRS"
                 ) from exc
-        store = GpkgStore(text, create=create, readonly=readonly)
+        store: Any
+        if pg_target is not None:
+            from .store.postgis import PostGisStore
+
+            store = PostGisStore(pg_target)
+        else:
+            store = GpkgStore(text, create=create, readonly=readonly)
         inv = cls(store, author=author)
         try:
-            inv._check_crs(want, text)
+            inv._check_crs(want, str(pg_target) if pg_target is not None else text)
         except BaseException:
             store.close()  # refused: no connection is left open on the file
             raise

@@ -1,8 +1,7 @@
-"""The PostGIS store's foundations: connecting, versioned migrations, retried transactions.
+"""The PostGIS store: connecting, versioned migrations, retried transactions, the store.
 
-What is here today is the part every PostGIS operation stands on; the full store (the same
-methods as :class:`~assetmatch.store.gpkg.GpkgStore`, listed in :mod:`assetmatch.store.base`)
-builds on it.
+:class:`PostGisStore` has the methods of :class:`~assetmatch.store.gpkg.GpkgStore` listed in
+:mod:`assetmatch.store.base`; it stands on:
 
 - :func:`connect` opens a pool on a :class:`~assetmatch.store.pgurl.PgTarget`; a failure is a
   :class:`~assetmatch.StoreError` that names the target without its password.
@@ -20,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -249,7 +249,7 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database (every store method; not yet behind Inventory.open).
+    """An inventory held in a PostGIS database .
 
     Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
@@ -258,7 +258,8 @@ class PostGisStore:
     :meth:`write_deals`, :meth:`read_deals`, :meth:`layer_names`, :meth:`write_layer`,
     :meth:`read_layer`, :meth:`write_context`, :meth:`read_context`, :meth:`append_events`,
     :meth:`read_events`, :meth:`created_at`, :meth:`export`.
-    :meth:`~assetmatch.Inventory.open` does not hand out this store yet.
+    :meth:`~assetmatch.Inventory.open` hands it out for a ``postgresql://`` URL (not yet
+    read-only).
 
     Each thread works through its own pooled connection while it is inside
     :meth:`transaction` or :meth:`snapshot`; single reads outside borrow one for the statement.
@@ -545,7 +546,7 @@ class PostGisStore:
                 "INSERT INTO context (asset_id, features) VALUES (%s, %s) ON CONFLICT (asset_id) "
                 "DO UPDATE SET features = context.features || excluded.features",
                 [
-                    (str(i), Jsonb(dict(zip(cols, row, strict=True))))
+                    (str(i), Jsonb({c: _json_number(v) for c, v in zip(cols, row, strict=True)}))
                     for i, row in zip(ctx.index, data, strict=True)
                 ],
             )
@@ -668,6 +669,14 @@ class PostGisStore:
             (list(ids),),
         )
         return dict(rows)
+
+
+def _json_number(v: Any) -> Any:
+    """JSON has no infinity: ±inf travel as the text ``"Infinity"``/``"-Infinity"``, which the
+    float dtype restored on reading turns back into ±inf."""
+    if isinstance(v, float) and math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    return v
 
 
 #: Settings that belong to one store kind (the GeoPackage store keeps its own).
