@@ -474,6 +474,8 @@ def test_an_inventory_on_postgis_behaves_as_one_on_a_geopackage(migrated, tmp_pa
         ctx = [inv.context() for inv in invs]
         pd.testing.assert_frame_equal(*ctx)
         assert invs[1].crs == invs[0].crs
+        with pytest.raises(StoreError, match="is a PostGIS database, not a file"):
+            _ = invs[1].path
     finally:
         for inv in invs:
             inv.close()

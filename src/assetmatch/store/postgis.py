@@ -249,9 +249,9 @@ def run_transaction(
 
 
 class PostGisStore:
-    """An inventory held in a PostGIS database .
+    """An inventory held in a PostGIS database.
 
-    Implemented so far, to the contract of :class:`~assetmatch.store.base.Store`:
+    It offers the contract of :class:`~assetmatch.store.base.Store`:
     :meth:`transaction`, :meth:`snapshot`, :meth:`close`, :meth:`meta`, :meth:`set_meta`,
     :attr:`crs`, :meth:`set_crs`, :meth:`read_assets`, :meth:`asset_ids`, :meth:`upsert_assets`,
     :meth:`delete_assets`, :meth:`read_firms`, :meth:`upsert_firms`, :meth:`delete_firms`,
@@ -285,6 +285,14 @@ class PostGisStore:
         except BaseException:
             self._pool.close()
             raise
+
+    @property
+    def path(self) -> Path:
+        """A PostGIS store is no file: a :class:`~assetmatch.StoreError` says so."""
+        raise StoreError(
+            f"{self.target} is a PostGIS database, not a file; inv.export(path) writes a "
+            "GeoPackage copy"
+        )
 
     # ---------------------------------------------------------------- plumbing
     def _current(self) -> psycopg.Connection | None:
