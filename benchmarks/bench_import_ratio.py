@@ -1,6 +1,8 @@
 """Import ratio: ``Inventory.add`` into a new store vs a plain pyogrio write, several runs.
 
 Usage: ``.venv/bin/python benchmarks/bench_import_ratio.py [N] [RUNS]`` (default 10,000 × 3).
+With ``ASSETMATCH_BENCH_PG_URL=postgresql://user@host/postgres`` (a role that may create
+databases) each run also imports into a fresh PostGIS database, dropped afterwards.
 
 Each run writes the same N synthetic assets (``generate_zone(seed=1)``) both ways in the same
 process, alternating which goes first; prints the ratio of each run, its median and spread,
@@ -10,6 +12,7 @@ and both file sizes. The target of issue 12 is a ratio of 3 or less.
 from __future__ import annotations
 
 import logging
+import os
 import statistics
 import sys
 import tempfile
@@ -30,10 +33,32 @@ def _plain_frame(assets, crs):
     return plain
 
 
+def _pg_add(admin_url: str, assets, r: int) -> float:
+    import psycopg
+
+    from assetmatch.store.pgurl import parse_pg_url
+
+    admin = parse_pg_url(admin_url)
+    name = f"assetmatch_bench_{os.getpid()}_{r}"
+    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        base = admin_url.rsplit("/", 1)[0]
+        inv = am.Inventory.open(f"{base}/{name}")
+        t0 = time.perf_counter()
+        inv.add(assets)
+        dt = time.perf_counter() - t0
+        inv.close()
+        return dt
+    finally:
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
 def main(n: int = 10_000, runs: int = 3) -> None:
     assets = generate_zone(seed=1, n_assets=n, n_firms=100).assets
     tmp = Path(tempfile.mkdtemp(prefix="bench-import-ratio-"))
-    ratios, adds, plains = [], [], []
+    ratios, adds, plains, pgs = [], [], [], []
     for r in range(runs):
 
         def add(r=r):
@@ -58,11 +83,22 @@ def main(n: int = 10_000, runs: int = 3) -> None:
             crs = am.Inventory.open(tmp / "store0.gpkg").crs
             t_plain = plain(crs)
             t_add, _ = add()
+        pg_url = os.environ.get("ASSETMATCH_BENCH_PG_URL")
+        if pg_url:
+            t_pg = _pg_add(pg_url, assets, r)
+            pgs.append(t_pg)
+            logger.warning("run %d: PostGIS add %.2f s, ratio %.1f", r, t_pg, t_pg / t_plain)
         adds.append(t_add)
         plains.append(t_plain)
         ratios.append(t_add / t_plain)
         logger.warning(
             "run %d: add %.2f s, plain %.3f s, ratio %.1f", r, t_add, t_plain, ratios[-1]
+        )
+    if pgs:
+        logger.warning(
+            "PostGIS add median %.2f s, ratio to plain median %.1f",
+            statistics.median(pgs),
+            statistics.median(p / q for p, q in zip(pgs, plains, strict=True)),
         )
     size_store = (tmp / "store0.gpkg").stat().st_size / 1e6
     size_plain = (tmp / "plain0.gpkg").stat().st_size / 1e6
