@@ -72,6 +72,32 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from .service import serve
+
+    origins = [o.strip() for o in args.cors.split(",") if o.strip()] if args.cors else None
+    serve(
+        args.store,
+        host=args.host,
+        port=args.port,
+        keys=args.keys,
+        cors_origins=origins,
+        max_body_bytes=args.max_body_mb * 1024 * 1024,
+    )
+    return 0
+
+
+def _keys_add(args: argparse.Namespace) -> int:
+    from .service import add_key
+
+    key = add_key(args.keys_file, scope=args.scope)
+    _out(key)
+    sys.stderr.write(
+        f"new {args.scope} key added to {args.keys_file}; it is shown only this once\n"
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``assetmatch`` command."""
     parser = argparse.ArgumentParser(prog="assetmatch", description=__doc__.splitlines()[0])
@@ -92,12 +118,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("store")
     p.add_argument("asset_id")
     p.set_defaults(fn=_history)
+    p = sub.add_parser("serve", help="serve a store over HTTP (needs the 'service' extra)")
+    p.add_argument("store", help="a GeoPackage path or a postgresql:// URL")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--keys", default=None, help="keys file; required for a non-loopback host")
+    p.add_argument("--cors", default=None, help="comma-separated browser origins allowed")
+    p.add_argument("--max-body-mb", type=int, default=20, help="largest request body, MiB")
+    p.set_defaults(fn=_serve)
+    p = sub.add_parser("keys", help="manage the service's API keys")
+    ksub = p.add_subparsers(dest="keys_cmd", required=True)
+    k = ksub.add_parser("add", help="make a new key, store its hash, print the key once")
+    k.add_argument("keys_file")
+    k.add_argument("--scope", choices=("read", "write"), default="read")
+    k.set_defaults(fn=_keys_add)
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    return int(args.fn(args))
+    from ._errors import AssetmatchError
+
+    try:
+        return int(args.fn(args))
+    except AssetmatchError as exc:
+        sys.stderr.write(f"assetmatch: {exc}\n")
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover
