@@ -259,7 +259,9 @@ def create_app(
         )
         return Response(res.to_json(indent=None), media_type="application/json")
 
-    @app.get("/v1/assets", tags=["inventory"], dependencies=[read])
+    geojson = {200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}}
+
+    @app.get("/v1/assets", tags=["inventory"], dependencies=[read], responses=geojson)
     def list_assets(
         status: Annotated[list[str] | None, Query(max_length=20)] = None,
         min_land_mu: float | None = Query(None, ge=0, le=1e9),
@@ -293,7 +295,7 @@ def create_app(
             media_type="application/geo+json",
         )
 
-    @app.get("/v1/assets/{asset_id}", tags=["inventory"], dependencies=[read])
+    @app.get("/v1/assets/{asset_id}", tags=["inventory"], dependencies=[read], responses=geojson)
     def get_asset(asset_id: str, as_of: str | None = Query(None, max_length=32)) -> Response:
         """One asset as a GeoJSON Feature (WGS 84)."""
         from .._errors import UnknownAssetError
