@@ -304,3 +304,19 @@ def test_real_server_concurrent_matches_while_writing(inv, keys):
     finally:
         server.should_exit = True
         t.join(10)
+
+
+def test_keys_never_reach_the_logs(client, keys, inv, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    aid = inv.assets().index[0]
+    client.get("/v1/assets?limit=2", headers={"X-API-Key": keys["read"]})
+    client.post(
+        f"/v1/assets/{aid}/events",
+        json={"note": "x", "status": "leased"},
+        headers={"Authorization": f"Bearer {keys['write']}"},
+    )
+    client.get("/v1/assets", headers={"X-API-Key": keys["read"] + "x"})
+    assert caplog.records  # something was logged at DEBUG, and none of it holds a key
+    assert keys["read"] not in caplog.text and keys["write"] not in caplog.text
