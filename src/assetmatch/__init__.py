@@ -28,7 +28,7 @@ from .ingest import ImportReport
 from .inventory import Inventory
 from .match import MatchResult, match
 from .requirements import Requirements
-from .scoring import SiteScorer, Weights
+from .scoring import SiteScorer, Weights, ahp_weights
 from .units import MU_M2, m2_to_mu, mu_to_m2
 
 try:
@@ -55,6 +55,7 @@ __all__ = [
     "ValidationError",
     "Weights",
     "__version__",
+    "ahp_weights",
     "context_features",
     "m2_to_mu",
     "match",
