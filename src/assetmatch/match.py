@@ -32,7 +32,14 @@ from .domain.landuse_paths import LandUsePathTable
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
 from .explain.reasons import _reason, _short_reasons
-from .explain.words import _STATUS_NAMES, CRITERION_NAMES, _check_lang, _t
+from .explain.words import (
+    _STATUS_NAMES,
+    CRITERION_NAMES,
+    MISSING_DATA,
+    MISSING_DATA_DEFAULT,
+    _check_lang,
+    _t,
+)
 from .requirements import Requirements
 from .scoring.scorer import (
     Evaluation,
@@ -89,6 +96,10 @@ class MatchResult:
         Language of ``reasons`` and ``near_misses.detail``.
     counts
         ``n_assets``, ``n_offerable``, ``n_eligible`` (passing every must).
+    unevaluated
+        Criteria the brief asks for that this inventory has no data to evaluate (no firms,
+        no reference layers…): ``criterion``, ``name`` and ``reason`` in the result's
+        language. They take no part in the scores; :meth:`explain` and :meth:`to_dict` say so.
     """
 
     table: pd.DataFrame
@@ -109,6 +120,22 @@ class MatchResult:
             f"MatchResult({len(self.table)} ranked of {self.counts['n_eligible']} eligible, "
             f"{len(self.near_misses)} near misses, as_of={self.as_of.isoformat()})"
         )
+
+    @property
+    def unevaluated(self) -> pd.DataFrame:
+        """Criteria asked for but not evaluated for want of data (see the class docstring)."""
+        return self._unevaluated(self.lang)
+
+    def _unevaluated(self, lang: str) -> pd.DataFrame:
+        rows = [
+            {
+                "criterion": c,
+                "name": _t(CRITERION_NAMES[c], lang),
+                "reason": _t(MISSING_DATA.get(c, MISSING_DATA_DEFAULT), lang),
+            }
+            for c in getattr(self.model, "unevaluated_", ())
+        ]
+        return pd.DataFrame(rows, columns=["criterion", "name", "reason"])
 
     def explain(self, asset_id: str, lang: str | None = None) -> Explanation:
         """Explain the score of ``asset_id`` (any asset of the inventory, ranked or not).
@@ -180,6 +207,12 @@ class MatchResult:
         facts["excluded_by"] = excluded
         if excluded:
             reasons = excluded + reasons
+        for _, u in self._unevaluated(lang).iterrows():
+            reasons.append(
+                f"未评估{u['name']}：{u['reason']}"
+                if lang == "zh"
+                else f"{u['name']} not evaluated: {u['reason']}"
+            )
         return Explanation(
             asset_id=asset_id,
             rank=rank,
@@ -219,6 +252,7 @@ class MatchResult:
             "counts": dict(self.counts),
             "results": _records(table),
             "near_misses": _records(self.near_misses),
+            "unevaluated": self.unevaluated.to_dict(orient="records"),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -601,5 +635,3 @@ def _near_miss_table(
             }
         )
     return pd.DataFrame(out, columns=cols)
-
-

@@ -280,6 +280,12 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         return "附近无需避让的产业" if zh else "no conflicting industry nearby"
     lab, d, dist, ratio, _why = c
     zh_name, en_name = INDUSTRIES.get(lab[:3], (lab, lab))
+    if not math.isfinite(d):
+        if zh:
+            return f"附近未见{zh_name}企业（{_num(dist)} m 防护距离内无）"
+        return (
+            f"no {en_name} firm found nearby (none within the {_num(dist)} m protection distance)"
+        )
     near, limit = _num(d), _num(dist)
     if ratio < 1:
         if zh:

@@ -28,6 +28,27 @@ CRITERION_NAMES: Final[dict[str, tuple[str, str]]] = {
     "district": ("片区偏好", "district"),
     "freshness": ("信息时效", "data freshness"),
 }
+#: Why a criterion the brief asks for could not be evaluated on this inventory (zh, en).
+MISSING_DATA: Final[dict[str, tuple[str, str]]] = {
+    "conflicts": (
+        "周边企业数据缺失，未核查防护距离",
+        "no data on firms nearby; protection distances not checked",
+    ),
+    "synergy": (
+        "周边企业数据缺失",
+        "no data on firms nearby",
+    ),
+    "access": (
+        "缺少道路、出入口等参照图层",
+        "no reference layers (roads, exits…)",
+    ),
+    "near": ("缺少资产位置", "no asset locations"),
+    "freshness": ("缺少更新时间", "no update times"),
+}
+MISSING_DATA_DEFAULT: Final[tuple[str, str]] = (
+    "库中无此项数据",
+    "no data for it in the inventory",
+)
 _TENURE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "lease": ("租赁", "lease"),
     "transfer": ("出让/转让", "transfer"),

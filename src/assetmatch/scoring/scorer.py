@@ -190,7 +190,6 @@ _F32: Final = np.float32
 _PATH_CODES: Final = (*PATH_KINDS, UNKNOWN_PATH)
 
 
-
 _DETAIL_DAYS: Final = (
     "status_days",
     "net_land_days",
@@ -449,6 +448,7 @@ class SiteScorer(BaseEstimator):
                     ],
                 )
         self.weights_ = w
+        self.unevaluated_ = tuple(skipped)
         self.criteria_ = criteria
         self.hard_ = frozenset(c for c in req.hard_criteria if c in criteria)
         self.weight_ = w.normalized(criteria)
@@ -509,8 +509,10 @@ class SiteScorer(BaseEstimator):
             "tenure": True,
             "readiness": True,
             "land_use": True,
-            "synergy": "presence" in X,
-            "conflicts": "nearest" in X,
+            # firms data: without any firm near any asset, synergy and conflicts are unknown,
+            # not "no related industry" and "no conflict"
+            "synergy": "presence" in X and bool(np.any(np.asarray(X["presence"]) > 0)),
+            "conflicts": "nearest" in X and bool(np.isfinite(np.asarray(X["nearest"])).any()),
             "access": "access" in X,
             "near": "x" in X,
             "district": True,
