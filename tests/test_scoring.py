@@ -274,7 +274,13 @@ def test_total_is_the_weighted_sum_and_musts_exclude(table: FeatureTable) -> Non
         assert ev.soft_score[i] == pytest.approx(soft, rel=1e-5)
     assert sc.hard_ == frozenset({"tenure", "land_use"})
     assert not ev.offerable[3] and np.isneginf(ev.score[3])  # D is leased
-    assert np.isfinite(ev.score[[0, 1, 2, 4]]).all()
+    assert np.isfinite(ev.score[[0, 2]]).all()
+    # beyond the tolerance of a stated bound is not ranked: B has no buildings (100 % short of
+    # 50,000 m², tolerance 25 %) and 1,265 days to move in; E's change of use from commercial
+    # land takes 395 days, beyond 90 days + 25 %
+    assert np.isneginf(ev.score[[1, 4]]).all()
+    assert list(np.asarray(table.ids)[ev.failed["readiness"]]) == ["B", "D", "E"]
+    assert list(np.asarray(table.ids)[ev.failed["building"]]) == ["B"]
 
 
 def test_musts_and_near_misses(table: FeatureTable) -> None:
@@ -284,13 +290,16 @@ def test_musts_and_near_misses(table: FeatureTable) -> None:
     failed = {c: list(np.asarray(table.ids)[f]) for c, f in ev.failed.items()}
     assert failed["size"] == ["B", "C"]
     assert failed["building"] == ["B", "C"]
-    assert list(ev.n_failed) == [0, 2, 2, 0, 0]
+    # musts fail anywhere outside (B, C on size and building); readiness, a preference,
+    # fails only beyond its tolerance (B, D, E)
+    assert list(ev.n_failed) == [0, 3, 2, 1, 1]
     short = dict(zip(table.ids, ev.detail["shortfall_size"].tolist(), strict=True))
     assert short["B"] == pytest.approx(0.1) and short["C"] == pytest.approx(0.05, rel=1e-5)
     totals = sc.rank_scores(table)  # the lean ranking pass: same numbers, summed in another order
     np.testing.assert_allclose(totals.score, ev.score, rtol=1e-6)
     np.testing.assert_array_equal(totals.n_failed, ev.n_failed)
-    assert np.isneginf(totals.near_miss).all()  # nobody fails exactly one
+    # near misses: offerable and failing exactly one (E: readiness); D is leased
+    assert np.isfinite(totals.near_miss).tolist() == [False, False, False, False, True]
 
 
 def test_land_use_not_allowed_is_a_must_by_default(table: FeatureTable) -> None:
@@ -306,7 +315,12 @@ def test_land_use_not_allowed_is_a_must_by_default(table: FeatureTable) -> None:
 
 def test_offerable_only_can_be_switched_off(table: FeatureTable) -> None:
     ev = fitted(table, offerable_only=False).evaluate(table)
-    assert ev.offerable.all() and np.isfinite(ev.score[3])
+    assert ev.offerable.all()
+    # D (leased) is no longer excluded for its status, only for its 395-day move-in
+    base = fitted(table).evaluate(table)
+    assert list(base.n_failed) == list(ev.n_failed) == [0, 2, 0, 1, 1]
+    ev2 = fitted(table, {**BRIEF, "ready_within_days": None}, offerable_only=False).evaluate(table)
+    assert np.isfinite(ev2.score[3])
 
 
 def test_unknown_values_never_fail_a_must(table: FeatureTable) -> None:
@@ -596,7 +610,7 @@ def test_match_on_assets_and_context(assets: pd.DataFrame, context: pd.DataFrame
     from assetmatch.match import match
 
     res = match(BRIEF, assets=assets, context=context, as_of=AS_OF, top=3)
-    assert res.table.loc[0, "asset_id"] == "A" and set(res.table["asset_id"]) == {"A", "C", "E"}
+    assert res.table.loc[0, "asset_id"] == "A" and set(res.table["asset_id"]) == {"A", "C"}
     assert res.table.loc[0, "reasons"].startswith("150 亩，在 150–200 亩要求内")
     updated = pd.Series({"A": "2022-06-30"})
     X = prepare(assets, context, as_of=AS_OF, updated_at=updated)

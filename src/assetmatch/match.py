@@ -165,8 +165,8 @@ class MatchResult:
             rank = int(self.table.loc[hit[0], "rank"])
         rows = []
         for c in ev.criteria:
-            must = c in ev.failed
-            passed = not bool(ev.failed[c][0]) if must else True
+            must = c in self.model.hard_
+            passed = not bool(ev.failed[c][0]) if c in ev.failed else True
             rows.append(
                 {
                     "criterion": c,
@@ -198,11 +198,19 @@ class MatchResult:
                 else ("状态未知" if lang == "zh" else "status unknown")
             )
         for _, row in contrib.iterrows():
-            if row["must"] and not row["passed"]:
+            if row["passed"]:
+                continue
+            if row["must"]:
                 excluded.append(
                     f"未满足必须条件：{row['name']}"
                     if lang == "zh"
                     else f"fails the must: {row['name']}"
+                )
+            else:
+                excluded.append(
+                    f"{row['name']}超出要求的容差范围，不参与排名"
+                    if lang == "zh"
+                    else f"{row['name']} beyond the tolerance of the stated limit: not ranked"
                 )
         facts["excluded_by"] = excluded
         if excluded:
@@ -426,7 +434,7 @@ def match(
 
     rows = top_k(ev.score, int(top))
     n_nm = int(top if near_misses is None else near_misses)
-    if scorer.hard_ and n_nm > 0:
+    if n_nm > 0:
         nm_rows = top_k(ev.near_miss, n_nm)
     else:
         nm_rows = np.empty(0, dtype=np.intp)

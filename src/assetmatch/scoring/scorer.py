@@ -278,6 +278,19 @@ class Totals(NamedTuple):
     near_miss: np.ndarray
 
 
+#: Criteria with a stated bound (a range, a minimum, a cap, a deadline, a radius): beyond the
+#: bound's tolerance an asset is not ranked but listed among the near misses.
+BOUNDED_CRITERIA: Final = frozenset({"size", "building", "specs", "cost", "readiness", "near"})
+
+
+def _gate(plan: _Plan) -> frozenset[str]:
+    """The criteria that can exclude an asset: the musts, and every stated bound."""
+    bounded = BOUNDED_CRITERIA & set(plan.criteria)
+    if plan.req.ready_within_days is None:
+        bounded -= {"readiness"}
+    return frozenset(plan.hard) | bounded
+
+
 @dataclass
 class _Plan:
     """Everything a block evaluation needs, resolved once per call (no per-asset work)."""
@@ -565,7 +578,7 @@ class SiteScorer(BaseEstimator):
             "n_failed": np.zeros(n, dtype=np.uint8),
             "move_in": np.empty(n, dtype=_F32),
         }
-        failed = {c: np.empty(n, dtype=bool) for c in plan.hard}
+        failed = {c: np.empty(n, dtype=bool) for c in _gate(plan)}
         det: dict[str, np.ndarray] = {}
         if detail:
             for k in _DETAIL_DAYS:
@@ -613,7 +626,7 @@ class SiteScorer(BaseEstimator):
             "score": np.empty(n, dtype=_F32),
             "n_failed": np.zeros(n, dtype=np.uint8),
         }
-        if plan.hard:
+        if _gate(plan):
             out["near_miss"] = np.empty(n, dtype=_F32)
         self._run_blocks(X, plan, None, {}, out, {})
         offerable = plan.offerable
@@ -938,6 +951,7 @@ class SiteScorer(BaseEstimator):
         """Score the rows ``sl`` on every criterion; writes into ``S``, ``out`` and ``det``."""
         req, tol, unk = plan.req, plan.tol, _F32(self.unknown_score)
         hard = plan.hard
+        gate = _gate(plan)
         detail = bool(det)
         fails: dict[str, np.ndarray] = {}
         shorts: dict[str, np.ndarray] = {}
@@ -988,7 +1002,7 @@ class SiteScorer(BaseEstimator):
             wt = plan.wvec[i] if weighted else _F32(1)
             prev, prev_weighted = i, weighted
             s = rows[i]
-            h = c in hard
+            h = c in gate
             if c == "size":
                 lo, hi = req.land_area_range_m2  # type: ignore[misc]
                 v = X["land_area_m2"][sl]
@@ -1061,6 +1075,12 @@ class SiteScorer(BaseEstimator):
             elif c == "freshness":
                 np.multiply(plan.freshness[sl], wt, out=s)  # type: ignore[index]
 
+        # ---- a stated bound that is a preference fails only beyond its tolerance, where its
+        # score has reached 0 (a must fails anywhere outside); unknown values never fail
+        for i, c in enumerate(plan.criteria):
+            if c in gate and c not in hard and c in fails and plan.wvec[i] > 0:
+                fails[c] = fails[c] & (rows[i] <= 0)
+
         # ---- total, musts and status (no BLAS: its thread pool costs more than it saves here)
         if prev >= 0:
             _accumulate(total, rows[prev], plan.wvec[prev], prev_weighted, tmp)
@@ -1069,7 +1089,7 @@ class SiteScorer(BaseEstimator):
         nf = out["n_failed"][sl]
         if keyed and plan.key_fails is not None:
             nf += plan.key_fails.take(lu_key)
-        for c in hard:
+        for c in gate:
             if c in keyed:
                 continue
             f = fails[c]
@@ -1082,7 +1102,7 @@ class SiteScorer(BaseEstimator):
             near[:] = total
             _neg_inf_where(near, (nf != 1) | ~offerable)
         excluded = ~offerable
-        if hard:
+        if gate:
             excluded |= nf > 0
         _neg_inf_where(total, excluded)  # total is out["score"][sl]
         if detail:
