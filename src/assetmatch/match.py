@@ -31,7 +31,7 @@ from ._errors import UnknownAssetError
 from .domain.landuse_paths import LandUsePathTable
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
-from .explain.reasons import _reason, _short_reasons
+from .explain.reasons import _reason, _short_reasons, shortfalls
 from .explain.words import (
     _STATUS_NAMES,
     CRITERION_NAMES,
@@ -180,9 +180,16 @@ class MatchResult:
                 }
             )
         contrib = pd.DataFrame(rows).set_index("criterion")
-        contrib["_order"] = np.where(contrib["passed"], 0, 1)
-        contrib = contrib.sort_values(["_order", "contribution"], ascending=[False, False]).drop(
-            columns="_order"
+        # what excludes first, then the shortfalls (largest loss first), then the strengths
+        short = shortfalls(contrib.index, contrib["weight"], lambda c: contrib.at[c, "score"])
+        contrib["_order"] = np.where(contrib["passed"], 2, 0)
+        contrib.loc[[c for c in short if contrib.at[c, "passed"]], "_order"] = 1
+        contrib["_loss"] = contrib["weight"] * (1 - contrib["score"])
+        contrib["_key"] = np.where(
+            contrib["_order"] == 1, contrib["_loss"], contrib["contribution"]
+        )
+        contrib = contrib.sort_values(["_order", "_key"], ascending=[True, False]).drop(
+            columns=["_order", "_loss", "_key"]
         )
         reasons = [r for r in contrib["reason"] if r]
         excluded = []

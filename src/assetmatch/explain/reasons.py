@@ -56,6 +56,22 @@ def _r_size(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     if lo is None and hi is None:
         return have
     want = _range_text(lo, hi, fmt, unit, "zh" if zh else "en")
+    outside = (lo is not None and v < lo) or (hi is not None and v > hi)
+    if outside:
+        # the figure and the gap with the same digits, enough that they add up and the gap
+        # never reads 0 ("127.9 亩，少 22.1 亩", not "128 亩，少 22.1 亩")
+        gap0 = (lo - v) if lo is not None and v < lo else (v - hi)  # type: ignore[operator]
+        digits = 1 if in_mu else 0
+        while digits < 2 and round(gap0, digits) == 0:
+            digits += 1
+        if round(gap0, digits) == 0:  # a gap below survey precision reads as within
+            v = lo if lo is not None and v < lo else hi  # type: ignore[assignment]
+            digits = 1 if in_mu else 0
+
+        def fmt(x: float, _d: int = digits) -> str:
+            return _num(x, _d)
+
+        have = f"{fmt(v)} {unit}"
     if lo is not None and v < lo:
         gap = lo - v
         return (
@@ -357,12 +373,23 @@ _REASONS: Final = {
 }
 
 
+#: Criteria whose score below 1 means a stated bound is missed by an amount the reason states.
+SHORTFALL_CRITERIA = ("size", "building", "specs", "cost", "readiness", "conflicts", "near")
+
+
+def shortfalls(criteria: Any, weights: Any, score: Any) -> list[str]:
+    """Criteria falling short of their bound (score below 1), the largest weighted loss first."""
+    out = [c for c in criteria if c in SHORTFALL_CRITERIA and score(c) < 1 - 1e-6]
+    return sorted(out, key=lambda c: -weights[c] * (1 - score(c)))
+
+
 def _short_reasons(
     ev: Evaluation, i: int, facts: dict[str, Any], req: Requirements, lang: str
 ) -> str:
-    """The three largest contributions' reasons, for the table."""
+    """The table's reasons: every shortfall first (largest loss first), then the three strongest."""
+    short = shortfalls(ev.criteria, ev.weights, lambda c: float(ev.scores[c][i]))
     order = sorted(ev.criteria, key=lambda c: -ev.weights[c] * float(ev.scores[c][i]))
-    picked = [c for c in order if c not in ("freshness", "access")][:3]
+    picked = short + [c for c in order if c not in short and c not in ("freshness", "access")][:3]
     if (
         "land_use" in ev.criteria
         and "land_use" not in picked
