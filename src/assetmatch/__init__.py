@@ -26,8 +26,9 @@ from ._errors import (
 from .context import context_features
 from .ingest import ImportReport
 from .inventory import Inventory
-from .match import MatchResult, match
+from .match import match
 from .requirements import Requirements
+from .result import MatchResult
 from .scoring import SiteScorer, Weights, ahp_weights
 from .units import MU_M2, m2_to_mu, mu_to_m2
 

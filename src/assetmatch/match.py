@@ -6,7 +6,8 @@ prepared table to re-rank many briefs), the :class:`~assetmatch.scoring.SiteScor
 every asset in vectorised passes, the top assets are picked without a full sort, and only
 those rows (and the near misses) get facts and plain-language reasons, in Chinese or English.
 
-A :class:`MatchResult` serialises to JSON with the brief, the weights, the model's parameters,
+A :class:`~assetmatch.result.MatchResult` (defined in :mod:`assetmatch.result`, re-exported
+here) serialises to JSON with the brief, the weights, the model's parameters,
 the match date, the inventory's state time and the package version, so a shortlist can be
 reproduced: run :func:`match` again with the same brief, weights, ``as_of`` and model on the
 same inventory state.
@@ -14,33 +15,21 @@ same inventory state.
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
 from ._errors import UnknownAssetError
-from .domain.landuse_paths import LandUsePathTable
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
-from .explain.reasons import _reason, _short_reasons, shortfalls
-from .explain.words import (
-    _STATUS_NAMES,
-    CRITERION_NAMES,
-    MISSING_DATA,
-    MISSING_DATA_DEFAULT,
-    _check_lang,
-    _t,
-)
+from .explain.reasons import _reason, _short_reasons
+from .explain.words import _check_lang
 from .requirements import Requirements
+from .result import MatchResult, package_version
 from .scoring.scorer import (
     Evaluation,
     FeatureTable,
@@ -54,278 +43,6 @@ from .units import m2_to_mu
 logger = logging.getLogger(__name__)
 
 __all__ = ["Explanation", "MatchResult", "match", "package_version", "prepare_inventory"]
-
-
-@lru_cache(maxsize=1)
-def package_version() -> str:
-    """The installed assetmatch version (``"0.0.0+unknown"`` when not installed)."""
-    try:
-        return version("assetmatch")
-    except PackageNotFoundError:  # pragma: no cover - source tree without metadata
-        return "0.0.0+unknown"
-
-
-# ====================================================================== result
-
-
-@dataclass
-class MatchResult:
-    """The outcome of :func:`match`.
-
-    Attributes
-    ----------
-    table
-        Ranked shortlist (a GeoDataFrame when the assets have geometries): ``rank``,
-        ``asset_id``, ``name``, ``score``, ``move_in_days``, ``ready_date``, ``reasons``,
-        ``s_{criterion}`` (score in [0, 1]) and ``c_{criterion}`` (weighted contribution) for
-        every criterion taking part, then a few facts (``district``, ``land_area_mu``,
-        ``building_area_m2``, ``status``, ``land_use_path``) and the geometry.
-    near_misses
-        Offerable assets that fail exactly one must, best soft score first: ``asset_id``,
-        ``name``, ``failed`` (the criterion), ``by`` (how far outside the bound, as a fraction
-        of it), ``detail`` (the reason in words), ``score`` (what the total would have been).
-    requirements, weights
-        The brief and the weights used.
-    model
-        The fitted :class:`~assetmatch.scoring.SiteScorer`.
-    features
-        The feature table the match ran on.
-    as_of
-        The match date.
-    lang
-        Language of ``reasons`` and ``near_misses.detail``.
-    counts
-        ``n_assets``, ``n_offerable``, ``n_eligible`` (passing every must).
-    unevaluated
-        Criteria the brief asks for that this inventory has no data to evaluate (no firms,
-        no reference layers…): ``criterion``, ``name`` and ``reason`` in the result's
-        language. They take no part in the scores; :meth:`explain` and :meth:`to_dict` say so.
-    """
-
-    table: pd.DataFrame
-    near_misses: pd.DataFrame
-    requirements: Requirements
-    weights: Weights
-    model: SiteScorer
-    features: FeatureTable
-    as_of: date
-    lang: str
-    counts: dict[str, int]
-    near_place: tuple[float, float, float] | None = None
-    exclude: int = -1
-    version: str = field(default_factory=package_version)
-
-    def __repr__(self) -> str:
-        return (
-            f"MatchResult({len(self.table)} ranked of {self.counts['n_eligible']} eligible, "
-            f"{len(self.near_misses)} near misses, as_of={self.as_of.isoformat()})"
-        )
-
-    @property
-    def unevaluated(self) -> pd.DataFrame:
-        """Criteria asked for but not evaluated for want of data (see the class docstring)."""
-        return self._unevaluated(self.lang)
-
-    def _unevaluated(self, lang: str) -> pd.DataFrame:
-        rows = [
-            {
-                "criterion": c,
-                "name": _t(CRITERION_NAMES[c], lang),
-                "reason": _t(MISSING_DATA.get(c, MISSING_DATA_DEFAULT), lang),
-            }
-            for c in getattr(self.model, "unevaluated_", ())
-        ]
-        return pd.DataFrame(rows, columns=["criterion", "name", "reason"])
-
-    def explain(self, asset_id: str, lang: str | None = None) -> Explanation:
-        """Explain the score of ``asset_id`` (any asset of the inventory, ranked or not).
-
-        Parameters
-        ----------
-        asset_id
-            The asset.
-        lang
-            ``"zh"`` or ``"en"``; default the result's language.
-
-        Raises
-        ------
-        assetmatch.UnknownAssetError
-            If the asset is not in the inventory.
-        """
-        lang = _check_lang(lang or self.lang)
-        pos = self.features.position(asset_id)
-        sub = self.features.take([pos])
-        ev = self.model.evaluate(
-            sub, detail=True, near_place=self.near_place, exclude=0 if pos == self.exclude else -1
-        )
-        facts = _facts_rows(self, sub, ev)[0]
-        rank = None
-        hit = self.table.index[self.table["asset_id"] == asset_id]
-        if len(hit):
-            rank = int(self.table.loc[hit[0], "rank"])
-        rows = []
-        for c in ev.criteria:
-            must = c in self.model.hard_
-            passed = not bool(ev.failed[c][0]) if c in ev.failed else True
-            rows.append(
-                {
-                    "criterion": c,
-                    "name": _t(CRITERION_NAMES[c], lang),
-                    "weight": ev.weights[c],
-                    "score": float(ev.scores[c][0]),
-                    "contribution": float(ev.weights[c] * ev.scores[c][0]),
-                    "must": must,
-                    "passed": passed,
-                    "reason": _reason(c, facts, self.requirements, lang),
-                }
-            )
-        contrib = pd.DataFrame(rows).set_index("criterion")
-        # what excludes first, then the shortfalls (largest loss first), then the strengths
-        short = shortfalls(contrib.index, contrib["weight"], lambda c: contrib.at[c, "score"])
-        contrib["_order"] = np.where(contrib["passed"], 2, 0)
-        contrib.loc[[c for c in short if contrib.at[c, "passed"]], "_order"] = 1
-        contrib["_loss"] = contrib["weight"] * (1 - contrib["score"])
-        contrib["_key"] = np.where(
-            contrib["_order"] == 1, contrib["_loss"], contrib["contribution"]
-        )
-        contrib = contrib.sort_values(["_order", "_key"], ascending=[True, False]).drop(
-            columns=["_order", "_loss", "_key"]
-        )
-        reasons = [r for r in contrib["reason"] if r]
-        excluded = []
-        if not facts["offerable"]:
-            st = facts.get("status")
-            excluded.append(
-                (
-                    f"状态为{_t(_STATUS_NAMES.get(st, (st, st)), 'zh')}，不可供"
-                    if lang == "zh"
-                    else f"status {_t(_STATUS_NAMES.get(st, (st, st)), 'en')} cannot be offered"
-                )
-                if st is not None
-                else ("状态未知" if lang == "zh" else "status unknown")
-            )
-        for _, row in contrib.iterrows():
-            if row["passed"]:
-                continue
-            if row["must"]:
-                excluded.append(
-                    f"未满足必须条件：{row['name']}"
-                    if lang == "zh"
-                    else f"fails the must: {row['name']}"
-                )
-            else:
-                excluded.append(
-                    f"{row['name']}超出要求的容差范围，不参与排名"
-                    if lang == "zh"
-                    else f"{row['name']} beyond the tolerance of the stated limit: not ranked"
-                )
-        facts["excluded_by"] = excluded
-        if excluded:
-            reasons = excluded + reasons
-        for _, u in self._unevaluated(lang).iterrows():
-            reasons.append(
-                f"未评估{u['name']}：{u['reason']}"
-                if lang == "zh"
-                else f"{u['name']} not evaluated: {u['reason']}"
-            )
-        return Explanation(
-            asset_id=asset_id,
-            rank=rank,
-            score=float(ev.score[0]),
-            lang=lang,
-            contributions=contrib,
-            facts=facts,
-            reasons=reasons,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able record of the match: enough to reproduce it (see the module docstring)."""
-        params = {
-            k: _jsonable(v)
-            for k, v in self.model.get_params().items()
-            if k not in ("requirements", "weights")
-        }
-        params["as_of"] = self.as_of.isoformat()
-        table = self.table.drop(columns=["geometry"], errors="ignore")
-        return {
-            "assetmatch_version": self.version,
-            "requirements": self.requirements.to_dict(),
-            "weights": self.weights.to_dict(),
-            "weights_normalized": dict(self.model.weight_),
-            "criteria": list(self.model.criteria_),
-            "musts": sorted(self.model.hard_),
-            "model": {"class": "assetmatch.scoring.SiteScorer", "params": params},
-            "inventory": {
-                "state_time": self.features.state_time,
-                "as_of": None if self.features.as_of is None else self.features.as_of.isoformat(),
-                "crs": None if self.features.crs is None else _crs_text(self.features.crs),
-                "n_assets": len(self.features),
-            },
-            "as_of": self.as_of.isoformat(),
-            "top": len(self.table),
-            "lang": self.lang,
-            "counts": dict(self.counts),
-            "results": _records(table),
-            "near_misses": _records(self.near_misses),
-            "unevaluated": self.unevaluated.to_dict(orient="records"),
-        }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """:meth:`to_dict` as a JSON document (Chinese kept readable)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
-
-
-def _crs_text(crs: Any) -> str:
-    try:
-        epsg = crs.to_epsg()
-    except AttributeError:
-        return str(crs)
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
-
-
-def _jsonable(v: Any) -> Any:
-    if v is None or isinstance(v, bool | int | str):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, LandUsePathTable):
-        return _records(v.frame)
-    if isinstance(v, pd.DataFrame):
-        if v.index.name is not None or not isinstance(v.index, pd.RangeIndex):
-            v = v.reset_index()
-        return _records(v)
-    if isinstance(v, Mapping):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    return str(v)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append({str(k): _plain(v) for k, v in rec.items()})
-    return out
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float):
-        return v if math.isfinite(v) else None
-    if isinstance(v, pd.Timestamp):
-        return None if pd.isna(v) else v.date().isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, list | tuple | np.ndarray):
-        return [_plain(x) for x in v]
-    if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    return v
 
 
 # ====================================================================== match
