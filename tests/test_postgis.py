@@ -301,14 +301,20 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
         inv.close()
 
 
-def test_firms_and_deals_read_back_as_in_the_geopackage_store(migrated, tmp_path):
+def _zone_with_firms(tmp_path, *, seed: int, n_firms: int):
+    """A GeoPackage inventory of 200 synthetic assets and their firms."""
     import assetmatch as am
     from assetmatch.demo.zone import generate_zone
 
-    zone = generate_zone(seed=4, n_assets=200, n_firms=30)
+    zone = generate_zone(seed=seed, n_assets=200, n_firms=n_firms)
     inv = am.Inventory.open(tmp_path / "z.gpkg")
     inv.add(zone.assets)
     inv.add_firms(zone.firms)
+    return inv
+
+
+def test_firms_and_deals_read_back_as_in_the_geopackage_store(migrated, tmp_path):
+    inv = _zone_with_firms(tmp_path, seed=4, n_firms=30)
     gp = inv._store
     firms = gp.read_firms()
     deals = pd.DataFrame(
@@ -413,13 +419,7 @@ def test_context_reads_back_as_in_the_geopackage_store(migrated, tmp_path):
 
 
 def test_export_writes_a_geopackage_the_geopackage_store_reads_alike(migrated, tmp_path):
-    import assetmatch as am
-    from assetmatch.demo.zone import generate_zone
-
-    zone = generate_zone(seed=5, n_assets=200, n_firms=20)
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
-    inv.add(zone.assets)
-    inv.add_firms(zone.firms)
+    inv = _zone_with_firms(tmp_path, seed=5, n_firms=20)
     gp = inv._store
     pg = postgis.PostGisStore(migrated)
     try:
@@ -431,7 +431,7 @@ def test_export_writes_a_geopackage_the_geopackage_store_reads_alike(migrated, t
         dest = pg.export(tmp_path / "copy.gpkg")
         with pytest.raises(StoreError, match="will not overwrite"):
             pg.export(dest)
-        back = am.Inventory.open(dest, readonly=True)
+        back = type(inv).open(dest, readonly=True)
         try:
             _assert_same_features(back._store.read_assets(), gp.read_assets())
             _assert_same_features(back._store.read_firms(), gp.read_firms())

@@ -320,3 +320,12 @@ def test_keys_never_reach_the_logs(client, keys, inv, caplog):
     client.get("/v1/assets", headers={"X-API-Key": keys["read"] + "x"})
     assert caplog.records  # something was logged at DEBUG, and none of it holds a key
     assert keys["read"] not in caplog.text and keys["write"] not in caplog.text
+
+
+def test_cli_import_of_a_missing_file_leaves_no_store(tmp_path, capsys):
+    from assetmatch.cli import main
+
+    store = tmp_path / "zone.gpkg"
+    assert main(["import", str(store), str(tmp_path / "missing.xlsx")]) == 1
+    assert "no such file" in capsys.readouterr().err
+    assert not store.exists()

@@ -56,8 +56,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import assetmatch as am
 
+    if not Path(args.file).exists():  # before the store is opened, so no empty store is left
+        raise am.SourceError(f"no such file: {args.file}")
     inv = am.Inventory.open(args.store)
     rep = inv.import_file(args.file, on_error=args.on_error)
     _out(str(rep))

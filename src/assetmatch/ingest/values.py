@@ -301,16 +301,23 @@ def _parse_enum(
             out[k] = str(v).strip()
             continue
         pending_idx.append(k)
-    if pending_idx:
-        sub = values.iloc[pending_idx]
-        mapped, probs = headers.map_values(fld, sub)
-        problems.extend(probs)
-        bad_rows = {p.row for p in probs}
-        for k, row, val in zip(pending_idx, sub.index, mapped, strict=True):
-            if row in bad_rows:
-                continue
-            out[k] = list(val) if fld == "tenure" and val is not None else val
+    for k, val in _map_pending(values, pending_idx, fld, problems):
+        out[k] = list(val) if fld == "tenure" and val is not None else val
     return out
+
+
+def _map_pending(
+    values: pd.Series, pending: list[int], fld: str, problems: list[Problem]
+) -> list[tuple[int, Any]]:
+    """Map the cells at ``pending`` through the vocabulary of ``fld``; the rows it could not map
+    are reported in ``problems`` and left out of the returned (position, value) pairs."""
+    if not pending:
+        return []
+    sub = values.iloc[pending]
+    mapped, probs = headers.map_values(fld, sub)
+    problems.extend(probs)
+    bad = {p.row for p in probs}
+    return [(k, v) for k, row, v in zip(pending, sub.index, mapped, strict=True) if row not in bad]
 
 
 def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
@@ -323,14 +330,9 @@ def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bo
             out[k] = bool(v)
         else:
             pending.append(k)
-    if pending:
-        sub = values.iloc[pending]
-        mapped, probs = headers.map_values(fld, sub)
-        problems.extend(probs)
-        bad = {p.row for p in probs}
-        for k, row, val in zip(pending, sub.index, mapped, strict=True):
-            if row not in bad and val is not None and not _blank(val):
-                out[k] = bool(val)
+    for k, val in _map_pending(values, pending, fld, problems):
+        if val is not None and not _blank(val):
+            out[k] = bool(val)
     return out
 
 
