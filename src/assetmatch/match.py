@@ -27,7 +27,7 @@ from ._errors import UnknownAssetError
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
 from .explain.reasons import _reason, _short_reasons
-from .explain.words import _check_lang
+from .explain.labels import check_lang
 from .requirements import Requirements
 from .result import MatchResult, package_version
 from .scoring.scorer import (
@@ -144,7 +144,7 @@ def match(
     >>> res.explain("TS-0001", lang="en").reasons[0]
     '168 mu, within the required 150–200 mu'
     """
-    lang = _check_lang(lang)
+    lang = check_lang(lang)
     if not (isinstance(top, int | np.integer) and top >= 1):
         raise ValueError(
             f"The 'top' parameter of match must be an integer >= 1. Got {top!r} instead."

@@ -22,13 +22,19 @@ import pandas as pd
 from .domain.landuse_paths import LandUsePathTable
 from .explain.explanation import Explanation
 from .explain.facts import _facts_rows
-from .explain.reasons import _reason, shortfalls
+from .explain.labels import (
+    check_lang,
+    column_headers,
+    path_name,
+    status_name,
+    unknown,
+)
+from .explain.reasons import _mu, _reason, _short_reasons, shortfalls
 from .explain.words import (
     _STATUS_NAMES,
     CRITERION_NAMES,
     MISSING_DATA,
     MISSING_DATA_DEFAULT,
-    _check_lang,
     _t,
 )
 from .requirements import Requirements
@@ -118,6 +124,171 @@ class MatchResult:
         ]
         return pd.DataFrame(rows, columns=["criterion", "name", "reason"])
 
+    @property
+    def message(self) -> str:
+        """One line saying what the shortlist holds, in the result's language.
+
+        It names the inventory's size, how many assets are on offer and fit the brief, and
+        says plainly when the inventory is empty, nothing is on offer or nothing fits (the
+        near misses are then the place to look), and which criteria were not evaluated.
+        """
+        return self._message(self.lang)
+
+    def _message(self, lang: str) -> str:
+        zh = lang == "zh"
+        n, offer, fit = (self.counts[k] for k in ("n_assets", "n_offerable", "n_eligible"))
+        k, nm = len(self.table), len(self.near_misses)
+        who = self.requirements.investor
+        if n == 0:
+            text = (
+                "库中没有资产，无可推荐" if zh else "the inventory has no assets: nothing to rank"
+            )
+        elif offer == 0:
+            text = (
+                f"库中 {n} 处资产均不可招商，无可推荐"
+                if zh
+                else f"none of the {n} assets in the inventory is on offer: nothing to rank"
+            )
+        elif fit == 0:
+            text = (
+                f"{offer} 处可招商资产均不满足要求"
+                + (f"，{nm} 处接近要求（见未入选清单）" if nm else "")
+                if zh
+                else f"none of the {offer} assets on offer fits the brief"
+                + (f"; {nm} near misses listed" if nm else "")
+            )
+        elif zh:
+            text = (
+                f"为{who}" if who else ""
+            ) + f"推荐 {k} 处（符合要求 {fit} 处，可招商 {offer} 处，库中共 {n} 处）"
+        else:
+            text = (
+                f"top {k} of {fit} sites fitting the brief"
+                + (f" of {who}" if who else "")
+                + f" ({offer} on offer, {n} in the inventory)"
+            )
+        text += f"，截至 {self.as_of.isoformat()}" if zh else f", as of {self.as_of.isoformat()}"
+        missing = self._unevaluated(lang)["name"].tolist()
+        if missing:
+            text += (
+                ("；未评估：" + "、".join(missing))
+                if zh
+                else ("; not evaluated: " + ", ".join(missing))
+            )
+        return text
+
+    def headers(self, lang: str | None = None) -> dict[str, str]:
+        """Column headers of :attr:`table` in a person's words (column → header).
+
+        ``{"rank": "排名", "name": "名称", "land_area_mu": "用地面积（亩）", …}``; the same
+        headers as :func:`assetmatch.explain.column_header`.
+
+        Parameters
+        ----------
+        lang
+            ``"zh"`` or ``"en"``; default the result's language.
+        """
+        lang = check_lang(lang or self.lang)
+        return column_headers([c for c in self.table.columns if c != "geometry"], lang)
+
+    def readable(self, lang: str | None = None, *, headers: bool = True) -> pd.DataFrame:
+        """The shortlist as a person reads it: headers, codes and figures in words.
+
+        Rank, name, district, land (mu, one decimal), buildings (m², whole), status, land-use
+        path, move-in days and date, score (three decimals) and the reasons, under headers in
+        ``lang``; a missing value reads "未知" / "unknown". :attr:`table` keeps the codes and
+        full numbers for programs.
+
+        Parameters
+        ----------
+        lang
+            ``"zh"`` or ``"en"``; default the result's language.
+        headers
+            Name the columns in ``lang`` (default); ``False`` keeps the table's column names.
+        """
+        lang = check_lang(lang or self.lang)
+        t = self.table
+        na = unknown(lang)
+
+        def fig(col: str, digits: int) -> list[str]:
+            return [
+                na if v is None or not math.isfinite(float(v)) else f"{float(v):,.{digits}f}"
+                for v in t[col].tolist()
+            ]
+
+        def text(col: str) -> list[str]:
+            return [na if v is None or v != v else str(v) for v in t[col].tolist()]
+
+        reasons = t["reasons"].tolist() if lang == self.lang else self._reasons(lang)
+        data = {
+            "rank": t["rank"].astype(int).tolist(),
+            "asset_id": text("asset_id"),
+            "name": text("name"),
+            "district": text("district"),
+            "land_area_mu": [
+                na if v is None or not math.isfinite(float(v)) else _mu(float(v))
+                for v in t["land_area_mu"].tolist()
+            ],
+            "building_area_m2": fig("building_area_m2", 0),
+            "status": [status_name(v, lang) for v in t["status"].tolist()],
+            "land_use_path": [
+                path_name(v, lang) if v is not None else "—" for v in t["land_use_path"].tolist()
+            ],
+            "move_in_days": fig("move_in_days", 0),
+            "move_in_date": [
+                na if v is None or v != v else str(v) for v in t["move_in_date"].tolist()
+            ],
+            "score": fig("score", 3),
+            "reasons": reasons,
+        }
+        frame = pd.DataFrame(data, columns=list(data))
+        if not headers:
+            return frame
+        return frame.rename(columns=column_headers(frame.columns, lang))
+
+    def _reasons(self, lang: str) -> list[str]:
+        """The table's reasons in another language (the table is built in the result's)."""
+        if not len(self.table):
+            return []
+        rows = np.array([self.features.position(a) for a in self.table["asset_id"]])
+        sub = self.features.take(rows)
+        ev = self.model.evaluate(sub, detail=True, near_place=self.near_place)
+        facts = _facts_rows(self, sub, ev)
+        return [_short_reasons(ev, i, f, self.requirements, lang) for i, f in enumerate(facts)]
+
+    def display(self, lang: str | None = None) -> str:
+        """The shortlist as text: :attr:`message`, then one block per ranked site.
+
+        Parameters
+        ----------
+        lang
+            ``"zh"`` or ``"en"``; default the result's language.
+        """
+        lang = check_lang(lang or self.lang)
+        zh = lang == "zh"
+        lines = [self._message(lang)]
+        for r in self.readable(lang, headers=False).to_dict("records"):
+            lines.append(
+                f"{r['rank']}. {r['asset_id']} {r['name']}（{r['district']}）得分 {r['score']}"
+                if zh
+                else f"{r['rank']}. {r['asset_id']} {r['name']} ({r['district']}), "
+                f"score {r['score']}"
+            )
+            lines.append(
+                f"   用地 {r['land_area_mu']} 亩，建筑 {r['building_area_m2']} ㎡，"
+                f"{r['status']}，约 {r['move_in_days']} 天可入驻（{r['move_in_date']}）"
+                if zh
+                else f"   {r['land_area_mu']} mu of land, {r['building_area_m2']} m² of "
+                f"buildings, {r['status']}, move-in in about {r['move_in_days']} days "
+                f"({r['move_in_date']})"
+            )
+            if r["reasons"]:
+                lines.append(f"   {r['reasons']}")
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.display()
+
     def explain(self, asset_id: str, lang: str | None = None) -> Explanation:
         """Explain the score of ``asset_id`` (any asset of the inventory, ranked or not).
 
@@ -133,7 +304,7 @@ class MatchResult:
         assetmatch.UnknownAssetError
             If the asset is not in the inventory.
         """
-        lang = _check_lang(lang or self.lang)
+        lang = check_lang(lang or self.lang)
         pos = self.features.position(asset_id)
         sub = self.features.take([pos])
         ev = self.model.evaluate(
