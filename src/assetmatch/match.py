@@ -26,8 +26,8 @@ import pandas as pd
 from ._errors import UnknownAssetError
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
-from .explain.reasons import _reason, _short_reasons
 from .explain.labels import check_lang
+from .explain.reasons import _reason, _short_reasons
 from .requirements import Requirements
 from .result import MatchResult, package_version
 from .scoring.scorer import (
