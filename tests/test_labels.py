@@ -63,7 +63,7 @@ def test_column_headers_in_the_chosen_language():
 
 
 def test_a_wrong_language_is_a_validation_error_naming_it():
-    with pytest.raises(am.ValidationError, match=r"'lang' parameter must be 'zh' or 'en'\. Got 'fr'"):
+    with pytest.raises(am.ValidationError, match=r"must be 'zh' or 'en'\. Got 'fr'"):
         check_lang("fr")
     with pytest.raises(am.ValidationError, match="Got 'de'"):
         column_header("rank", "de")
