@@ -105,3 +105,75 @@ requires_validator = pytest.mark.skipif(
     not VALIDATOR.exists() or not Path(SYSTEM_PYTHON).exists(),
     reason="GDAL's validate_gpkg.py is not installed (apt-get install python3-gdal)",
 )
+
+
+# ------------------------------------------------------------------ both stores
+
+PG_HOW = (
+    "no PostgreSQL server with PostGIS for the PostGIS half of the store conformance suite: "
+    "run ./run.sh test, or set ASSETMATCH_TEST_PG_URL=postgresql://user@host:5432/postgres "
+    "(a role that may create databases)"
+)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_conn():
+    """An autocommit connection to the test server's admin database, or a skip saying how."""
+    import os
+
+    url = os.environ.get("ASSETMATCH_TEST_PG_URL")
+    if not url:
+        pytest.skip(PG_HOW)
+    psycopg = pytest.importorskip("psycopg", reason="pip install 'assetmatch[postgis]'")
+    from assetmatch.store.pgurl import parse_pg_url
+
+    target = parse_pg_url(url)
+    try:
+        conn = psycopg.connect(target.conninfo(), autocommit=True, connect_timeout=5)
+    except psycopg.Error:
+        pytest.skip(f"{PG_HOW} ({target} did not answer)")
+    yield target, conn
+    conn.close()
+
+
+@pytest.fixture(params=["gpkg", "postgis"])
+def store_kind(request) -> str:
+    """The store the conformance tests run on: each runs once per kind."""
+    return request.param
+
+
+@pytest.fixture
+def new_store(store_kind, tmp_path, request):
+    """A factory of fresh, empty store locations of the parametrised kind.
+
+    ``new_store()`` gives a GeoPackage path under ``tmp_path``, or the URL of a new throwaway
+    PostGIS database (dropped when the test ends); ``Inventory.open`` takes either.
+    """
+    import uuid
+
+    made: list[str] = []
+    count = iter(range(1_000_000))
+    admin = None
+    if store_kind == "postgis":
+        admin = request.getfixturevalue("pg_admin_conn")
+
+    def make(name: str = "zone") -> Path | str:
+        if store_kind == "gpkg":
+            return tmp_path / f"{name}-{next(count)}.gpkg"
+        target, conn = admin
+        db = f"am_conf_{uuid.uuid4().hex[:12]}"
+        conn.execute(f'CREATE DATABASE "{db}"')
+        made.append(db)
+        return f"postgresql://{target.user}@{target.host}:{target.port}/{db}"
+
+    yield make
+    if admin is not None:
+        _, conn = admin
+        for db in made:
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@pytest.fixture
+def store(new_store):
+    """One fresh, empty store location of the parametrised kind (GeoPackage path or PostGIS URL)."""
+    return new_store()

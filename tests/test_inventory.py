@@ -1,4 +1,8 @@
-"""The inventory on a GeoPackage: store, history, CRS and areas, imports, GDAL conformance."""
+"""The inventory: store, history, CRS and areas, imports, GDAL conformance.
+
+Tests taking the `store` or `new_store` fixture are the store conformance suite: each runs on a
+GeoPackage and on PostGIS (skipped, saying how to run it, when no server is configured).
+The rest check what only a GeoPackage file has (its bytes, SQLite triggers, GDAL's reading)."""
 
 from __future__ import annotations
 
@@ -43,8 +47,8 @@ def test_open_creates_a_geopackage_with_the_gk_zone(store_path, parcels):
     assert int.from_bytes(head[60:64], "big") == 10200  # user_version
 
 
-def test_areas_agree_with_geodesic_area(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_areas_agree_with_geodesic_area(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels)
     a = inv.assets()
     for aid, geom in zip(parcels["asset_id"], parcels.geometry, strict=True):
@@ -63,8 +67,8 @@ def test_areas_agree_with_geodesic_area(store_path, parcels):
         "EPSG:32650",  # UTM 50N
     ],
 )
-def test_areas_right_whatever_the_input_crs(tmp_path, parcels, input_crs):
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
+def test_areas_right_whatever_the_input_crs(new_store, parcels, input_crs):
+    inv = am.Inventory.open(new_store())
     inv.add(parcels.to_crs(input_crs))
     a = inv.assets()
     for aid, geom in zip(parcels["asset_id"], parcels.geometry, strict=True):
@@ -93,11 +97,11 @@ def test_custom_wkt_crs_is_accepted_and_kept(tmp_path, parcels):
         assert a.at[aid, "land_area_m2"] == pytest.approx(geodesic_area_m2(geom), rel=2e-3)
 
 
-def test_custom_wkt_input_into_gk_store(tmp_path, parcels):
+def test_custom_wkt_input_into_gk_store(new_store, parcels):
     custom = CRS.from_proj4(
         "+proj=tmerc +lat_0=0 +lon_0=119 +k=0.9999 +x_0=400000 +y_0=0 +ellps=GRS80 +units=m"
     )
-    inv = am.Inventory.open(tmp_path / "c2.gpkg")
+    inv = am.Inventory.open(new_store())
     inv.add(parcels.to_crs(custom))
     assert inv.crs == CRS.from_epsg(4549)
     a = inv.assets()
@@ -106,21 +110,21 @@ def test_custom_wkt_input_into_gk_store(tmp_path, parcels):
     )
 
 
-def test_store_crs_must_be_projected(tmp_path):
+def test_store_crs_must_be_projected(new_store):
     with pytest.raises(am.CRSError, match="projected"):
-        am.Inventory.open(tmp_path / "x.gpkg", crs="EPSG:4490")
+        am.Inventory.open(new_store(), crs="EPSG:4490")
 
 
-def test_input_without_crs_is_refused(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_input_without_crs_is_refused(store, parcels):
+    inv = am.Inventory.open(store)
     with pytest.raises(am.CRSError, match="no CRS"):
         inv.add(parcels.set_crs(None, allow_override=True))
 
 
-def test_western_data_gets_the_117_zone(tmp_path, parcels):
+def test_western_data_gets_the_117_zone(new_store, parcels):
     west = parcels.copy()
     west["geometry"] = west.geometry.translate(xoff=-0.6)  # ~118.26°E, west of 118.5°E
-    inv = am.Inventory.open(tmp_path / "w.gpkg")
+    inv = am.Inventory.open(new_store())
     inv.add(west)
     assert inv.crs == CRS.from_epsg(4548)
 
@@ -135,8 +139,8 @@ def test_not_a_geopackage_is_refused(tmp_path):
 # ------------------------------------------------------------------ history
 
 
-def test_update_records_events_and_history(store_path, parcels):
-    inv = am.Inventory.open(store_path, author="tester")
+def test_update_records_events_and_history(store, parcels):
+    inv = am.Inventory.open(store, author="tester")
     inv.add(parcels, at="2025-01-01")
     inv.update("A-1", status="negotiating", rent_yuan_m2_month=14.5, at="2025-03-01", note="洽谈中")
     inv.update("A-1", rent_yuan_m2_month=13.0, at="2025-06-01")
@@ -152,8 +156,8 @@ def test_update_records_events_and_history(store_path, parcels):
     assert a.at["A-1", "rent_yuan_m2_month"] == 13.0
 
 
-def test_as_of_rebuilds_past_states(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_as_of_rebuilds_past_states(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels, at="2025-01-01")
     inv.update("A-1", status="negotiating", rent_yuan_m2_month=14.5, at="2025-03-01")
     inv.update("A-1", status="leased", at="2025-06-01")
@@ -174,8 +178,8 @@ def test_as_of_rebuilds_past_states(store_path, parcels):
     pd.testing.assert_frame_equal(cur[cols].sort_index(), far[cols].sort_index())
 
 
-def test_late_correction_with_earlier_valid_time_does_not_override(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_late_correction_with_earlier_valid_time_does_not_override(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels, at="2025-01-01")
     inv.update("A-1", rent_yuan_m2_month=15.0, at="2025-06-01")
     inv.update("A-1", rent_yuan_m2_month=11.0, at="2025-02-01", note="补录")  # entered later
@@ -194,8 +198,8 @@ def test_history_is_append_only_in_the_file(store_path, parcels):
     con.close()
 
 
-def test_idle_clocks(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_idle_clocks(store, parcels):
+    inv = am.Inventory.open(store)
     p = parcels.copy()
     p["status"] = ["available", "available", "in_use"]
     inv.add(p, at="2023-01-01")
@@ -214,8 +218,8 @@ def test_idle_clocks(store_path, parcels):
     assert np.isnan(a.at["A-2", "idle_days"])
 
 
-def test_update_errors_list_every_problem_and_write_nothing(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_update_errors_list_every_problem_and_write_nothing(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels)
     n = len(inv.history("A-1"))
     with pytest.raises(am.ValidationError) as err:
@@ -232,8 +236,8 @@ def test_update_errors_list_every_problem_and_write_nothing(store_path, parcels)
         inv.update("NOPE", status="idle")
 
 
-def test_geometry_change_is_an_event_and_updates_area(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_geometry_change_is_an_event_and_updates_area(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels, at="2025-01-01")
     bigger = gpd.GeoSeries([square_lonlat(LON0, LAT0, 500)], crs="EPSG:4490")
     inv.update("A-1", geometry=bigger, at="2025-02-01", note="测绘更正")
@@ -250,8 +254,8 @@ def test_geometry_change_is_an_event_and_updates_area(store_path, parcels):
 # ------------------------------------------------------------------ import
 
 
-def test_reimport_updates_changed_fields_only(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_reimport_updates_changed_fields_only(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels, at="2025-01-01")
     again = parcels.copy()
     again.loc[0, "rent_yuan_m2_month"] = 13.5
@@ -267,8 +271,8 @@ def test_reimport_updates_changed_fields_only(store_path, parcels):
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the NaN polygon
-def test_bad_rows_are_rejected_with_row_field_reason(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_bad_rows_are_rejected_with_row_field_reason(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels)
     bad = gpd.GeoDataFrame(
         {
@@ -300,8 +304,8 @@ def test_bad_rows_are_rejected_with_row_field_reason(store_path, parcels):
     assert len(inv.assets()) == 4
 
 
-def test_invalid_polygon_is_repaired_and_reported(store_path):
-    inv = am.Inventory.open(store_path)
+def test_invalid_polygon_is_repaired_and_reported(store):
+    inv = am.Inventory.open(store)
     d = 0.004
     bowtie = Polygon([(LON0, LAT0), (LON0 + d, LAT0 + d), (LON0 + d, LAT0), (LON0, LAT0 + d)])
     gdf = gpd.GeoDataFrame({"asset_id": ["BT"]}, geometry=[bowtie], crs="EPSG:4490")
@@ -317,8 +321,8 @@ def test_invalid_polygon_is_repaired_and_reported(store_path):
     assert r["area_after_m2"] == pytest.approx(stored["land_area_m2"])
 
 
-def test_swapped_lat_lon_is_detected(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_swapped_lat_lon_is_detected(store, parcels):
+    inv = am.Inventory.open(store)
     swapped = parcels.copy()
     swapped["geometry"] = swapped.geometry.map(lambda g: shapely.transform(g, lambda c: c[:, ::-1]))
     rep = inv.add(swapped)
@@ -329,13 +333,13 @@ def test_swapped_lat_lon_is_detected(store_path, parcels):
     assert inv.crs == CRS.from_epsg(4549)
 
 
-def test_gcj02_points_are_converted(store_path):
+def test_gcj02_points_are_converted(store):
     from assetmatch.geo import webmap
 
     lon, lat = 118.8700, 24.9500  # true position
     glon, glat = webmap.wgs84_to_gcj02(np.array([lon]), np.array([lat]))
     df = pd.DataFrame({"编号": ["P-1"], "经度": glon, "纬度": glat, "面积（亩）": [30]})
-    inv = am.Inventory.open(store_path)
+    inv = am.Inventory.open(store)
     rep = inv.add(df, coords="gcj02")
     assert rep.created == ["P-1"]
     a = inv.assets().to_crs("EPSG:4490")
@@ -349,7 +353,7 @@ def test_gcj02_points_are_converted(store_path):
     assert off > 100
 
 
-def test_csv_with_chinese_headers_and_units(tmp_path):
+def test_csv_with_chinese_headers_and_units(tmp_path, new_store):
     csv = tmp_path / "plants.csv"
     csv.write_text(
         "地块编号,名称,经度,纬度,面积（亩）,建筑面积（㎡）,租金（元/㎡/天）,用途,地类标准,状态,片区,供地方式\n"
@@ -358,7 +362,7 @@ def test_csv_with_chinese_headers_and_units(tmp_path):
         "Q-3,坏行,118.881,24.957,abc,0,,1001,,闲置,杏东,租赁\n",
         encoding="utf-8",
     )
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv = am.Inventory.open(new_store())
     rep = inv.import_file(csv)
     assert rep.created == ["Q-1", "Q-2"]
     rej = rep.rejected
@@ -376,7 +380,7 @@ def test_csv_with_chinese_headers_and_units(tmp_path):
     assert a.at["Q-2", "land_class"] == "industrial"
 
 
-def test_excel_sheet_with_wkt_and_total_rent(tmp_path):
+def test_excel_sheet_with_wkt_and_total_rent(tmp_path, new_store):
     poly = square_lonlat(LON0, LAT0, 300)
     df = pd.DataFrame(
         {
@@ -389,7 +393,7 @@ def test_excel_sheet_with_wkt_and_total_rent(tmp_path):
     )
     xl = tmp_path / "sheet.xlsx"
     df.to_excel(xl, index=False)
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv = am.Inventory.open(new_store())
     rep = inv.import_file(xl, crs="EPSG:4490")
     assert rep.created == ["X-1"], str(rep)
     a = inv.assets()
@@ -408,13 +412,13 @@ def test_excel_sheet_with_wkt_and_total_rent(tmp_path):
         ("KML", ".kml"),
     ],
 )
-def test_vector_files_any_gdal_format(tmp_path, parcels, driver, suffix):
+def test_vector_files_any_gdal_format(tmp_path, new_store, parcels, driver, suffix):
     src = tmp_path / f"in{suffix}"
     out = parcels[["asset_id", "name", "status", "geometry"]]
     if driver == "KML":
         out = out.to_crs("EPSG:4326")
     out.to_file(src, driver=driver)
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv = am.Inventory.open(new_store())
     rep = inv.import_file(src)
     assert sorted(rep.created) == ["A-1", "A-2", "A-3"], str(rep)
     a = inv.assets()
@@ -423,11 +427,11 @@ def test_vector_files_any_gdal_format(tmp_path, parcels, driver, suffix):
     )
 
 
-def test_declared_area_disagreement_is_noted(store_path, parcels):
+def test_declared_area_disagreement_is_noted(store, parcels):
     p = parcels.copy()
     p["declared_land_area_m2"] = [160_000.0, np.nan, np.nan]  # A-1 is ~400x400 = 160,000 m²
     p.loc[1, "declared_land_area_m2"] = 100_000.0  # A-2 is ~62,500 m²
-    inv = am.Inventory.open(store_path)
+    inv = am.Inventory.open(store)
     rep = inv.add(p)
     assert list(rep.notes["asset_id"]) == ["A-2"]
     assert "the boundary's area is used" in rep.notes.iloc[0]["message"]
@@ -435,9 +439,9 @@ def test_declared_area_disagreement_is_noted(store_path, parcels):
     assert a.at["A-2", "declared_land_area_m2"] == 100_000.0
 
 
-def test_ambiguous_land_use_code_is_refused(store_path, parcels):
+def test_ambiguous_land_use_code_is_refused(store, parcels):
     p = parcels.drop(columns=["land_use_scheme"])
-    inv = am.Inventory.open(store_path)
+    inv = am.Inventory.open(store)
     rep = inv.add(p)
     assert rep.created == []  # 1101 is logistics in 2020 but a river (河流水面) in 21010
     bad = rep.rejected[rep.rejected["field"] == "land_use"].set_index("asset_id")
@@ -451,8 +455,8 @@ def test_ambiguous_land_use_code_is_refused(store_path, parcels):
 # ------------------------------------------------------------------ firms, layers, deals
 
 
-def test_firms_layers_and_deals_round_trip(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_firms_layers_and_deals_round_trip(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels)
     firms = gpd.GeoDataFrame(
         {
@@ -600,11 +604,11 @@ def test_import_does_not_touch_json_payload(store_path, parcels):
     assert rec["obstacles"][0]["delay_days"] == 180
 
 
-def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
+def test_reimport_of_a_whole_zone_is_a_no_op(new_store):
     from assetmatch.demo.zone import generate_zone
 
     zone = generate_zone(seed=3, n_assets=400, n_firms=100)
-    inv = am.Inventory.open(tmp_path / "z.gpkg")
+    inv = am.Inventory.open(new_store())
     first = inv.add(zone.assets)
     assert len(first.created) == len(zone.assets)
     again = inv.add(zone.assets)
@@ -619,7 +623,7 @@ def test_reimport_of_a_whole_zone_is_a_no_op(tmp_path):
 
 
 @pytest.mark.parametrize("system", ["gcj02", "bd09"])
-def test_web_map_firms_and_assets_are_converted(tmp_path, system):
+def test_web_map_firms_and_assets_are_converted(new_store, system):
     from pyproj import Geod
 
     from assetmatch.geo import webmap
@@ -627,7 +631,7 @@ def test_web_map_firms_and_assets_are_converted(tmp_path, system):
     lon, lat = np.array([118.80, 118.81]), np.array([24.97, 24.98])
     to = webmap.wgs84_to_gcj02 if system == "gcj02" else webmap.wgs84_to_bd09
     wlon, wlat = to(lon, lat)
-    inv = am.Inventory.open(tmp_path / "w.gpkg")
+    inv = am.Inventory.open(new_store())
     df = pd.DataFrame(
         {
             "asset_id": ["W-1", "W-2"],
@@ -652,10 +656,10 @@ def test_web_map_firms_and_assets_are_converted(tmp_path, system):
         assert np.all(d < 0.01)
 
 
-def test_idle_spell_of_the_next_day_is_not_counted(store_path, parcels):
+def test_idle_spell_of_the_next_day_is_not_counted(store, parcels):
     from assetmatch.store import history
 
-    inv = am.Inventory.open(store_path)
+    inv = am.Inventory.open(store)
     p = parcels.assign(status="available")
     inv.add(p, at="2024-01-01")
     inv.update("A-1", status="idle", at="2024-06-02")
@@ -664,8 +668,8 @@ def test_idle_spell_of_the_next_day_is_not_counted(store_path, parcels):
     assert history.idle_spells(ev, "2024-06-02")["A-1"] == pd.Timestamp("2024-06-02")
 
 
-def test_land_use_update_takes_the_assets_scheme(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_land_use_update_takes_the_assets_scheme(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels)
     inv.update("A-1", land_use="0804")  # the asset's scheme is 2020
     a = inv.assets()
@@ -683,8 +687,8 @@ def test_attribute_only_reimport_leaves_context_fresh(tmp_path):
     assert inv._store.meta("context_dirty_assets") is None
 
 
-def test_a_change_cannot_predate_its_asset(store_path, parcels):
-    inv = am.Inventory.open(store_path)
+def test_a_change_cannot_predate_its_asset(store, parcels):
+    inv = am.Inventory.open(store)
     inv.add(parcels, at="2025-01-01")
     with pytest.raises(am.ValidationError, match="before A-1 entered the inventory"):
         inv.update("A-1", status="leased", at="2024-12-31")

@@ -24,8 +24,8 @@ def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(a.sort_index(), b.sort_index(), check_like=True)
 
 
-def test_random_edits_refresh_incrementally_and_equal_full_recompute(tmp_path, monkeypatch):
-    inv = am.Inventory.demo(tmp_path / "d.gpkg")
+def test_random_edits_refresh_incrementally_and_equal_full_recompute(new_store, monkeypatch):
+    inv = am.Inventory.demo(new_store())
     first = inv.context()
     assert_same(first, full_context(inv))
     computed_at = inv.context_computed_at
@@ -91,29 +91,30 @@ def test_random_edits_refresh_incrementally_and_equal_full_recompute(tmp_path, m
     assert inv.context_computed_at > computed_at
 
 
-def test_context_is_cached_with_its_time_and_survives_reopen(tmp_path):
-    inv = am.Inventory.demo(tmp_path / "d.gpkg")
+def test_context_is_cached_with_its_time_and_survives_reopen(new_store):
+    where = new_store()
+    inv = am.Inventory.demo(where)
     ctx = inv.context()
     stamp = inv.context_computed_at
     assert stamp is not None
-    again = am.Inventory.open(inv.path).context()
+    again = am.Inventory.open(where).context()
     assert_same(ctx, again)
-    assert am.Inventory.open(inv.path).context_computed_at == stamp
+    assert am.Inventory.open(where).context_computed_at == stamp
     assert ctx.index.name == "asset_id"
     assert {"n_C19_1000m", "nearest_C26_m", "presence_P83", "access_highway_exit_m"} <= set(
         ctx.columns)
 
 
-def test_other_radii_recompute_everything(tmp_path):
-    inv = am.Inventory.demo(tmp_path / "d.gpkg")
+def test_other_radii_recompute_everything(new_store):
+    inv = am.Inventory.demo(new_store())
     inv.context()
     ctx = inv.context(radii_m=(500, 2000))
     assert "n_C19_500m" in ctx.columns and "n_C19_1000m" not in ctx.columns
     assert inv.context()["n_C19_2000m"].equals(ctx["n_C19_2000m"])  # the new radii are kept
 
 
-def test_layer_change_recomputes_access(tmp_path):
-    inv = am.Inventory.demo(tmp_path / "d.gpkg")
+def test_layer_change_recomputes_access(new_store):
+    inv = am.Inventory.demo(new_store())
     before = inv.context()
     a = inv.assets()
     c = a.geometry.loc["TS-0001"].centroid

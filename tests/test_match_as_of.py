@@ -6,8 +6,8 @@ import assetmatch as am
 from assetmatch.demo import PUBLIC_BRIEFS
 
 
-def test_a_later_update_does_not_reach_an_earlier_match(tmp_path):
-    inv = am.Inventory.demo(tmp_path / "zone.gpkg")
+def test_a_later_update_does_not_reach_an_earlier_match(new_store):
+    inv = am.Inventory.demo(new_store())
     req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
     before = am.match(req, inventory=inv, as_of="2024-06-30", lang="en")
     row0 = before.table.set_index("asset_id").loc["TS-0001"]
