@@ -22,8 +22,9 @@ inventory has the data). Each criterion is either
 tenure modes and the land-use path (a use that is not allowed, or a path not in
 ``land_use_paths``) are hard, and so is ``near`` when a place is given. Size, buildings, cost and
 readiness are preferences with the tolerances of :data:`DEFAULT_TOLERANCE` unless listed in
-``must``. ``priorities`` (1–5) or ``weights`` (direct, non-negative) say how much each criterion
-counts; see :class:`assetmatch.scoring.Weights`.
+``must``. ``priorities`` (1–5), ``weights`` (direct, non-negative) or ``pairwise`` (AHP comparisons on
+Saaty's 1–9 scale, :class:`Pairwise`; refused above a consistency ratio of 0.10 unless accepted)
+say how much each criterion counts; see :class:`assetmatch.scoring.Weights`.
 
 Invalid input is refused with one :class:`assetmatch.ValidationError` (also a ``ValueError``)
 listing every problem: unknown fields with the allowed names, NaN or infinite numbers, a minimum
@@ -38,7 +39,16 @@ from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Final, Literal, get_args
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from ._errors import LandUseError, Problem, ValidationError
@@ -54,6 +64,7 @@ __all__ = [
     "TOLERANT",
     "Criterion",
     "Near",
+    "Pairwise",
     "Range",
     "Requirements",
     "is_industry_code",
@@ -230,6 +241,64 @@ class Near(BaseModel):
         return "point"
 
 
+_FRACTION: Final = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def _judgment(value: Any) -> Any:
+    """A Saaty judgment: a number, or a fraction written as text (``"1/3"``)."""
+    if isinstance(value, str):
+        m = _FRACTION.match(value)
+        if m and float(m.group(2)) > 0:
+            return float(m.group(1)) / float(m.group(2))
+        try:
+            return float(value)
+        except ValueError:
+            raise PydanticCustomError(
+                "judgment",
+                "a judgment is a number from 1/9 to 9, or a fraction such as '1/3'",
+                {"v": value},
+            ) from None
+    return value
+
+
+#: One pairwise judgment: a number from 1/9 to 9, or a fraction as text ("1/3").
+Judgment = Annotated[float, BeforeValidator(_judgment)]
+
+
+class Pairwise(BaseModel):
+    """Weights from pairwise comparisons (AHP, Saaty's 1–9 scale) instead of priorities.
+
+    ``matrix[i][j]`` says how much more important ``criteria[i]`` is than ``criteria[j]``
+    (1 equal, 3 moderately, 5 strongly, 7 very strongly, 9 extremely more; reciprocals the
+    other way round; a fraction may be written as text, ``"1/3"``). Give one ``matrix``, or
+    ``experts``: one matrix per expert, combined by the element-wise geometric mean. The
+    weights are the principal eigenvector (:func:`assetmatch.ahp_weights`); criteria left
+    out of the comparison weigh 0. A consistency ratio above 0.10 is refused, naming the
+    ratio and the most inconsistent pair, unless ``accept_inconsistent`` is true.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    criteria: list[Criterion] = Field(
+        ..., min_length=2, max_length=10, description="The criteria compared, in matrix order."
+    )
+    matrix: list[list[Judgment]] | None = Field(
+        None, description="One n×n reciprocal matrix of Saaty 1–9 judgments."
+    )
+    experts: list[list[list[Judgment]]] | None = Field(
+        None, min_length=1, description="Several experts' n×n matrices (geometric mean)."
+    )
+    accept_inconsistent: bool = Field(
+        False, description="Use the weights even when the consistency ratio exceeds 0.10."
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Pairwise:
+        if (self.matrix is None) == (self.experts is None):
+            raise ValueError("give exactly one of matrix (one judge) or experts (several)")
+        return self
+
+
 class Requirements(BaseModel):
     """An investor's requirements.
 
@@ -328,8 +397,14 @@ class Requirements(BaseModel):
     weights: dict[Criterion, Annotated[float, Field(ge=0)]] | None = Field(
         None, description="Direct weights (non-negative; normalised); instead of priorities."
     )
+    pairwise: Pairwise | None = Field(
+        None,
+        description="Pairwise comparisons of criteria (AHP, Saaty 1–9); instead of priorities "
+        "or weights.",
+    )
 
     _problem_header: ClassVar[str] = "Requirements are invalid"
+    _ahp: Any = PrivateAttr(None)
 
     # ------------------------------------------------------------------ validation
 
@@ -402,6 +477,48 @@ class Requirements(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _pairwise_weights(self) -> Requirements:
+        if self.pairwise is None:
+            return self
+        from .scoring.ahp import ahp_weights  # the scoring package imports this module
+
+        pw = self.pairwise
+        unscored = [c for c in pw.criteria if not self.specifies(c)]
+        if unscored:
+            raise ValidationError(
+                "Requirements are invalid:",
+                [
+                    Problem(
+                        None,
+                        "pairwise.criteria",
+                        f"{', '.join(unscored)} compared, but the brief gives nothing to score "
+                        "it on (a range, a list, a place…); its weight would be lost",
+                    )
+                ],
+            )
+        try:
+            self._ahp = ahp_weights(
+                pw.matrix if pw.matrix is not None else pw.experts,
+                pw.criteria,
+                accept_inconsistent=pw.accept_inconsistent,
+            )
+        except ValidationError as exc:
+            raise ValidationError(
+                str(exc).splitlines()[0],
+                [
+                    Problem(
+                        p.row,
+                        f"pairwise.{p.field}"
+                        if pw.matrix is not None or p.field != "matrix"
+                        else "pairwise.experts",
+                        p.reason,
+                    )
+                    for p in exc.problems
+                ],
+            ) from None
+        return self
+
+    @model_validator(mode="after")
     def _cross_fields(self) -> Requirements:
         problems = _cross_problems(self.__dict__)
         if problems:
@@ -444,6 +561,11 @@ class Requirements(BaseModel):
         """The criteria that are musts *and* that the brief speaks to."""
         must = DEFAULT_MUST if self.must is None else self.must
         return frozenset(c for c in must if self.specifies(c))
+
+    @property
+    def ahp(self) -> Any:
+        """The :class:`~assetmatch.scoring.AHPResult` of ``pairwise`` (``None`` without it)."""
+        return self._ahp
 
     def specifies(self, criterion: str) -> bool:
         """Whether the brief gives what ``criterion`` needs (a range, a list, a place …)."""
@@ -536,6 +658,14 @@ def _cross_problems(data: Mapping[str, Any]) -> list[Problem]:
         )
     if data.get("priorities") and data.get("weights") is not None:
         problems.append(Problem(None, "weights", "give priorities or weights, not both"))
+    if data.get("pairwise") is not None and (data.get("priorities") or data.get("weights")):
+        problems.append(
+            Problem(
+                None,
+                "pairwise",
+                "give pairwise comparisons instead of priorities or weights, not with them",
+            )
+        )
     code, scheme = data.get("land_use"), data.get("land_use_scheme", "2020")
     if isinstance(code, str) and isinstance(scheme, str):
         try:

@@ -12,10 +12,21 @@ Several experts' matrices combine by the element-wise geometric mean, the aggreg
 keeps the reciprocal property (Aczél and Saaty, "Procedures for synthesizing ratio
 judgements", Journal of Mathematical Psychology 27, 1983).
 
-Why not a library: ahpy, pymcdm and scikit-criteria implement AHP, but the whole computation is
-one eigen-decomposition, and what staff need around it — the refusal naming the worst pair,
-errors that name the row and field, the result as :class:`~assetmatch.scoring.Weights` — would
-have to be written on top anyway; a dependency for ten lines of numpy is not worth its weight.
+Why not a library (checked 2026-12-04 on the released wheels, pymcdm 1.4.0 and
+scikit-criteria 0.10): scikit-criteria has no AHP at all (its ``agg`` package ranks
+alternatives: TOPSIS, weighted sum/product, ELECTRE…), and pulls in networkx, seaborn, pulp and
+pandas ≥ 3. pymcdm's ``weights.subjective.AHP`` takes a matrix and returns the eigenvector, but
+its ``get_cr`` uses another random-index table (Tummala and Ling 1998: 0.5799, 0.8921, … instead
+of Saaty's 0.58, 0.90, …), never refuses, names no pair, combines no experts, and raises bare
+``ValueError`` (it needs matplotlib and tabulate besides). What staff need here — the refusal
+naming the ratio and the worst pair, experts by geometric mean, errors that name the cell, the
+result as :class:`~assetmatch.scoring.Weights` — is the part these libraries lack, around an
+eigen-decomposition that is one line of numpy; so no dependency. The house example of Saaty
+(1990, Table 2) is reproduced exactly (tests/test_ahp.py).
+
+A brief carries its comparisons as :class:`assetmatch.requirements.Pairwise`
+(``Requirements(pairwise={"criteria": [...], "matrix": [[...]]})``); the brief is refused at
+validation under the same rule, and ``Requirements.ahp`` holds the result.
 """
 
 from __future__ import annotations

@@ -137,7 +137,10 @@ class Weights:
 
     @classmethod
     def from_requirements(cls, requirements: Requirements) -> Weights:
-        """The brief's direct ``weights``, else its ``priorities`` over the defaults."""
+        """The brief's pairwise comparisons (AHP), its direct ``weights``, else its
+        ``priorities`` over the defaults."""
+        if requirements.ahp is not None:
+            return requirements.ahp.weights
         if requirements.weights is not None:
             return cls.from_dict(requirements.weights)
         return cls.from_priorities(requirements.priorities)
