@@ -184,7 +184,10 @@ def test_requirements_take_several_experts_by_geometric_mean():
     req = am.Requirements(
         land_area_mu=(150, 200),
         max_rent_yuan_m2_month=18,
-        pairwise={"criteria": ["size", "cost"], "experts": [[[1, 4], ["1/4", 1]], [[1, 1], [1, 1]]]},
+        pairwise={
+            "criteria": ["size", "cost"],
+            "experts": [[[1, 4], ["1/4", 1]], [[1, 1], [1, 1]]],
+        },
     )
     assert req.ahp.n_experts == 2
     assert req.ahp.weights.values["size"] == pytest.approx(2 / 3)  # √(4·1) = 2 → 2/3

@@ -22,9 +22,9 @@ inventory has the data). Each criterion is either
 tenure modes and the land-use path (a use that is not allowed, or a path not in
 ``land_use_paths``) are hard, and so is ``near`` when a place is given. Size, buildings, cost and
 readiness are preferences with the tolerances of :data:`DEFAULT_TOLERANCE` unless listed in
-``must``. ``priorities`` (1–5), ``weights`` (direct, non-negative) or ``pairwise`` (AHP comparisons on
-Saaty's 1–9 scale, :class:`Pairwise`; refused above a consistency ratio of 0.10 unless accepted)
-say how much each criterion counts; see :class:`assetmatch.scoring.Weights`.
+``must``. ``priorities`` (1–5), ``weights`` (direct, non-negative) or ``pairwise`` (AHP
+comparisons on Saaty's 1–9 scale, :class:`Pairwise`; refused above a consistency ratio of 0.10
+unless accepted) say how much each criterion counts; see :class:`assetmatch.scoring.Weights`.
 
 Invalid input is refused with one :class:`assetmatch.ValidationError` (also a ``ValueError``)
 listing every problem: unknown fields with the allowed names, NaN or infinite numbers, a minimum
