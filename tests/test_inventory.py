@@ -198,7 +198,7 @@ def test_history_is_append_only_in_the_file(store_path, parcels):
     con.close()
 
 
-def test_idle_clocks(store, parcels):
+def test_idle_days_and_statutory_clocks(store, parcels):
     inv = am.Inventory.open(store)
     p = parcels.copy()
     p["status"] = ["available", "available", "in_use"]
@@ -206,16 +206,23 @@ def test_idle_clocks(store, parcels):
     inv.update("A-1", status="idle", at="2023-05-10")
     inv.update("A-2", status="low_efficiency", at="2024-02-01")
     inv.update("A-2", status="negotiating", at="2024-03-01")
-    clocks = inv.idle_clocks(as_of="2025-06-01")
-    assert list(clocks.index) == ["A-1"]
-    assert clocks.at["A-1", "idle_since_derived"] == pd.Timestamp("2023-05-10")
-    assert clocks.at["A-1", "idle_days"] == (date(2025, 6, 1) - date(2023, 5, 10)).days
-    assert clocks.at["A-1", "idle_fee_date"] == pd.Timestamp("2024-05-10")
-    assert clocks.at["A-1", "reclaim_date"] == pd.Timestamp("2025-05-10")
-    # as it stood in mid-2024: idle one year and a bit → fee due, not yet reclaimable
+    a = inv.assets(as_of="2025-06-01")
+    assert a.at["A-1", "idle_since_derived"] == pd.Timestamp("2023-05-10")
+    assert a.at["A-1", "idle_days"] == (date(2025, 6, 1) - date(2023, 5, 10)).days
+    # A-1 is a plant standing empty: the inventory counts its idle days, but the statutory
+    # idle-land clocks (闲置土地处置办法) do not run on it
+    assert a.at["A-1", "idle_land_state"] == "not_applicable"
+    assert inv.idle_clocks(as_of="2025-06-01").empty
+    # as it stood in mid-2024
     a = inv.assets(as_of="2024-06-01")
     assert a.at["A-1", "idle_days"] == (date(2024, 6, 1) - date(2023, 5, 10)).days
     assert np.isnan(a.at["A-2", "idle_days"])
+    # the bare land A-2 gets a contract start date: its clock runs from that date
+    inv.update("A-2", agreed_start_date="2024-01-15", developed_share=0.0, at="2024-03-02")
+    clocks = inv.idle_clocks(as_of="2025-06-01")
+    assert list(clocks.index) == ["A-2"]
+    assert clocks.at["A-2", "idle_land_from"] == pd.Timestamp("2025-01-15")
+    assert clocks.at["A-2", "idle_land_state"] == "may_investigate"
 
 
 def test_update_errors_list_every_problem_and_write_nothing(store, parcels):

@@ -39,6 +39,7 @@ from ._errors import (
     ValidationError,
 )
 from .domain import landuse
+from .domain.idle import IDLE_LAND_STATES, idle_land_clocks
 from .geo import crs as crs_rules
 from .geo.geometry import MAX_COORDINATE
 from .ingest import pipeline as ingest
@@ -868,9 +869,11 @@ class Inventory:
             ``None``: the current state (every recorded event applied).
         derived
             Add ``idle_since_derived`` (start of the current idle spell from the status
-            history), ``idle_days``, ``idle_fee_date`` and ``reclaim_date`` (statutory clocks:
-            idle one year → fee, two years → reclaim; see :mod:`assetmatch.store.history`), counted
-            at ``as_of`` or today.
+            history) and ``idle_days`` (days the inventory has counted the site idle or
+            low-efficiency), and the statutory idle-land clocks ``idle_land_state``,
+            ``idle_land_from`` and ``reclaim_proposal_from``, which run from the contract's
+            agreed start-of-development date (:func:`assetmatch.domain.idle.idle_land_clocks`),
+            all read at ``as_of`` or today.
         """
         if as_of is not None:
             as_of = _checked_date(as_of, "as_of")
@@ -912,10 +915,11 @@ class Inventory:
             declared.notna() & (declared <= derived_since.fillna(declared)), derived_since
         )
         since = since.where(idle_now)
-        clocks = history.idle_clocks(since, when)
         gdf = gdf.copy()
         gdf["idle_since_derived"] = derived_since
-        for c in ("idle_days", "idle_fee_date", "reclaim_date"):
+        gdf["idle_days"] = (when.normalize() - since).dt.days.astype("float64")
+        clocks = idle_land_clocks(gdf, when)
+        for c in ("idle_land_state", "idle_land_from", "reclaim_proposal_from"):
             gdf[c] = clocks[c]
         return gdf
 
@@ -956,19 +960,53 @@ class Inventory:
         ]
         return ev[cols].reset_index(drop=True)
 
-    def idle_clocks(self, as_of: Any = None) -> pd.DataFrame:
-        """Idle days and the statutory idle-land clocks of the idle and low-efficiency assets."""
+    def idle_clocks(self, as_of: Any = None, *, lang: str = "zh") -> pd.DataFrame:
+        """The statutory idle-land clocks of the sites they apply to, most urgent first.
+
+        The clocks of 《闲置土地处置办法》 (国土资源部令第53号) run from the contract's agreed
+        start-of-development date (``agreed_start_date``) and the development shares, not
+        from the day the inventory marked a site idle; they do not apply to a finished plant
+        standing empty or to low-efficiency land. A site whose conditions are met *may* be
+        investigated (可启动闲置土地调查认定); a fee or reclaiming needs a finding and a
+        decision. See :func:`assetmatch.domain.idle.idle_land_clocks`.
+
+        Parameters
+        ----------
+        as_of
+            The date the clocks are read, on the inventory as it stood then; default today
+            (a demo zone's "today").
+        lang
+            Language of ``reason``.
+
+        Returns
+        -------
+        DataFrame
+            Indexed by asset_id, one row per site with a statutory state other than
+            ``not_applicable``: ``name``, ``status``, ``agreed_start_date``,
+            ``developed_share``, ``invested_share``, ``government_delay``, ``idle_land_state``,
+            ``idle_land_test``, ``clock_start``, ``idle_land_from``,
+            ``reclaim_proposal_from``, ``reason``, and ``idle_days`` (the inventory's own
+            count of days idle). Sorted by state (``may_investigate`` first), then by
+            ``idle_land_from``.
+        """
         a = self.assets(as_of)
+        when = (
+            pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(self.as_of or date.today())
+        )
+        clocks = idle_land_clocks(a, when, lang=lang)
+        keep = clocks["idle_land_state"] != "not_applicable"
         cols = [
             "name",
             "status",
-            "idle_since",
-            "idle_since_derived",
-            "idle_days",
-            "idle_fee_date",
-            "reclaim_date",
+            "agreed_start_date",
+            "developed_share",
+            "invested_share",
+            "government_delay",
         ]
-        return a.loc[a["idle_days"].notna(), cols].sort_values("idle_days", ascending=False)
+        out = a.loc[keep, cols].join(clocks.loc[keep]).assign(idle_days=a.loc[keep, "idle_days"])
+        order = out["idle_land_state"].map({s: k for k, s in enumerate(IDLE_LAND_STATES)})
+        out = out.assign(_order=order).sort_values(["_order", "idle_land_from"], kind="stable")
+        return pd.DataFrame(out.drop(columns="_order"))
 
     # ------------------------------------------------------------------ firms and layers
     @_store_errors

@@ -61,6 +61,12 @@ ASSET_COLUMNS: Final[dict[str, str]] = {
     "land_price_yuan_mu": "float",
     "idle_since": "date",
     "ready_date": "date",
+    # supplied land not yet built: what the statutory idle-land clocks run from
+    # (闲置土地处置办法 第二条、第八条; see assetmatch.domain.idle)
+    "agreed_start_date": "date",  # 约定动工开发日期
+    "developed_share": "float",  # developed area / area to be developed, 0-1
+    "invested_share": "float",  # investment made / total investment, 0-1 (no land price)
+    "government_delay": "bool",  # the delay is the government's or force majeure (第八条)
     "net_land": "bool",
     "obstacles": "list[obstacle]",
     "district": "str",
@@ -69,6 +75,9 @@ ASSET_COLUMNS: Final[dict[str, str]] = {
     "owner": "str",
     "contact": "str",
 }
+
+#: Columns holding a share between 0 and 1 (a percentage is read as such on import).
+SHARE_COLUMNS: Final = ("developed_share", "invested_share")
 
 #: Columns the store derives itself; an input may not set them directly.
 DERIVED_ASSET_COLUMNS: Final = ("land_area_m2", "has_boundary")

@@ -14,6 +14,7 @@ land_price    ``yuan_mu``          yuan per mu of land (also used for per-mu tax
 length        ``m``                metres
 floor_load    ``kn_m2``            kilonewtons per square metre (= kPa)
 power         ``kva``              kilovolt-amperes (apparent power)
+share         ``fraction``         a part of a whole, 0–1 (``percent`` reads 35 as 0.35)
 ============  ===================  ================================================
 
 The conversion functions accept Python scalars, NumPy arrays and pandas Series; a Series keeps
@@ -152,6 +153,7 @@ CANONICAL_UNITS: Final[dict[str, str]] = {
     "length": "m",
     "floor_load": "kn_m2",
     "power": "kva",
+    "share": "fraction",
 }
 
 #: Unit key → (dimension, factor to the canonical unit of that dimension).
@@ -196,6 +198,9 @@ UNITS: Final[dict[str, Unit]] = {
     "mva": Unit("power", 1000.0),
     "kw": Unit("power", 1.0),
     "mw": Unit("power", 1000.0),
+    # share → fraction 0-1
+    "fraction": Unit("share", 1.0),
+    "percent": Unit("share", 0.01),
 }
 
 #: Units that give a rent for the whole asset and need its building area to become per m².

@@ -997,6 +997,13 @@ def _attributes(rng: np.random.Generator, lay: _Layout, as_of: date, start: date
     declared = np.where(~is_point & (rng.random(n) < 0.12), np.nan, declared)
     declared = np.where(is_point, np.round(area_m2, 1), declared)
 
+    # idle bare land a firm bought and never built on: supplied land under a development
+    # obligation, whose statutory idle-land clock runs from the contract's agreed start date
+    # (synthetic: the agreed start is the day it has stood unused since)
+    supplied = (kind == "land") & (status == "idle") & ~reserve & (idle_since != None)  # noqa: E711
+    agreed_start = np.where(supplied, idle_since, None).astype(object)
+    shares = np.where(supplied, 0.0, np.nan)
+
     attrs: dict[str, Any] = {
         "name": name,
         "kind": kind,
@@ -1014,6 +1021,10 @@ def _attributes(rng: np.random.Generator, lay: _Layout, as_of: date, start: date
         "land_price_yuan_mu": price,
         "idle_since": idle_since,
         "ready_date": ready,
+        "agreed_start_date": agreed_start,
+        "developed_share": shares,
+        "invested_share": shares.copy(),
+        "government_delay": np.full(n, None, dtype=object),
         "net_land": net_land,
         "obstacles": _obj(obstacles),
         "district": district,

@@ -69,6 +69,8 @@ _FIELD_DIMENSION: Final[dict[str, str]] = {
     "land_price_yuan_mu": "land_price",
     "tax_yuan_per_mu": "land_price",
     "output_yuan_per_mu": "land_price",
+    "developed_share": "share",
+    "invested_share": "share",
 }
 
 #: Canonical names whose unit is in the name.
@@ -225,6 +227,42 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "ready_date": ("可交付时间", "交地时间", "交付时间", "可交地时间", "ready date", "ready"),
     "net_land": ("净地", "是否净地", "net land"),
+    "agreed_start_date": (
+        "约定动工日期",
+        "约定动工开发日期",
+        "合同约定动工日期",
+        "约定开工日期",
+        "约定开工时间",
+        "约定动工时间",
+        "应动工日期",
+        "agreed start date",
+        "agreed start",
+    ),
+    "developed_share": (
+        "已开发面积比例",
+        "开发面积比例",
+        "已开发比例",
+        "已开发面积占比",
+        "开发建设面积比例",
+        "developed share",
+    ),
+    "invested_share": (
+        "已投资比例",
+        "已投资额比例",
+        "投资比例",
+        "已投资额占比",
+        "投资完成比例",
+        "invested share",
+    ),
+    "government_delay": (
+        "政府原因",
+        "是否政府原因",
+        "政府原因延迟",
+        "政府原因造成",
+        "政府原因或不可抗力",
+        "不可抗力",
+        "government delay",
+    ),
     "obstacles": ("障碍", "制约因素", "存在问题", "主要问题", "obstacles", "constraints"),
     "district": ("片区", "园区", "区域", "所属片区", "所属园区", "所在园区", "district", "zone"),
     "tax_yuan_per_mu": ("亩均税收", "tax per mu", "tax yuan per mu"),
@@ -367,6 +405,9 @@ _SIMPLE_UNITS: Final[dict[str, str]] = {
     "kw": "kw",
     "mva": "mva",
     "mw": "mw",
+    "%": "percent",
+    "percent": "percent",
+    "百分比": "percent",
 }
 _MONEY: Final = ("元", "万元")
 

@@ -25,6 +25,7 @@ from ..schema import (
     FIRM_COLUMNS,
     KINDS,
     OBSTACLE_KINDS,
+    SHARE_COLUMNS,
     STATUSES,
     TENURE_MODES,
 )
@@ -179,6 +180,35 @@ def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.nda
             continue
         out[k] = f
     return out
+
+
+def _parse_share(
+    values: pd.Series, fld: str, unit: str | None, problems: list[Problem]
+) -> np.ndarray:
+    """A share 0–1: ``0.35``, ``35%`` (a cell), or ``35`` under a percent header (``比例（%）``)."""
+    cells = [
+        v.strip().replace("％", "%")[:-1]
+        if isinstance(v, str) and v.strip().replace("％", "%").endswith("%")
+        else v
+        for v in values
+    ]
+    percent_cell = np.array(
+        [isinstance(v, str) and v.strip().replace("％", "%").endswith("%") for v in values]
+    )
+    vals = _parse_float(pd.Series(cells, index=values.index, dtype=object), fld, problems)
+    scale = np.where(percent_cell | (unit == "percent"), 0.01, 1.0)
+    vals = vals * scale
+    for row, v, raw in zip(values.index, vals, values, strict=True):
+        if np.isfinite(v) and v > 1:
+            problems.append(
+                Problem(
+                    row,
+                    fld,
+                    f"{raw!r} reads as {v:g}, above 1: a share is 0–1 (write 35% or 0.35; "
+                    "a column headed （%）, e.g. 已开发面积比例（%）, reads 35 as 35%)",
+                )
+            )
+    return np.where(np.isfinite(vals) & (vals > 1), np.nan, vals)
 
 
 def _parse_date(
@@ -384,7 +414,9 @@ def parse_values(
         col = df[src]
         if fld == "rent_yuan_m2_month" and unit in units.TOTAL_RENT_UNITS:
             continue  # needs building areas: handled below
-        if kind in ("float", "int"):
+        if fld in SHARE_COLUMNS:
+            out[fld] = _parse_share(col, fld, unit, problems)
+        elif kind in ("float", "int"):
             vals = _parse_float(col, fld, problems)
             if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
                 notes.extend(

@@ -233,10 +233,37 @@ class GpkgStore:
                 self._create_schema()
             _gpkg.use_wal(conn)
             logger.info("created inventory %s", self.path)
-        elif not self._has_triggers():
-            with self.transaction():  # a store from an older version: add the newer guards
+        else:
+            self._upgrade()
+
+    def _upgrade(self) -> None:
+        """Bring a store written by an older version up to this one (idempotent).
+
+        Adds the append-only guards of the history, and the asset columns added since (e.g.
+        ``agreed_start_date`` and the development shares of the idle-land clocks) as NULL.
+        """
+        missing = self._missing_asset_columns()
+        if self._has_triggers() and not missing:
+            return
+        with self.transaction():
+            if not self._has_triggers():
                 for stmt in _gpkg._split_sql(_APPEND_ONLY):
-                    conn.execute(stmt)
+                    self.conn.execute(stmt)
+            for name, sql_type in missing:
+                self.conn.execute(f'ALTER TABLE "assets" ADD COLUMN "{name}" {sql_type}')
+        if missing:
+            logger.info(
+                "%s: added asset columns %s (a store from an older version)",
+                self.path,
+                ", ".join(n for n, _ in missing),
+            )
+
+    def _missing_asset_columns(self) -> list[tuple[str, str]]:
+        """Asset columns this version has and the file's ``assets`` table lacks."""
+        if not _gpkg.table_exists(self.conn, "assets"):
+            return []
+        have = {r[1] for r in self.conn.execute('PRAGMA table_info("assets")')}
+        return [(n, t) for n, t in ASSET_TABLE_COLUMNS if n not in have]
 
     def _has_triggers(self) -> bool:
         names = {
@@ -425,7 +452,8 @@ class GpkgStore:
             return gpd.GeoDataFrame(
                 pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
             )
-        cols = ", ".join(f'"{n}"' for n in names)
+        absent = {n for n, _ in self._missing_asset_columns()}  # read-only older file
+        cols = ", ".join(f'NULL AS "{n}"' if n in absent else f'"{n}"' for n in names)
         rows = self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)

@@ -1,4 +1,4 @@
-"""The event history of assets: values as JSON, replay to any date, and idle-land clocks.
+"""The event history of assets: values as JSON, replay to any date, and idle spells.
 
 The store never overwrites: every change is an event with a *valid time* (``at``, when the
 change happened in the world) and a *recorded time* (when it was entered). The current table is
@@ -36,12 +36,8 @@ EVENT_FIELDS: tuple[str, ...] = (
     "extra",
 )
 
-#: Statutory idle-land clocks, from 《闲置土地处置办法》(国土资源部令第53号, 2012), art. 14:
-#: land left unstarted for one year after the agreed start date owes an idle-land fee of 20% of
-#: the land price; after two years the right can be reclaimed without compensation.
-IDLE_FEE_YEARS = 1
-IDLE_RECLAIM_YEARS = 2
-
+#: Statuses in which the inventory counts a site as standing idle (its own bookkeeping; the
+#: statutory idle-land clocks run from the contract instead: :mod:`assetmatch.domain.idle`).
 IDLE_STATUSES = ("idle", "low_efficiency")
 
 #: Every date the inventory accepts (valid times, ``as_of``, date fields) lies in this range:
@@ -372,41 +368,3 @@ def idle_spells(events: pd.DataFrame, as_of: date | datetime | str | None = None
     st["start"] = st.groupby("asset_id")["start"].ffill()
     last = st.groupby("asset_id").tail(1).set_index("asset_id")
     return last["start"].where(last["is_idle"]).astype("datetime64[ns]")
-
-
-def idle_clocks(
-    idle_since: pd.Series,
-    as_of: date | datetime | str,
-) -> pd.DataFrame:
-    """Days idle and the statutory idle-land clocks.
-
-    Parameters
-    ----------
-    idle_since
-        Start of the current idle spell per asset (Timestamp or NaT), indexed by asset_id.
-    as_of
-        The date the clocks are read.
-
-    Returns
-    -------
-    DataFrame indexed by asset_id with ``idle_since``, ``idle_days`` (whole days, float with
-    NaN when not idle), ``idle_fee_date`` (one year after idle_since: the idle-land fee is due),
-    ``reclaim_date`` (two years after: the land can be reclaimed), and booleans
-    ``idle_fee_due`` and ``reclaim_due`` at ``as_of``.
-    """
-    since = pd.to_datetime(idle_since).astype("datetime64[ns]")
-    now = pd.Timestamp(as_of).normalize()
-    days = (now - since).dt.days.astype("float64")
-    fee = since + pd.DateOffset(years=IDLE_FEE_YEARS)
-    reclaim = since + pd.DateOffset(years=IDLE_RECLAIM_YEARS)
-    return pd.DataFrame(
-        {
-            "idle_since": since,
-            "idle_days": days,
-            "idle_fee_date": fee,
-            "reclaim_date": reclaim,
-            "idle_fee_due": (fee <= now).fillna(False).astype(bool),
-            "reclaim_due": (reclaim <= now).fillna(False).astype(bool),
-        },
-        index=idle_since.index,
-    )
