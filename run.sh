@@ -30,16 +30,21 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 system_deps() {
-  # GDAL's ogrinfo and validate_gpkg.py: an independent check of the GeoPackage we write.
-  if command -v ogrinfo >/dev/null 2>&1 && /usr/bin/python3 -c "import osgeo_utils" 2>/dev/null; then
-    return 0
+  # GDAL's ogrinfo and validate_gpkg.py: an independent check of the GeoPackage we write;
+  # poppler's pdffonts and qpdf: independent readers of the PDF reports.
+  local want=()
+  if ! { command -v ogrinfo >/dev/null 2>&1 && /usr/bin/python3 -c "import osgeo_utils" 2>/dev/null; }; then
+    want+=(gdal-bin python3-gdal)
   fi
+  command -v pdffonts >/dev/null 2>&1 || want+=(poppler-utils)
+  command -v qpdf >/dev/null 2>&1 || want+=(qpdf)
+  [ "${#want[@]}" = 0 ] && return 0
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    log "installing gdal-bin and python3-gdal from Debian"
-    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gdal-bin python3-gdal) \
-      >/tmp/assetmatch-apt.log 2>&1 || log "could not install GDAL tools (see /tmp/assetmatch-apt.log); their tests will be skipped"
+    log "installing ${want[*]} from Debian"
+    (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${want[@]}") \
+      >/tmp/assetmatch-apt.log 2>&1 || log "could not install ${want[*]} (see /tmp/assetmatch-apt.log); their tests will be skipped"
   else
-    log "GDAL tools not installed and not root: the GDAL conformance tests will be skipped"
+    log "${want[*]} not installed and not root: the tests that use them will be skipped"
   fi
 }
 

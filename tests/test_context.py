@@ -97,18 +97,20 @@ def test_nearest_beyond_the_radii_and_missing_industry() -> None:
 
 
 def test_finer_codes_and_levels() -> None:
-    firms = _firms([(X0 + 700, Y0), (X0 + 700, Y0 + 10), (X0 + 900, Y0)],
-                   ["C1921", "C1952", "c19"])
+    firms = _firms([(X0 + 700, Y0), (X0 + 700, Y0 + 10), (X0 + 900, Y0)], ["C1921", "C1952", "c19"])
     by_div = context_features(_square(), firms, radii_m=(1000,), conflicts=NO_RULES)
     assert by_div.loc["SQ", "n_C19_1000m"] == 3
-    fine = context_features(_square(), firms, radii_m=(1000,), industries=["C19", "C1921"],
-                            conflicts=NO_RULES)
+    fine = context_features(
+        _square(), firms, radii_m=(1000,), industries=["C19", "C1921"], conflicts=NO_RULES
+    )
     assert fine.loc["SQ", "n_C19_1000m"] == 3
     assert fine.loc["SQ", "n_C1921_1000m"] == 1
-    by_code = context_features(_square(), firms, radii_m=(1000,), level="code",
-                               conflicts=NO_RULES)
+    by_code = context_features(_square(), firms, radii_m=(1000,), level="code", conflicts=NO_RULES)
     assert [c for c in by_code.columns if c.startswith("n_")] == [
-        "n_C19_1000m", "n_C1921_1000m", "n_C1952_1000m"]
+        "n_C19_1000m",
+        "n_C1921_1000m",
+        "n_C1952_1000m",
+    ]
     assert by_code.loc["SQ", "n_C19_1000m"] == 3  # 'C19' also contains its classes
 
 
@@ -126,23 +128,29 @@ def test_point_assets_and_index_named_asset_id() -> None:
 def test_access_layers() -> None:
     layers = {
         "highway_exit": gpd.GeoDataFrame(
-            geometry=[shapely.Point(X0 - 1000, Y0 + 300), shapely.Point(X0 + 5000, Y0)],
-            crs=CRS_M),
+            geometry=[shapely.Point(X0 - 1000, Y0 + 300), shapely.Point(X0 + 5000, Y0)], crs=CRS_M
+        ),
         "port": gpd.GeoDataFrame(geometry=[], crs=CRS_M),
     }
-    ctx = context_features(_square(), _firms([(X0, Y0)], ["C19"]), layers=layers,
-                           conflicts=NO_RULES)
+    ctx = context_features(
+        _square(), _firms([(X0, Y0)], ["C19"]), layers=layers, conflicts=NO_RULES
+    )
     assert ctx.loc["SQ", "access_highway_exit_m"] == 1000.0
     assert ctx.loc["SQ", "access_port_m"] == np.inf
 
 
 def test_conflict_columns_and_breaches() -> None:
-    rules = [ConflictRule("C26", "P83", 1000), ConflictRule("C26", "residential", 800),
-             ConflictRule("C22", "C14", 500)]
-    firms = _firms([(X0 + 1500, Y0 + 300), (X0 - 400, Y0), (X0 + 300, Y0 - 499)],
-                   ["C2661", "P83", "C22"])
-    layers = {"residential": gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0 + 1300)],
-                                              crs=CRS_M)}
+    rules = [
+        ConflictRule("C26", "P83", 1000),
+        ConflictRule("C26", "residential", 800),
+        ConflictRule("C22", "C14", 500),
+    ]
+    firms = _firms(
+        [(X0 + 1500, Y0 + 300), (X0 - 400, Y0), (X0 + 300, Y0 - 499)], ["C2661", "P83", "C22"]
+    )
+    layers = {
+        "residential": gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0 + 1300)], crs=CRS_M)
+    }
     ctx = context_features(_square(), firms, conflicts=rules, layers=layers)
     row = ctx.loc["SQ"]
     assert row["conflict_C26_nearest_m"] == 900.0
@@ -212,8 +220,12 @@ def test_web_map_coordinates_need_lon_lat() -> None:
 
 def test_bad_input_lists_every_problem() -> None:
     assets = _assets(
-        [shapely.box(0, 0, 1, 1), shapely.LineString([(0, 0), (1, 1)]), shapely.Polygon(),
-         shapely.box(0, 0, 2, 2)],
+        [
+            shapely.box(0, 0, 1, 1),
+            shapely.LineString([(0, 0), (1, 1)]),
+            shapely.Polygon(),
+            shapely.box(0, 0, 2, 2),
+        ],
         ["A", "B", "C", "A"],
     )
     with pytest.raises(ValidationError) as err:
@@ -241,8 +253,9 @@ def test_web_map_firms_match_their_wgs84_positions(system: str) -> None:
 
     rng = np.random.default_rng(7)
     firms = _firms(
-        list(zip(X0 + rng.uniform(-4000, 4000, 60), Y0 + rng.uniform(-4000, 4000, 60),
-                 strict=True)),
+        list(
+            zip(X0 + rng.uniform(-4000, 4000, 60), Y0 + rng.uniform(-4000, 4000, 60), strict=True)
+        ),
         list(rng.choice(["C19", "C29", "C39"], 60)),
     )
     truth = context_features(_square(), firms, conflicts=NO_RULES)
@@ -296,9 +309,12 @@ def _random_case(
     fx = X0 + rng.uniform(-2000, extent + 2000, n_firms)
     fy = Y0 + rng.uniform(-2000, extent + 2000, n_firms)
     firms = gpd.GeoDataFrame(
-        {"firm_id": [f"F{i}" for i in range(n_firms)],
-         "industry": rng.choice(codes, n_firms, p=[0.3, 0.2, 0.2, 0.1, 0.15, 0.05])},
-        geometry=shapely.points(fx, fy), crs=CRS_M,
+        {
+            "firm_id": [f"F{i}" for i in range(n_firms)],
+            "industry": rng.choice(codes, n_firms, p=[0.3, 0.2, 0.2, 0.1, 0.15, 0.05]),
+        },
+        geometry=shapely.points(fx, fy),
+        crs=CRS_M,
     )
     return assets, firms
 
@@ -307,8 +323,14 @@ def test_random_parcels_equal_brute_force() -> None:
     assets, firms = _random_case(1, 1500, 2500)
     radii = (300, 1000, 2500)
     h = 700.0
-    ctx = context_features(assets, firms, radii, industries=["C19", "C1921", "C26", "P83", "M73"],
-                           kernel_bandwidth_m=h, conflicts=NO_RULES)
+    ctx = context_features(
+        assets,
+        firms,
+        radii,
+        industries=["C19", "C1921", "C26", "P83", "M73"],
+        kernel_bandwidth_m=h,
+        conflicts=NO_RULES,
+    )
     a = np.asarray(assets.geometry.array)
     f = np.asarray(firms.geometry.array)
     d = shapely.distance(f[None, :], a[:, None])  # every pair, exact
@@ -333,32 +355,41 @@ def test_random_parcels_equal_brute_force() -> None:
         np.testing.assert_allclose(presence, weights.sum(axis=1), rtol=1e-5)
         # for rectangles and points that distance is the exact boundary distance
         weights = np.where(within, np.exp(-((d / h) ** 2)), 0.0)
-        np.testing.assert_allclose(presence[rectangles], weights[rectangles].sum(axis=1),
-                                   rtol=1e-9)
+        np.testing.assert_allclose(presence[rectangles], weights[rectangles].sum(axis=1), rtol=1e-9)
 
 
 def _awkward_parcels() -> list:
     """Parcels that stress point-to-parcel distances, all near (X0, Y0)."""
     box = shapely.box(0, 0, 600, 400)
-    holed = shapely.Polygon([(0, 0), (500, 0), (500, 500), (0, 500)],
-                            [[(100, 100), (200, 100), (200, 200), (100, 200)],
-                             [(300, 300), (400, 300), (400, 400), (300, 400)]])
-    nested = shapely.MultiPolygon([  # a part inside the hole of the other
-        shapely.Polygon([(0, 0), (900, 0), (900, 900), (0, 900)],
-                        [[(200, 200), (700, 200), (700, 700), (200, 700)]]),
-        shapely.box(350, 350, 550, 550),
-    ])
+    holed = shapely.Polygon(
+        [(0, 0), (500, 0), (500, 500), (0, 500)],
+        [
+            [(100, 100), (200, 100), (200, 200), (100, 200)],
+            [(300, 300), (400, 300), (400, 400), (300, 400)],
+        ],
+    )
+    nested = shapely.MultiPolygon(
+        [  # a part inside the hole of the other
+            shapely.Polygon(
+                [(0, 0), (900, 0), (900, 900), (0, 900)],
+                [[(200, 200), (700, 200), (700, 700), (200, 700)]],
+            ),
+            shapely.box(350, 350, 550, 550),
+        ]
+    )
     ell = shapely.union(shapely.box(0, 0, 300, 100), shapely.box(0, 0, 100, 300))
     repeated = shapely.Polygon([(0, 0), (250, 0), (250, 0), (250, 150), (0, 150)])
     bowtie = shapely.Polygon([(0, 0), (400, 400), (400, 0), (0, 400)])  # invalid
-    rotated = shapely.affinity.rotate(shapely.Polygon([(0, 0), (420, 15), (400, 260),
-                                                       (-10, 240)]), 33.0)
+    rotated = shapely.affinity.rotate(
+        shapely.Polygon([(0, 0), (420, 15), (400, 260), (-10, 240)]), 33.0
+    )
     parts = [box, holed, nested, ell, repeated, bowtie, rotated, shapely.Point(0, 0)]
     return [shapely.affinity.translate(g, X0 + 3000 * i, Y0) for i, g in enumerate(parts)]
 
 
-def _awkward_points(parcels: list, rng: np.random.Generator,
-                    radii: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _awkward_points(
+    parcels: list, rng: np.random.Generator, radii: tuple[float, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(parcel index, x, y): random points, vertices, points on edges, exactly at the radii."""
     a, xs, ys = [], [], []
 
@@ -378,8 +409,11 @@ def _awkward_points(parcels: list, rng: np.random.Generator,
             pts = shapely.line_interpolate_point(ring, rng.uniform(0, 1, 25), normalized=True)
             add(i, shapely.get_x(pts), shapely.get_y(pts))
         for r in radii:  # exactly at a radius (representable): off edges and a corner
-            add(i, [x1 + r, x0 - r, (x0 + x1) / 2, x1 + 0.6 * r],
-                [(y0 + y1) / 2, (y0 + y1) / 2, y1 + r, y1 + 0.8 * r])
+            add(
+                i,
+                [x1 + r, x0 - r, (x0 + x1) / 2, x1 + 0.6 * r],
+                [(y0 + y1) / 2, (y0 + y1) / 2, y1 + r, y1 + 0.8 * r],
+            )
             add(i, [x1 + r + 1e-7, x1 + r - 1e-7, x1 + r + 2e-3], [y1, y1, y1])
     return np.concatenate(a), np.concatenate(xs), np.concatenate(ys)
 
@@ -419,20 +453,26 @@ def test_firms_on_edges_vertices_and_at_the_radii_equal_brute_force() -> None:
     radii = (300, 1000, 2500)
     _, px, py = _awkward_points(parcels, np.random.default_rng(8), radii)
     codes = np.array(["C19", "C26", "P83"])[np.arange(len(px)) % 3]
-    firms = gpd.GeoDataFrame({"firm_id": [f"F{i}" for i in range(len(px))], "industry": codes},
-                             geometry=shapely.points(px, py), crs=CRS_M)
+    firms = gpd.GeoDataFrame(
+        {"firm_id": [f"F{i}" for i in range(len(px))], "industry": codes},
+        geometry=shapely.points(px, py),
+        crs=CRS_M,
+    )
     assets = _assets(parcels)
-    ctx = context_features(assets, firms, radii, industries=["C19", "C26", "P83"],
-                           conflicts=NO_RULES)
+    ctx = context_features(
+        assets, firms, radii, industries=["C19", "C26", "P83"], conflicts=NO_RULES
+    )
     g = np.asarray(assets.geometry.array)
     d = shapely.distance(np.asarray(firms.geometry.array)[None, :], g[:, None])
     for ind in ["C19", "C26", "P83"]:
         member = codes == ind
         for r in radii:
-            np.testing.assert_array_equal(ctx[f"n_{ind}_{r}m"].to_numpy(),
-                                          ((d <= r) & member).sum(axis=1))
-        np.testing.assert_array_equal(ctx[f"nearest_{ind}_m"].to_numpy(),
-                                      np.where(member, d, np.inf).min(axis=1))
+            np.testing.assert_array_equal(
+                ctx[f"n_{ind}_{r}m"].to_numpy(), ((d <= r) & member).sum(axis=1)
+            )
+        np.testing.assert_array_equal(
+            ctx[f"nearest_{ind}_m"].to_numpy(), np.where(member, d, np.inf).min(axis=1)
+        )
 
 
 @pytest.mark.parametrize("tree_after", [0, 10**9])  # k-d tree at once, or brute force only
@@ -446,10 +486,16 @@ def test_nearest_beyond_the_radii_by_tree_or_brute_force(
     c = assets.geometry.iloc[1].centroid  # two firms at one place 1 km off A1: a tie
     twins = _firms([(c.x + 1000.0, c.y)] * 2, ["G59", "G59"]).assign(firm_id=["T1", "T2"])
     firms = pd.concat([firms, twins], ignore_index=True)
-    ctx = context_features(assets, firms, (300,), industries=["C26", "G59", "P83"],
-                           conflicts=[ConflictRule("C26", "G59", 100)])
-    d = shapely.distance(np.asarray(firms.geometry.array)[None, :],
-                         np.asarray(assets.geometry.array)[:, None])
+    ctx = context_features(
+        assets,
+        firms,
+        (300,),
+        industries=["C26", "G59", "P83"],
+        conflicts=[ConflictRule("C26", "G59", 100)],
+    )
+    d = shapely.distance(
+        np.asarray(firms.geometry.array)[None, :], np.asarray(assets.geometry.array)[:, None]
+    )
     codes = firms["industry"].to_numpy(dtype=str)
     assert (ctx["n_C26_300m"] == 0).mean() > 0.5  # mostly found beyond the radius
     for ind in ["C26", "G59", "P83"]:
@@ -465,8 +511,13 @@ def test_progress_is_logged_and_reported(caplog: pytest.LogCaptureFixture) -> No
     assets, firms = _random_case(2, 300, 400)
     seen: list[tuple[int, int]] = []
     with caplog.at_level(logging.INFO, logger="assetmatch.context"):
-        context_features(assets, firms, chunk_size=100, progress=lambda d, t: seen.append((d, t)),
-                         conflicts=NO_RULES)
+        context_features(
+            assets,
+            firms,
+            chunk_size=100,
+            progress=lambda d, t: seen.append((d, t)),
+            conflicts=NO_RULES,
+        )
     assert seen[-1] == (300, 300)
     assert all(t == 300 for _, t in seen) and len(seen) >= 2
     lines = [r.getMessage() for r in caplog.records if "assets (" in r.getMessage()]
@@ -487,10 +538,12 @@ def test_threads_and_firm_index_give_the_same_result() -> None:
 # incremental refresh
 
 
-def _edit(rng: np.random.Generator, assets: gpd.GeoDataFrame, firms: gpd.GeoDataFrame,
-          serial: list[int]) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict]:
-    kind = rng.choice(["move_asset", "add_asset", "remove_asset", "add_firm", "move_firm",
-                       "remove_firm", "mixed"])
+def _edit(
+    rng: np.random.Generator, assets: gpd.GeoDataFrame, firms: gpd.GeoDataFrame, serial: list[int]
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict]:
+    kind = rng.choice(
+        ["move_asset", "add_asset", "remove_asset", "add_firm", "move_firm", "remove_firm", "mixed"]
+    )
     changed: list[str] = []
     removed: list[str] = []
     points: list[shapely.Point] = []
@@ -500,13 +553,13 @@ def _edit(rng: np.random.Generator, assets: gpd.GeoDataFrame, firms: gpd.GeoData
         i = rng.integers(len(assets))
         g = assets.geometry.iloc[i]
         assets.loc[assets.index[i], "geometry"] = shapely.affinity.translate(
-            g, *rng.uniform(-3000, 3000, 2))
+            g, *rng.uniform(-3000, 3000, 2)
+        )
         changed.append(assets["asset_id"].iloc[i])
     if kind in ("add_asset", "mixed"):
         serial[0] += 1
         cx, cy = np.array([X0, Y0]) + rng.uniform(0, 12_000, 2)
-        new = _assets([shapely.box(cx, cy, cx + rng.uniform(20, 300), cy + 150)],
-                      [f"N{serial[0]}"])
+        new = _assets([shapely.box(cx, cy, cx + rng.uniform(20, 300), cy + 150)], [f"N{serial[0]}"])
         assets = pd.concat([assets, new], ignore_index=True)
         changed.append(f"N{serial[0]}")
     if kind in ("remove_asset", "mixed"):
@@ -517,9 +570,11 @@ def _edit(rng: np.random.Generator, assets: gpd.GeoDataFrame, firms: gpd.GeoData
     if kind in ("add_firm", "mixed"):
         serial[0] += 1
         p = shapely.Point(X0 + rng.uniform(-2000, 14_000), Y0 + rng.uniform(-2000, 14_000))
-        row = gpd.GeoDataFrame({"firm_id": [f"G{serial[0]}"],
-                                "industry": [rng.choice(["C19", "C26", "P83", "C29"])]},
-                               geometry=[p], crs=CRS_M)
+        row = gpd.GeoDataFrame(
+            {"firm_id": [f"G{serial[0]}"], "industry": [rng.choice(["C19", "C26", "P83", "C29"])]},
+            geometry=[p],
+            crs=CRS_M,
+        )
         firms = pd.concat([firms, row], ignore_index=True)
         points.append(p)
     if kind in ("move_firm", "mixed"):
@@ -574,8 +629,9 @@ def test_refresh_only_recomputes_what_an_edit_can_reach(caplog: pytest.LogCaptur
     pd.testing.assert_frame_equal(ctx, before, check_exact=True)
     caplog.clear()
     # a new C19 firm in the middle of parcel A5
-    point = gpd.GeoDataFrame({"industry": ["C19"]}, geometry=[assets.geometry.iloc[5].centroid],
-                             crs=CRS_M)
+    point = gpd.GeoDataFrame(
+        {"industry": ["C19"]}, geometry=[assets.geometry.iloc[5].centroid], crs=CRS_M
+    )
     with caplog.at_level(logging.INFO, logger="assetmatch.context"):
         refresh_context(ctx, assets, index, changed_firm_points=point, **params)
     recomputed = int(caplog.text.split("recomputing ")[1].split(" of")[0])
@@ -596,9 +652,13 @@ def test_dask_engine_equals_numpy_on_a_local_cluster() -> None:
     assets, firms = _random_case(21, 600, 1500, extent=20_000)
     layers = {"port": gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS_M)}
     expected = context_features(assets, firms, layers=layers)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
-        got = context_features(assets, firms, layers=layers, engine="dask", client=client,
-                               npartitions=4)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        got = context_features(
+            assets, firms, layers=layers, engine="dask", client=client, npartitions=4
+        )
     pd.testing.assert_frame_equal(got, expected, check_exact=True)

@@ -16,8 +16,7 @@ from assetmatch.context import engine as context_module
 
 def full_context(inv: am.Inventory) -> pd.DataFrame:
     layers = {n: inv.layer(n) for n in inv.layers()}
-    return am.context_features(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000),
-                               layers=layers)
+    return am.context_features(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000), layers=layers)
 
 
 def assert_same(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -49,8 +48,17 @@ def test_random_edits_refresh_incrementally_and_equal_full_recompute(new_store, 
     ids = list(inv.assets().index)
     firm_ids = list(inv.firms().index)
     for step in range(8):
-        kind = rng.choice(["move_asset", "remove_asset", "add_asset", "move_firm",
-                           "remove_firm", "add_firm", "status_only"])
+        kind = rng.choice(
+            [
+                "move_asset",
+                "remove_asset",
+                "add_asset",
+                "move_firm",
+                "remove_firm",
+                "add_firm",
+                "status_only",
+            ]
+        )
         a = inv.assets()
         if kind == "move_asset":
             aid = rng.choice(ids)
@@ -77,15 +85,25 @@ def test_random_edits_refresh_incrementally_and_equal_full_recompute(new_store, 
             inv.remove_firms([firm_ids.pop(rng.randrange(len(firm_ids)))])
         elif kind == "add_firm":
             c = a.geometry.iloc[rng.randrange(len(a))].centroid
-            new = gpd.GeoDataFrame({"firm_id": [f"FN-{step}"], "industry": ["C26"]},
-                                   geometry=[Point(c.x + 150, c.y)], crs=a.crs)
+            new = gpd.GeoDataFrame(
+                {"firm_id": [f"FN-{step}"], "industry": ["C26"]},
+                geometry=[Point(c.x + 150, c.y)],
+                crs=a.crs,
+            )
             inv.add_firms(new)
             firm_ids.append(f"FN-{step}")
         else:
             inv.update(rng.choice(ids), status="negotiating")
         got = inv.context()
-        assert_same(got, real_full(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000),
-                                   layers={n: inv.layer(n) for n in inv.layers()}))
+        assert_same(
+            got,
+            real_full(
+                inv.assets(),
+                inv.firms(),
+                radii_m=(1000, 3000, 5000),
+                layers={n: inv.layer(n) for n in inv.layers()},
+            ),
+        )
     assert calls["full"] == 0
     assert calls["refresh"] >= 5
     assert inv.context_computed_at > computed_at
@@ -102,7 +120,8 @@ def test_context_is_cached_with_its_time_and_survives_reopen(new_store):
     assert am.Inventory.open(where).context_computed_at == stamp
     assert ctx.index.name == "asset_id"
     assert {"n_C19_1000m", "nearest_C26_m", "presence_P83", "access_highway_exit_m"} <= set(
-        ctx.columns)
+        ctx.columns
+    )
 
 
 def test_other_radii_recompute_everything(new_store):

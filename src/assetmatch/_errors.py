@@ -86,3 +86,11 @@ class StoreConflictError(StoreError):
 
 class SourceError(AssetmatchError, ValueError):
     """A file to import cannot be read: missing, a directory, empty, or not what it claims."""
+
+
+class ReportError(AssetmatchError, RuntimeError):
+    """A PDF report cannot be made: a font or the layout engine is missing, or the layout failed.
+
+    The message says what is missing and how to install it; a report never falls back silently
+    to another font.
+    """

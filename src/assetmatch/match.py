@@ -190,6 +190,7 @@ def match(
         counts=counts,
         near_place=near_place,
         exclude=exclude,
+        inventory=inventory,
     )
     return result
 

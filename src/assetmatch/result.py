@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -83,6 +85,9 @@ class MatchResult:
         Language of ``reasons`` and ``near_misses.detail``.
     counts
         ``n_assets``, ``n_offerable``, ``n_eligible`` (passing every must).
+    inventory
+        The inventory the match ran on (``None`` when it ran on plain frames): the report
+        reads its firms, reference layers and history.
     unevaluated
         Criteria the brief asks for that this inventory has no data to evaluate (no firms,
         no reference layers…): ``criterion``, ``name`` and ``reason`` in the result's
@@ -101,6 +106,7 @@ class MatchResult:
     near_place: tuple[float, float, float] | None = None
     exclude: int = -1
     version: str = field(default_factory=package_version)
+    inventory: Any = field(default=None, repr=False, compare=False)
 
     def __repr__(self) -> str:
         return (
@@ -421,6 +427,48 @@ class MatchResult:
             "near_misses": _records(self.near_misses),
             "unevaluated": self.unevaluated.to_dict(orient="records"),
         }
+
+    def to_pdf(
+        self,
+        path: str | os.PathLike[str],
+        lang: str | None = None,
+        *,
+        inventory: Any = None,
+        zone: str | None = None,
+        progress: Any = None,
+    ) -> Path:
+        """Write the ranked-parcel PDF brief (see :func:`assetmatch.report.render_report`).
+
+        Parameters
+        ----------
+        path
+            Where to write the PDF.
+        lang
+            ``"zh"`` or ``"en"``; default the result's language.
+        inventory
+            The inventory for the maps' firms and layers and the rent history; default the
+            one this result was matched on.
+        zone
+            The zone's name for the cover; default its districts.
+        progress
+            Called as ``progress(done, total, what)`` while the sites are drawn.
+
+        Raises
+        ------
+        assetmatch.ReportError
+            If the report's font or layout engine is missing (``pip install
+            "assetmatch[report]"``), or the file cannot be written.
+        """
+        from .report import render_report
+
+        return render_report(
+            self,
+            path,
+            lang or self.lang,
+            inventory=inventory,
+            zone=zone,
+            progress=progress,
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON document (Chinese kept readable)."""

@@ -214,11 +214,11 @@ def _r_tenure(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     return f"only {offered}, not an accepted mode ({accepted})"
 
 
-def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
-    days = f.get("move_in_days")
-    if days is None:
-        return "用途不允许，无法入驻" if zh else "the use is not allowed: no move-in possible"
-    lang = "zh" if zh else "en"
+def move_in_parts(f: dict[str, Any], lang: str) -> list[tuple[str, float]]:
+    """The parts of a move-in estimate that take time, in words: ``[(name, days), ...]``.
+
+    ``f`` is a row of facts (see :mod:`assetmatch.explain.facts`); parts of 0 days are left out.
+    """
     status = _t(_STATUS_NAMES.get(f["status"] or "", ("", "")), lang)
     parts: list[tuple[str, str, float]] = []
     ready, obst = f.get("ready_date_days"), f.get("obstacle_days") or 0.0
@@ -235,10 +235,16 @@ def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         parts.append(("障碍处置", "obstacles", obst))
     parts.append(("用地手续", "land-use formalities", f.get("land_use_days") or 0.0))
     parts.append(("新建", "construction", f.get("construction_days") or 0.0))
+    return [(z if lang == "zh" else e, v) for z, e, v in parts if v > 0 and math.isfinite(v)]
+
+
+def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
+    days = f.get("move_in_days")
+    if days is None:
+        return "用途不允许，无法入驻" if zh else "the use is not allowed: no move-in possible"
+    lang = "zh" if zh else "en"
     shown = [
-        f"{z} {v:.0f} 天" if zh else f"{e} {v:.0f} d"
-        for z, e, v in parts
-        if v > 0 and math.isfinite(v)
+        f"{name} {v:.0f} 天" if zh else f"{name} {v:.0f} d" for name, v in move_in_parts(f, lang)
     ]
     detail = ""
     if shown:

@@ -1,0 +1,258 @@
+"""PDF briefs, checked as a reader's machine would: pypdf, pdffonts, pypdfium2 and qpdf."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import assetmatch as am
+from assetmatch.demo import PUBLIC_BRIEFS
+
+pypdf = pytest.importorskip("pypdf")
+pdfium = pytest.importorskip("pypdfium2")
+pytest.importorskip("typst")
+
+HOSTILE = ("<b>", '#import "/etc/passwd"', "]", "$x$", '<img src="/etc/passwd">')
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def hengzhong() -> am.MatchResult:
+    inv = am.Inventory.demo()
+    return am.match(am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"]), inventory=inv)
+
+
+@pytest.fixture(scope="module")
+def pdfs(hengzhong: am.MatchResult, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("reports")
+    return {
+        lang: hengzhong.to_pdf(out / f"hengzhong_{lang}.pdf", lang=lang) for lang in ("zh", "en")
+    }
+
+
+def _plain_sites(names: tuple[str, ...]) -> Any:
+    """Hand-built sites in a projected CRS (metres), no inventory, no firms."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    n = len(names)
+    return gpd.GeoDataFrame(
+        {
+            "asset_id": [f"X-{i}" for i in range(n)],
+            "name": list(names),
+            "kind": ["factory"] * n,
+            "district": ["杏东"] * n,
+            "status": ["idle"] * n,
+            "tenure": [["lease"]] * n,
+            "building_area_m2": [20_000.0 + 1000 * i for i in range(n)],
+            "rent_yuan_m2_month": [10.0 + i for i in range(n)],
+            "owner": ["$owner#"] * n,
+            "contact": ["<contact>"] * n,
+        },
+        geometry=[
+            box(380_000 + 600 * i, 2_765_000, 380_400 + 600 * i, 2_765_300) for i in range(n)
+        ],
+        crs="EPSG:4549",
+    )
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[am.MatchResult, Path]:
+    res = am.match(
+        {"investor": "<b>Investor</b> #set page(width: 1cm)", "tenure": ["lease"]},
+        assets=_plain_sites(HOSTILE),
+        as_of="2025-03-01",
+        lang="en",
+    )
+    path = tmp_path_factory.mktemp("hostile") / "hostile.pdf"
+    return res, res.to_pdf(path, lang="en")
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _fonts(path: Path) -> list[tuple[str, bool]]:
+    """(base font, embedded) of every font on every page, descendant fonts included."""
+    out = []
+    reader = pypdf.PdfReader(path)
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            targets = [font]
+            if "/DescendantFonts" in font:
+                targets = [d.get_object() for d in font["/DescendantFonts"]]
+            for t in targets:
+                desc = t.get("/FontDescriptor")
+                desc = desc.get_object() if desc is not None else {}
+                embedded = any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                out.append((str(t["/BaseFont"]), embedded))
+    return out
+
+
+def _text(path: Path) -> str:
+    return "\n".join(p.extract_text() for p in pypdf.PdfReader(path).pages)
+
+
+# ---------------------------------------------------------------------- reader checks
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_font_is_embedded_and_one_is_cjk(pdfs: dict[str, Path], lang: str) -> None:
+    fonts = _fonts(pdfs[lang])
+    assert fonts
+    assert all(emb for _, emb in fonts), [f for f, emb in fonts if not emb]
+    assert any("CJK" in name for name, _ in fonts)
+
+
+@pytest.mark.skipif(
+    shutil.which("pdffonts") is None, reason="poppler-utils' pdffonts not installed"
+)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_pdffonts_sees_every_font_embedded(pdfs: dict[str, Path], lang: str) -> None:
+    out = subprocess.run(
+        ["pdffonts", str(pdfs[lang])], capture_output=True, text=True, check=True
+    ).stdout
+    rows = out.splitlines()[2:]
+    assert rows
+    for row in rows:
+        # columns: name type encoding emb sub uni object ID
+        emb = re.split(r"\s+", row.strip())[-5]
+        assert emb == "yes", row
+
+
+def test_chinese_text_extracts_with_names_and_figures(
+    pdfs: dict[str, Path], hengzhong: am.MatchResult
+) -> None:
+    text = _text(pdfs["zh"])
+    for name in hengzhong.table["name"]:
+        assert name in text
+    top = hengzhong.table.iloc[0]
+    assert f"{top['score']:.3f}" in text
+    assert "168 亩" in text and "60,000" in text
+    assert "Hengzhong Education" in text
+    for head in ("选址简报", "推荐名单", "各项得分", "入驻时间估算", "租金变化", "附录"):
+        assert head in text
+
+
+def test_english_text_extracts(pdfs: dict[str, Path], hengzhong: am.MatchResult) -> None:
+    text = _text(pdfs["en"])
+    assert "Site-selection brief" in text and "Shortlist" in text
+    assert "168 mu" in text
+    assert "TS-0001" in text
+    for score in hengzhong.table["score"]:
+        assert f"{score:.3f}" in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_to_a_picture_that_is_not_blank(
+    pdfs: dict[str, Path], lang: str, hengzhong: am.MatchResult
+) -> None:
+    doc = pdfium.PdfDocument(str(pdfs[lang]))
+    try:
+        # cover, overview and table, one page per site, near misses and appendix
+        assert len(doc) >= 3 + len(hengzhong.table)
+        for i in range(len(doc)):
+            img = np.asarray(doc[i].render(scale=0.5).to_pil().convert("L"))
+            ink = np.count_nonzero(img < 200) / img.size
+            assert ink > 0.005, f"page {i + 1} is blank"
+    finally:
+        doc.close()
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_qpdf_check_passes(pdfs: dict[str, Path], lang: str) -> None:
+    run = subprocess.run(["qpdf", "--check", str(pdfs[lang])], capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_site_pages_carry_maps_and_charts_as_vectors(pdfs: dict[str, Path]) -> None:
+    reader = pypdf.PdfReader(pdfs["en"])
+    # a site page: the map and the charts are drawn (paths), not pasted as pictures
+    page = reader.pages[2]
+    content = page.get_contents().get_data()
+    assert content.count(b" re") + content.count(b" l\n") + content.count(b" c\n") > 200
+
+
+# ---------------------------------------------------------------------- data stays data
+
+
+def test_hostile_names_print_literally_and_read_no_file(
+    hostile: tuple[am.MatchResult, Path],
+) -> None:
+    _res, path = hostile
+    text = _text(path)
+    for name in HOSTILE:
+        assert name in text, name
+    assert "<b>Investor</b> #set page(width: 1cm)" in text
+    assert "$owner#" in text and "<contact>" in text
+    raw = path.read_bytes()
+    passwd = Path("/etc/passwd")
+    if passwd.exists():
+        first = passwd.read_text().splitlines()[0]
+        assert first.encode() not in raw and first not in text
+    # the page size was not changed by the investor's name
+    box = pypdf.PdfReader(path).pages[0].mediabox
+    assert round(float(box.width)) == 595
+
+
+def test_same_inputs_give_the_same_bytes(
+    hostile: tuple[am.MatchResult, Path], tmp_path: Path
+) -> None:
+    res, path = hostile
+    again = res.to_pdf(tmp_path / "again.pdf", lang="en")
+    assert again.read_bytes() == path.read_bytes()
+
+
+def test_the_pdf_is_dated_by_the_match_date(hostile: tuple[am.MatchResult, Path]) -> None:
+    _res, path = hostile
+    meta = pypdf.PdfReader(path).metadata
+    assert meta.creation_date is not None
+    assert meta.creation_date.date().isoformat() == "2025-03-01"
+
+
+# ---------------------------------------------------------------------- errors
+
+
+def test_an_unknown_language_is_refused(
+    hostile: tuple[am.MatchResult, Path], tmp_path: Path
+) -> None:
+    res, _ = hostile
+    with pytest.raises(am.ValidationError, match="'zh' or 'en'"):
+        res.to_pdf(tmp_path / "x.pdf", lang="fr")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_a_missing_folder_is_a_report_error(
+    hostile: tuple[am.MatchResult, Path], tmp_path: Path
+) -> None:
+    res, _ = hostile
+    with pytest.raises(am.ReportError, match="Cannot write the report"):
+        res.to_pdf(tmp_path / "no" / "such" / "x.pdf", lang="en")
+
+
+def test_a_missing_font_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, hostile: tuple[am.MatchResult, Path], tmp_path: Path
+) -> None:
+    from assetmatch.report import fonts, layout
+
+    res, _ = hostile
+    fonts.cjk_font.cache_clear()
+    layout._fonts.cache_clear()
+    monkeypatch.setattr(fonts, "FONT_PACKAGE", ("no-such-font-package", "no_such_font_package"))
+    try:
+        with pytest.raises(am.ReportError, match=r'pip install "assetmatch\[report\]"'):
+            res.to_pdf(tmp_path / "x.pdf", lang="en")
+    finally:
+        fonts.cjk_font.cache_clear()
+        layout._fonts.cache_clear()
+    assert not (tmp_path / "x.pdf").exists()
