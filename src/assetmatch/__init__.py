@@ -16,6 +16,7 @@ from ._errors import (
     CRSError,
     LandUseError,
     NotFoundError,
+    OfferConflictError,
     Problem,
     ReportError,
     SourceError,
@@ -24,6 +25,7 @@ from ._errors import (
     UnknownAssetError,
     ValidationError,
 )
+from .allocate import match_many
 from .context import context_features
 from .ingest import ImportReport
 from .inventory import Inventory
@@ -47,6 +49,7 @@ __all__ = [
     "LandUseError",
     "MatchResult",
     "NotFoundError",
+    "OfferConflictError",
     "Problem",
     "ReportError",
     "Requirements",
@@ -62,5 +65,6 @@ __all__ = [
     "context_features",
     "m2_to_mu",
     "match",
+    "match_many",
     "mu_to_m2",
 ]

@@ -84,6 +84,11 @@ class StoreConflictError(StoreError):
     """
 
 
+class OfferConflictError(AssetmatchError, ValueError):
+    """An asset cannot be offered: it is already offered to another investor, or its status
+    (reserved, leased, …) allows no offer. Nothing was recorded."""
+
+
 class SourceError(AssetmatchError, ValueError):
     """A file to import cannot be read: missing, a directory, empty, or not what it claims."""
 

@@ -33,6 +33,7 @@ from ._errors import (
     CRSError,
     LandUseError,
     NotFoundError,
+    OfferConflictError,
     Problem,
     StoreError,
     UnknownAssetError,
@@ -43,8 +44,8 @@ from .domain.idle import IDLE_LAND_STATES, idle_land_clocks
 from .geo import crs as crs_rules
 from .geo.geometry import MAX_COORDINATE
 from .ingest import pipeline as ingest
-from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS
-from .store import _gpkg, history
+from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS, OFFERABLE_STATUSES
+from .store import _gpkg, history, offers
 from .store.gpkg import GpkgStore
 from .store.pgurl import is_pg_url, parse_pg_url
 
@@ -796,6 +797,185 @@ class Inventory:
             self._mark_assets_dirty([asset_id], removed=True)
             self._stamp()
 
+    # ------------------------------------------------------------------ offers
+    def offer(
+        self,
+        asset_id: str,
+        investor: str,
+        *,
+        at: Any = None,
+        author: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Record that ``asset_id`` has been offered to ``investor`` (an event in its history).
+
+        Until the offer is withdrawn (:meth:`withdraw_offer`) the asset is not offered to
+        anyone else: :func:`assetmatch.match_many` leaves it out for other investors, and a
+        second offer to another investor is refused. Offering it again to the same investor
+        is allowed (the new event replaces the old). The asset's fields do not change.
+
+        Parameters
+        ----------
+        asset_id
+            The asset.
+        investor
+            Who it is offered to (the brief's ``investor``).
+        at
+            When the offer was made (valid time; default today).
+        author, note
+            Recorded with the event.
+
+        Raises
+        ------
+        UnknownAssetError
+            If the asset is not in the inventory.
+        OfferConflictError
+            If it is already offered to another investor, or its status allows no offer
+            (``reserved``, ``leased``, …; see :data:`assetmatch.schema.OFFERABLE_STATUSES`).
+        """
+        self.offer_many(
+            pd.DataFrame({"asset_id": [asset_id], "investor": [investor]}),
+            at=at,
+            author=author,
+            note=note,
+        )
+
+    @_store_errors
+    def offer_many(
+        self,
+        offers_: pd.DataFrame,
+        *,
+        at: Any = None,
+        author: str | None = None,
+        note: str | None = None,
+    ) -> int:
+        """Record several offers (``asset_id``, ``investor`` columns) in one transaction.
+
+        Every offer is checked as in :meth:`offer` with the rows locked, so two writers can
+        never promise the same site to two investors; one refused offer refuses them all.
+        Returns the number of offers recorded.
+        """
+        problems: list[Problem] = []
+        for col in ("asset_id", "investor"):
+            if col not in getattr(offers_, "columns", ()):
+                problems.append(Problem(None, col, "offers need asset_id and investor columns"))
+        if problems:
+            raise ValidationError("offer refused (nothing was written)", problems)
+        if offers_.empty:
+            return 0
+        rows = offers_.reset_index(drop=True)
+        for i, r in rows.iterrows():
+            if not (isinstance(r["investor"], str) and r["investor"].strip()):
+                problems.append(Problem(i, "investor", f"name the investor; got {r['investor']!r}"))
+        dup = rows["asset_id"].astype(str).duplicated(keep=False)
+        for i in rows.index[dup]:
+            problems.append(Problem(i, "asset_id", "the same asset is offered twice in one batch"))
+        valid_at = _valid_time(at)
+        if problems:
+            raise ValidationError("offer refused (nothing was written)", problems)
+        ids = sorted(set(rows["asset_id"].astype(str)))
+        with self._store.transaction():
+            self._store.lock_assets(ids)
+            current = self._store.read_assets(ids) if self.crs else pd.DataFrame()
+            status = dict(zip(current.get("asset_id", []), current.get("status", []), strict=True))
+            missing = [i for i in ids if i not in status]
+            if missing:
+                raise UnknownAssetError(f"not in the inventory: {', '.join(missing[:10])}")
+            held = offers.open_offers(self._store.read_events(ids)).set_index("asset_id")
+            conflicts = []
+            for i, r in rows.iterrows():
+                aid, who = str(r["asset_id"]), r["investor"].strip()
+                if aid in held.index and held.at[aid, "investor"] != who:
+                    conflicts.append(
+                        Problem(
+                            i,
+                            "asset_id",
+                            f"{aid} is already offered to {held.at[aid, 'investor']} "
+                            f"(since {held.at[aid, 'offered_at']}); withdraw that offer first",
+                        )
+                    )
+                elif status[aid] not in OFFERABLE_STATUSES:
+                    conflicts.append(
+                        Problem(i, "asset_id", f"{aid} is {status[aid]}: it cannot be offered")
+                    )
+            if conflicts:
+                raise OfferConflictError(
+                    "offer refused (nothing was written):\n"
+                    + "\n".join(f"  - {p}" for p in conflicts)
+                )
+            self._append_offer_events(
+                rows["asset_id"].astype(str).tolist(),
+                [offers.encode_investor(v.strip()) for v in rows["investor"]],
+                valid_at,
+                author,
+                note,
+            )
+        logger.info("recorded %d offers", len(rows))
+        return len(rows)
+
+    @_store_errors
+    def withdraw_offer(
+        self,
+        asset_id: str,
+        *,
+        at: Any = None,
+        author: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Withdraw the open offer of ``asset_id`` (an event; the offer stays in its history).
+
+        Raises
+        ------
+        UnknownAssetError
+            If the asset is not in the inventory.
+        """
+        valid_at = _valid_time(at)
+        with self._store.transaction():
+            if self._store.read_assets([asset_id]).empty:
+                raise UnknownAssetError(f"not in the inventory: {asset_id}")
+            self._append_offer_events([asset_id], [None], valid_at, author, note)
+
+    def _append_offer_events(
+        self,
+        ids: list[str],
+        values: list[str | None],
+        valid_at: str,
+        author: str | None,
+        note: str | None,
+    ) -> None:
+        ev = pd.DataFrame(
+            {
+                "asset_id": ids,
+                "kind": offers.OFFER_KIND,
+                "field": offers.OFFER_FIELD,
+                "value": values,
+                "geom": None,
+                "valid_at": valid_at,
+                "recorded_at": _gpkg.gpkg_timestamp(),
+                "author": author or self.author,
+                "note": note,
+                "batch_id": uuid.uuid4().hex[:12],
+                "source": "offer",
+            }
+        )
+        self._store.append_events(ev)
+        self._stamp()
+
+    @_store_errors
+    def offers(self, as_of: Any = None) -> pd.DataFrame:
+        """The open offers: ``asset_id, investor, offered_at, recorded_at, author, note``.
+
+        Parameters
+        ----------
+        as_of
+            The offers open on that date (default: now).
+        """
+        if as_of is not None:
+            as_of = _checked_date(as_of, "as_of")
+        with self._store.snapshot():
+            events = self._store.read_events()
+        return offers.open_offers(events, as_of)
+
     def _materialize(self, ids: list[str], new_events: pd.DataFrame | None = None) -> None:
         """Make the current rows of ``ids`` equal the replay of their events.
 
@@ -850,7 +1030,9 @@ class Inventory:
         out["has_boundary"] = is_poly
         out["land_class"] = _land_classes(state["land_use"], state["land_use_scheme"])
         out["valid_from"] = [pd.Timestamp(v).isoformat() for v in state["valid_from"]]
-        rec = events.groupby("asset_id")["recorded_at"].max()
+        # an offer is not a change of the record: it does not make the record fresher
+        recorded = events[events["kind"] != offers.OFFER_KIND] if len(events) else events
+        rec = recorded.groupby("asset_id")["recorded_at"].max()
         out["recorded_at"] = rec.reindex(ids).to_numpy()
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=out.index), crs=crs)
 
@@ -943,6 +1125,8 @@ class Inventory:
                 vals.append(r.geom)
             elif r.kind == "update":
                 vals.append(history.decode_value(r.field, r.value))
+            elif r.kind == offers.OFFER_KIND:
+                vals.append(offers.decode_investor(r.value))
             else:
                 vals.append(None)
         ev["value"] = vals

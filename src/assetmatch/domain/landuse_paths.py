@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from os import PathLike
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -273,6 +273,7 @@ class LandUsePathTable:
         records = _validate_table(frame)
         self.frame = pd.DataFrame(records, columns=list(PATH_COLUMNS))
         self._rules: dict[tuple[str, str], tuple[LandUsePath, ...]] = {}
+        self._lookups: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         for rec in records:
             opt = LandUsePath(
                 from_class=rec["from_class"],
@@ -385,6 +386,10 @@ class LandUsePathTable:
             (4 for unknown) and the delay in days (``inf`` when not allowed).
         """
         classes = [*from_classes, None]
+        key = (tuple(classes), to_class, int(accepted_mask))
+        hit = self._lookups.get(key)
+        if hit is not None:  # many briefs of one match_many share a target and tenure
+            return hit[0].copy(), hit[1].copy()
         codes = np.empty(len(classes) * N_TENURE_MASKS, dtype=np.int8)
         delays = np.empty(len(classes) * N_TENURE_MASKS, dtype=np.float32)
         kinds = (*PATH_KINDS, UNKNOWN_PATH)
@@ -401,6 +406,8 @@ class LandUsePathTable:
                 delays[ci * N_TENURE_MASKS + site_mask] = (
                     np.inf if best.path == "not_allowed" else best.delay_days
                 )
+        if len(self._lookups) < 256:
+            self._lookups[key] = (codes.copy(), delays.copy())
         return codes, delays
 
 

@@ -77,8 +77,20 @@ def _affinity_row(rows: Mapping[str, Mapping[str, float]], industry: str) -> Map
     return {industry[:3]: 1.0}
 
 
+@lru_cache(maxsize=1)
+def _default_conflict_rows() -> tuple[tuple[str, str, float], ...]:
+    """The bundled conflict rules as rows, built once per process (many briefs reuse them)."""
+    return tuple(_rows_of(_default_conflicts()))
+
+
 def _conflict_table(conflicts: Any) -> list[tuple[str, str, float]]:
     """Rows (source, sensitive, min_distance_m) of a conflict table."""
+    if conflicts is _default_conflicts():
+        return list(_default_conflict_rows())
+    return _rows_of(conflicts)
+
+
+def _rows_of(conflicts: Any) -> list[tuple[str, str, float]]:
     if isinstance(conflicts, pd.DataFrame):
         cols = conflicts.columns
         src = "source" if "source" in cols else cols[0]

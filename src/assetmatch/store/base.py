@@ -70,6 +70,11 @@ class Store(Protocol):
         """Current assets (all, or those of ``ids``)."""
         ...
 
+    def lock_assets(self, ids: Sequence[str]) -> None:
+        """Hold the rows of ``ids`` until the transaction ends (inside a transaction), so that
+        a decision read from them (an offer) cannot be taken twice by concurrent writers."""
+        ...
+
     def asset_ids(self) -> list[str]:
         """Ids of the current assets."""
         ...

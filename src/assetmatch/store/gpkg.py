@@ -444,6 +444,9 @@ class GpkgStore:
         )
 
     # ---------------------------------------------------------------- assets
+    def lock_assets(self, ids: Sequence[str]) -> None:
+        """Nothing to do: a write transaction holds the whole file (``BEGIN IMMEDIATE``)."""
+
     def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """The current asset rows (raw stored values; JSON columns still text)."""
         crs = self.crs

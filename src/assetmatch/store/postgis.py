@@ -420,6 +420,16 @@ class PostGisStore:
                 params,
             )
 
+    def lock_assets(self, ids: Sequence[str]) -> None:
+        """Lock the asset rows (``SELECT … FOR UPDATE``, in id order so two writers cannot
+        deadlock) until the transaction ends; a concurrent writer waits, then reads what this
+        one wrote."""
+        self._transaction_conn("locking assets")
+        self._execute(
+            "SELECT asset_id FROM assets WHERE asset_id = ANY(%s) ORDER BY asset_id FOR UPDATE",
+            (sorted(set(map(str, ids))),),
+        )
+
     def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """The current asset rows (raw stored values, as the GeoPackage store gives them)."""
         return self._read_features("assets", "asset_id", ASSET_TABLE_COLUMNS, ids)
