@@ -177,3 +177,26 @@ def new_store(store_kind, tmp_path, request):
 def store(new_store):
     """One fresh, empty store location of the parametrised kind (GeoPackage path or PostGIS URL)."""
     return new_store()
+
+
+# ------------------------------------------------------------------ sites with exact sizes
+
+
+def point_zone(rows: list[dict]) -> gpd.GeoDataFrame:
+    """Hand-built sites as points with declared areas, so land sizes are exact.
+
+    Each row gives ``asset_id``, ``land_mu`` and any canonical fields (status, rent…);
+    the points lie 1 km apart near the zone (CGCS2000 lon/lat). Bare land unless a row
+    says otherwise.
+    """
+    from shapely.geometry import Point
+
+    recs = []
+    for r in rows:
+        rec = {k: v for k, v in r.items() if k != "land_mu"}
+        rec["declared_land_area_m2"] = r["land_mu"] * 2000 / 3
+        rec.setdefault("building_area_m2", 0.0)
+        rec.setdefault("status", "available")
+        recs.append(rec)
+    geom = [Point(118.80 + 0.01 * i, 24.80) for i in range(len(rows))]
+    return gpd.GeoDataFrame(recs, geometry=geom, crs="EPSG:4490")

@@ -10,40 +10,26 @@ Offers run on both stores: the GeoPackage always, PostGIS when a server is reach
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import threading
-import uuid
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point
 
 import assetmatch as am
 from assetmatch.allocate import ALLOCATION_COLUMNS
-
-MU = 2000 / 3
+from conftest import point_zone
 
 
 def _zone() -> gpd.GeoDataFrame:
-    rows = [
-        ("S1", "一号地块", 100, "available"),
-        ("S2", "二号厂房", 80, "available"),
-        ("S3", "三号地块", 30, "idle"),
-        ("S4", "四号地块", 100, "reserved"),
-    ]
-    return gpd.GeoDataFrame(
-        {
-            "asset_id": [r[0] for r in rows],
-            "name": [r[1] for r in rows],
-            "declared_land_area_m2": [r[2] * MU for r in rows],
-            "status": [r[3] for r in rows],
-            "building_area_m2": 0.0,
-        },
-        geometry=[Point(118.80 + 0.01 * i, 24.80) for i in range(len(rows))],
-        crs="EPSG:4490",
+    return point_zone(
+        [
+            {"asset_id": "S1", "name": "一号地块", "land_mu": 100},
+            {"asset_id": "S2", "name": "二号厂房", "land_mu": 80},
+            {"asset_id": "S3", "name": "三号地块", "land_mu": 30, "status": "idle"},
+            {"asset_id": "S4", "name": "四号地块", "land_mu": 100, "status": "reserved"},
+        ]
     )
 
 
@@ -58,51 +44,10 @@ B = {
 }
 
 
-def _pg_url() -> str | None:
-    url = os.environ.get("ASSETMATCH_TEST_PG_URL")
-    if not url:
-        return None
-    psycopg = pytest.importorskip("psycopg")
-    from assetmatch.store.pgurl import parse_pg_url
-
-    admin = parse_pg_url(url)
-    name = f"assetmatch_alloc_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(admin.conninfo(), autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error:
-        return None
-    t = dataclasses.replace(admin, dbname=name)
-    return f"postgresql://{t.user}@{t.host}:{t.port}/{t.dbname}"
-
-
-def _drop(url: str) -> None:
-    import psycopg
-
-    from assetmatch.store.pgurl import parse_pg_url
-
-    t = parse_pg_url(url)
-    admin = dataclasses.replace(t, dbname="postgres")
-    with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{t.dbname}" WITH (FORCE)')
-
-
-@pytest.fixture(params=["gpkg", "postgis"])
-def target(request, tmp_path):
-    """Where the zone's store lives: a GeoPackage path or a PostGIS URL (dropped afterwards)."""
-    if request.param == "gpkg":
-        yield tmp_path / "zone.gpkg"
-        return
-    url = _pg_url()
-    if url is None:
-        pytest.skip("no PostgreSQL server (set ASSETMATCH_TEST_PG_URL, or ./run.sh test)")
-    yield url
-    _drop(url)
-
-
 @pytest.fixture
-def inv(target):
-    inventory = am.Inventory.open(target)
+def inv(store):
+    """The tiny zone on the parametrised store (a GeoPackage; PostGIS when configured)."""
+    inventory = am.Inventory.open(store)
     inventory.add(_zone(), at="2026-01-01")
     yield inventory
     inventory.close()
@@ -172,11 +117,11 @@ def test_offers_are_recorded_in_the_history_and_never_doubled(inv):
     assert inv.offers().set_index("asset_id").loc["S1", "investor"] == "D"
 
 
-def test_concurrent_offers_of_one_site_promise_it_once(inv, target):
+def test_concurrent_offers_of_one_site_promise_it_once(inv, store):
     results: list[str] = []
 
     def claim(who: str) -> None:
-        other = am.Inventory.open(target)
+        other = am.Inventory.open(store)
         try:
             other.offer("S1", who)
             results.append(who)
