@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from pandas import isna as pd_isna
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
@@ -76,6 +77,39 @@ def test_match_over_http_equals_match_in_process(client, inv, keys):
     assert [x["asset_id"] for x in got["results"]] == list(want.table["asset_id"])
     assert got["counts"] == json.loads(json.dumps(dict(want.counts)))
     assert got["requirements"]["investor"] == BRIEF["investor"]
+
+
+def test_match_many_over_http_equals_match_many_in_process(client, inv, keys):
+    briefs = [PUBLIC_BRIEFS["hengzhong"], PUBLIC_BRIEFS["xingxun"]]
+    r = client.post(
+        "/v1/match-many", json={"requirements": briefs}, headers={"X-API-Key": keys["read"]}
+    )
+    assert r.status_code == 200, r.text
+    got = r.json()
+    want = am.match_many(briefs, inventory=inv)
+    assert [a["asset_id"] for a in got["allocation"]] == [
+        None if pd_isna(x) else x for x in want["asset_id"]
+    ]
+    assert got["total_score"] == pytest.approx(want.attrs["total_score"])
+    assert not inv.offers().size
+    # recording offers needs the write scope, and then they are in the inventory's history
+    body = {"requirements": briefs, "offer": True, "at": "2026-03-01"}
+    assert (
+        client.post("/v1/match-many", json=body, headers={"X-API-Key": keys["read"]}).status_code
+        == 403
+    )
+    r = client.post("/v1/match-many", json=body, headers={"X-API-Key": keys["write"]})
+    assert r.status_code == 200, r.text
+    offered = {a["asset_id"]: a["investor"] for a in r.json()["allocation"] if a["offered"]}
+    held = inv.offers()
+    assert dict(zip(held["asset_id"], held["investor"], strict=True)) == offered
+    bad = client.post(
+        "/v1/match-many",
+        json={"requirements": [{"land_area_mu": [5, 1]}], "extra": 1},
+        headers={"X-API-Key": keys["read"]},
+    )
+    assert bad.status_code == 422
+    assert {p["field"] for p in _err(bad)["problems"]} == {"extra"}
 
 
 @pytest.mark.parametrize(
@@ -226,6 +260,7 @@ def test_openapi_lists_every_route(client):
     paths = client.get("/openapi.json").json()["paths"]
     for p in (
         "/v1/match",
+        "/v1/match-many",
         "/v1/assets",
         "/v1/assets/{asset_id}",
         "/v1/assets/{asset_id}/history",

@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from .._errors import AssetmatchError, Problem, ValidationError
+from ..allocate import match_many
 from ..inventory import Inventory
 from ..match import match
 from ..requirements import Requirements
@@ -259,6 +260,74 @@ def create_app(
         )
         return Response(res.to_json(indent=None), media_type="application/json")
 
+    @app.post(
+        "/v1/match-many",
+        tags=["match"],
+        dependencies=[read],
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["requirements"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "requirements": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": MAX_MANY,
+                                    "items": Requirements.json_schema(),
+                                    "description": "One requirements document per investor.",
+                                },
+                                "offer": {
+                                    "type": "boolean",
+                                    "description": "Record the allocation as offers (needs "
+                                    "a key with the 'write' scope).",
+                                },
+                                "at": {"type": "string", "description": "Date of the offers."},
+                            },
+                        }
+                    }
+                },
+            }
+        },
+    )
+    async def match_many_route(
+        request: Request, as_of: str | None = Query(None, max_length=32)
+    ) -> Response:
+        """Allocate at most one site to each investor for the best total fit (one row per
+        brief, as ``assetmatch.match_many``); ``"offer": true`` records the offers."""
+        body = _object(parse_json(await request.body()))
+        extra = sorted(set(body) - {"requirements", "offer", "at"})
+        briefs = body.get("requirements")
+        problems = [
+            Problem(None, k, "unknown field; allowed: requirements, offer, at") for k in extra
+        ]
+        if not isinstance(briefs, list) or not 1 <= len(briefs) <= MAX_MANY:
+            problems.append(
+                Problem(None, "requirements", f"a list of 1 to {MAX_MANY} requirements documents")
+            )
+        offer = body.get("offer", False)
+        if not isinstance(offer, bool):
+            problems.append(Problem(None, "offer", "true or false"))
+        at = body.get("at")
+        if at is not None and not isinstance(at, str):
+            problems.append(Problem(None, "at", "a date such as 2026-03-01"))
+        if problems:
+            raise ValidationError("The request body is not valid:", problems)
+        if offer:
+            require("write")(request)
+        reqs = [Requirements.model_validate(_object_at(b, i)) for i, b in enumerate(briefs)]
+        from starlette.concurrency import run_in_threadpool
+
+        table = await run_in_threadpool(
+            match_many, reqs, inventory=app.state.inventory, as_of=as_of, offer=offer, at=at
+        )
+        records = [{k: jsonable(v) for k, v in r.items()} for r in table.to_dict(orient="records")]
+        return _json({"allocation": records, "total_score": table.attrs["total_score"]})
+
     geojson = {200: {"content": {"application/geo+json": {"schema": {"type": "object"}}}}}
 
     @app.get("/v1/assets", tags=["inventory"], dependencies=[read], responses=geojson)
@@ -427,6 +496,19 @@ class _DeniedError(Exception):
     def __init__(self, status: int, message: str) -> None:
         self.status = status
         self.message = message
+
+
+#: Most briefs one /v1/match-many request may carry.
+MAX_MANY = 2_000
+
+
+def _object_at(obj: Any, i: int) -> dict[str, Any]:
+    if not isinstance(obj, dict):
+        raise ValidationError(
+            "The request body is not valid:",
+            [Problem(i, "requirements", "each requirements document must be a JSON object")],
+        )
+    return obj
 
 
 def _object(obj: Any) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from typing import Any
 from .._errors import (
     AssetmatchError,
     NotFoundError,
+    OfferConflictError,
     Problem,
     StoreConflictError,
     StoreError,
@@ -24,10 +25,11 @@ class ServiceError(AssetmatchError, RuntimeError):
 
 
 def status_of(exc: AssetmatchError) -> int:
-    """The HTTP status for a library error: 404, 409, 503 or 422."""
+    """The HTTP status for a library error: 404, 409 (a conflicting write or offer), 503 or
+    422."""
     if isinstance(exc, NotFoundError):
         return 404
-    if isinstance(exc, StoreConflictError):
+    if isinstance(exc, StoreConflictError | OfferConflictError):
         return 409
     if isinstance(exc, StoreError):
         return 503
