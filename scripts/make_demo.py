@@ -73,7 +73,7 @@ inland by judgement, not surveyed.
 - `TS-0002`: the court-auctioned (法拍) plant a new-materials maker (Xingxun) took over.
   Published: **156 mu** of low-efficiency land, about **66,000 m²** of idle buildings,
   **lease then transfer (先租后让)** and **court auction**.
-- `TS-0003`, 廖氏纸业扩建用地: Liao Paper's in-place expansion site, next to its plant (firm
+- `TS-0003`, 利澳纸业扩建用地: Liao Paper's in-place expansion site, next to its plant (firm
   `F-LIAO`). Published: it needs a **planning adjustment (规划调整)** and **land
   consolidation (用地整合)** first.
 

@@ -173,9 +173,24 @@ def test_conflict_columns_and_breaches() -> None:
 
 
 def test_default_conflicts_are_used_when_none_given() -> None:
+    # a firm recorded only as C26 may make basic chemicals (C261): it counts for that rule
     ctx = context_features(_square(), _firms([(X0 + 700, Y0)], ["C26"]))
-    assert bool(ctx.loc["SQ", "breach_P83_near_C26"])
-    assert ctx.loc["SQ", "conflict_C26_nearest_m"] == 100.0
+    assert bool(ctx.loc["SQ", "breach_P83_near_C261"])
+    assert ctx.loc["SQ", "conflict_C261_nearest_m"] == 100.0
+
+
+def test_default_conflicts_leave_out_cosmetics_cartons_and_plastics() -> None:
+    # 100 m away: a cosmetics maker (C2682), a carton maker (C2231) and a plastics moulder
+    # (C2921) breach no default rule; a pulp mill (C2211) does, a rubber plant (C2913) at 50 m
+    near = [(X0 + 700, Y0)]
+    for code in ("C2682", "C2231", "C2921"):
+        ctx = context_features(_square(), _firms(near, [code]))
+        assert ctx.loc["SQ", "conflicts_breached"] == 0, code
+    pulp = context_features(_square(), _firms(near, ["C2211"]))
+    assert bool(pulp.loc["SQ", "breach_P83_near_C221"])
+    assert pulp.loc["SQ", "conflict_C222_nearest_m"] == np.inf
+    rubber = context_features(_square(), _firms([(X0 + 650, Y0)], ["C2913"]))  # 50 m < 100 m
+    assert bool(rubber.loc["SQ", "breach_P83_near_C291"])
 
 
 def test_empty_firm_table() -> None:

@@ -13,6 +13,7 @@ from assetmatch.domain.industry import (
     default_affinity,
     default_conflicts,
     industry_division,
+    industry_name,
     load_affinity,
     load_conflicts,
     synergy_scores,
@@ -91,14 +92,54 @@ def test_load_affinity_reports_every_problem(tmp_path) -> None:
     assert "expected a number in [0, 1]; got 1.5" in str(err.value)
 
 
-def test_default_conflicts_are_indicative_and_valid() -> None:
+def test_default_conflicts_are_indicative_valid_and_sourced() -> None:
     rules = default_conflicts()
-    assert list(rules.columns) == ["source", "sensitive", "min_distance_m", "basis"]
-    chem_school = rules[(rules.source == "C26") & (rules.sensitive == "P83")]
+    assert list(rules.columns) == [
+        "source", "sensitive", "min_distance_m", "basis", "basis_zh", "checked"
+    ]  # fmt: skip
+    chem_school = rules[(rules.source == "C261") & (rules.sensitive == "P83")]
     assert chem_school["min_distance_m"].iloc[0] == 1000.0
-    assert {"C13", "C14", "residential"} <= set(rules.loc[rules.source == "C26", "sensitive"])
-    assert rules["basis"].str.contains("indicative").all()
+    assert {"C13", "C14", "residential"} <= set(rules.loc[rules.source == "C264", "sensitive"])
+    assert rules["basis"].str.startswith("indicative protection distance").all()
+    assert (rules["basis_zh"].str.len() > 5).all()
+    assert pd.to_datetime(rules["checked"]).notna().all()
     assert (rules["min_distance_m"] > 0).all()
+    chem = rules.loc[rules.basis_zh.str.contains("GB/T 37243-2019"), "basis_zh"]
+    assert chem.str.contains("GB 36894-2018").all() and len(chem) == 7 * 4
+
+
+def test_default_conflicts_name_only_the_sub_industries_that_warrant_them() -> None:
+    sources = set(default_conflicts()["source"])
+    # pulp and paper making, not paper products (cartons); rubber, not plastics; chemicals
+    # other than household chemicals (cosmetics)
+    assert {"C221", "C222", "C291"} <= sources
+    assert {"C261", "C262", "C263", "C264", "C265", "C266", "C267"} <= sources
+    for broad in ("C22", "C223", "C29", "C292", "C26", "C268"):
+        assert broad not in sources
+
+
+def test_affinity_uses_the_gbt4754_codes_of_machinery_testing_and_recycling() -> None:
+    aff = default_affinity()
+    rel = pd.DataFrame(aff.attrs["relations"])
+    # machinery and moulds made for an industry are C35, not C34
+    for investor in ("C19", "C17", "C22", "C29", "C30"):
+        assert aff.at[investor, "C35"] > 0 and aff.at[investor, "C34"] == 0, investor
+    # testing (745) and design (749) are M74, not M73; waste paper is collected by F5191
+    assert aff.at["C19", "M74"] > 0 and aff.at["C19", "M73"] == 0
+    assert aff.at["C22", "F5191"] > 0
+    # synthetic leather (2925) is in C29, named there
+    note = rel.loc[(rel.investor == "C19") & (rel.neighbour == "C29"), "note"].iloc[0]
+    assert "2925" in note
+    assert rel["source"].str.contains("GB/T 4754-2017").all()
+    assert pd.to_datetime(rel["checked"]).notna().all()
+
+
+def test_industry_name_uses_the_closest_known_code() -> None:
+    assert industry_name("C2221") == "造纸"
+    assert industry_name("C2231") == "纸和纸板容器制造"
+    assert industry_name("C22") == "造纸和纸制品业"
+    assert industry_name("F5191", "en") == "recycling collection and wholesale"
+    assert industry_name("X99") == "X99"
 
 
 def test_load_conflicts_from_rules_and_errors() -> None:
@@ -110,6 +151,8 @@ def test_load_conflicts_from_rules_and_errors() -> None:
         "sensitive": "P83",
         "min_distance_m": 800.0,
         "basis": "zone plan",
+        "basis_zh": "",
+        "checked": "",
     }
     assert rules["sensitive"].iloc[1] == "housing"
     bad = pd.DataFrame(
@@ -144,11 +187,11 @@ def test_synergy_scores_is_affinity_times_presence_saturated() -> None:
 
 
 def test_synergy_scores_warns_for_unknown_industry_and_missing_columns() -> None:
-    ctx = pd.DataFrame({"presence_C35": [10.0]})
-    with pytest.warns(UserWarning, match="no row for industry 'C35'"):
-        got = synergy_scores(ctx, "C35", default_affinity())
+    ctx = pd.DataFrame({"presence_C36": [10.0]})
+    with pytest.warns(UserWarning, match="no row for industry 'C36'"):
+        got = synergy_scores(ctx, "C36", default_affinity())
     assert got[0] == pytest.approx(0.5)
     with pytest.warns(UserWarning, match="no presence column"):
         synergy_scores(pd.DataFrame({"presence_C19": [1.0]}), "C19")
     with pytest.raises(ValueError, match="half_saturation"):
-        synergy_scores(ctx, "C35", default_affinity(), half_saturation=0)
+        synergy_scores(ctx, "C36", default_affinity(), half_saturation=0)

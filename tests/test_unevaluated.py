@@ -39,7 +39,8 @@ def test_no_firms_and_no_layers_are_reported_not_scored(bare):
     en = str(res.explain(top, lang="en"))
     assert "周边企业数据缺失，未核查防护距离" in zh
     assert "protection distances not checked" in en
-    assert "防护距离 m" not in zh and "超过" not in zh  # no claim the distance was checked
+    # no claim a protection distance was checked
+    assert "参考防护距离" not in zh and not re.search(r"超过 [\d,]+ m", zh)
     for text in (zh, en, res.to_json()):
         assert not MACHINE_WORDS.search(text), MACHINE_WORDS.search(text)
     d = res.to_dict()
@@ -47,10 +48,19 @@ def test_no_firms_and_no_layers_are_reported_not_scored(bare):
 
 
 def test_a_full_store_leaves_nothing_unevaluated(demo):
-    res = am.match(am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"]), inventory=demo)
+    res = am.match(am.Requirements.model_validate(PUBLIC_BRIEFS["xingxun"]), inventory=demo)
     assert res.unevaluated.empty
     assert "conflicts" in res.model.criteria_
     assert res.to_dict()["unevaluated"] == []
+
+
+def test_the_demo_has_no_railway_or_road_layers_for_a_school_brief(demo):
+    # the demo's layers are exits, ports, stations and town centres: GB 50099-2011 §4.1.6
+    # (railways, expressways, arterial roads) cannot be checked there, and says so
+    res = am.match(am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"]), inventory=demo)
+    assert "conflicts" in res.model.criteria_
+    assert list(res.unevaluated["criterion"]) == ["conflicts", "conflicts"]
+    assert all("GB 50099-2011" in n for n in res.unevaluated["name"])
 
 
 @pytest.mark.parametrize("zh", [True, False])

@@ -34,6 +34,7 @@ from .explain.labels import (
 from .explain.reasons import _mu, _reason, _short_reasons, shortfalls
 from .explain.words import (
     _STATUS_NAMES,
+    CHECK_NAMES,
     CRITERION_NAMES,
     MISSING_DATA,
     MISSING_DATA_DEFAULT,
@@ -120,14 +121,17 @@ class MatchResult:
         return self._unevaluated(self.lang)
 
     def _unevaluated(self, lang: str) -> pd.DataFrame:
-        rows = [
-            {
-                "criterion": c,
-                "name": _t(CRITERION_NAMES[c], lang),
-                "reason": _t(MISSING_DATA.get(c, MISSING_DATA_DEFAULT), lang),
-            }
-            for c in getattr(self.model, "unevaluated_", ())
-        ]
+        rows = []
+        for c in getattr(self.model, "unevaluated_", ()):
+            # a whole criterion, or one check inside a criterion (school siting, …)
+            criterion, name = CHECK_NAMES.get(c, (c, CRITERION_NAMES.get(c, (c, c))))
+            rows.append(
+                {
+                    "criterion": criterion,
+                    "name": _t(name, lang),
+                    "reason": _t(MISSING_DATA.get(c, MISSING_DATA_DEFAULT), lang),
+                }
+            )
         return pd.DataFrame(rows, columns=["criterion", "name", "reason"])
 
     @property
@@ -355,7 +359,7 @@ class MatchResult:
             st = facts.get("status")
             excluded.append(
                 (
-                    f"状态为{_t(_STATUS_NAMES.get(st, (st, st)), 'zh')}，不可供"
+                    f"状态为{_t(_STATUS_NAMES.get(st, (st, st)), 'zh')}，不可招商"
                     if lang == "zh"
                     else f"status {_t(_STATUS_NAMES.get(st, (st, st)), 'en')} cannot be offered"
                 )
@@ -367,7 +371,7 @@ class MatchResult:
                 continue
             if row["must"]:
                 excluded.append(
-                    f"未满足必须条件：{row['name']}"
+                    f"未满足硬性条件：{row['name']}"
                     if lang == "zh"
                     else f"fails the must: {row['name']}"
                 )

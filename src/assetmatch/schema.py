@@ -89,7 +89,8 @@ FIRM_COLUMNS: Final[dict[str, str]] = {
     "employees": "int",
 }
 
-#: GB/T 4754-2017 divisions used by the demo zone and the default tables, with short names.
+#: GB/T 4754-2017 divisions used by the demo zone and the default tables, with their names
+#: (checked 2026-12-04 against the code list, see docs/domain-tables.md) and short English ones.
 INDUSTRIES: Final[dict[str, tuple[str, str]]] = {
     "C13": ("农副食品加工业", "agri-food processing"),
     "C14": ("食品制造业", "food manufacturing"),
@@ -102,10 +103,12 @@ INDUSTRIES: Final[dict[str, tuple[str, str]]] = {
     "C29": ("橡胶和塑料制品业", "rubber and plastics"),
     "C30": ("非金属矿物制品业", "stone and building materials"),
     "C34": ("通用设备制造业", "general machinery"),
+    "C35": ("专用设备制造业", "special-purpose machinery and moulds"),
     "C38": ("电气机械和器材制造业", "electrical machinery"),
     "C39": ("计算机、通信和其他电子设备制造业", "electronics"),
     "G54": ("道路运输业", "road transport"),
     "G59": ("装卸搬运和仓储业", "logistics and storage"),
     "M73": ("研究和试验发展", "research and development"),
+    "M74": ("专业技术服务业", "testing, design and other technical services"),
     "P83": ("教育", "education"),
 }

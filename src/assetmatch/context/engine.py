@@ -35,7 +35,9 @@ Columns (``{ind}`` an industry code such as ``C19``, ``{r}`` a radius in whole m
 ``conflict_{code}_nearest_m``, ``conflict_{code}_nearest_firm``
     For every industry code named in the conflict rules (source or sensitive side): distance
     to the nearest firm of that industry (as ``nearest_*``) and that firm's id (``None`` when
-    there is none).
+    there is none). A code only the rules name also counts firms recorded at a coarser level
+    that may belong to it: for a pulp rule (``C221``) a firm coded ``C22`` counts, a carton
+    maker coded ``C2231`` does not.
 ``breach_{use}_near_{other}`` (bool)
     One flag per ordered pair of a conflict rule ``(source, sensitive, min_distance_m)``:
     ``breach_{sensitive}_near_{source}`` is true when the parcel lies closer than

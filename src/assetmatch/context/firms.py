@@ -426,5 +426,9 @@ def _labels(
     member = np.zeros((len(cats), len(codes)), dtype=bool)
     for j, code in enumerate(codes):
         member[:, j] = np.char.startswith(cats, code) if len(cats) else False
+        if j >= len(out) and len(cats):
+            # a conflict rule's code (C221 pulp) also counts firms recorded only at a coarser
+            # level that may belong to it (C22): unknown is not "no pulp mill"
+            member[:, j] |= np.array([code.startswith(c) for c in cats.tolist()], dtype=bool)
     single = bool((member.sum(axis=1) <= 1).all()) and len(codes) < 2**15 - 1
     return _Labels(codes=codes, n_out=len(out), member=member, single=single)

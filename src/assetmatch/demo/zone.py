@@ -13,7 +13,7 @@ which are placed with their published figures:
 * ``TS-0002`` a court-auctioned (法拍) plant on 156 mu of low-efficiency land with about
   66,000 m² of idle buildings, taken by a new-materials maker under lease-then-transfer
   (先租后让);
-* ``TS-0003`` 廖氏纸业扩建用地, the expansion site next to a paper maker's plant (firm
+* ``TS-0003`` 利澳纸业扩建用地, the expansion site next to a paper maker's plant (firm
   ``F-LIAO``), which needs a planning adjustment and land consolidation first.
 
 Coordinates are CGCS2000 longitude/latitude (EPSG:4490). Sizes and distances are laid out in
@@ -73,12 +73,14 @@ LAYER_NAMES: Final = ("highway_exit", "port", "rail_station", "town_centre")
 PUBLIC_CASE_IDS: Final = ("TS-0001", "TS-0002", "TS-0003")
 LIAO_FIRM_ID: Final = "F-LIAO"
 
-#: The investors' briefs of the three public cases, as Requirements documents. Hengzhong's is
+#: The investors' briefs of the three public cases, as Requirements documents, under the
+#: investors' published names (福建衡中教育科技集团, 福建兴迅新材料科技有限公司, 福建利澳纸业; the
+#: source article of 2024-11-04, see docs/design.md). Hengzhong's is
 #: the one of docs/design.md; Xingxun's and Liao Paper's restate their published needs (about 150 mu
 #: with a large existing plant, lease-then-transfer acceptable; expanding next to its own plant).
 PUBLIC_BRIEFS: Final[dict[str, dict[str, Any]]] = {
     "hengzhong": {
-        "investor": "Hengzhong Education",
+        "investor": "福建衡中教育科技集团（衡中教育）",
         "industry": "P83",
         "land_use": "0804",
         "land_area_mu": [150, 200],
@@ -91,7 +93,7 @@ PUBLIC_BRIEFS: Final[dict[str, dict[str, Any]]] = {
         "priorities": {"size": 5, "readiness": 5, "cost": 3, "synergy": 2},
     },
     "xingxun": {
-        "investor": "Xingxun New Materials",
+        "investor": "福建兴迅新材料科技有限公司",
         "industry": "C28",
         "land_use": "1001",
         "land_area_mu": [140, 170],
@@ -100,7 +102,7 @@ PUBLIC_BRIEFS: Final[dict[str, dict[str, Any]]] = {
         "priorities": {"size": 5, "building": 5},
     },
     "liao": {
-        "investor": "Liao Paper",
+        "investor": "福建利澳纸业",
         "industry": "C22",
         "land_use": "1001",
         "land_area_mu": [40, 80],
@@ -203,7 +205,7 @@ def _source_note(seed: int, include_public_cases: bool) -> str:
             "plant on 156 mu of low-efficiency land (~66,000 m² buildings, lease-then-transfer "
             "and auction); TS-0003 Liao Paper expansion site (planning adjustment and land "
             "consolidation needed), next to firm F-LIAO. Their owners, prices and dates are "
-            "synthetic too. 本数据为合成数据，三宗公开案例按公开报道的面积、供地方式与障碍设置。"
+            "synthetic too. 本数据为合成数据，三宗公开案例按公开报道的面积、取得方式与障碍设置。"
         )
     else:
         note += "本数据为合成数据。"
@@ -357,7 +359,7 @@ _DISTRICT_INDUSTRIES: Final = {
 }
 _STATUS_ZH: Final = {
     "idle": "闲置",
-    "low_efficiency": "低效",
+    "low_efficiency": "低效用地",
     "available": "可招商",
     "negotiating": "洽谈中",
     "reserved": "已预留",
@@ -1114,7 +1116,7 @@ def _pin_attributes(attrs: dict[str, Any], pos: dict[str, int], as_of: date, sta
         _set(
             attrs,
             pos["TS-0003"],
-            name="廖氏纸业扩建用地",
+            name="利澳纸业扩建用地",
             kind="land",
             declared_land_area_m2=round(62.0 * M2_PER_MU, 1),
             building_area_m2=0.0,
@@ -1585,7 +1587,7 @@ def _history(
         ten,
         _increasing_days(rng, lo[ten], hi[ten], 1)[:, 0],
         _obj([list(attrs["tenure"][i]) for i in ten]),
-        "供地方式调整",
+        "取得方式调整",
     )
     own = np.flatnonzero(generic & ~np.isin(status, ("transferred",)) & (rng.random(n) < 0.03))
     old_owner = _cat(_trade_names(rng, len(own)), "实业有限公司")
@@ -1719,7 +1721,7 @@ def _public_history(
                 (
                     0.48,
                     [dict(planning), dict(consolidation)],
-                    "廖氏纸业提出就地扩建需求，需整合相邻地块",
+                    "利澳纸业提出就地扩建需求，需整合相邻地块",
                 )
             ],
         )
@@ -1905,7 +1907,7 @@ def _firms(
         x = np.r_[liao_xy[0], x]
         y = np.r_[liao_xy[1], y]
         firm_id = np.r_[np.array([LIAO_FIRM_ID]), firm_id]
-        name = np.r_[np.array(["廖氏纸业（合成）"]), name]
+        name = np.r_[np.array(["利澳纸业（合成）"]), name]
         industry = np.r_[np.array(["C22"]), industry]
         employees = np.r_[420, employees]
     lon, lat = _to_geographic().transform(x, y)

@@ -2,16 +2,19 @@
 
 Industries are GB/T 4754-2017 codes: a section letter ``A``–``T`` followed by two digits
 (the division, e.g. ``C19`` leather and footwear), optionally refined to a group (three digits)
-or a class (four digits, e.g. ``C1921``). The tables here work at division level and are
-documented defaults meant to be replaced by a zone's own:
+or a class (four digits, e.g. ``C1921``). The tables are documented defaults meant to be
+replaced by a zone's own; every row names its source and the date it was checked
+(``docs/domain-tables.md``):
 
 * :func:`default_affinity` — how much an investor of industry *i* gains from neighbours of
-  industry *j* (a :data:`ChainAffinity` matrix), used by :func:`synergy_scores`;
-* :func:`default_conflicts` — industries that must keep a protection distance from a sensitive
-  use (schools, housing, food plants), used by :func:`assetmatch.context.context_features`.
+  industry *j* (a :data:`ChainAffinity` matrix), used by :func:`synergy_scores`; mostly at
+  division level;
+* :func:`default_conflicts` — sub-industries that keep an *indicative* protection distance from
+  a sensitive use (schools, housing, food plants), used by
+  :func:`assetmatch.context.context_features` and the ``conflicts`` criterion.
 
-Both are read lazily from CSV files shipped in ``assetmatch/tables`` the first time they are
-asked for; nothing is read at import.
+Both are read lazily from CSV files shipped in ``assetmatch/domain/tables`` the first time they
+are asked for; nothing is read at import.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..schema import INDUSTRIES
 
 __all__ = [
     "RELATIONS",
@@ -37,6 +41,7 @@ __all__ = [
     "default_affinity",
     "default_conflicts",
     "industry_division",
+    "industry_name",
     "load_affinity",
     "load_conflicts",
     "synergy_scores",
@@ -57,16 +62,46 @@ ChainAffinity: TypeAlias = pd.DataFrame
 
 _AFFINITY_FILE = "industry_affinity.csv"
 _CONFLICTS_FILE = "industry_conflicts.csv"
-_CONFLICT_COLUMNS = ("source", "sensitive", "min_distance_m", "basis")
+_CONFLICT_COLUMNS = ("source", "sensitive", "min_distance_m", "basis", "basis_zh", "checked")
+
+#: Names of the GB/T 4754-2017 groups and classes the default tables name below division level
+#: (checked 2026-12-04 against the code list; see docs/domain-tables.md). Divisions are in
+#: :data:`assetmatch.schema.INDUSTRIES`.
+CODE_NAMES: dict[str, tuple[str, str]] = {
+    "C221": ("纸浆制造", "pulp"),
+    "C222": ("造纸", "paper making"),
+    "C223": ("纸制品制造", "paper products"),
+    "C2231": ("纸和纸板容器制造", "cartons and paperboard containers"),
+    "C261": ("基础化学原料制造", "basic chemicals"),
+    "C262": ("肥料制造", "fertilisers"),
+    "C263": ("农药制造", "pesticides"),
+    "C264": ("涂料、油墨、颜料及类似产品制造", "paints, inks and pigments"),
+    "C265": ("合成材料制造", "synthetic materials"),
+    "C266": ("专用化学产品制造", "specialty chemicals"),
+    "C267": ("炸药、火工及焰火产品制造", "explosives and fireworks"),
+    "C268": ("日用化学产品制造", "household chemicals and cosmetics"),
+    "C2682": ("化妆品制造", "cosmetics"),
+    "C291": ("橡胶制品业", "rubber products"),
+    "C292": ("塑料制品业", "plastics products"),
+    "C2925": ("塑料人造革、合成革制造", "synthetic leather"),
+    "C3523": ("塑料加工专用设备制造", "plastics machinery"),
+    "C3525": ("模具制造", "moulds"),
+    "C3541": ("制浆和造纸专用设备制造", "pulp and paper machinery"),
+    "C3551": ("纺织专用设备制造", "textile machinery"),
+    "C3552": ("皮革、毛皮及其制品加工专用设备制造", "leather and shoe machinery"),
+    "F5191": ("再生物资回收与批发", "recycling collection and wholesale"),
+    "M745": ("质检技术服务", "testing and inspection"),
+    "M749": ("工业与专业设计及其他专业技术服务", "industrial and specialised design"),
+}
 
 
 @dataclass(frozen=True)
 class ConflictRule:
-    """One protection-distance rule.
+    """One protection-distance rule (indicative: the EIA or safety assessment decides).
 
     A site whose boundary lies closer than ``min_distance_m`` metres to a firm of industry
-    ``source`` must not host the ``sensitive`` use, and a firm of ``source`` must not be placed
-    that close to an existing ``sensitive`` use.
+    ``source`` should not host the ``sensitive`` use, and a firm of ``source`` should not be
+    placed that close to an existing ``sensitive`` use.
 
     Attributes
     ----------
@@ -79,13 +114,19 @@ class ConflictRule:
     min_distance_m
         Protection distance in metres, measured from the site boundary.
     basis
-        Where the distance comes from (a standard, a plan, an assessment).
+        Where the distance comes from (a standard, a plan, an assessment), in English.
+    basis_zh
+        The same, as short Chinese citations printed beside the distance.
+    checked
+        Date (ISO) the basis was checked.
     """
 
     source: str
     sensitive: str
     min_distance_m: float
     basis: str = ""
+    basis_zh: str = ""
+    checked: str = ""
 
 
 def _code_problems(codes: pd.Series, field: str) -> list[Problem]:
@@ -138,6 +179,40 @@ def industry_division(codes: Iterable[str] | pd.Series | np.ndarray | str) -> np
     if problems:
         raise ValidationError(f"{len(problems)} invalid industry code(s)", problems)
     return clean.str.slice(0, 3).to_numpy(dtype=object)
+
+
+def industry_name(code: str, lang: str = "zh") -> str:
+    """The name of a GB/T 4754-2017 code in Chinese or English, as staff read it.
+
+    Parameters
+    ----------
+    code
+        A code at division level or finer (``"C22"``, ``"C221"``, ``"C2231"``).
+    lang
+        ``"zh"`` or ``"en"``.
+
+    Returns
+    -------
+    str
+        The name of the code, else of its closest known parent (``"C2221"`` → 造纸), else the
+        code itself.
+    """
+    code = str(code).strip().upper()
+    names = {**INDUSTRIES, **CODE_NAMES}
+    for n in range(len(code), 2, -1):
+        pair = names.get(code[:n])
+        if pair is not None:
+            return pair[0] if lang == "zh" else pair[1]
+    return code
+
+
+def codes_overlap(a: str, b: str) -> bool:
+    """Whether two GB/T 4754 codes can name the same firm (one is a prefix of the other).
+
+    ``C22`` and ``C221`` overlap (a firm recorded only as C22 may pulp); ``C221`` and ``C223``
+    do not.
+    """
+    return a.startswith(b) or b.startswith(a)
 
 
 def _normalise_codes(series: pd.Series, field: str, problems: list[Problem]) -> pd.Series:
@@ -235,7 +310,11 @@ def load_affinity(source: str | PathLike[str] | pd.DataFrame) -> ChainAffinity:
     matrix = matrix.sort_index()
     matrix.index = pd.Index(matrix.index.astype(object), name="investor")
     matrix.columns = pd.Index(matrix.columns.astype(object), name="neighbour")
-    keep = [c for c in ("investor", "neighbour", "weight", "relation", "note") if c in table]
+    keep = [
+        c
+        for c in ("investor", "neighbour", "weight", "relation", "note", "source", "checked")
+        if c in table
+    ]
     matrix.attrs["relations"] = table[keep].to_dict(orient="records")
     return matrix
 
@@ -243,14 +322,18 @@ def load_affinity(source: str | PathLike[str] | pd.DataFrame) -> ChainAffinity:
 def default_affinity() -> ChainAffinity:
     """Return the default industry-chain affinity over the demo zone's divisions.
 
-    The table (``assetmatch/tables/industry_affinity.csv``) is a documented judgement, not a
-    measured input–output matrix. Each investor division gets weight 1.0 for its own division
-    (agglomeration: shared labour, suppliers and buyers), 0.6–0.8 for its main input suppliers
-    (e.g. shoes C19 ← rubber and plastic soles C29, upper fabrics C17; chemical fibres C28 ←
-    chemicals C26), 0.3–0.7 for its customers, and 0.2–0.6 for service neighbours (logistics
-    G59, road transport G54, research M73). Every row carries its relation and a note saying
-    why. Replace it with :func:`load_affinity` when the zone has its own (e.g. derived from a
-    provincial input–output table).
+    The table (``assetmatch/domain/tables/industry_affinity.csv``) is a documented judgement,
+    not a measured input–output matrix; its codes are checked against GB/T 4754-2017. Each
+    investor division gets weight 1.0 for its own division (agglomeration: shared labour,
+    suppliers and buyers), 0.6–0.8 for its main input suppliers (e.g. shoes C19 ← rubber and
+    plastic soles and synthetic leather C29, upper fabrics C17; chemical fibres C28 ← chemicals
+    C26), 0.3–0.7 for its customers, and 0.2–0.6 for service neighbours (logistics G59, road
+    transport G54, research M73, testing and design M74). Machinery and moulds made for an
+    industry are C35 专用设备制造业 (shoe 3552, textile 3551, plastics 3523, moulds 3525, paper
+    3541), not C34. Every row carries its relation, a note saying why, its ``source`` and the
+    date it was ``checked``. Replace it with :func:`load_affinity` when the zone has its own
+    (e.g. derived from a provincial input–output table). A neighbour given below division level
+    (``F5191`` waste-paper collection) counts only where the context has that code.
 
     Returns
     -------
@@ -271,13 +354,14 @@ def load_conflicts(
         A CSV path, a DataFrame, or an iterable of :class:`ConflictRule`, with columns
         ``source`` (GB/T 4754 code), ``sensitive`` (GB/T 4754 code, or a lower-case use name
         such as ``residential`` that matches a reference layer of that name),
-        ``min_distance_m`` (metres, > 0) and optionally ``basis``.
+        ``min_distance_m`` (metres, > 0) and optionally ``basis``, ``basis_zh`` (short Chinese
+        citation printed beside the distance) and ``checked`` (date the basis was checked).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``source``, ``sensitive``, ``min_distance_m`` (float) and ``basis``, one row
-        per rule.
+        Columns ``source``, ``sensitive``, ``min_distance_m`` (float), ``basis``, ``basis_zh``
+        and ``checked``, one row per rule.
 
     Raises
     ------
@@ -288,7 +372,10 @@ def load_conflicts(
         table = _read_table(source, "conflicts")
     else:
         table = pd.DataFrame(
-            [(r.source, r.sensitive, r.min_distance_m, r.basis) for r in source],
+            [
+                (r.source, r.sensitive, r.min_distance_m, r.basis, r.basis_zh, r.checked)
+                for r in source
+            ],
             columns=list(_CONFLICT_COLUMNS),
         )
     missing = [c for c in _CONFLICT_COLUMNS[:3] if c not in table.columns]
@@ -325,9 +412,10 @@ def load_conflicts(
             )
         )
     table["min_distance_m"] = distance.astype(float)
-    if "basis" not in table.columns:
-        table["basis"] = ""
-    table["basis"] = table["basis"].fillna("").astype(str)
+    for col in _CONFLICT_COLUMNS[3:]:
+        if col not in table.columns:
+            table[col] = ""
+        table[col] = table[col].fillna("").astype(str)
     for row in table.index[table.duplicated(["source", "sensitive"])]:
         problems.append(
             Problem(
@@ -348,20 +436,31 @@ def load_conflicts(
 def default_conflicts() -> pd.DataFrame:
     """Return the default conflict (protection-distance) rules.
 
-    The rules (``assetmatch/tables/industry_conflicts.csv``) are **indicative defaults**:
-    hazardous chemicals (C26) 1,000 m from schools (P83) and housing and 500 m from food plants
-    (C13, C14); paper pulping (C22) 500 m from food plants, schools and housing; chemical fibres
-    (C28) 500 m from schools and housing; stone works (C30) 300 m from schools and housing;
-    rubber (C29) 100 m from schools. They follow the kind of rule set by the per-industry
-    health-protection-distance standards (卫生防护距离, the GB 11654–11666 and GB 18068–18083
-    series) and external safety distances from a GB/T 37243-2019 risk assessment; the binding
-    distance for a real site is the one in its environmental-impact or safety assessment and the
-    zone's plan, so replace them with :func:`load_conflicts`.
+    The rules (``assetmatch/domain/tables/industry_conflicts.csv``) are **indicative
+    protection distances; the environmental/safety assessment decides** (参考防护距离，以环评/
+    安评为准), narrowed to the sub-industries that warrant them:
+
+    * hazardous chemicals, C26 groups 261–267 (not 268 日用化学产品, i.e. cosmetics and
+      detergents): 1,000 m from schools (P83) and housing, 500 m from food plants (C13, C14);
+      basis 危险化学品安全管理条例第十九条, GB 36894-2018 (risk criteria) and GB/T 37243-2019
+      (external safety distance method);
+    * pulp (C221) and paper making (C222), not paper products such as cartons (C223): 500 m
+      from schools, housing and food plants; basis the per-industry health-protection-distance
+      series (GB 11654-89 for kraft pulp mills) and the GB/T 39499-2020 method;
+    * chemical fibres (C28) 500 m and stone and building materials (C30) 300 m from schools
+      and housing (judgement; GB 18068-2000 for cement plants);
+    * rubber products (C291), not plastics (C292): 100 m from schools (judgement).
+
+    Firms recorded only at a coarser level (``C22``, ``C26``, ``C29``) count for the finer
+    rules, as they may belong to them. Every row has its ``basis``, ``basis_zh`` and the date
+    it was ``checked``; replace the table with the distances of the zone's plan and the firms'
+    assessments via :func:`load_conflicts`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``source``, ``sensitive``, ``min_distance_m``, ``basis``; a fresh copy.
+        Columns ``source``, ``sensitive``, ``min_distance_m``, ``basis``, ``basis_zh``,
+        ``checked``; a fresh copy.
     """
     return load_conflicts(_packaged(_CONFLICTS_FILE))
 

@@ -63,7 +63,7 @@ class Explanation:
         else:
             head = f"得分 {self.score:.3f}" if zh else f"score {self.score:.3f}"
         lines = [f"{self.asset_id} {name} — {head}".replace("  ", " ")]
-        lines.append("理由：" if zh else "Reasons:")
+        lines.append("推荐理由：" if zh else "Reasons:")
         lines += [f"  - {r}" for r in self.reasons]
         table = self.contributions[["name", "weight", "score", "contribution"]].copy()
         table.columns = (

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 import pandas as pd
 
+from ..domain.siting import siting_rule
 from ..requirements import Requirements
 from ..scoring.features import FeatureTable
 from ..scoring.scorer import _DETAIL_DAYS, Evaluation, SiteScorer
 from ..units import m2_to_mu
-from .words import _PATH_CODES
+from .words import _PATH_CODES, AVOID_BASIS, NO_BASIS
 
 
 class _Ctx(NamedTuple):
@@ -139,19 +141,58 @@ def _facts(
         )
         f["synergy_neighbours"] = [(lab, w, p) for lab, w, p in parts if w * p > 0][:3]
     if "conflicts" in ev.criteria and "nearest" in sub:
-        labels = sub.labels["nearest"]
         worst = None
-        for j, dist, why in plan.conflict_rules:
-            d = float(sub["nearest"][i, j])
-            if math.isnan(d):
+        for key, rules in (("nearest", plan.conflict_rules), ("access", plan.siting_rules)):
+            if not rules:
                 continue
-            ratio = d / dist
-            if worst is None or ratio < worst[3]:
-                worst = (labels[j], d, dist, ratio, why)
+            labels = sub.labels[key]
+            for j, dist, why in rules:
+                d = float(sub[key][i, j])
+                if math.isnan(d):
+                    continue
+                ratio = d / dist
+                if worst is None or ratio < worst[3]:
+                    worst = (labels[j], d, dist, ratio, why)
         f["conflict"] = worst
+        f["conflict_basis"] = None if worst is None else _conflict_basis(result, worst[4])
     for c in ev.criteria:
         f[f"s_{c}"] = float(ev.scores[c][i])
     return f
+
+
+def _conflict_basis(result: _Ctx, why: str) -> tuple[str, str]:
+    """The (zh, en) basis of the protection-distance rule ``why`` names (see the scorer)."""
+    kind, _, rest = why.partition(":")
+    if kind == "siting":
+        rule = siting_rule(rest.partition(":")[0])
+        return rule.basis_zh, rule.basis_en
+    if kind == "avoid":
+        return AVOID_BASIS
+    source, _, sensitive = rest.partition(":")
+    table = result.model.conflicts_
+    if isinstance(table, pd.DataFrame) and {"source", "sensitive"} <= set(table.columns):
+        hit = table[(table["source"] == source) & (table["sensitive"] == sensitive)]
+        if len(hit):
+            row = hit.iloc[0]
+            zh = str(row.get("basis_zh", "") or "").strip()
+            if not zh:
+                zh = str(row.get("basis", "") or "").strip()
+            return (zh, _cite_en(zh)) if zh else NO_BASIS
+    return NO_BASIS
+
+
+_GB_RE = re.compile(r"GB(?:/T)? \d+(?:\.\d+)?-\d{2,4}")
+
+
+def _cite_en(zh: str) -> str:
+    """A short English citation of a Chinese basis: its standard numbers, the regulation."""
+    parts = []
+    if "危险化学品安全管理条例" in zh:
+        parts.append("Regulations on the Safe Management of Hazardous Chemicals, art. 19")
+    parts += _GB_RE.findall(zh)
+    if "经验值" in zh:
+        parts.append("judgement")
+    return "; ".join(dict.fromkeys(parts)) or zh
 
 
 def _days_between(day: float, as_of: date) -> float:

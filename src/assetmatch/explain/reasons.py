@@ -5,11 +5,19 @@ from __future__ import annotations
 import math
 from typing import Any, Final
 
+from ..domain.industry import industry_name
 from ..requirements import Requirements
-from ..schema import INDUSTRIES
 from ..scoring.scorer import Evaluation
 from .facts import _missing
-from .words import _LAYER_NAMES, _OBSTACLE_NAMES, _STATUS_NAMES, _TENURE_NAMES, _t
+from .words import (
+    _LAYER_NAMES,
+    _OBSTACLE_NAMES,
+    _STATUS_NAMES,
+    _TENURE_NAMES,
+    INDICATIVE,
+    NO_BASIS,
+    _t,
+)
 
 
 def _num(v: float, digits: int = 0) -> str:
@@ -126,7 +134,7 @@ def _r_building(f: dict[str, Any], req: Requirements, zh: bool) -> str:
 def _r_specs(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     parts = []
     for col, need, zname, ename, unit in (
-        ("power_kva", req.min_power_kva, "供电", "power", "kVA"),
+        ("power_kva", req.min_power_kva, "供电容量", "power capacity", "kVA"),
         (
             "floor_load_kn_m2",
             req.min_floor_load_kn_m2,
@@ -168,15 +176,15 @@ def _r_cost(f: dict[str, Any], req: Requirements, zh: bool) -> str:
             parts.append("租金未知" if zh else "rent unknown")
         elif v <= cap:
             parts.append(
-                f"租金 {v:.1f} 元/㎡/月，在 {cap:g} 元上限内"
+                f"租金 {v:.1f} 元/㎡/月，不超过 {cap:g} 元/㎡/月的预算上限"
                 if zh
-                else f"rent {v:.1f} yuan/m²/month, within the {cap:g} cap"
+                else f"rent {v:.1f} yuan/m²/month, within the budget cap of {cap:g} yuan/m²/month"
             )
         else:
             parts.append(
-                f"租金 {v:.1f} 元/㎡/月，超出 {cap:g} 元上限"
+                f"租金 {v:.1f} 元/㎡/月，超出 {cap:g} 元/㎡/月的预算上限"
                 if zh
-                else f"rent {v:.1f} yuan/m²/month, above the {cap:g} cap"
+                else f"rent {v:.1f} yuan/m²/month, above the budget cap of {cap:g} yuan/m²/month"
             )
     cap = req.max_land_price_yuan_mu
     if cap is not None:
@@ -186,11 +194,17 @@ def _r_cost(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         else:
             have, limit = f"{v / 1e4:,.1f}", f"{cap / 1e4:,.1f}"
             if zh:
-                where = f"在 {limit} 万元上限内" if v <= cap else f"超出 {limit} 万元上限"
+                where = (
+                    f"不超过 {limit} 万元/亩的预算上限"
+                    if v <= cap
+                    else f"超出 {limit} 万元/亩的预算上限"
+                )
                 parts.append(f"地价 {have} 万元/亩，{where}")
             else:
                 where = "within" if v <= cap else "above"
-                parts.append(f"land price {have} wan yuan/mu, {where} the {limit} cap")
+                parts.append(
+                    f"land price {have} wan yuan/mu, {where} the budget cap of {limit} wan yuan/mu"
+                )
     return ("；" if zh else "; ").join(parts)
 
 
@@ -205,7 +219,7 @@ def _r_tenure(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     modes = f["tenure"]
     ok = [m for m in (modes or []) if req.tenure is None or m in req.tenure]
     if modes is None:
-        return "供地方式未知" if zh else "tenure modes unknown"
+        return "取得方式未知" if zh else "tenure modes unknown"
     if ok:
         return f"可{_tenure_list(ok, zh)}" if zh else f"offered by {_tenure_list(ok, zh)}"
     offered, accepted = _tenure_list(modes, zh), _tenure_list(req.tenure, zh)
@@ -228,7 +242,13 @@ def move_in_parts(f: dict[str, Any], lang: str) -> list[tuple[str, float]]:
         else:
             parts.append(("业主申报交付", "declared hand-over", ready))
     else:
-        parts.append((f"{status}交接", f"{status} hand-over", f.get("status_days") or 0.0))
+        parts.append(
+            (
+                f"交接（现状：{status}）" if status else "交接",
+                f"hand-over (now {status})" if status else "hand-over",
+                f.get("status_days") or 0.0,
+            )
+        )
         parts.append(
             ("土地整理（非净地）", "land clearing (not net land)", f.get("net_land_days") or 0.0)
         )
@@ -287,9 +307,10 @@ def _r_synergy(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         return "周边缺少上下游相关产业" if zh else "few related industries nearby"
     names = []
     for lab, _w, p in nb:
-        zh_name, en_name = INDUSTRIES.get(lab[:3], (lab, lab))
         names.append(
-            f"{zh_name}（加权约 {p:.0f} 家）" if zh else f"{en_name} (≈{p:.0f} weighted firms)"
+            f"{industry_name(lab, 'zh')}约 {p:.0f} 家（按距离加权）"
+            if zh
+            else f"{industry_name(lab, 'en')}: about {p:.0f} firms (distance-weighted)"
         )
     if zh:
         return "周边相关产业：" + "、".join(names)
@@ -300,22 +321,41 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     c = f.get("conflict")
     if c is None:
         return "附近无需避让的产业" if zh else "no conflicting industry nearby"
-    lab, d, dist, ratio, _why = c
-    zh_name, en_name = INDUSTRIES.get(lab[:3], (lab, lab))
+    lab, d, dist, ratio, why = c
+    lang = "zh" if zh else "en"
+    basis = _t(f.get("conflict_basis") or NO_BASIS, lang)
+    near, limit = _num(d) if math.isfinite(d) else "", _num(dist)
+    if why.startswith("siting:"):  # a school's distance from a railway or a major road
+        name = _t(_LAYER_NAMES.get(lab, (lab, lab.replace("_", " "))), lang)
+        if not math.isfinite(d):
+            return f"参照图层中无{name}（{basis}）" if zh else f"no {name} on the layers ({basis})"
+        if ratio < 1:
+            return (
+                f"距{name}约 {near} m，不足 {limit} m（{basis}）"
+                if zh
+                else f"about {near} m from a {name}, short of {limit} m ({basis})"
+            )
+        return (
+            f"距{name}约 {near} m，满足 ≥ {limit} m（{basis}）"
+            if zh
+            else f"about {near} m from a {name}, at least {limit} m ({basis})"
+        )
+    name = industry_name(lab, lang)
+    if why.startswith("avoid:"):  # the investor's own distance: not a standard's
+        kept = "投资方要求的避让距离" if zh else "the distance the investor asks to keep"
+    else:
+        kept = _t(INDICATIVE, lang) + ("；依据：" if zh else "; basis: ") + basis
     if not math.isfinite(d):
         if zh:
-            return f"附近未见{zh_name}企业（{_num(dist)} m 防护距离内无）"
-        return (
-            f"no {en_name} firm found nearby (none within the {_num(dist)} m protection distance)"
-        )
-    near, limit = _num(d), _num(dist)
+            return f"周边企业数据中未见{name}企业（{limit} m，{kept}）"
+        return f"no {name} firm in the firms data ({limit} m, {kept})"
     if ratio < 1:
         if zh:
-            return f"{zh_name}企业距此约 {near} m，小于 {limit} m 防护距离"
-        return f"a {en_name} firm about {near} m away, inside the {limit} m protection distance"
+            return f"{name}企业距此约 {near} m，小于 {limit} m（{kept}）"
+        return f"a {name} firm about {near} m away, within {limit} m ({kept})"
     if zh:
-        return f"最近的{zh_name}企业约 {near} m，超过 {limit} m 防护距离"
-    return f"nearest {en_name} firm about {near} m away, beyond the {limit} m protection distance"
+        return f"最近的{name}企业约 {near} m，超过 {limit} m（{kept}）"
+    return f"nearest {name} firm about {near} m away, beyond {limit} m ({kept})"
 
 
 def _r_access(f: dict[str, Any], req: Requirements, zh: bool) -> str:

@@ -1,7 +1,8 @@
 """The words people read in a shortlist, in Chinese and English, in one place.
 
 Every table maps a code (a criterion, a tenure mode, a status, an obstacle kind, a reference
-layer) to its ``(zh, en)`` names.
+layer) to its ``(zh, en)`` names, in the words zone staff use (取得方式, 可招商, 已下架, 低效用地,
+防护距离, 硬性条件, 推荐理由, 供电容量).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ CRITERION_NAMES: Final[dict[str, tuple[str, str]]] = {
     "building": ("现有建筑", "buildings"),
     "specs": ("建筑指标", "building specs"),
     "cost": ("成本", "cost"),
-    "tenure": ("供地方式", "tenure"),
+    "tenure": ("取得方式", "tenure"),
     "readiness": ("入驻时间", "move-in time"),
     "land_use": ("用地性质", "land use"),
     "synergy": ("产业协同", "industry synergy"),
-    "conflicts": ("邻避冲突", "conflicts"),
+    "conflicts": ("防护距离", "protection distances"),
     "access": ("交通区位", "accessibility"),
     "near": ("指定位置", "proximity"),
     "district": ("片区偏好", "district"),
@@ -44,6 +45,40 @@ MISSING_DATA: Final[dict[str, tuple[str, str]]] = {
     ),
     "near": ("缺少资产位置", "no asset locations"),
     "freshness": ("缺少更新时间", "no update times"),
+    "school_siting_railway": (
+        "参照图层中缺少铁路图层，未核查",
+        "no railway layer among the reference layers: not checked",
+    ),
+    "school_siting_road": (
+        "参照图层中缺少高速路、城市主干道图层，未核查",
+        "no expressway or arterial-road layer among the reference layers: not checked",
+    ),
+}
+#: Said beside every protection distance printed (zh, en).
+INDICATIVE: Final[tuple[str, str]] = (
+    "参考防护距离，以环评/安评为准",
+    "indicative protection distance; the environmental/safety assessment decides",
+)
+#: Basis of a distance the brief itself asks to keep (``avoid_industries``).
+AVOID_BASIS: Final[tuple[str, str]] = ("投资方要求", "the investor's own requirement")
+#: Basis of a rule whose table gives none.
+NO_BASIS: Final[tuple[str, str]] = ("未注明依据", "no basis given")
+#: Checks inside a criterion that can go unevaluated on their own: key → (criterion, (zh, en)).
+CHECK_NAMES: Final[dict[str, tuple[str, tuple[str, str]]]] = {
+    "school_siting_railway": (
+        "conflicts",
+        (
+            "校址与铁路间距（GB 50099-2011 第4.1.6条）",
+            "school distance from railways (GB 50099-2011 §4.1.6)",
+        ),
+    ),
+    "school_siting_road": (
+        "conflicts",
+        (
+            "校址与高速路、城市主干道间距（GB 50099-2011 第4.1.6条）",
+            "school distance from expressways and arterial roads (GB 50099-2011 §4.1.6)",
+        ),
+    ),
 }
 MISSING_DATA_DEFAULT: Final[tuple[str, str]] = (
     "库中无此项数据",
@@ -57,14 +92,14 @@ _TENURE_NAMES: Final[dict[str, tuple[str, str]]] = {
 }
 _STATUS_NAMES: Final[dict[str, tuple[str, str]]] = {
     "idle": ("闲置", "idle"),
-    "low_efficiency": ("低效", "low-efficiency"),
-    "available": ("可供", "available"),
+    "low_efficiency": ("低效用地", "low-efficiency land"),
+    "available": ("可招商", "available"),
     "negotiating": ("洽谈中", "under negotiation"),
     "reserved": ("已预留", "reserved"),
     "leased": ("已出租", "leased"),
     "transferred": ("已转让", "transferred"),
     "in_use": ("在用", "in use"),
-    "withdrawn": ("已撤回", "withdrawn"),
+    "withdrawn": ("已下架", "withdrawn"),
 }
 _OBSTACLE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "planning_adjustment": ("规划调整", "planning adjustment"),
@@ -94,4 +129,11 @@ _LAYER_NAMES: Final[dict[str, tuple[str, str]]] = {
     "port": ("港口", "port"),
     "rail_station": ("火车站", "rail station"),
     "town_centre": ("镇中心", "town centre"),
+    "railway": ("铁路", "railway"),
+    "railway_line": ("铁路", "railway"),
+    "rail_line": ("铁路", "railway"),
+    "expressway": ("高速路", "expressway"),
+    "arterial_road": ("城市主干道", "urban arterial road"),
+    "urban_arterial_road": ("城市主干道", "urban arterial road"),
+    "surface_rail_transit": ("地上轨道交通线", "surface rail transit line"),
 }

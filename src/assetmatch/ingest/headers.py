@@ -189,6 +189,7 @@ _ALIASES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "status": ("状态", "现状", "资产状态", "使用状态", "利用状态", "status"),
     "tenure": (
+        "取得方式",
         "供地方式",
         "流转方式",
         "处置方式",
@@ -637,6 +638,8 @@ _STATUS_WORDS: Final[dict[str, str]] = {
     "撤回": "withdrawn",
     "退出": "withdrawn",
     "已撤回": "withdrawn",
+    "下架": "withdrawn",
+    "已下架": "withdrawn",
     "已退出": "withdrawn",
 }
 _KIND_WORDS: Final[dict[str, str]] = {

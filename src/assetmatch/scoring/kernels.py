@@ -157,7 +157,7 @@ def _bounds(
 def _conflicts(
     X: FeatureTable,
     sl: slice,
-    rules: list[tuple[int, float, str]],
+    plan: _Plan,
     s: np.ndarray,
     hard: bool,
     fails: dict[str, np.ndarray],
@@ -166,16 +166,19 @@ def _conflicts(
     wt: np.float32,
     tmp: np.ndarray,
 ) -> None:
-    """``wt`` × the worst ratio nearest-distance / protection-distance, capped at 1.
+    """``wt`` × the worst ratio distance / protection distance, capped at 1.
 
-    No firm of the industry (an infinite or unknown distance) is no conflict.
+    The distances are the nearest firm of each rule's industry (``plan.conflict_rules`` on
+    ``nearest``) and the nearest feature of each siting rule's layer (``plan.siting_rules``
+    on ``access``). No firm of the industry (an infinite or unknown distance) is no conflict.
     """
     fail = np.zeros(sl.stop - sl.start, dtype=bool) if hard else None
-    D = X["nearest"]
-    if not rules:
+    pairs = [("nearest", j, dist) for j, dist, _ in plan.conflict_rules]
+    pairs += [("access", j, dist) for j, dist, _ in plan.siting_rules]
+    if not pairs:
         s[:] = wt
-    for k, (j, dist, _why) in enumerate(rules):
-        d = D[sl, j]
+    for k, (key, j, dist) in enumerate(pairs):
+        d = X[key][sl, j]
         if k == 0:
             np.multiply(d, _F32(wt / max(dist, 1e-9)), out=s)
         else:

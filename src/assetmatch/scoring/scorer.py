@@ -37,8 +37,13 @@ fails a must.
 ``conflicts``
     For every protection distance that applies — industries the brief avoids, and the
     default conflict rules in both directions (sources the investor's use must keep away
-    from, and sensitive neighbours the investor's industry must keep away from) — the nearest
-    such firm's distance divided by the protection distance, capped at 1; the worst counts.
+    from, and sensitive neighbours the investor's industry must keep away from; codes match
+    when one is a prefix of the other, so a ``C22`` investor may pulp but a ``C2231`` carton
+    maker does not) — the nearest such firm's distance divided by the protection distance,
+    capped at 1; the worst counts. For a school brief the siting distances of GB 50099-2011
+    §4.1.6 from railways and major roads count the same way, on the reference layers that hold
+    them (:mod:`assetmatch.domain.siting`); a rule without its layers is listed in
+    ``unevaluated_``. The distances are indicative: the assessments decide.
 ``access``
     Mean over the reference layers of ``max(0, 1 - distance / access_scale_m)``.
 ``near``
@@ -94,6 +99,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from .._errors import Problem, ValidationError
+from ..domain.industry import codes_overlap
 from ..domain.landuse_paths import (
     N_TENURE_MASKS,
     PATH_KINDS,
@@ -102,6 +108,7 @@ from ..domain.landuse_paths import (
     load_landuse_paths,
     tenure_mask,
 )
+from ..domain.siting import SCHOOL_SITING, school_siting_applies
 from ..requirements import CRITERIA, Requirements
 from ..schema import OFFERABLE_STATUSES, TENURE_MODES
 from .features import UPDATED_COLUMNS, FeatureTable, _to_date, date_to_day, prepare
@@ -312,6 +319,7 @@ class _Plan:
     district_score: np.ndarray | None
     synergy_terms: list[tuple[int, float]]
     conflict_rules: list[tuple[int, float, str]]
+    siting_rules: list[tuple[int, float, str]]
     needs_building: bool
     handover: np.ndarray
     obstacles: np.ndarray
@@ -460,6 +468,9 @@ class SiteScorer(BaseEstimator):
                         )
                     ],
                 )
+        if "conflicts" in criteria and school_siting_applies(req.industry, req.target_land_class):
+            layers = X.labels.get("access", ())
+            skipped += [f"school_siting_{r.key}" for r in SCHOOL_SITING if not r.layer_in(layers)]
         self.weights_ = w
         self.unevaluated_ = tuple(skipped)
         self.criteria_ = criteria
@@ -872,6 +883,7 @@ class SiteScorer(BaseEstimator):
             district_score=district_score,
             synergy_terms=terms,
             conflict_rules=self._conflict_rules(X, req) if "conflicts" in criteria else [],
+            siting_rules=self._siting_rules(X, req) if "conflicts" in criteria else [],
             needs_building=lo is not None and lo > 0,
             handover=self._handover(X, as_of_day),
             obstacles=self._obstacles(X),
@@ -924,17 +936,28 @@ class SiteScorer(BaseEstimator):
         for ind, dist in (req.avoid_industries or {}).items():
             add(ind, dist, f"avoid:{ind}")
         if req.industry is not None:
-            mine = {req.industry, req.industry[:3]}
-            sensitive_keys = set(mine)
+            mine = req.industry
             target = req.target_land_class
-            if target is not None:
-                sensitive_keys.add(target)
             for source, sensitive, dist in _conflict_table(self.conflicts_):
-                if sensitive in sensitive_keys:
-                    add(source, dist, f"source:{source}")
-                if source in mine and _is_industry(sensitive):
-                    add(sensitive, dist, f"sensitive:{sensitive}")
+                rule = f"rule:{source}:{sensitive}"
+                if sensitive == target or (
+                    _is_industry(sensitive) and codes_overlap(mine, sensitive)
+                ):
+                    add(source, dist, rule)  # the investor's use keeps away from the source
+                if codes_overlap(mine, source) and _is_industry(sensitive):
+                    add(sensitive, dist, rule)  # the investor's industry keeps away from it
         return [(j, d, why) for j, (d, why) in sorted(rules.items())]
+
+    def _siting_rules(self, X: FeatureTable, req: Requirements) -> list[tuple[int, float, str]]:
+        """(access column, distance m, ``siting:{rule}:{layer}``) of the school siting rules."""
+        if not school_siting_applies(req.industry, req.target_land_class):
+            return []
+        labels = X.labels.get("access", ())
+        return [
+            (labels.index(layer), rule.min_distance_m, f"siting:{rule.key}:{layer}")
+            for rule in SCHOOL_SITING
+            for layer in rule.layer_in(labels)
+        ]
 
     # ------------------------------------------------------------------ one block
 
@@ -1063,7 +1086,7 @@ class SiteScorer(BaseEstimator):
                 _floor0(s)
                 s /= s + _F32(self.synergy_half_saturation)
             elif c == "conflicts":
-                _conflicts(X, sl, plan.conflict_rules, s, h, fails, shorts, detail, wt, tmp)
+                _conflicts(X, sl, plan, s, h, fails, shorts, detail, wt, tmp)
             elif c == "access":
                 np.multiply(plan.access[sl], wt, out=s)  # type: ignore[index]
             elif c == "near":

@@ -419,10 +419,10 @@ def create_feature_table(
     ``columns`` are ``(name, sql_type)`` pairs besides ``fid`` and the geometry column. Runs
     inside the caller's transaction.
     """
-    cols = ", ".join(f'"{n}" {t}' for n, t in columns)
+    cols = "".join(f', "{n}" {t}' for n, t in columns)  # a layer may have no attributes
     conn.execute(
         f'CREATE TABLE "{table}" (fid INTEGER PRIMARY KEY AUTOINCREMENT, '
-        f'"{geom_column}" {geometry_type}, {cols})'
+        f'"{geom_column}" {geometry_type}{cols})'
     )
     conn.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, "
