@@ -92,11 +92,12 @@ def test_readable_shortlist_uses_headers_words_and_rounded_figures(hengzhong):
 
 def test_message_and_display_of_a_shortlist(hengzhong):
     msg = hengzhong.message
-    assert msg.startswith("为Hengzhong Education推荐 3 处（符合要求 3 处")
-    assert msg.endswith("截至 2024-06-30")
+    assert msg.startswith("为福建衡中教育科技集团（衡中教育）推荐 3 处（符合要求 3 处")
+    # the demo has no railway or road layers: GB 50099-2011 §4.1.6 is said to be unchecked
+    assert "截至 2024-06-30；未评估：校址与铁路间距（GB 50099-2011 第4.1.6条）" in msg
     text = hengzhong.display("en")
     lines = text.splitlines()
-    assert lines[0].startswith("top 3 of 3 sites fitting the brief of Hengzhong Education")
+    assert lines[0].startswith("top 3 of 3 sites fitting the brief of 福建衡中教育科技集团")
     assert lines[1].startswith("1. TS-0001 泰丰闲置厂区 (杏东), score 0.9")
     assert "move-in in about 50 days (2024-08-19)" in lines[2]
     assert str(hengzhong) == hengzhong.display("zh")
