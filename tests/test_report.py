@@ -138,7 +138,7 @@ def test_chinese_text_extracts_with_names_and_figures(
     top = hengzhong.table.iloc[0]
     assert f"{top['score']:.3f}" in text
     assert "168 亩" in text and "60,000" in text
-    assert "Hengzhong Education" in text
+    assert "福建衡中教育科技集团" in text  # the investor as published
     for head in ("选址简报", "推荐名单", "各项得分", "入驻时间估算", "租金变化", "附录"):
         assert head in text
 

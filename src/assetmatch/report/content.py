@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._errors import AssetmatchError
 from ..domain.landuse_paths import path_label, use_name
-from ..explain.reasons import move_in_parts, shortfalls
+from ..explain.reasons import _reason, move_in_parts, shortfalls
 from ..explain.words import (
     _LAYER_NAMES,
     _OBSTACLE_NAMES,
@@ -45,7 +45,7 @@ _KIND_NAMES = {
 }
 _METHOD = {
     "zh": [
-        "先按硬性条件筛选：状态可供、供地方式与用地性质路径为投资方所接受；"
+        "先按硬性条件筛选：状态可招商、取得方式与用地性质路径为投资方所接受；"
         "面积、建筑、成本、入驻时间等所述界限超出容差的地块不参与排名，列入备选并说明差距。",
         "其余地块按各项指标打分（0–1），乘以权重相加得到总分（0–1），按总分排名。"
         "各项得分的计算方法见项目文档 docs/match-rules.md。",
@@ -178,7 +178,7 @@ def _requirements(req: Any, lang: str) -> list[list[str]]:
         v = req.max_land_price_yuan_mu
         add("地价上限", "Highest land price", f"{v:,.0f} 元/亩" if zh else f"{v:,.0f} yuan/mu")
     if req.tenure:
-        add("供地方式", "Tenure", _tenure_text(req.tenure, lang, ""))
+        add("取得方式", "Tenure", _tenure_text(req.tenure, lang, ""))
     if req.ready_within_days is not None:
         d = req.ready_within_days
         add("入驻时间", "Move in", f"{d:g} 天内" if zh else f"within {d:g} days")
@@ -519,16 +519,11 @@ def _site(
         industry_names={k: _t(v, lang) for k, v in INDUSTRIES.items()},
         words=map_words,
     )
-    conflict = f.get("conflict")
-    conflict_text = ""
-    if conflict is not None:
-        code, dist, need, _ratio, _why = conflict
-        conflict_text = (
-            f"最近的{_industry(code, lang)}企业约 {_num(dist)} m（防护距离 {_num(need)} m）"
-            if zh
-            else f"nearest {_industry(code, lang)} firm about {_num(dist)} m away "
-            f"(protection distance {_num(need)} m)"
-        )
+    # the explanation's own sentence: an indicative distance with its basis (or a school's
+    # GB 50099-2011 distance), never a bare figure
+    conflict_text = (
+        "" if f.get("conflict") is None else _reason("conflicts", f, result.requirements, lang)
+    )
     age = f.get("age_days")
     fresh = (
         (
