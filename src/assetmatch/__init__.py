@@ -26,6 +26,7 @@ from ._errors import (
     ValidationError,
 )
 from .allocate import match_many
+from .brief import parse_brief
 from .context import context_features
 from .ingest import ImportReport
 from .inventory import Inventory
@@ -67,4 +68,5 @@ __all__ = [
     "match",
     "match_many",
     "mu_to_m2",
+    "parse_brief",
 ]

@@ -619,6 +619,53 @@ class Requirements(BaseModel):
         return cls.model_validate(data)
 
     @classmethod
+    def from_text(cls, text: str, *, as_of: Any = None) -> Requirements:
+        """Read a brief written in Chinese the way staff write it.
+
+        Numbers, units and words (亩/平方米/㎡/万平方米/公顷, 万元, 元/㎡/月,
+        以上/以内/不超过/约/至, 层高, 承重, kVA, 半年/三个月/年底前,
+        先租后让/租赁/出让, industry names, districts) are read by the rules and
+        vocabulary of :mod:`assetmatch.brief`. Use
+        :func:`assetmatch.brief.parse_brief` to get what was understood and what was not
+        without an exception.
+
+        Parameters
+        ----------
+        text
+            The brief.
+        as_of
+            The date deadlines such as 年底前 count from (default today).
+
+        Raises
+        ------
+        assetmatch.ValidationError
+            Listing every fragment that could not be read (nothing is dropped silently) and
+            every problem of the fields read.
+
+        Examples
+        --------
+        >>> req = Requirements.from_text(
+        ...     "教育项目，约170亩，现成厂房6万平方米以上，"
+        ...     "租金每平方米每月18元以内，半年内入驻，先租后让"
+        ... )
+        >>> req.industry, req.land_area_mu, req.building_area_m2
+        ('P83', (153.0, 187.0), (60000.0, None))
+        >>> req.max_rent_yuan_m2_month, req.ready_within_days, req.tenure
+        (18.0, 180.0, ['lease_then_transfer'])
+        """
+        from .brief import parse_brief
+
+        parsed = parse_brief(text, as_of=as_of)
+        problems = parsed.all_problems()
+        if problems or parsed.requirements is None:
+            n = len(problems)
+            raise ValidationError(
+                f"The brief could not be read completely ({n} problem{'s' if n != 1 else ''}):",
+                problems,
+            )
+        return parsed.requirements
+
+    @classmethod
     def coerce(cls, obj: Requirements | Mapping[str, Any] | str | bytes) -> Requirements:
         """Return ``obj`` as Requirements: a Requirements, a mapping or a JSON document."""
         if isinstance(obj, cls):
