@@ -39,6 +39,7 @@ from ._errors import (
     UnknownAssetError,
     ValidationError,
 )
+from ._live import LiveTables
 from .domain import landuse
 from .domain.idle import IDLE_LAND_STATES, idle_land_clocks
 from .geo import crs as crs_rules
@@ -125,6 +126,8 @@ class Inventory:
     def __init__(self, store: GpkgStore, *, author: str | None = None) -> None:
         self._store = store
         self.author = author or os.environ.get("USER") or "assetmatch"
+        self._live = LiveTables()
+        self._rows_written: list[str] | None = []  # by the write in progress (see _stamp)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -252,6 +255,7 @@ class Inventory:
 
     def close(self) -> None:
         """Close the store."""
+        self._live.clear()
         self._store.close()
 
     def __enter__(self) -> Inventory:
@@ -992,6 +996,8 @@ class Inventory:
             ids = [*ids, *pd.unique(ne["asset_id"])]
         if not ids:
             return
+        if self._rows_written is not None:
+            self._rows_written.extend(ids)
         events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         state, geoms = history.replay(events)
         gone = [i for i in ids if i not in state.index]
@@ -1037,7 +1043,12 @@ class Inventory:
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=out.index), crs=crs)
 
     def _stamp(self) -> None:
-        self._store.set_meta("state_time", _gpkg.gpkg_timestamp())
+        """Record the time of this write and tell the in-memory tables which rows it changed."""
+        before = self._store.meta("state_time")
+        now = _gpkg.gpkg_timestamp()
+        self._store.set_meta("state_time", now)
+        rows, self._rows_written = self._rows_written, []
+        self._live.wrote_assets(before, now, rows)
 
     # ------------------------------------------------------------------ reading assets
     @_store_errors
@@ -1422,12 +1433,12 @@ class Inventory:
                 )
             )
             if wanted == stored and (not pending or not refresh):
-                ctx = self._store.read_context()
+                ctx = self._kept_context()
                 if ctx is not None:
                     return ctx
         with self._store.transaction():  # re-read under the lock: another process may have won
             stored = json.loads(self._store.meta("context_params") or "null")
-            ctx = self._store.read_context()
+            ctx = self._kept_context()
             dirty = json.loads(self._store.meta("context_dirty_assets") or "[]")
             removed = json.loads(self._store.meta("context_removed") or "[]")
             firm_xy = json.loads(self._store.meta("context_dirty_firm_xy") or "[]")
@@ -1459,12 +1470,19 @@ class Inventory:
                     **kw,
                 )
                 replace = list(new.columns) != list(ctx.columns)
+            before = self._store.meta("context_computed_at")
             if replace:
                 self._store.write_context(new, replace=True)
+                changed = None
             else:  # write only the rows the refresh changed
-                self._store.write_context(new.loc[_changed_rows(ctx, new)], replace=False)
+                changed = _changed_rows(ctx, new)
+                self._store.write_context(new.loc[changed], replace=False)
+                changed = [str(i) for i in changed]
+            now = _gpkg.gpkg_timestamp()
             self._store.set_meta("context_params", json.dumps(wanted))
-            self._store.set_meta("context_computed_at", _gpkg.gpkg_timestamp())
+            self._store.set_meta("context_computed_at", now)
+            self._live.refreshed_context(before, now, changed)
+            self._live.keep_context((now, json.dumps(wanted)), new)
             for k in (
                 "context_dirty_assets",
                 "context_removed",
@@ -1472,26 +1490,61 @@ class Inventory:
                 "context_layers_dirty",
             ):
                 self._store.set_meta(k, None)
-        return new
+        return new.copy(deep=False)  # copy-on-write: the kept table is not the caller's
 
     def features(self, as_of: Any = None) -> Any:
         """The columnar feature table that :func:`assetmatch.match` scans.
 
-        Built from :meth:`assets` and :meth:`context` once, then cached in memory until the
-        store's :attr:`state_time` changes (a write by this or any other process), so repeated
-        matches cost one vectorised scan each. ``as_of`` builds an uncached table of that date.
+        Built from :meth:`assets` and :meth:`context` once and kept in memory. After a write
+        through this inventory only the changed rows are prepared again (an edit reaches the
+        next match in milliseconds, see :mod:`assetmatch._live`); after a write by another
+        process or inventory the table is rebuilt. ``as_of`` builds an uncached table of that
+        date.
         """
         from .match import prepare_inventory
+        from .scoring.features import patch
 
         if as_of is not None:
             return prepare_inventory(self, as_of=as_of)
         key = (self.state_time, self.context_computed_at)
-        cached = getattr(self, "_features_cache", None)
-        if cached is not None and cached[0] == key:
-            return cached[1]
-        table = prepare_inventory(self)
-        self._features_cache = ((self.state_time, self.context_computed_at), table)
-        return table
+        table = self._live.features_for(key)
+        if table is not None:
+            return table
+        with self._live.lock:
+            ctx = self.context()  # applies pending changes, noting the rows they touched
+            key = (self.state_time, self.context_computed_at)
+            table = self._live.features_for(key)
+            if table is not None:
+                return table
+            base = self._live.patchable(key)
+            if base is not None:
+                old, rows = base
+                new_rows = self._current_assets(rows)
+                if len(new_rows) == len(rows):
+                    table = patch(old, new_rows, ctx.reindex(new_rows.index), state_time=key[0])
+                if table is not None:
+                    logger.debug("feature table patched: %d rows", len(rows))
+            if table is None:
+                table = prepare_inventory(self)
+            self._live.keep_features(key, table)
+            return table
+
+    def _kept_context(self) -> pd.DataFrame | None:
+        """The stored context, from memory when this inventory holds the stored version."""
+        key = (self._store.meta("context_computed_at"), self._store.meta("context_params"))
+        ctx = self._live.context_for(key)
+        if ctx is None:
+            ctx = self._store.read_context()
+            if ctx is not None:
+                self._live.keep_context(key, ctx)
+        return None if ctx is None else ctx.copy(deep=False)  # copy-on-write: callers may edit
+
+    def _current_assets(self, ids: list[str]) -> gpd.GeoDataFrame:
+        """The current rows of ``ids`` as :meth:`assets` gives them (derived clocks included)."""
+        with self._store.snapshot():
+            raw = self._store.read_assets(ids)
+            events = self._store.read_events(ids)
+        return self._with_clocks(_decode_rows(raw, self.crs), events, None)
 
     def _firm_index(self) -> Any:
         """The firms prepared for context queries, kept in memory while the firms don't change."""
@@ -1523,6 +1576,8 @@ class Inventory:
 
 def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
     """Index labels of ``new`` whose row is absent from ``old`` or differs (NaN equals NaN)."""
+    old, new = old.copy(deep=False), new.copy(deep=False)
+    old.attrs, new.attrs = {}, {}  # pandas deep-copies attrs on every column access
     common = new.index.intersection(old.index)
     ia, ib = old.index.get_indexer(common), new.index.get_indexer(common)
     same = np.ones(len(common), dtype=bool)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
@@ -23,7 +24,7 @@ from ..schema import KINDS, STATUSES
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["UPDATED_COLUMNS", "FeatureTable", "date_to_day", "prepare"]
+__all__ = ["UPDATED_COLUMNS", "FeatureTable", "date_to_day", "patch", "prepare"]
 
 _EPOCH: Final = np.datetime64("1970-01-01", "D")
 _F32: Final = np.float32
@@ -349,6 +350,97 @@ def prepare(
         table.nbytes / 1e6,
     )
     return table
+
+
+def patch(
+    table: FeatureTable,
+    assets: pd.DataFrame,
+    context: pd.DataFrame | None,
+    *,
+    state_time: str | None = None,
+) -> FeatureTable | None:
+    """A copy of ``table`` with the rows of ``assets`` re-prepared, or ``None`` if it cannot be.
+
+    ``assets`` (indexed by ``asset_id``) and ``context`` hold the new state of some rows that
+    ``table`` already has; the result equals :func:`prepare` of the whole new state. ``None``
+    when a patch could not express the change and the caller must rebuild: an id not in the
+    table, a new category (a district or land class the table has not seen), other context
+    columns, or a table without its assets frame. ``table`` itself is not modified (results
+    that hold it keep their rows).
+    """
+    if table.frame is None or not len(assets):
+        return None if table.frame is None else table
+    sub = prepare(assets, context, as_of=table.as_of, state_time=state_time, crs=table.crs)
+    if sub.keys() != table.keys() or sub.labels != table.labels:
+        return None
+    pos = pd.Index(table.ids).get_indexer(sub.ids)
+    if (pos < 0).any():
+        return None
+    arrays = {k: table[k].copy(order="K") for k in table.keys()}  # noqa: SIM118
+    for k, a in arrays.items():
+        new = sub[k]
+        if k in ("land_class", "district"):
+            new = _recode(new, sub.categories[k], table.categories[k])
+            if new is None:
+                return None
+        elif k in ("x", "y"):
+            col = "centroid_x" if k == "x" else "centroid_y"
+            off = table.origin[0] if k == "x" else table.origin[1]
+            c = context.reindex(assets.index)[col] if context is not None else None
+            if c is None:
+                return None
+            new = (c.to_numpy(dtype=np.float64) - off).astype(_F32)
+        a[pos] = new
+    if "land_class" in arrays and "tenure" in arrays:
+        arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
+            "tenure"
+        ].astype(np.int32)
+    frame = _patch_frame(table.frame, sub.frame, pos)
+    if frame is None:
+        return None
+    return FeatureTable(
+        table.ids,
+        arrays,
+        categories=table.categories,
+        labels=table.labels,
+        frame=frame,
+        crs=table.crs,
+        origin=table.origin,
+        as_of=table.as_of,
+        state_time=state_time,
+    )
+
+
+def _patch_frame(frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame | None:
+    """``frame`` with ``rows`` written at ``pos``; ``None`` if a column would change type."""
+    if list(rows.columns) != list(frame.columns):
+        return None
+    out = frame.copy()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for j, c in enumerate(out.columns):
+                out.iloc[pos, j] = rows[c].to_numpy()
+    except (TypeError, ValueError, Warning):
+        return None
+    if not out.dtypes.equals(frame.dtypes):
+        return None
+    return out
+
+
+def _recode(
+    codes: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]
+) -> np.ndarray | None:
+    """Codes into ``have`` (last = unknown) as codes into ``want``; ``None`` if one is missing."""
+    lookup = {c: i for i, c in enumerate(want)}
+    mapping = np.empty(len(have) + 1, dtype=np.int64)
+    for i, c in enumerate(have):
+        j = lookup.get(c)
+        if j is None:
+            return None
+        mapping[i] = j
+    mapping[len(have)] = len(want)
+    return mapping[codes.astype(np.int64)].astype(codes.dtype)
 
 
 def _codes(

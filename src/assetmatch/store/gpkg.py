@@ -647,7 +647,7 @@ class GpkgStore:
                         f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}'
                     )
         dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
-        dtypes.update({c: str(ctx[c].dtype) for c in cols})
+        dtypes.update({str(c): str(t) for c, t in ctx.dtypes.items()})  # not ctx[c]: copies attrs
         self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         names = ["asset_id", *cols]

@@ -554,7 +554,7 @@ class PostGisStore:
         if replace:
             conn.execute("DELETE FROM context")
         dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
-        dtypes.update({c: str(ctx[c].dtype) for c in cols})
+        dtypes.update({str(c): str(t) for c, t in ctx.dtypes.items()})  # not ctx[c]: copies attrs
         self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         self.set_meta("context_written", "1")

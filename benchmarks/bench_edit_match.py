@@ -1,0 +1,115 @@
+"""Benchmark: an edit reaching the next match (issue 12), against the rebuild it replaces.
+
+On the synthetic demo zone (320 assets) and on a generated zone of ``--n`` assets, each round:
+
+* ``warm``: a match on an unchanged inventory (the feature table is in memory);
+* ``patched``: move one asset's boundary by a few metres, then match — the inventory patches
+  its in-memory context and feature table (``assetmatch._live``);
+* ``rebuild``: the same edit, then the in-memory tables are dropped before the match, so the
+  context is read back from the store and the feature table rebuilt — what every edit cost
+  before the tables were kept in memory.
+
+The three are interleaved round by round so that all see the same machine load; the ratios
+``patched / warm`` and ``rebuild / patched`` are what to read.
+
+Usage::
+
+    python benchmarks/bench_edit_match.py                 # demo zone and 10,000 assets
+    python benchmarks/bench_edit_match.py --n 2000 --rounds 7
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import shapely
+
+import assetmatch as am
+from assetmatch.demo import PUBLIC_BRIEFS
+from assetmatch.demo.zone import generate_zone
+
+
+def zone_inventory(n: int, where: Path) -> am.Inventory:
+    """A store of ``n`` synthetic assets with firms and layers (the demo generator's)."""
+    if n == 0:
+        return am.Inventory.demo(where / "demo.gpkg")
+    zone = generate_zone(seed=7, n_assets=n, n_firms=max(200, n // 2))
+    inv = am.Inventory.open(where / f"zone{n}.gpkg")
+    inv.add(zone.assets, at="2024-01-01", on_error="raise")
+    inv.add_firms(zone.firms)
+    for name, layer in zone.layers.items():
+        inv.add_layer(name, layer)
+    return inv
+
+
+def run(inv: am.Inventory, rounds: int) -> dict[str, list[float]]:
+    req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
+    am.match(req, inventory=inv)
+    a = inv.assets()
+    aid = a.index[len(a) // 2]
+    geom = a.geometry.loc[aid]
+    out: dict[str, list[float]] = {"warm": [], "patched": [], "rebuild": []}
+    step = 0
+
+    def edit() -> None:
+        nonlocal step
+        step += 1
+        moved = shapely.affinity.translate(geom, xoff=2.0 * (step % 5))
+        inv.update(aid, geometry=gpd.GeoSeries([moved], crs=a.crs))
+
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        am.match(req, inventory=inv)
+        out["warm"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        edit()
+        am.match(req, inventory=inv)
+        out["patched"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        edit()
+        inv._live.clear()  # the state before this change: nothing kept between calls
+        am.match(req, inventory=inv)
+        out["rebuild"].append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000, help="assets of the generated zone")
+    ap.add_argument("--rounds", type=int, default=9)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print("| zone | warm match ms | edit + match ms (patched) | edit + match ms (rebuild) "
+          "| patched / warm | rebuild / patched |")
+    print("|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as d:
+        for n in (0, args.n):
+            inv = zone_inventory(n, Path(d))
+            t = run(inv, args.rounds)
+            inv.close()
+            med = {k: statistics.median(v) * 1000 for k, v in t.items()}
+            lo = {k: min(v) * 1000 for k, v in t.items()}
+            hi = {k: max(v) * 1000 for k, v in t.items()}
+            ratios_w = sorted(p / w for p, w in zip(t["patched"], t["warm"], strict=True))
+            ratios_r = sorted(r / p for r, p in zip(t["rebuild"], t["patched"], strict=True))
+            name = "demo (320)" if n == 0 else f"{n:,} assets"
+            print(
+                f"| {name} | {med['warm']:.0f} ({lo['warm']:.0f}–{hi['warm']:.0f}) "
+                f"| {med['patched']:.0f} ({lo['patched']:.0f}–{hi['patched']:.0f}) "
+                f"| {med['rebuild']:.0f} ({lo['rebuild']:.0f}–{hi['rebuild']:.0f}) "
+                f"| {statistics.median(ratios_w):.1f}× ({ratios_w[0]:.1f}–{ratios_w[-1]:.1f}) "
+                f"| {statistics.median(ratios_r):.1f}× ({ratios_r[0]:.1f}–{ratios_r[-1]:.1f}) |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The context and feature tables of one open inventory, kept in memory and patched on edits.
+
+An edit changes a handful of rows; re-reading the whole context table from the store and
+rebuilding the whole feature table for the next match costs hundreds of milliseconds on a
+zone. :class:`LiveTables` keeps both in memory per open :class:`~assetmatch.Inventory` and
+remembers which asset rows this process changed since they were built, so the next match
+re-prepares only those rows (:func:`assetmatch.scoring.features.patch`).
+
+The rule that keeps it correct: the tables are patched only while every write since they were
+built came through this object's inventory. Each write reports the store's ``state_time`` it
+replaced; if that is not the one this object last saw, another process (or another inventory
+on the same store) wrote in between, and the next read rebuilds from the store. Anything the
+patch cannot express (an asset added or removed, a new district, other context columns)
+rebuilds too. Rebuilding is always correct; patching is the fast path.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["LiveTables"]
+
+
+@dataclass
+class LiveTables:
+    """In-memory context and feature tables of one open inventory (see the module notes)."""
+
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    #: ``(context_computed_at, params JSON)`` of :attr:`context`.
+    context_key: tuple[str | None, str | None] | None = None
+    context: pd.DataFrame | None = None
+    #: ``(state_time, context_computed_at)`` the feature table stands at.
+    features_key: tuple[str | None, str | None] | None = None
+    features: Any = None
+    #: The ``(state_time, context_computed_at)`` this process expects the store to be at if
+    #: every write since :attr:`features` was built went through it; ``None``: rebuild.
+    expected: tuple[str | None, str | None] | None = None
+    #: Asset rows changed since :attr:`features` was built (assets or their context).
+    changed: set[str] = field(default_factory=set)
+
+    # ---------------------------------------------------------------- context
+    def context_for(self, key: tuple[str | None, str | None]) -> pd.DataFrame | None:
+        """The kept context if it is the one stored under ``key``, else ``None``."""
+        with self.lock:
+            if self.context is not None and self.context_key == key:
+                return self.context
+            return None
+
+    def keep_context(self, key: tuple[str | None, str | None], ctx: pd.DataFrame) -> None:
+        """Keep ``ctx``, the context now stored under ``key``."""
+        with self.lock:
+            self.context_key, self.context = key, ctx
+
+    # ---------------------------------------------------------------- writes
+    def wrote_assets(self, before: str | None, after: str, ids: list[str] | None) -> None:
+        """This process moved ``state_time`` from ``before`` to ``after``, changing ``ids``.
+
+        ``ids=None`` means rows not known to this object may have changed (rebuild).
+        """
+        with self.lock:
+            if self.expected is None or self.expected[0] != before or ids is None:
+                self.expected = None
+                return
+            self.expected = (after, self.expected[1])
+            self.changed.update(ids)
+
+    def refreshed_context(
+        self, before: str | None, after: str, ids: list[str] | None
+    ) -> None:
+        """This process moved ``context_computed_at`` from ``before`` to ``after``.
+
+        ``ids`` are the asset rows whose context changed; ``None`` when all may have.
+        """
+        with self.lock:
+            if self.expected is None or self.expected[1] != before or ids is None:
+                self.expected = None
+                return
+            self.expected = (self.expected[0], after)
+            self.changed.update(ids)
+
+    # ---------------------------------------------------------------- features
+    def features_for(self, key: tuple[str | None, str | None]) -> Any:
+        """The kept feature table if it stands at ``key``, else ``None``."""
+        with self.lock:
+            if self.features is not None and self.features_key == key:
+                return self.features
+            return None
+
+    def patchable(self, key: tuple[str | None, str | None]) -> tuple[Any, list[str]] | None:
+        """The kept table and the rows to re-prepare, when patching it reaches ``key``."""
+        with self.lock:
+            if self.features is None or self.expected != key:
+                return None
+            return self.features, sorted(self.changed)
+
+    def keep_features(self, key: tuple[str | None, str | None], table: Any) -> None:
+        """Keep ``table``, the feature table of the store at ``key``."""
+        with self.lock:
+            self.features_key, self.features = key, table
+            self.expected = key
+            self.changed = set()
+
+    def clear(self) -> None:
+        """Forget everything (the store was closed)."""
+        with self.lock:
+            self.context_key = self.context = self.features_key = self.features = None
+            self.expected = None
+            self.changed = set()
