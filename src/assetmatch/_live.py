@@ -41,6 +41,8 @@ class LiveTables:
     expected: tuple[str | None, str | None] | None = None
     #: Asset rows changed since :attr:`features` was built (assets or their context).
     changed: set[str] = field(default_factory=set)
+    #: ``((layer names, layers_version), {name: layer})``: the reference layers.
+    layers: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
     # ---------------------------------------------------------------- context
     def context_for(self, key: tuple[str | None, str | None]) -> pd.DataFrame | None:
@@ -110,3 +112,4 @@ class LiveTables:
             self.context_key = self.context = self.features_key = self.features = None
             self.expected = None
             self.changed = set()
+            self.layers = None

@@ -16,6 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 import uuid
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -1340,6 +1341,7 @@ class Inventory:
                 raise ValidationError(f"layer {name!r} refused (nothing was written)", probs)
             self._store.write_layer(name, proj)
             self._store.set_meta("context_layers_dirty", "1")
+            self._store.set_meta("layers_version", uuid.uuid4().hex)
             self._stamp()
 
     @_store_errors
@@ -1448,7 +1450,7 @@ class Inventory:
                 return ctx
             assets = self._store.read_assets().set_index("asset_id")
             firms = self._firm_index()
-            layers = {n: self._store.read_layer(n) for n in self._store.layer_names()}
+            layers = self._reference_layers()
             kw = {**wanted, "layers": layers}
             if ctx is None or wanted != stored or layers_dirty:
                 logger.info("computing context for %d assets and %d firms", len(assets), len(firms))
@@ -1529,6 +1531,24 @@ class Inventory:
             self._live.keep_features(key, table)
             return table
 
+    def _reference_layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Every reference layer by name, kept in memory while no layer changes.
+
+        The key is the layer names and the ``layers_version`` that :meth:`add_layer` renews; a
+        store written before that version existed is read every time (no key to trust).
+        """
+        names = self._store.layer_names()
+        version = self._store.meta("layers_version")
+        key = (tuple(names), version)
+        with self._live.lock:
+            kept = self._live.layers
+            if version is not None and kept is not None and kept[0] == key:
+                return dict(kept[1])
+        layers = {n: self._store.read_layer(n) for n in names}
+        with self._live.lock:
+            self._live.layers = (key, layers)
+        return dict(layers)
+
     def _kept_context(self) -> pd.DataFrame | None:
         """The stored context, from memory when this inventory holds the stored version."""
         key = (self._store.meta("context_computed_at"), self._store.meta("context_params"))
@@ -1587,11 +1607,22 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
         if x.dtype.kind == "f" and y.dtype.kind == "f":
             same &= (x == y) | (np.isnan(x) & np.isnan(y))
         else:
-            same &= np.array(
-                [a == b or (pd.isna(a) and pd.isna(b)) for a, b in zip(x, y, strict=True)],
-                dtype=bool,
-            )
+            same &= _equal_objects(x, y)
     return new.index.difference(common).append(common[~same])
+
+
+def _equal_objects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Element-wise equality of two object arrays, missing equal to missing."""
+    both_missing = pd.isna(x) & pd.isna(y)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            eq = np.asarray(x == y, dtype=bool)  # one C loop of Python __eq__ calls
+        if eq.shape == x.shape:
+            return eq | both_missing
+    except (ValueError, TypeError, Warning):
+        pass
+    return np.array([bool(a == b) for a, b in zip(x, y, strict=True)], dtype=bool) | both_missing
 
 
 DEMO_CRS = "EPSG:4490"  # the CRS of every geometry the demo generator returns
