@@ -48,12 +48,20 @@ def _demo_dirs() -> set[str]:
     return {p.name for p in Path(tempfile.gettempdir()).glob("assetmatch-demo-*")}
 
 
-def test_demo_leaves_no_new_temporary_directory_per_call():
+def test_demo_leaves_no_new_temporary_directory_per_call(monkeypatch):
     first = am.Inventory.demo()
-    before = _demo_dirs()
     path = first.path
+    assert path.parent.name in _demo_dirs()
+    made: list[str] = []
+    real = tempfile.mkdtemp
+
+    def counting(*a, **k):  # other processes' demo folders come and go in the shared /tmp
+        made.append(real(*a, **k))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", counting)
     second = am.Inventory.demo()
-    assert _demo_dirs() == before  # one folder per process, not one per call
+    assert made == []  # one folder per process, not one per call
     assert second.path.parent == path.parent and second.path != path
     gone = second.path
     del second
