@@ -30,6 +30,7 @@ from .brief import parse_brief
 from .context import context_features
 from .ingest import ImportReport
 from .inventory import Inventory
+from .learn import MatchModel
 from .match import match
 from .requirements import Requirements
 from .result import MatchResult
@@ -48,6 +49,7 @@ __all__ = [
     "ImportReport",
     "Inventory",
     "LandUseError",
+    "MatchModel",
     "MatchResult",
     "NotFoundError",
     "OfferConflictError",

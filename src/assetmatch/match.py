@@ -23,7 +23,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ._errors import UnknownAssetError
+from ._errors import Problem, UnknownAssetError, ValidationError
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
 from .explain.labels import check_lang
@@ -114,7 +114,8 @@ def match(
         the brief.
     model
         A :class:`~assetmatch.scoring.SiteScorer` (its parameters are used; the brief and
-        weights of this call replace its own) or a dict of its parameters.
+        weights of this call replace its own), a dict of its parameters, or a fitted
+        :class:`assetmatch.MatchModel` (its learned weights, unless ``weights`` is given).
     near_misses
         How many near misses to report; default ``top``.
     lang
@@ -224,6 +225,11 @@ def _scorer(
     weights: Weights | Mapping[str, float] | None,
     as_of: Any,
 ) -> SiteScorer:
+    from .learn import MatchModel
+
+    if isinstance(model, MatchModel):  # learned weights: the model's, unless weights= is given
+        weights = weights if weights is not None else _learned_weights(model)
+        model = None
     if model is None:
         scorer = SiteScorer()
     elif isinstance(model, SiteScorer):
@@ -237,7 +243,8 @@ def _scorer(
         scorer = SiteScorer(**params)
     else:
         raise TypeError(
-            "The 'model' parameter of match must be a SiteScorer or a dict of its parameters. "
+            "The 'model' parameter of match must be a SiteScorer, a dict of its parameters "
+            "or a fitted MatchModel. "
             f"Got {type(model).__name__} instead."
         )
     if isinstance(weights, Mapping) and not isinstance(weights, Weights):
@@ -246,6 +253,18 @@ def _scorer(
     if as_of is not None:
         scorer.set_params(as_of=as_of)
     return scorer
+
+
+def _learned_weights(model: Any) -> Weights:
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(model, "coef_")
+    if model.weights_ is None:
+        raise ValidationError(
+            "The MatchModel cannot weigh a match:",
+            [Problem(None, "model", "it was fitted on columns that are not the criteria")],
+        )
+    return model.weights_
 
 
 def _near_place(
