@@ -31,7 +31,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "land_area": ("用地面积", "Land area"),
     "building_area": ("建筑面积", "Building area"),
     "rent_price": ("租金/地价", "Rent / price"),
-    "tenure": ("供地方式", "Tenure"),
+    "tenure": ("取得方式", "Tenure"),
     "move_in": ("预计入驻", "Move-in"),
     "score": ("得分", "Score"),
     "falls_short": ("不足之处", "Falls short"),
@@ -41,7 +41,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "value": ("数值", "Value"),
     "recorded": ("记录日期", "Recorded"),
     "score_by_criterion": ("各项得分", "Score by criterion"),
-    "reasons": ("理由", "Reasons"),
+    "reasons": ("推荐理由", "Reasons"),
     "shortfalls": ("不足", "Shortfalls"),
     "strengths": ("优势", "Strengths"),
     "land_use_path": ("用地性质路径", "Land-use path"),
@@ -94,7 +94,7 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
     "rent_unit": ("元/㎡·月", "yuan/m²/month"),
     "generated_by": ("由 assetmatch {} 生成", "Made by assetmatch {}"),
     "eligible": (
-        "共 {n_assets} 处存量资产，{n_offerable} 处可供，{n_eligible} 处满足全部条件",
+        "共 {n_assets} 处存量资产，{n_offerable} 处可招商，{n_eligible} 处满足全部条件",
         "{n_assets} sites in the inventory, {n_offerable} on offer, "
         "{n_eligible} meet every condition",
     ),
