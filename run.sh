@@ -25,7 +25,7 @@ stamp=.venv/.assetmatch-installed
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   log "installing assetmatch and its dependencies into .venv"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[plot,test]"
   printf '%s\n' "$want" > "$stamp"
 fi
 

@@ -99,3 +99,7 @@ class ReportError(AssetmatchError, RuntimeError):
     The message says what is missing and how to install it; a report never falls back silently
     to another font.
     """
+
+
+class PlotDependencyError(AssetmatchError, ImportError):
+    """A plot or map needs a package that is not installed (``pip install "assetmatch[plot]"``)."""

@@ -1156,6 +1156,80 @@ class Inventory:
         ]
         return ev[cols].reset_index(drop=True)
 
+    @_store_errors
+    def events(
+        self,
+        since: Any = None,
+        until: Any = None,
+        *,
+        asset_ids: Iterable[str] | None = None,
+        fields: Iterable[str] | None = None,
+    ) -> pd.DataFrame:
+        """The event history of the inventory as one tidy table, in application order.
+
+        Parameters
+        ----------
+        since, until
+            Keep events whose valid time lies in ``[since, until]`` (dates include the whole
+            day); ``None`` leaves that end open.
+        asset_ids
+            Only these assets (default: every asset, removed ones included).
+        fields
+            Only updates of these fields (``create`` and ``remove`` events are kept).
+
+        Returns
+        -------
+        DataFrame with one row per event: ``event_id, asset_id, valid_at`` (datetime64),
+        ``recorded_at, kind`` (create/update/remove), ``field``, ``value`` (decoded as in
+        :meth:`history`: the full record of a ``create``, dates as ``datetime.date``, the new
+        geometry for a geometry change), ``author, note, batch_id, source``.
+        """
+        lo = None if since is None else _checked_date(since, "since")
+        hi = None if until is None else history.valid_cutoff(_checked_date(until, "until"))
+        ids = None if asset_ids is None else [str(i) for i in asset_ids]
+        ev = self._store.read_events(ids)
+        cols = [
+            "event_id",
+            "asset_id",
+            "valid_at",
+            "recorded_at",
+            "kind",
+            "field",
+            "value",
+            "author",
+            "note",
+            "batch_id",
+            "source",
+        ]
+        if ev.empty:
+            out = pd.DataFrame(columns=cols)
+            out["valid_at"] = out["valid_at"].astype("datetime64[ns]")
+            return out
+        ev = history.order_events(ev)
+        keep = np.ones(len(ev), dtype=bool)
+        if lo is not None:
+            keep &= (ev["_valid"] >= lo).to_numpy()
+        if hi is not None:
+            keep &= (ev["_valid"] <= hi).to_numpy()
+        if fields is not None:
+            wanted = {str(f) for f in fields}
+            keep &= ((ev["kind"] != "update") | ev["field"].isin(wanted)).to_numpy()
+        ev = ev[keep]
+        values: list[Any] = []
+        for kind, fld, value, geom in zip(
+            ev["kind"], ev["field"], ev["value"], ev["geom"], strict=True
+        ):
+            if kind == "create":
+                values.append(json.loads(value))
+            elif fld == "geometry":
+                values.append(geom)
+            elif kind == "update":
+                values.append(history.decode_value(fld, value))
+            else:
+                values.append(None)
+        ev = ev.assign(value=values, valid_at=ev["_valid"].to_numpy())
+        return ev[cols].reset_index(drop=True)
+
     def idle_clocks(self, as_of: Any = None, *, lang: str = "zh") -> pd.DataFrame:
         """The statutory idle-land clocks of the sites they apply to, most urgent first.
 
