@@ -1230,6 +1230,24 @@ class Inventory:
         ev = ev.assign(value=values, valid_at=ev["_valid"].to_numpy())
         return ev[cols].reset_index(drop=True)
 
+    def explore(
+        self, as_of: Any = None, *, column: str = "status", tiles: str | None = None
+    ) -> Any:
+        """An interactive map of the assets (folium), coloured by ``column``.
+
+        Built without a network (Leaflet is inlined); ``tiles="OpenStreetMap"`` adds a
+        basemap that the browser fetches when the page is viewed. Needs the ``plot`` extra.
+        See :func:`assetmatch.maps.explore_assets`.
+        """
+        from .maps import explore_assets
+
+        return explore_assets(self.assets(as_of), column=column, tiles=tiles)
+
+    def _repr_html_(self) -> str:
+        from ._html import inventory_html
+
+        return inventory_html(self)
+
     def idle_clocks(self, as_of: Any = None, *, lang: str = "zh") -> pd.DataFrame:
         """The statutory idle-land clocks of the sites they apply to, most urgent first.
 

@@ -299,6 +299,23 @@ class MatchResult:
     def __str__(self) -> str:
         return self.display()
 
+    def _repr_html_(self) -> str:
+        from ._html import result_html
+
+        return result_html(self)
+
+    def explore(self, *, tiles: str | None = None) -> Any:
+        """An interactive map of the shortlist (folium): sites numbered by rank, coloured by
+        score, a popup with the reasons.
+
+        Built without a network (Leaflet is inlined); ``tiles="OpenStreetMap"`` adds a
+        basemap fetched by the browser when viewed. Needs the ``plot`` extra. See
+        :func:`assetmatch.maps.explore_result`.
+        """
+        from .maps import explore_result
+
+        return explore_result(self, tiles=tiles)
+
     def explain(self, asset_id: str, lang: str | None = None) -> Explanation:
         """Explain the score of ``asset_id`` (any asset of the inventory, ranked or not).
 

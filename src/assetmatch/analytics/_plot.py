@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import sys
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -56,6 +57,23 @@ def _register_font() -> str | None:
     return sorted(names)[0] if names else None
 
 
+def _show_in_ipython(figure_type: type) -> None:
+    """In IPython/Jupyter, let a returned Figure display as a PNG (once: pyplot never sees it).
+
+    The inline backend registers this display only once pyplot has drawn something; a
+    notebook whose first figure comes from here would otherwise print ``<Figure …>``.
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return
+    png = shell.display_formatter.formatters["image/png"]
+    if figure_type not in png.type_printers:
+        from IPython.core.pylabtools import print_figure
+
+        png.for_type(figure_type, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+
+
 def figure(width: float = 8.0, height: float = 4.5, ncols: int = 1) -> tuple[Any, Any]:
     """A new matplotlib Figure (not registered with pyplot) and its axes.
 
@@ -64,6 +82,8 @@ def figure(width: float = 8.0, height: float = 4.5, ncols: int = 1) -> tuple[Any
     """
     matplotlib = require("matplotlib")
     from matplotlib.figure import Figure
+
+    _show_in_ipython(Figure)
 
     family = _register_font()
     fam = matplotlib.rcParams["font.family"]

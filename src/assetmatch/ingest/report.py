@@ -84,6 +84,11 @@ class ImportReport:
     def __str__(self) -> str:
         return self.to_text()
 
+    def _repr_html_(self) -> str:
+        from .._html import report_html
+
+        return report_html(self)
+
     def to_text(self, lang: str = "en", *, limit: int = 40) -> str:
         """The report as text a person reads: a summary, then one line per finding.
 
