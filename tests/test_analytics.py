@@ -257,3 +257,35 @@ def test_plot_dependency_error_is_a_library_error() -> None:
     assert issubclass(am.PlotDependencyError, ImportError)
     with pytest.raises(am.PlotDependencyError, match=r"assetmatch\[plot\]"):
         _plot.require("assetmatch_no_such_plot_package")
+
+
+def test_statutory_points_within_days(tmp_path: Path) -> None:
+    """A parcel supplied with an agreed start of 2023-03-01 and nothing built: it is idle land
+    from 2024-03-01 (one full year) and reclaiming may be proposed from 2025-03-01."""
+    gdf = gpd.GeoDataFrame(
+        {
+            "asset_id": ["L-1"],
+            "kind": ["land"],
+            "status": ["transferred"],
+            "building_area_m2": [0.0],
+            "agreed_start_date": ["2023-03-01"],
+            "developed_share": [0.0],
+            "invested_share": [0.0],
+        },
+        geometry=[square_lonlat(LON0, LAT0, 200)],
+        crs="EPSG:4490",
+    )
+    with am.Inventory.open(tmp_path / "land.gpkg") as inv:
+        inv.add(gdf, at="2023-01-01", on_error="raise")
+        c = an.idle_clocks(inv, as_of="2024-01-31")
+        row = c.loc["L-1"]
+        assert (row["next_point"], row["next_date"]) == ("idle_land", pd.Timestamp("2024-03-01"))
+        assert row["days_to_next"] == 30
+        assert an.idle_clocks(inv, as_of="2024-01-31", within_days=29).empty
+        assert an.idle_clocks(inv, as_of="2024-01-31", within_days=30).index.tolist() == ["L-1"]
+        later = an.idle_clocks(inv, as_of="2024-06-30").loc["L-1"]
+        assert later["idle_land_state"] == "may_investigate"
+        assert later["next_point"] == "reclaim_proposal"
+        assert later["next_date"] == pd.Timestamp("2025-03-01")
+        with pytest.raises(am.ValidationError, match="within_days"):
+            an.idle_clocks(inv, within_days=-1)

@@ -13,27 +13,18 @@ Two different clocks, kept apart:
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from ..domain.idle import idle_land_clocks
 from . import _events, _plot
 
 __all__ = ["idle_clocks", "plot_idle_days"]
 
 _POINTS = {"idle_land_from": "idle_land", "reclaim_proposal_from": "reclaim_proposal"}
-
-
-def _statutory(assets: pd.DataFrame, as_of: pd.Timestamp, lang: str) -> pd.DataFrame | None:
-    try:
-        mod = importlib.import_module("assetmatch.domain.idle")
-    except ImportError:
-        return None
-    fn = getattr(mod, "idle_land_clocks", None)
-    return None if fn is None else fn(assets, as_of, lang=lang)
 
 
 def idle_clocks(
@@ -60,11 +51,12 @@ def idle_clocks(
     Returns
     -------
     DataFrame indexed by ``asset_id``: ``name, district, kind, status``, ``idle_since``
-    (start of the current idle spell), ``idle_days`` (days idle at ``as_of``); when the
-    statutory clocks are available, ``idle_land_state``, ``clock_start``, ``idle_land_from``,
-    ``reclaim_proposal_from``, ``next_point`` (``idle_land`` / ``reclaim_proposal``),
-    ``next_date``, ``days_to_next`` and ``reason``. Rows: sites idle at ``as_of`` or whose
-    statutory clock runs, the soonest next point first.
+    (start of the current idle spell), ``idle_days`` (days idle at ``as_of``), then the
+    statutory clocks: ``idle_land_state``, ``clock_start``, ``idle_land_from``,
+    ``reclaim_proposal_from``, ``next_point`` (``idle_land`` / ``reclaim_proposal``: the next
+    one still ahead), ``next_date``, ``days_to_next`` and ``reason``. Rows: sites idle at
+    ``as_of`` or whose statutory clock runs (``may_investigate``/``running``), the soonest
+    next point first.
     """
     if within_days is not None and (not isinstance(within_days, int) or within_days < 0):
         raise ValidationError(
@@ -82,37 +74,28 @@ def idle_clocks(
     # the spell start the inventory counts from (declared idle_since when earlier)
     out["idle_since"] = when - pd.to_timedelta(a["idle_days"], unit="D")
     out["idle_days"] = a["idle_days"]
-    stat = _statutory(a, when, lang)
-    keep = out["idle_days"].notna().to_numpy()
-    if stat is not None:
-        for c in ("idle_land_state", "clock_start", "idle_land_from", "reclaim_proposal_from"):
-            out[c] = stat[c]
-        nxt = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
-        point = pd.Series(None, index=out.index, dtype=object)
-        for col in ("reclaim_proposal_from", "idle_land_from"):  # the earlier one wins
-            d = pd.to_datetime(out[col]).astype("datetime64[ns]")
-            upcoming = d.notna() & (d >= when) & (nxt.isna() | (d <= nxt))
-            nxt = nxt.where(~upcoming, d)
-            point = point.where(~upcoming, _POINTS[col])
-        out["next_point"] = point
-        out["next_date"] = nxt
-        out["days_to_next"] = (nxt - when).dt.days.astype("float64")
-        out["reason"] = stat["reason"]
-        running = stat["idle_land_state"].isin(["may_investigate", "running"]).to_numpy()
-        keep |= running
-        if within_days is not None:
-            keep &= (out["days_to_next"] <= within_days).fillna(False).to_numpy()
-        order = ["days_to_next", "idle_days"]
-        asc = [True, False]
-    else:
-        if within_days is not None:
-            raise ValidationError(
-                "within_days needs the statutory clocks (assetmatch.domain.idle), which this "
-                "installation lacks",
-                [Problem(None, "within_days", "statutory idle-land clocks unavailable")],
-            )
-        order, asc = ["idle_days"], [False]
-    return out[keep].sort_values(order, ascending=asc, na_position="last")
+    stat = idle_land_clocks(a, when, lang=lang)
+    keep = out["idle_days"].notna().to_numpy().copy()
+    for c in ("idle_land_state", "clock_start", "idle_land_from", "reclaim_proposal_from"):
+        out[c] = stat[c]
+    nxt = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    point = pd.Series(None, index=out.index, dtype=object)
+    for col in ("reclaim_proposal_from", "idle_land_from"):  # the earlier one wins
+        d = pd.to_datetime(out[col]).astype("datetime64[ns]")
+        upcoming = d.notna() & (d >= when) & (nxt.isna() | (d <= nxt))
+        nxt = nxt.where(~upcoming, d)
+        point = point.where(~upcoming, _POINTS[col])
+    out["next_point"] = point
+    out["next_date"] = nxt
+    out["days_to_next"] = (nxt - when).dt.days.astype("float64")
+    out["reason"] = stat["reason"]
+    running = stat["idle_land_state"].isin(["may_investigate", "running"]).to_numpy()
+    keep |= running
+    if within_days is not None:
+        keep &= (out["days_to_next"] <= within_days).fillna(False).to_numpy()
+    return out[keep].sort_values(
+        ["days_to_next", "idle_days"], ascending=[True, False], na_position="last"
+    )
 
 
 def plot_idle_days(clocks: pd.DataFrame, *, by: str = "district") -> Any:
