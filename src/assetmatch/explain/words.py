@@ -46,12 +46,12 @@ MISSING_DATA: Final[dict[str, tuple[str, str]]] = {
     "near": ("缺少资产位置", "no asset locations"),
     "freshness": ("缺少更新时间", "no update times"),
     "school_siting_railway": (
-        "参照图层中缺少铁路图层，未核查",
-        "no railway layer among the reference layers: not checked",
+        "参照图层中缺少铁路图层",
+        "no railway layer among the reference layers",
     ),
     "school_siting_road": (
-        "参照图层中缺少高速路、城市主干道图层，未核查",
-        "no expressway or arterial-road layer among the reference layers: not checked",
+        "参照图层中缺少高速路、城市主干道图层",
+        "no expressway or arterial-road layer among the reference layers",
     ),
 }
 #: Said beside every protection distance printed (zh, en).
