@@ -84,6 +84,31 @@ def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd
         ) from None
 
 
+def _checked_bounds(bounds: Any) -> tuple[float, float, float, float]:
+    """``(minx, miny, maxx, maxy)`` as four finite floats with min ≤ max, or a ValidationError."""
+    try:
+        box = tuple(float(v) for v in bounds)
+    except (TypeError, ValueError):
+        box = ()
+    if len(box) != 4 or not all(np.isfinite(box)) or box[0] > box[2] or box[1] > box[3]:
+        raise ValidationError(
+            f"bounds={bounds!r} is not a rectangle",
+            [Problem(None, "bounds", "expected (minx, miny, maxx, maxy): finite, min <= max")],
+        )
+    return box  # type: ignore[return-value]
+
+
+def _as_crs(crs: Any) -> CRS:
+    try:
+        return CRS.from_user_input(crs)
+    except PyprojCRSError as exc:
+        raise CRSError(f"crs={crs!r} is not a coordinate reference system: {exc}") from None
+
+
+def _same_crs_as(a: Any, b: CRS) -> bool:
+    return a is not None and CRS.from_user_input(a).equals(b)
+
+
 def _quiet_numpy(fn: Callable[..., T]) -> Callable[..., T]:
     """Run a write with numpy's floating-point warnings off.
 
@@ -1247,6 +1272,54 @@ class Inventory:
         from ._html import inventory_html
 
         return inventory_html(self)
+
+    @_store_errors
+    def within(
+        self, bounds: tuple[float, float, float, float], *, crs: Any = None
+    ) -> gpd.GeoDataFrame:
+        """The current assets that meet a rectangle, found through the store's spatial index.
+
+        Parameters
+        ----------
+        bounds
+            ``(minx, miny, maxx, maxy)`` of the rectangle.
+        crs
+            The CRS of ``bounds`` (e.g. ``"EPSG:4490"`` for CGCS2000 longitude/latitude);
+            default the store CRS. The rectangle's edges are followed when converted, so a
+            longitude/latitude box selects what lies inside it, not inside its envelope.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            The assets as :meth:`assets` gives them (store CRS, derived columns), in the
+            inventory's order; empty when nothing meets the rectangle.
+
+        Raises
+        ------
+        assetmatch.ValidationError
+            ``bounds`` is not four finite numbers with min ≤ max.
+        assetmatch.CRSError
+            ``crs`` is not a CRS.
+
+        Examples
+        --------
+        >>> inv = Inventory.demo()                                   # doctest: +SKIP
+        >>> inv.within((118.85, 24.94, 118.88, 24.97), crs="EPSG:4490")  # doctest: +SKIP
+        """
+        box = _checked_bounds(bounds)
+        if self.crs is None:
+            return self.assets().iloc[:0]
+        area = gpd.GeoSeries([shapely.box(*box)], crs=self.crs if crs is None else _as_crs(crs))
+        if not _same_crs_as(area.crs, self.crs):
+            step = max(box[2] - box[0], box[3] - box[1]) / 32 or 1.0
+            with np.errstate(all="ignore"):
+                area = area.segmentize(step).to_crs(self.crs)
+        shape = area.iloc[0]
+        if shape is None or shape.is_empty or not np.isfinite(shape.bounds).all():
+            return self.assets().iloc[:0]
+        ids = self._store.asset_ids_in_box(tuple(shape.bounds))
+        rows = self._current_assets(ids)
+        return rows[rows.intersects(shape).to_numpy()]
 
     def idle_clocks(self, as_of: Any = None, *, lang: str = "zh") -> pd.DataFrame:
         """The statutory idle-land clocks of the sites they apply to, most urgent first.

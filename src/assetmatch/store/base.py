@@ -79,6 +79,14 @@ class Store(Protocol):
         """Ids of the current assets."""
         ...
 
+    def asset_ids_in_box(self, box: tuple[float, float, float, float]) -> list[str]:
+        """Ids of the current assets whose envelope meets ``box`` (minx, miny, maxx, maxy).
+
+        ``box`` is in the store CRS; the answer comes from the store's spatial index (SQLite
+        R-tree, PostGIS GiST) and may hold assets that only the envelope meets: callers refine.
+        """
+        ...
+
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current asset rows by ``asset_id``."""
         ...

@@ -175,6 +175,13 @@ def _sql_value(v: Any) -> Any:
     return v
 
 
+#: The assets whose R-tree box meets a rectangle (parameters: minx, maxx, miny, maxy).
+ASSETS_IN_BOX_SQL = (
+    'SELECT a.asset_id FROM "assets" a JOIN "rtree_assets_geom" r ON a.fid = r.id '
+    "WHERE r.maxx >= ? AND r.minx <= ? AND r.maxy >= ? AND r.miny <= ? ORDER BY a.fid"
+)
+
+
 class GpkgStore:
     """A GeoPackage file holding one inventory.
 
@@ -467,6 +474,14 @@ class GpkgStore:
         if self.crs is None:
             return []
         return [r[0] for r in self.conn.execute('SELECT asset_id FROM "assets" ORDER BY fid')]
+
+    def asset_ids_in_box(self, box: tuple[float, float, float, float]) -> list[str]:
+        """Ids of the assets whose envelope meets ``box``, through the R-tree index."""
+        if self.crs is None:
+            return []
+        minx, miny, maxx, maxy = (float(v) for v in box)
+        rows = self.conn.execute(ASSETS_IN_BOX_SQL, (minx, maxx, miny, maxy)).fetchall()
+        return [r[0] for r in rows]
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction)."""

@@ -438,6 +438,15 @@ class PostGisStore:
         """Ids of the current assets, in the order they arrived."""
         return [r[0] for r in self._execute("SELECT asset_id FROM assets ORDER BY fid")]
 
+    def asset_ids_in_box(self, box: tuple[float, float, float, float]) -> list[str]:
+        """Ids of the assets whose envelope meets ``box``, through the GiST index (``&&``)."""
+        minx, miny, maxx, maxy = (float(v) for v in box)
+        rows = self._execute(
+            "SELECT asset_id FROM assets WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s)",
+            (minx, miny, maxx, maxy),
+        )
+        return [r[0] for r in rows]
+
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
         self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
