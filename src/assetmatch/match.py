@@ -147,7 +147,7 @@ def match(
     """
     lang = check_lang(lang)
     if not (isinstance(top, int | np.integer) and top >= 1):
-        raise ValueError(
+        raise ValidationError(
             f"The 'top' parameter of match must be an integer >= 1. Got {top!r} instead."
         )
     req = Requirements.coerce(requirements)
@@ -205,7 +205,7 @@ def _features(
 ) -> FeatureTable:
     given = [x is not None for x in (inventory, assets, features)]
     if sum(given) != 1:
-        raise ValueError(
+        raise ValidationError(
             "match needs exactly one of inventory=, assets= (with context=) or features=. "
             f"Got {sum(given)} of them."
         )
@@ -242,7 +242,7 @@ def _scorer(
         params.pop("weights", None)
         scorer = SiteScorer(**params)
     else:
-        raise TypeError(
+        raise ValidationError(
             "The 'model' parameter of match must be a SiteScorer, a dict of its parameters "
             "or a fitted MatchModel. "
             f"Got {type(model).__name__} instead."
@@ -281,7 +281,9 @@ def _near_place(
         if firms is None and inventory is not None and callable(getattr(inventory, "firms", None)):
             firms = inventory.firms()
         if firms is None:
-            raise ValueError("The brief is near a firm; pass firms= (or an inventory with firms).")
+            raise ValidationError(
+                "The brief is near a firm; pass firms= (or an inventory with firms)."
+            )
         frame = firms.set_index("firm_id") if "firm_id" in firms.columns else firms
         if near.firm_id not in frame.index:
             raise UnknownAssetError(f"Firm {near.firm_id!r} is not among the firms.")
@@ -294,7 +296,9 @@ def _near_place(
     from pyproj import Transformer
 
     if X.crs is None:
-        raise ValueError("The feature table has no CRS; a lon/lat place cannot be placed in it.")
+        raise ValidationError(
+            "The feature table has no CRS; a lon/lat place cannot be placed in it."
+        )
     tr = Transformer.from_crs("EPSG:4490", X.crs, always_xy=True)
     px, py = tr.transform(near.lon, near.lat)
     return (px - x0, py - y0, 0.0), -1

@@ -29,6 +29,8 @@ from typing import Final, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
+from ._errors import ValidationError
+
 logger = logging.getLogger(__name__)
 
 #: One mu (亩) in square metres, exactly 2000/3.
@@ -222,7 +224,7 @@ def dimension_of(unit: str) -> str:
     try:
         return UNITS[unit].dimension
     except KeyError:
-        raise ValueError(
+        raise ValidationError(
             f"Unknown unit {unit!r}; expected one of {', '.join(sorted(UNITS))}."
         ) from None
 
@@ -262,28 +264,28 @@ def convert(
         factor is not in (0, 1].
     """
     if unit not in UNITS:
-        raise ValueError(f"Unknown unit {unit!r}; expected one of {', '.join(sorted(UNITS))}.")
+        raise ValidationError(f"Unknown unit {unit!r}; expected one of {', '.join(sorted(UNITS))}.")
     dimension, factor = UNITS[unit]
     raw = pd.Series(np.asarray(values, dtype=object).ravel(), dtype=object)
     numbers = pd.to_numeric(raw, errors="coerce")
     unreadable = numbers.isna() & raw.notna()
     if unreadable.any():
         first = raw[unreadable].iloc[0]
-        raise ValueError(
+        raise ValidationError(
             f"convert() got {int(unreadable.sum())} value(s) that are not numbers, e.g. "
             f"{first!r}; parse them before converting from {unit!r}."
         )
     out = numbers.to_numpy(dtype=float).reshape(np.shape(values)) * factor
     if unit in REAL_POWER_UNITS:
         if not 0.0 < power_factor <= 1.0:
-            raise ValueError(
+            raise ValidationError(
                 f"The 'power_factor' parameter of convert must be in (0, 1]. "
                 f"Got {power_factor!r} instead."
             )
         out = out / power_factor
     if unit in TOTAL_RENT_UNITS:
         if building_area_m2 is None:
-            raise ValueError(
+            raise ValidationError(
                 f"Unit {unit!r} is a rent for the whole asset; pass building_area_m2 to "
                 "convert it to yuan per m² per month."
             )
