@@ -103,18 +103,63 @@ def test_closed_inventory_refuses_clearly(store):
 # ------------------------------------------------------------------ read-only
 
 
-def test_readonly_open_reads_and_leaves_the_file_as_it_was(store_path):
-    with am.Inventory.open(store_path) as inv:
+def _fingerprint(location, store_kind: str) -> object:
+    """What must not change: the file's bytes, or every table of the PostGIS database."""
+    if store_kind == "gpkg":
+        return _digest(Path(location))
+    import psycopg
+
+    with psycopg.connect(location) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+            ).fetchall()
+        ]
+        return {
+            t: hashlib.sha256(
+                repr(conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall()).encode()
+            ).hexdigest()
+            for t in tables
+        }
+
+
+def test_readonly_open_reads_and_leaves_the_store_as_it_was(store, store_kind):
+    with am.Inventory.open(store) as inv:
         inv.add(_one(rent=12.5))
-    before = _digest(store_path)
-    ro = am.Inventory.open(store_path, readonly=True)
+        inv.context()
+    before = _fingerprint(store, store_kind)
+    ro = am.Inventory.open(store, readonly=True)
     assert ro.assets().at["A", "rent_yuan_m2_month"] == 12.5
+    assert list(ro.context().index) == ["A"]
     with pytest.raises(am.StoreError, match="read-only"):
         ro.update("A", rent_yuan_m2_month=1.0)
     with pytest.raises(am.StoreError, match="read-only"):
         ro.add(_one("B"))
+    with pytest.raises(am.StoreError, match="read-only"):
+        ro.add_layer("port", _one("P")[["geometry"]])
     ro.close()
-    assert _digest(store_path) == before
+    assert _fingerprint(store, store_kind) == before
+
+
+def test_a_readonly_postgis_connection_refuses_writes_itself(new_store, store_kind):
+    if store_kind != "postgis":
+        pytest.skip("the server's own refusal")
+    where = new_store()
+    am.Inventory.open(where).close()  # creates the schema
+    ro = am.Inventory.open(where, readonly=True)
+    try:
+        with ro._store._pool.connection() as conn, pytest.raises(Exception, match="read-only"):
+            conn.execute("INSERT INTO am_meta (key, value) VALUES ('x', 'y')")
+    finally:
+        ro.close()
+
+
+def test_readonly_postgis_needs_an_existing_inventory(new_store, store_kind):
+    if store_kind != "postgis":
+        pytest.skip("a GeoPackage has its own test below")
+    with pytest.raises(am.StoreError, match="no inventory"):
+        am.Inventory.open(new_store(), readonly=True)
 
 
 def test_unwritable_file_opens_read_only(store_path, monkeypatch):

@@ -173,7 +173,7 @@ class Inventory:
         path
             A ``.gpkg`` file, or a ``postgresql://user@host:port/dbname`` URL for the PostGIS
             store (missing parts from ``PGHOST``, ``PGPORT``, ``PGDATABASE``, ``PGUSER``,
-            ``PGPASSWORD``; the database needs the PostGIS extension; ``readonly`` not yet).
+            ``PGPASSWORD``; the database needs the PostGIS extension).
         crs
             The store's projected CRS in metres, for a new store (EPSG code, WKT, or pyproj CRS;
             a custom WKT is kept as given). Default: chosen from the first data written.
@@ -182,9 +182,9 @@ class Inventory:
         author
             Name recorded on the events this session writes (default: ``$USER``).
         readonly
-            Open for reading only (nothing in the file changes; writes raise
+            Open for reading only (nothing in the file or database changes; writes raise
             :class:`StoreError`). A file this process may not write is opened read-only
-            automatically.
+            automatically; on PostGIS the server refuses writes on every connection too.
 
         Notes
         -----
@@ -193,8 +193,6 @@ class Inventory:
         """
         text = os.fspath(path)
         pg_target = parse_pg_url(text) if is_pg_url(text) else None
-        if pg_target is not None and readonly:
-            raise StoreError(f"{pg_target}: readonly=True is not available for PostGIS yet")
         want = None
         if crs is not None:
             try:
@@ -208,7 +206,7 @@ class Inventory:
         if pg_target is not None:
             from .store.postgis import PostGisStore
 
-            store = PostGisStore(pg_target)
+            store = PostGisStore(pg_target, readonly=readonly)
         else:
             store = GpkgStore(text, create=create, readonly=readonly)
         inv = cls(store, author=author)

@@ -90,8 +90,13 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def connect(target: PgTarget, *, min_size: int = 1, max_size: int = 4) -> ConnectionPool:
+def connect(
+    target: PgTarget, *, min_size: int = 1, max_size: int = 4, readonly: bool = False
+) -> ConnectionPool:
     """Open a connection pool on ``target`` and check that one connection works.
+
+    ``readonly`` opens every connection with ``default_transaction_read_only``: the server
+    itself refuses any write made through the pool.
 
     Raises
     ------
@@ -106,6 +111,7 @@ def connect(target: PgTarget, *, min_size: int = 1, max_size: int = 4) -> Connec
 
     pool = ConnectionPool(
         target.conninfo(),
+        kwargs={"options": "-c default_transaction_read_only=on"} if readonly else None,
         min_size=min_size,
         max_size=max_size,
         open=False,
@@ -128,6 +134,21 @@ def _try_once(target: PgTarget) -> str:
     except psycopg.Error as exc:
         return scrub(str(exc).strip(), target) or type(exc).__name__
     return ""
+
+
+def _check_schema_for_reading(conn: psycopg.Connection, target: PgTarget) -> None:
+    """A read-only open needs an inventory whose schema this version knows, as it is."""
+    have, newest = schema_version(conn), max(v for v, _, _ in migrations())
+    if have == 0:
+        raise StoreError(
+            f"{target}: no inventory in this database to open read-only; open it once with "
+            "readonly=False to create one"
+        )
+    if have != newest:
+        raise StoreError(
+            f"{target}: the inventory's schema is version {have}, this assetmatch reads version "
+            f"{newest}; open it once with readonly=False to upgrade it (or upgrade assetmatch)"
+        )
 
 
 def schema_version(conn: psycopg.Connection) -> int:
@@ -258,8 +279,8 @@ class PostGisStore:
     :meth:`write_deals`, :meth:`read_deals`, :meth:`layer_names`, :meth:`write_layer`,
     :meth:`read_layer`, :meth:`write_context`, :meth:`read_context`, :meth:`append_events`,
     :meth:`read_events`, :meth:`created_at`, :meth:`export`.
-    :meth:`~assetmatch.Inventory.open` hands it out for a ``postgresql://`` URL (not yet
-    read-only).
+    :meth:`~assetmatch.Inventory.open` hands it out for a ``postgresql://`` URL; with
+    ``readonly=True`` no migration runs and every pooled connection is read-only on the server.
 
     Each thread works through its own pooled connection while it is inside
     :meth:`transaction` or :meth:`snapshot`; single reads outside borrow one for the statement.
@@ -273,14 +294,18 @@ class PostGisStore:
 
     engine = "postgis"
 
-    def __init__(self, target: PgTarget, *, max_size: int = 4) -> None:
+    def __init__(self, target: PgTarget, *, max_size: int = 4, readonly: bool = False) -> None:
         self.target = target
-        self._pool = connect(target, max_size=max_size)
+        self.readonly = readonly
+        self._pool = connect(target, max_size=max_size, readonly=readonly)
         self._local = threading.local()
         try:
             with self._pool.connection() as conn:
                 conn.autocommit = True
-                migrate(conn, target)
+                if readonly:
+                    _check_schema_for_reading(conn, target)
+                else:
+                    migrate(conn, target)
                 conn.autocommit = False
         except BaseException:
             self._pool.close()
@@ -341,6 +366,11 @@ class PostGisStore:
 
     def transaction(self) -> Any:
         """One write transaction; nested calls join it. Commits or rolls back as a whole."""
+        if self.readonly:
+            raise StoreError(
+                f"{self.target} is open read-only; open it with readonly=False (and a role "
+                "that may write) to change it"
+            )
         return self._scoped(readonly=False)
 
     def snapshot(self) -> Any:
