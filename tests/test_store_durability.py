@@ -1,4 +1,6 @@
-"""Crash safety and concurrency of the GeoPackage store, with real processes and kill -9."""
+"""Crash safety and concurrency of the stores, with real processes and kill -9.
+
+The concurrent-writers test takes the ``store`` fixture: it runs on a GeoPackage and on PostGIS."""
 
 from __future__ import annotations
 
@@ -112,8 +114,12 @@ def test_gdal_counts_after_kill(tmp_path):
 
 
 @pytest.mark.slow
-def test_concurrent_writers_lose_nothing(tmp_path):
-    path = tmp_path / "conc.gpkg"
+def test_concurrent_writers_lose_nothing(store):
+    """Four processes update one asset through Inventory at once: every update is kept.
+
+    Runs on a GeoPackage (SQLite's write lock) and on PostGIS (serialisable transactions,
+    retried where the server asks)."""
+    path = store
     inv = am.Inventory.open(path)
     inv.add(grid("SHARED", 1))
     inv.close()
