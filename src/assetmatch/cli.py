@@ -1,153 +1,859 @@
-"""Command line: ``assetmatch demo`` and a few inventory chores.
+"""The ``assetmatch`` command: the inventory and the matcher for people who do not write Python.
 
-``python -m assetmatch demo`` opens the synthetic demo zone, matches Hengzhong Education's
-brief and prints the ranked shortlist with the top site's explanation.
+Built on typer (click). Every command opens a store (a GeoPackage path or a ``postgresql://``
+URL), does one thing and prints data on stdout; messages, warnings and progress go to stderr,
+so ``--json`` output can be piped. Errors are one friendly line on stderr with an exit code
+(:data:`EXIT_CODES`); ``--debug`` shows the traceback instead.
+
+Help and outputs are in Chinese or English (``--lang zh|en``, or ``ASSETMATCH_LANG``; default
+``zh``). ``python -m assetmatch`` runs the same command.
 """
 
 from __future__ import annotations
 
-import argparse
+import enum
+import json
 import logging
+import os
 import sys
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import typer.core
+
+logger = logging.getLogger(__name__)
+
+#: Exit codes of the command (also in ``assetmatch --help`` and the README).
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE, EXIT_NOT_FOUND, EXIT_BUG = 0, 1, 2, 3, 4
+EXIT_CODES: dict[int, tuple[str, str]] = {
+    EXIT_OK: ("成功", "ok"),
+    EXIT_REFUSED: (
+        "数据被拒绝（含部分导入：有行被拒绝）",
+        "data refused (including a partial import: some rows refused)",
+    ),
+    EXIT_USAGE: ("参数或用法错误", "bad arguments or usage"),
+    EXIT_NOT_FOUND: (
+        "库、文件或资产不存在，或库无法读写",
+        "store, file or asset not found, or the store cannot be read or written",
+    ),
+    EXIT_BUG: (
+        "程序内部错误（请用 --debug 运行并报告）",
+        "internal error (run with --debug, report it)",
+    ),
+}
+LANGS = ("zh", "en")
+
+
+class Lang(enum.StrEnum):
+    """Language of help and outputs."""
+
+    zh = "zh"
+    en = "en"
+
+
+class Coords(enum.StrEnum):
+    """How lon/lat in a source were taken."""
+
+    wgs84 = "wgs84"
+    gcj02 = "gcj02"
+    bd09 = "bd09"
+
+
+class OnError(enum.StrEnum):
+    """What an import does with bad rows."""
+
+    skip = "skip"
+    raise_ = "raise"
+
+
+class Scope(enum.StrEnum):
+    """Scope of a service API key."""
+
+    read = "read"
+    write = "write"
+
+
+# ====================================================================== state and output
+
+
+class _State:
+    """Options of the whole command (``--lang``, ``--debug``), set anew by each run."""
+
+    def __init__(self, lang: str = "zh", debug: bool = False) -> None:
+        self.lang = lang
+        self.debug = debug
+
+
+_STATE: ContextVar[_State | None] = ContextVar("assetmatch_cli_state", default=None)
+
+
+def _state() -> _State:
+    state = _STATE.get()
+    return state if state is not None else _State(_default_lang())
+
+
+def _default_lang() -> str:
+    lang = os.environ.get("ASSETMATCH_LANG", "zh")
+    return lang if lang in LANGS else "zh"
+
+
+def _w(zh: str, en: str) -> str:
+    """The text in the command's language."""
+    return zh if _state().lang == "zh" else en
 
 
 def _out(text: str = "") -> None:
-    sys.stdout.write(text + "\n")
+    """Data: to stdout."""
+    typer.echo(text)
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _err(text: str) -> None:
+    """Messages: to stderr."""
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+    """A progress bar (or a spinner without ``total``) on stderr, only when it is a terminal.
+
+    Yields ``advance(n)``. Off a terminal nothing is drawn: stdout and stderr stay clean for
+    pipes and logs (``--verbose`` logs progress lines instead).
+    """
+    if not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    columns: list[Any] = [SpinnerColumn(), TextColumn("{task.description}")]
+    if total is not None:
+        columns += [BarColumn(), TextColumn("{task.completed}/{task.total}")]
+    columns.append(TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], right: set[int]) -> str:
+    """Rows aligned in columns, Chinese characters counted double width."""
+    cells = [[str(h) for h in header]] + [["" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(_width(r[j]) for r in cells) for j in range(len(header))]
+    lines = []
+    for r in cells:
+        parts = []
+        for j, v in enumerate(r):
+            pad = " " * (widths[j] - _width(v))
+            parts.append(pad + v if j in right else v + pad)
+        lines.append("  ".join(parts).rstrip())
+    return "\n".join(lines)
+
+
+def _num(v: Any, digits: int = 0) -> str | None:
+    """A number for a table: thousands separated, ``None`` for missing."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    if f != f:  # NaN
+        return None
+    return f"{f:,.{digits}f}"
+
+
+# ====================================================================== errors
+
+
+class _RefusedError(Exception):
+    """The CLI refuses (exit 1) after having printed what it could (e.g. a partial import)."""
+
+
+def _exit_code(exc: BaseException) -> int:
+    from ._errors import NotFoundError, SourceError, StoreError
+
+    if isinstance(exc, NotFoundError | StoreError | SourceError | OSError):
+        return EXIT_NOT_FOUND
+    return EXIT_REFUSED
+
+
+def _message(exc: BaseException) -> str:
+    """One line saying what went wrong (with the problems of a validation error after it)."""
+    from ._errors import ValidationError
+
+    text = str(exc) if not isinstance(exc, OSError) else _os_message(exc)
+    if isinstance(exc, ValidationError) and exc.problems:
+        head = text.splitlines()[0].rstrip(":")
+        shown = [f"  - {p}" for p in exc.problems[:20]]
+        if len(exc.problems) > 20:
+            shown.append(
+                _w(f"  …另有 {len(exc.problems) - 20} 条", f"  … {len(exc.problems) - 20} more")
+            )
+        return "\n".join([head, *shown])
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _os_message(exc: OSError) -> str:
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+class _Group(typer.core.TyperGroup):
+    """The root command: localised help, and library errors turned into one line and a code."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        lang = _lang_in(args)
+        _STATE.set(_State(lang, debug="--debug" in args))
+        _localise(self, lang)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: Any) -> Any:
+        from ._errors import AssetmatchError
+
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except _RefusedError as exc:
+            _err(f"assetmatch: {exc}")
+            raise typer.Exit(EXIT_REFUSED) from None
+        except (AssetmatchError, OSError) as exc:
+            if _state().debug:
+                raise
+            _err(f"assetmatch: {_message(exc)}")
+            raise typer.Exit(_exit_code(exc)) from None
+        except BrokenPipeError:  # the reader (| head) went away: stop quietly
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - flushing at exit must not fail
+            raise typer.Exit(EXIT_OK) from None
+        except KeyboardInterrupt:
+            _err(_w("assetmatch: 已中断", "assetmatch: interrupted"))
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _state().debug:
+                raise
+            _err(
+                f"assetmatch: {type(exc).__name__}: {' '.join(str(exc).split())} "
+                + _w("（内部错误；用 --debug 查看详情）", "(internal error; --debug shows where)")
+            )
+            raise typer.Exit(EXIT_BUG) from None
+
+
+def _lang_in(args: Sequence[str]) -> str:
+    """The ``--lang`` among the arguments (before click parses them), else the default."""
+    for i, a in enumerate(args):
+        if a == "--":
+            break
+        if a == "--lang" and i + 1 < len(args) and args[i + 1] in LANGS:
+            return args[i + 1]
+        if a.startswith("--lang=") and a[7:] in LANGS:
+            return a[7:]
+    return _default_lang()
+
+
+def _bad(param: str, zh: str, en: str) -> typer.BadParameter:
+    return typer.BadParameter(_w(zh, en), param_hint=param)
+
+
+# ====================================================================== the app
+
+app = typer.Typer(
+    name="assetmatch",
+    cls=_Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rich crops long Chinese lines in its tables
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+keys_app = typer.Typer(
+    name="keys", no_args_is_help=True, help="Manage the service's API keys.", add_completion=False
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from .result import package_version
+
+        _out(f"assetmatch {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    lang: Annotated[
+        Lang,
+        typer.Option(
+            "--lang",
+            envvar="ASSETMATCH_LANG",
+            help="Language of help and outputs (zh or en); also ASSETMATCH_LANG.",
+        ),
+    ] = Lang.zh,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress lines (INFO) on stderr.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the full traceback of an error; log DEBUG.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Match idle land and factories to investors: inventory, shortlists, reports.
+
+    \b
+    Exit codes:
+      0  ok
+      1  data refused (a partial import too)
+      2  bad arguments or usage
+      3  store, file or asset not found, or the store cannot be read or written
+      4  internal error (run with --debug and report it)
+
+    中文帮助：assetmatch --lang zh --help
+    """
+    _STATE.set(_State(lang.value, debug))
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    logging.captureWarnings(True)
+    if not debug:
+        import warnings
+
+        warnings.simplefilter("ignore")
+
+
+def _open(store: str, *, create: bool = False, readonly: bool = False) -> Any:
     import assetmatch as am
 
-    inv = am.Inventory.demo(args.store)
-    _out(f"demo zone (synthetic): {inv.path}")
+    pg = store.startswith(("postgresql://", "postgres://"))
+    return am.Inventory.open(store, create=create, readonly=readonly and not pg)
+
+
+StoreArg = Annotated[
+    str, typer.Argument(metavar="STORE", help="A GeoPackage path or a postgresql:// URL.")
+]
+
+
+# ---------------------------------------------------------------------- match
+def _read_brief(brief: str) -> Any:
+    """The requirements from a JSON file, ``-`` (stdin), inline JSON, or Chinese text."""
+    import assetmatch as am
+
+    if brief == "-":
+        text = sys.stdin.read()
+        source = "stdin"
+    elif Path(brief).is_file():
+        try:
+            text = Path(brief).read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            raise _bad("BRIEF", f"{brief} 不是 UTF-8 文本", f"{brief} is not UTF-8 text") from None
+        source = brief
+    else:
+        text, source = brief, None
+    if text.lstrip().startswith("{"):
+        return am.Requirements.from_json(text)
+    if source is None and (brief.endswith(".json") or os.sep in brief):
+        raise _bad("BRIEF", f"没有文件 {brief}", f"no such file: {brief}")
+    from_text = getattr(am.Requirements, "from_text", None)
+    if from_text is None:
+        raise _bad(
+            "BRIEF",
+            "需为 JSON 需求文件、- （标准输入的 JSON）或 JSON 文本；本版本尚不能读中文描述",
+            "give a JSON requirements file, - (JSON on stdin) or inline JSON; "
+            "plain-text briefs need Requirements.from_text, not in this version",
+        )
+    return from_text(text)
+
+
+@app.command()
+def match(
+    store: StoreArg,
+    brief: Annotated[
+        str,
+        typer.Argument(
+            help="The brief: a JSON requirements file, - for stdin, inline JSON, "
+            "or a Chinese description (when this version reads one)."
+        ),
+    ],
+    top: Annotated[int, typer.Option(min=1, help="Length of the shortlist.")] = 10,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Match date (YYYY-MM-DD); default today.")
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print MatchResult.to_dict() as JSON, nothing else."),
+    ] = False,
+    explain: Annotated[
+        int, typer.Option(min=0, help="Explain the first N sites of the table in words.")
+    ] = 0,
+) -> None:
+    """Rank the store's sites for a brief: a table, or JSON with --json."""
+    import assetmatch as am
+
+    req = _read_brief(brief)
+    inv = _open(store)  # not read-only: a stale context cache is refreshed and kept
+    with _progress(_w("匹配中", "matching")):
+        res = am.match(req, inventory=inv, top=top, as_of=as_of, lang=_state().lang)
+    if as_json:
+        _out(res.to_json(indent=2))
+        return
+    _print_shortlist(res)
+    for aid in list(res.table["asset_id"])[:explain]:
+        _out()
+        _out(str(res.explain(aid, lang=_state().lang)))
+
+
+def _print_shortlist(res: Any) -> None:
+    t, c = res.table, res.counts
+    who = res.requirements.investor or _w("该需求", "the brief")
+    _out(
+        _w(
+            f"{who}：{c['n_eligible']} 处符合硬性条件（在供 {c['n_offerable']} 处，库内共 "
+            f"{c['n_assets']} 处），列出前 {len(t)} 处；日期 {res.as_of}",
+            f"shortlist for {who}: top {len(t)} of {c['n_eligible']} eligible sites "
+            f"({c['n_offerable']} on offer, {c['n_assets']} in the inventory), as of {res.as_of}",
+        )
+    )
+    if not len(t):
+        _out(_w("没有符合条件的场地。", "no site meets the brief."))
+    else:
+        header = _w(
+            "名次 编号 名称 片区 用地(亩) 建筑(㎡) 入驻(天) 得分",
+            "rank id name district land_mu buildings_m2 move_in_days score",
+        ).split()
+        rows = [
+            [
+                r["rank"],
+                r["asset_id"],
+                r["name"],
+                r.get("district"),
+                _num(r.get("land_area_mu"), 1),
+                _num(r.get("building_area_m2")),
+                _num(r.get("move_in_days")),
+                _num(r["score"], 3),
+            ]
+            for r in t.to_dict("records")
+        ]
+        _out(_table(header, rows, right={0, 4, 5, 6, 7}))
+    if len(res.near_misses):
+        _out()
+        _out(_w("差一点的场地：", "near misses:"))
+        for r in res.near_misses.to_dict("records"):
+            _out(f"  {r['asset_id']} {r['name']}: {r['detail']}")
+    if len(res.unevaluated):
+        _out()
+        for r in res.unevaluated.to_dict("records"):
+            _out(
+                _w(
+                    f"未评估 {r['name']}：{r['reason']}",
+                    f"not evaluated, {r['name']}: {r['reason']}",
+                )
+            )
+
+
+# ---------------------------------------------------------------------- demo
+@app.command()
+def demo(
+    store: Annotated[
+        Path | None,
+        typer.Option(help="Write the demo GeoPackage here (default: a temporary file)."),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="Length of the shortlist.")] = 10,
+    pdf: Annotated[
+        Path | None,
+        typer.Option(help="Write the report PDF here (default hengzhong.pdf, once reports exist)."),
+    ] = None,
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Do not write the report PDF.")] = False,
+) -> None:
+    """Match Hengzhong Education's brief on the synthetic demo zone and print the shortlist."""
+    import assetmatch as am
+
     from .demo import PUBLIC_BRIEFS
 
+    lang = _state().lang
+    can_pdf = hasattr(am.MatchResult, "to_pdf")
+    if pdf is not None and not can_pdf:
+        raise _bad(
+            "--pdf", "本版本尚不能生成 PDF 报告", "this version cannot write PDF reports yet"
+        )
+    with _progress(_w("生成演示园区", "building the demo zone")):
+        inv = am.Inventory.demo(store)
+    _out(_w(f"演示园区（合成数据）：{inv.path}", f"demo zone (synthetic): {inv.path}"))
     req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
-    res = am.match(req, inventory=inv, top=args.top, lang=args.lang)
-    import pandas as pd
+    res = am.match(req, inventory=inv, top=top, lang=lang)
+    _print_shortlist(res)
+    if len(res.table):
+        _out()
+        _out(str(res.explain(res.table["asset_id"].iloc[0], lang=lang)))
+    if can_pdf and not no_pdf:
+        path = pdf or Path("hengzhong.pdf")
+        res.to_pdf(path, lang=lang)
+        _out(_w(f"PDF 报告：{path}", f"PDF written: {path}"))
 
-    t = res.table
-    shown = pd.DataFrame(
-        {
-            "rank": t["rank"],
-            "asset_id": t["asset_id"],
-            "name": t["name"],
-            "land_mu": t["land_area_mu"].round(1),
-            "buildings_m2": t["building_area_m2"].round(0),
-            "move_in_days": t["move_in_days"],
-            "score": t["score"].round(3),
-        }
+
+# ---------------------------------------------------------------------- import
+def _columns(values: list[str]) -> dict[str, Any] | None:
+    """``--columns``: ``源列=field`` or ``源列=field:unit`` pairs, or one JSON object."""
+    if not values:
+        return None
+    if len(values) == 1 and values[0].lstrip().startswith("{"):
+        try:
+            obj = json.loads(values[0])
+        except json.JSONDecodeError as exc:
+            raise _bad("--columns", f"不是 JSON：{exc}", f"not JSON: {exc}") from None
+        if not isinstance(obj, dict):
+            raise _bad("--columns", "需为 JSON 对象", "must be a JSON object")
+        return obj
+    out: dict[str, Any] = {}
+    for v in values:
+        for pair in v.split(","):
+            src, eq, target = pair.partition("=")
+            if not eq or not src.strip() or not target.strip():
+                raise _bad(
+                    "--columns",
+                    f"{pair!r} 应为 源列=字段 或 源列=字段:单位",
+                    f"{pair!r} should be SOURCE=field or SOURCE=field:unit",
+                )
+            canon, _, unit = target.strip().partition(":")
+            out[src.strip()] = (canon, unit) if unit else canon
+    return out
+
+
+def _sheet(value: str | None) -> str | int | None:
+    return int(value) if value is not None and value.isdigit() else value
+
+
+@app.command("import")
+def import_(
+    store: StoreArg,
+    file: Annotated[
+        Path, typer.Argument(help="GeoPackage, Shapefile, GeoJSON, Excel or CSV to import.")
+    ],
+    coords: Annotated[
+        Coords,
+        typer.Option(help="Lon/lat were taken from web maps: gcj02 (Amap, Tencent) or bd09 (Baidu)."),
+    ] = Coords.wgs84,
+    crs: Annotated[
+        str | None, typer.Option(help="CRS of the source's coordinates, e.g. EPSG:4549.")
+    ] = None,
+    sheet: Annotated[str | None, typer.Option(help="Excel sheet name or number (from 0).")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file.")] = None,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Map a source column: SOURCE=field or SOURCE=field:unit (repeatable, or "
+            "comma-separated, or one JSON object)."
+        ),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When these facts held (YYYY-MM-DD); default today.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Note recorded with the events.")] = None,
+    on_error: Annotated[
+        OnError,
+        typer.Option("--on-error", help="skip: write the good rows; raise: refuse the whole file."),
+    ] = OnError.skip,
+    land_use_scheme: Annotated[
+        str | None, typer.Option(help="Scheme of the land-use codes when the file has none.")
+    ] = None,
+    dayfirst: Annotated[
+        bool | None,
+        typer.Option("--dayfirst/--monthfirst", help="Read 03/04/2025 as 3 April (or 4 March)."),
+    ] = None,
+) -> None:
+    """Import assets from a file and print the import report; exit 1 naming refused rows."""
+    from ._errors import SourceError
+
+    if not file.exists():  # before the store is opened, so no empty store is left
+        raise SourceError(_w(f"没有文件：{file}", f"no such file: {file}"))
+    mapping = _columns(columns or [])
+    inv = _open(store, create=True)
+    with _progress(_w(f"导入 {file.name}", f"importing {file.name}")):
+        rep = inv.import_file(
+            file,
+            columns=mapping,
+            layer=_sheet(layer),
+            sheet=_sheet(sheet),
+            crs=crs,
+            at=at,
+            note=note,
+            on_error="raise" if on_error is OnError.raise_ else "skip",
+            coords=coords.value,
+            land_use_scheme=land_use_scheme,
+            dayfirst=dayfirst,
+        )
+    _out(rep.to_text(lang=_state().lang))
+    if rep.n_rejected_rows:
+        raise _RefusedError(_refused_rows(rep))
+
+
+def _refused_rows(rep: Any) -> str:
+    rej = rep.rejected.drop_duplicates("row")
+    named = [f"{r.row} ({r.asset_id})" if r.asset_id else str(r.row) for r in rej.itertuples()]
+    shown = ", ".join(named[:20]) + (" …" if len(named) > 20 else "")
+    return _w(
+        f"拒绝 {len(named)} 行：第 {shown} 行" + ("" if rep.committed else "；未写入任何内容"),
+        f"{len(named)} row(s) refused: row {shown}"
+        + ("" if rep.committed else "; nothing written"),
     )
-    c = res.counts
-    _out(
-        f"shortlist for {req.investor}: top {len(t)} of {c['n_eligible']} eligible sites "
-        f"({c['n_offerable']} on offer, {c['n_assets']} in the inventory), as of {res.as_of}"
-    )
-    with pd.option_context("display.width", 200):
-        _out(shown.to_string(index=False))
-    top = res.table["asset_id"].iloc[0]
-    _out()
-    _out(str(res.explain(top, lang=args.lang)))
-    if hasattr(res, "to_pdf") and args.pdf:
-        res.to_pdf(args.pdf, lang=args.lang)
-        _out(f"PDF written: {args.pdf}")
-    return 0
 
 
-def _import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    import assetmatch as am
-
-    if not Path(args.file).exists():  # before the store is opened, so no empty store is left
-        raise am.SourceError(f"no such file: {args.file}")
-    inv = am.Inventory.open(args.store)
-    rep = inv.import_file(args.file, on_error=args.on_error)
-    _out(str(rep))
-    return 0 if rep.committed or not len(rep.rejected) else 1
-
-
-def _history(args: argparse.Namespace) -> int:
-    import assetmatch as am
-
-    inv = am.Inventory.open(args.store, create=False)
-    _out(inv.history(args.asset_id).to_string(index=False))
-    return 0
+# ---------------------------------------------------------------------- history
+_FIELD_NAMES_EN = {
+    "rent_yuan_m2_month": "rent (yuan/m²/month)",
+    "land_price_yuan_mu": "land price (yuan/mu)",
+    "building_area_m2": "building area (m²)",
+    "land_area_m2": "land area (m²)",
+    "declared_land_area_m2": "declared land area (m²)",
+    "tax_yuan_per_mu": "tax per mu (yuan)",
+    "output_yuan_per_mu": "output per mu (yuan)",
+    "floor_height_m": "floor height (m)",
+    "floor_load_kn_m2": "floor load (kN/m²)",
+    "power_kva": "power (kVA)",
+}
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from .service import serve
+def _field_name(field: str) -> str:
+    """A field as people call it: its first Chinese header, or its English name with units."""
+    if _state().lang == "zh":
+        from .ingest.headers import _ALIASES
 
-    origins = [o.strip() for o in args.cors.split(",") if o.strip()] if args.cors else None
-    serve(
-        args.store,
-        host=args.host,
-        port=args.port,
-        keys=args.keys,
+        for alias in _ALIASES.get(field, ()):
+            if any(unicodedata.east_asian_width(ch) == "W" for ch in alias):
+                return alias
+        return field
+    return _FIELD_NAMES_EN.get(field, field.replace("_", " "))
+
+
+def _value_text(field: str, v: Any) -> str:
+    """A stored value as people read it (statuses, tenure and obstacles named in words)."""
+    from .explain.words import _OBSTACLE_NAMES, _STATUS_NAMES, _TENURE_NAMES, _t
+
+    lang = _state().lang
+    if v is None or (isinstance(v, float) and v != v):
+        return "—"
+    if field == "status" and v in _STATUS_NAMES:
+        return _t(_STATUS_NAMES[v], lang)
+    if field == "tenure" and isinstance(v, list | tuple):
+        return "、".join(_t(_TENURE_NAMES.get(m, (m, m)), lang) for m in v) or "—"
+    if field == "obstacles" and isinstance(v, list | tuple):
+        if not v:
+            return _w("无", "none")
+        return "; ".join(
+            _t(_OBSTACLE_NAMES.get(o.get("kind"), (str(o.get("kind")),) * 2), lang)
+            + (f"（{o['delay_days']:g} 天）" if lang == "zh" and o.get("delay_days") else "")
+            + (f" ({o['delay_days']:g} days)" if lang == "en" and o.get("delay_days") else "")
+            for o in v
+            if isinstance(o, dict)
+        )
+    if field == "geometry":
+        return _w("新边界", "new boundary")
+    if isinstance(v, bool):
+        return _w("是", "yes") if v else _w("否", "no")
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return str(v)
+
+
+def history_lines(events: Any) -> list[str]:
+    """One line per event: date, what changed (before → after), who and why."""
+    lines: list[str] = []
+    state: dict[str, Any] = {}
+    for r in events.to_dict("records"):
+        who = r.get("author") or ""
+        note = r.get("note")
+        tail = f"  [{who}{'：' if _state().lang == 'zh' else ': '}{note}]" if note else f"  [{who}]"
+        if r["kind"] == "create":
+            rec = r["value"] if isinstance(r["value"], dict) else {}
+            state.update(rec)
+            what = _w("登记", "created")
+            facts = [
+                f"{_field_name(k)} {_value_text(k, rec[k])}"
+                for k in ("name", "status", "land_area_m2", "rent_yuan_m2_month")
+                if rec.get(k) is not None
+            ]
+            lines.append(f"{r['valid_at']}  {what}: {', '.join(facts)}{tail}")
+            continue
+        field = r.get("field")
+        if r["kind"] == "update" and isinstance(field, str):
+            before = _value_text(field, state.get(field))
+            after = _value_text(field, r["value"])
+            state[field] = r["value"]
+            change = f"{before} → {after}" if field != "geometry" else after
+            lines.append(f"{r['valid_at']}  {_field_name(field)}: {change}{tail}")
+        else:
+            lines.append(f"{r['valid_at']}  {r['kind']}{tail}")
+    return lines
+
+
+@app.command()
+def history(
+    store: StoreArg,
+    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="The events as JSON records.")] = False,
+) -> None:
+    """Print an asset's history: one line per event with what changed."""
+    inv = _open(store, readonly=True)
+    events = inv.history(asset_id)
+    if as_json:
+        from .result import _records
+
+        ev = events.copy()
+        ev["value"] = [
+            v.wkt if hasattr(v, "wkt") else v for v in ev["value"]
+        ]  # geometry changes as WKT
+        _out(json.dumps(_records(ev), ensure_ascii=False, indent=2, default=str))
+        return
+    for line in history_lines(events):
+        _out(line)
+
+
+# ---------------------------------------------------------------------- serve and keys
+@app.command()
+def serve(
+    store: StoreArg,
+    host: Annotated[str, typer.Option(help="Address to listen on (default loopback).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    keys: Annotated[
+        str | None, typer.Option(help="Keys file; required for a non-loopback host.")
+    ] = None,
+    cors: Annotated[
+        str | None, typer.Option(help="Comma-separated browser origins allowed.")
+    ] = None,
+    max_body_mb: Annotated[int, typer.Option(min=1, help="Largest request body, MiB.")] = 20,
+) -> None:
+    """Serve a store over HTTP (needs the 'service' extra)."""
+    from .service import serve as run
+
+    origins = [o.strip() for o in cors.split(",") if o.strip()] if cors else None
+    run(
+        store,
+        host=host,
+        port=port,
+        keys=keys,
         cors_origins=origins,
-        max_body_bytes=args.max_body_mb * 1024 * 1024,
+        max_body_bytes=max_body_mb * 1024 * 1024,
     )
-    return 0
 
 
-def _keys_add(args: argparse.Namespace) -> int:
+@keys_app.command("add")
+def keys_add(
+    keys_file: Annotated[Path, typer.Argument(help="The keys file (created if missing).")],
+    scope: Annotated[Scope, typer.Option(help="read (match and read) or write.")] = Scope.read,
+) -> None:
+    """Make a new key, store its hash, print the key once."""
     from .service import add_key
 
-    key = add_key(args.keys_file, scope=args.scope)
+    key = add_key(keys_file, scope=scope.value)
     _out(key)
-    sys.stderr.write(
-        f"new {args.scope} key added to {args.keys_file}; it is shown only this once\n"
+    _err(
+        _w(
+            f"已向 {keys_file} 添加新的 {scope.value} 密钥；密钥只显示这一次",
+            f"new {scope.value} key added to {keys_file}; it is shown only this once",
+        )
     )
-    return 0
+
+
+# ====================================================================== help in two languages
+
+#: Chinese help: command name → text, and (command, parameter) → text.
+_ZH_HELP: dict[str, str] = {
+    "": "为投资方匹配闲置土地和厂房：资产库、推荐名单、报告。\n\n"
+    + "\b\n退出码：\n"
+    + "\n".join(f"  {code}  {zh}" for code, (zh, _) in EXIT_CODES.items())
+    + "\n\nEnglish help: assetmatch --lang en --help",
+    "match": "按需求为库内场地排名：输出表格，或用 --json 输出 JSON。",
+    "demo": "在合成演示园区上匹配衡中教育的需求并打印推荐名单。",
+    "import": "从文件导入资产并打印导入报告；有行被拒绝时退出码为 1 并列出行号。",
+    "history": "打印一处资产的变更历史：每条记录一行，写明改了什么。",
+    "serve": "以 HTTP 服务方式提供资产库（需安装 service 扩展）。",
+    "keys": "管理服务的 API 密钥。",
+    "keys add": "生成新密钥并保存其哈希，密钥只打印一次。",
+}
+_ZH_PARAMS: dict[tuple[str, str], str] = {
+    ("", "lang"): "帮助和输出的语言（zh 或 en）；也可设 ASSETMATCH_LANG。",
+    ("", "verbose"): "在标准错误输出进度日志（INFO）。",
+    ("", "debug"): "出错时显示完整回溯；日志级别 DEBUG。",
+    ("", "version"): "打印版本号后退出。",
+    ("*", "help"): "显示本帮助后退出。",
+    ("*", "store"): "GeoPackage 文件路径或 postgresql:// 地址。",
+    (
+        "match",
+        "brief",
+    ): "需求：JSON 需求文件、- 表示标准输入、JSON 文本，或中文描述（版本支持时）。",
+    ("*", "top"): "推荐名单的长度。",
+    ("match", "as_of"): "匹配日期（YYYY-MM-DD），默认今天。",
+    ("match", "as_json"): "以 JSON 输出 MatchResult.to_dict()，不输出其他内容。",
+    ("match", "explain"): "用文字解释表中前 N 处场地。",
+    ("demo", "store"): "把演示 GeoPackage 写到此处（默认临时文件）。",
+    ("demo", "pdf"): "把 PDF 报告写到此处（默认 hengzhong.pdf，版本支持报告时）。",
+    ("demo", "no_pdf"): "不生成 PDF 报告。",
+    ("import", "file"): "要导入的 GeoPackage、Shapefile、GeoJSON、Excel 或 CSV 文件。",
+    ("import", "coords"): "经纬度取自网络地图时：gcj02（高德、腾讯）或 bd09（百度）。",
+    ("import", "crs"): "源数据坐标的坐标系，如 EPSG:4549。",
+    ("import", "sheet"): "Excel 工作表名称或序号（从 0 起）。",
+    ("import", "layer"): "多图层文件中的图层。",
+    (
+        "import",
+        "columns",
+    ): "指定源列对应的字段：源列=字段 或 源列=字段:单位（可重复、逗号分隔或 JSON 对象）。",
+    ("import", "at"): "这些信息的生效日期（YYYY-MM-DD），默认今天。",
+    ("import", "note"): "随变更记录保存的备注。",
+    ("import", "on_error"): "skip：写入合格的行；raise：整份文件拒绝。",
+    ("import", "land_use_scheme"): "文件未注明时，地类代码所用的分类标准。",
+    ("import", "dayfirst"): "把 03/04/2025 读作 4 月 3 日（或 3 月 4 日）。",
+    ("history", "asset_id"): "资产编号。",
+    ("history", "as_json"): "以 JSON 记录输出。",
+    ("serve", "host"): "监听地址（默认仅本机）。",
+    ("serve", "keys"): "密钥文件；监听非本机地址时必需。",
+    ("serve", "cors"): "允许的浏览器来源，逗号分隔。",
+    ("serve", "max_body_mb"): "请求体上限（MiB）。",
+    ("keys add", "keys_file"): "密钥文件（不存在时创建）。",
+    ("keys add", "scope"): "read（匹配和读取）或 write（写入）。",
+}
+
+
+def _localise(group: Any, lang: str) -> None:
+    """Put the Chinese help on the commands and options (the code holds the English)."""
+    if lang != "zh":
+        return
+
+    def walk(cmd: Any, path: str) -> None:
+        if path in _ZH_HELP:
+            cmd.help = _ZH_HELP[path]
+            cmd.short_help = _ZH_HELP[path].split("\n")[0]
+        for p in cmd.params:
+            text = _ZH_PARAMS.get((path, p.name or "")) or _ZH_PARAMS.get(("*", p.name or ""))
+            if text is not None and hasattr(p, "help"):
+                p.help = text
+        for sub_name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {sub_name}".strip())
+
+    walk(group, "")
+
+
+# ====================================================================== entry point
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``assetmatch`` command."""
-    parser = argparse.ArgumentParser(prog="assetmatch", description=__doc__.splitlines()[0])
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress (INFO)")
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("demo", help="match Hengzhong Education's brief on the demo zone")
-    p.add_argument("--store", default=None, help="write the demo GeoPackage here (default: temp)")
-    p.add_argument("--top", type=int, default=10)
-    p.add_argument("--lang", choices=("zh", "en"), default="zh")
-    p.add_argument("--pdf", default="hengzhong.pdf", help="PDF path, once reports are available")
-    p.set_defaults(fn=_demo)
-    p = sub.add_parser("import", help="import assets from a file into a store")
-    p.add_argument("store")
-    p.add_argument("file")
-    p.add_argument("--on-error", choices=("skip", "raise"), default="skip")
-    p.set_defaults(fn=_import)
-    p = sub.add_parser("history", help="print the history of one asset")
-    p.add_argument("store")
-    p.add_argument("asset_id")
-    p.set_defaults(fn=_history)
-    p = sub.add_parser("serve", help="serve a store over HTTP (needs the 'service' extra)")
-    p.add_argument("store", help="a GeoPackage path or a postgresql:// URL")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default loopback)")
-    p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--keys", default=None, help="keys file; required for a non-loopback host")
-    p.add_argument("--cors", default=None, help="comma-separated browser origins allowed")
-    p.add_argument("--max-body-mb", type=int, default=20, help="largest request body, MiB")
-    p.set_defaults(fn=_serve)
-    p = sub.add_parser("keys", help="manage the service's API keys")
-    ksub = p.add_subparsers(dest="keys_cmd", required=True)
-    k = ksub.add_parser("add", help="make a new key, store its hash, print the key once")
-    k.add_argument("keys_file")
-    k.add_argument("--scope", choices=("read", "write"), default="read")
-    k.set_defaults(fn=_keys_add)
-    args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
-    from ._errors import AssetmatchError
-
+    """Entry point of the ``assetmatch`` command; returns the exit code."""
+    command = typer.main.get_command(app)
     try:
-        return int(args.fn(args))
-    except AssetmatchError as exc:
-        sys.stderr.write(f"assetmatch: {exc}\n")
-        return 1
+        command.main(args=list(argv) if argv is not None else None, prog_name="assetmatch")
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,249 @@
+"""The ``assetmatch`` command, through typer's CliRunner (stdout and stderr apart) and as a
+real console script in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import assetmatch as am
+from assetmatch.cli import app
+from assetmatch.demo import PUBLIC_BRIEFS
+
+ROOT = Path(__file__).resolve().parents[1]
+BRIEF = PUBLIC_BRIEFS["hengzhong"]
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, [str(a) for a in args], input=input)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "demo.gpkg"
+    am.Inventory.demo(path).close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def brief_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("brief") / "hengzhong.json"
+    path.write_text(json.dumps(BRIEF, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _flat(text: str) -> str:
+    """Help text without the boxes and line breaks rich draws around it."""
+    return "".join(ch for ch in text if not ch.isspace() and ch not in "│─╭╮╰╯")
+
+
+def _columns_before(line: str, i: int) -> int:
+    """Terminal columns taken by ``line[:i]`` (wide characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line[:i])
+
+
+def _script() -> str:
+    exe = Path(sys.executable).with_name("assetmatch")
+    return str(exe) if exe.exists() else shutil.which("assetmatch") or "assetmatch"
+
+
+# ---------------------------------------------------------------------- global options
+def test_version_is_the_package_version():
+    r = run("--version")
+    assert r.exit_code == 0
+    assert r.stdout.strip() == f"assetmatch {am.__version__}"
+    assert r.stderr == ""
+
+
+def test_help_in_both_languages_names_the_exit_codes():
+    zh, en = run("--help"), run("--lang", "en", "--help")
+    assert zh.exit_code == en.exit_code == 0
+    assert "退出码" in zh.stdout and "按需求为库内场地排名" in _flat(zh.stdout)
+    assert "Exit codes:" in en.stdout and "Rankthestore'ssites" in _flat(en.stdout)
+    assert "退出码" not in en.stdout
+    # option help is translated too
+    assert "经纬度取自网络地图时" in _flat(run("import", "--help").stdout)
+    assert "Lon/latweretakenfromwebmaps" in _flat(run("--lang", "en", "import", "--help").stdout)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo", "--pdf-out", "x.pdf"],  # unknown option
+        ["match"],  # missing arguments
+        ["match", "s.gpkg", "b.json", "--top", "0"],  # out of range
+        ["import", "s.gpkg", "f.xlsx", "--coords", "wgs72"],  # not a choice
+        ["no-such-command"],
+    ],
+)
+def test_bad_arguments_exit_2(args, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run(*args)
+    assert r.exit_code == 2, r.stdout + r.stderr
+    assert r.stdout == ""
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+@pytest.mark.skipif(hasattr(am.MatchResult, "to_pdf"), reason="reports exist: --pdf works")
+def test_demo_pdf_without_reports_is_refused_not_ignored(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = run("demo", "--pdf", "x.pdf")
+    assert r.exit_code == 2
+    assert "PDF" in r.stderr
+    assert not (tmp_path / "x.pdf").exists()
+
+
+# ---------------------------------------------------------------------- match
+def test_match_json_is_exactly_to_dict(store, brief_file):
+    r = run("match", store, brief_file, "--json", "--top", "3")
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)  # nothing but the document on stdout
+    with am.Inventory.open(store, create=False) as inv:
+        want = am.match(BRIEF, inventory=inv, top=3, lang="zh").to_dict()
+    assert got == want
+    assert [x["asset_id"] for x in got["results"]] == ["TS-0001", "TS-0006", "TS-0230"]
+
+
+def test_match_global_lang_reaches_the_result(store, brief_file):
+    r = run("--lang", "en", "match", store, brief_file, "--json", "--top", "1")
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["lang"] == "en"
+
+
+def test_match_table_for_people_from_stdin(store):
+    r = run("--lang", "en", "match", store, "-", "--top", "2", input=json.dumps(BRIEF))
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("shortlist for Hengzhong Education: top 2 of 3 eligible sites")
+    assert lines[1].split()[:3] == ["rank", "id", "name"]
+    assert lines[2].split()[:4] == ["1", "TS-0001", "泰丰闲置厂区", "杏东"]
+    assert lines[2].split()[4:6] == ["167.9", "60,000"]
+    assert lines[3].split()[1] == "TS-0006"
+    # the columns line up, Chinese names counted double width
+    col = [_columns_before(line, line.rindex("杏东")) for line in lines[2:4]]
+    assert col[0] == col[1]
+    assert "near misses:" in lines
+
+
+def test_match_invalid_brief_exits_1_naming_the_field(store):
+    r = run("match", store, '{"land_area_mu": [1, "x"]}')
+    assert r.exit_code == 1
+    assert "land_area_mu" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_match_missing_store_exits_3_and_creates_nothing(tmp_path, brief_file):
+    r = run("match", tmp_path / "none.gpkg", brief_file)
+    assert r.exit_code == 3
+    assert r.stderr.count("\n") == 1 and "none.gpkg" in r.stderr
+    assert not (tmp_path / "none.gpkg").exists()
+
+
+def test_match_text_brief_needs_from_text(store):
+    r = run("match", store, "需要约150亩教育用地，三个月内入驻")
+    if hasattr(am.Requirements, "from_text"):
+        assert r.exit_code == 0, r.stderr
+    else:
+        assert r.exit_code == 2 and "JSON" in r.stderr
+
+
+# ---------------------------------------------------------------------- import
+def test_import_with_a_bad_row_exits_1_naming_it(tmp_path):
+    store = tmp_path / "zone.gpkg"
+    r = run("--lang", "en", "import", store, ROOT / "data" / "plants.xlsx", "--at", "2025-01-01")
+    assert r.exit_code == 1
+    assert r.stdout.startswith("import from ")
+    assert "5 accepted (5 new" in r.stdout and "1 rejected" in r.stdout
+    assert r.stderr.strip() == "assetmatch: 1 row(s) refused: row 7 (PL-006)"
+    with am.Inventory.open(store, create=False) as inv:  # the good rows are in
+        assert sorted(inv.assets().index) == ["PL-001", "PL-002", "PL-003", "PL-004", "PL-005"]
+
+
+def test_import_report_in_chinese_and_raise_mode(tmp_path):
+    store = tmp_path / "zone.gpkg"
+    r = run("import", store, ROOT / "data" / "plants.xlsx", "--on-error", "raise")
+    assert r.exit_code == 1
+    assert "第 7 行" in r.stderr or "row 7" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_import_of_a_missing_file_exits_3_and_leaves_no_store(tmp_path):
+    store = tmp_path / "zone.gpkg"
+    r = run("--lang", "en", "import", store, tmp_path / "missing.xlsx")
+    assert r.exit_code == 3
+    assert r.stderr.strip() == f"assetmatch: no such file: {tmp_path / 'missing.xlsx'}"
+    assert not store.exists()
+
+
+def test_import_columns_option_maps_a_header(tmp_path):
+    src = tmp_path / "sites.csv"
+    src.write_text("编号X,经度,纬度,面积（亩）\nA-1,118.80,24.90,12\n", encoding="utf-8")
+    store = tmp_path / "zone.gpkg"
+    r = run("import", store, src, "--columns", "编号X=asset_id")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    with am.Inventory.open(store, create=False) as inv:
+        a = inv.assets()
+    assert list(a.index) == ["A-1"]
+    assert a.at["A-1", "declared_land_area_m2"] == pytest.approx(12 * 2000 / 3)
+    bad = run("import", store, src, "--columns", "编号X")
+    assert bad.exit_code == 2 and "SOURCE=field" not in bad.stdout
+
+
+# ---------------------------------------------------------------------- history
+def test_history_one_line_per_event_with_the_change(store):
+    r = run("--lang", "en", "history", store, "TS-0001")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    with am.Inventory.open(store, create=False) as inv:
+        assert len(lines) == len(inv.history("TS-0001"))
+    assert lines[0].startswith("2022-06-30  created: name 泰丰闲置厂区, status idle")
+    assert lines[1] == "2022-10-11  rent (yuan/m²/month): 15 → 13.5  [林某（招商局）: 业主下调挂牌租金]"
+    assert "obstacles: utility upgrade (60 days) → none" in r.stdout
+    zh = run("history", store, "TS-0001").stdout.splitlines()
+    assert zh[1] == "2022-10-11  租金: 15 → 13.5  [林某（招商局）：业主下调挂牌租金]"
+
+
+def test_unknown_asset_exits_3_with_one_line(store):
+    r = run("history", store, "NOPE")
+    assert r.exit_code == 3
+    assert r.stderr == "assetmatch: no history for asset 'NOPE'\n"
+    assert r.stdout == ""
+
+
+def test_debug_lets_the_error_through(store):
+    r = run("--debug", "history", store, "NOPE")
+    assert r.exit_code != 0
+    assert isinstance(r.exception, am.UnknownAssetError)
+
+
+# ---------------------------------------------------------------------- the real command
+def test_console_script_in_a_subprocess(store, brief_file):
+    """The installed ``assetmatch`` script: JSON alone on stdout, progress never on it."""
+    m = subprocess.run(
+        [_script(), "match", str(store), str(brief_file), "--json", "--top", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert m.returncode == 0, m.stderr
+    assert [x["asset_id"] for x in json.loads(m.stdout)["results"]] == ["TS-0001", "TS-0006"]
+
+
+def test_python_dash_m_errors_are_one_line_without_traceback(store):
+    r = subprocess.run(
+        [sys.executable, "-m", "assetmatch", "history", str(store), "NOPE"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 3
+    assert r.stderr == "assetmatch: no history for asset 'NOPE'\n"
+    assert r.stdout == ""
