@@ -205,7 +205,9 @@ def test_history_one_line_per_event_with_the_change(store):
     with am.Inventory.open(store, create=False) as inv:
         assert len(lines) == len(inv.history("TS-0001"))
     assert lines[0].startswith("2022-06-30  created: name 泰丰闲置厂区, status idle")
-    assert lines[1] == "2022-10-11  rent (yuan/m²/month): 15 → 13.5  [林某（招商局）: 业主下调挂牌租金]"
+    assert lines[1] == (
+        "2022-10-11  rent (yuan/m²/month): 15 → 13.5  [林某（招商局）: 业主下调挂牌租金]"
+    )
     assert "obstacles: utility upgrade (60 days) → none" in r.stdout
     zh = run("history", store, "TS-0001").stdout.splitlines()
     assert zh[1] == "2022-10-11  租金: 15 → 13.5  [林某（招商局）：业主下调挂牌租金]"

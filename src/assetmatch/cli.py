@@ -539,7 +539,9 @@ def import_(
     ],
     coords: Annotated[
         Coords,
-        typer.Option(help="Lon/lat were taken from web maps: gcj02 (Amap, Tencent) or bd09 (Baidu)."),
+        typer.Option(
+            help="Lon/lat were taken from web maps: gcj02 (Amap, Tencent) or bd09 (Baidu)."
+        ),
     ] = Coords.wgs84,
     crs: Annotated[
         str | None, typer.Option(help="CRS of the source's coordinates, e.g. EPSG:4549.")
