@@ -122,10 +122,10 @@ def test_match_table_for_people_from_stdin(store):
     r = run("--lang", "en", "match", store, "-", "--top", "2", input=json.dumps(BRIEF))
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("shortlist for Hengzhong Education: top 2 of 3 eligible sites")
-    assert lines[1].split()[:3] == ["rank", "id", "name"]
+    assert lines[0].startswith("top 2 of 3 sites fitting the brief of Hengzhong Education")
+    assert lines[1].split()[:3] == ["Rank", "ID", "Name"]
     assert lines[2].split()[:4] == ["1", "TS-0001", "泰丰闲置厂区", "杏东"]
-    assert lines[2].split()[4:6] == ["167.9", "60,000"]
+    assert lines[2].split()[4:6] == ["168", "60,000"]  # the words helper rounds mu
     assert lines[3].split()[1] == "TS-0006"
     # the columns line up, Chinese names counted double width
     col = [_columns_before(line, line.rindex("杏东")) for line in lines[2:4]]
@@ -204,13 +204,14 @@ def test_history_one_line_per_event_with_the_change(store):
     lines = r.stdout.splitlines()
     with am.Inventory.open(store, create=False) as inv:
         assert len(lines) == len(inv.history("TS-0001"))
-    assert lines[0].startswith("2022-06-30  created: name 泰丰闲置厂区, status idle")
+    assert lines[0].startswith("2022-06-30  created: Name 泰丰闲置厂区, Status idle")
     assert lines[1] == (
-        "2022-10-11  rent (yuan/m²/month): 15 → 13.5  [林某（招商局）: 业主下调挂牌租金]"
+        "2022-10-11  Rent (yuan/m²/month): 15 → 13.5  [林某（招商局）: 业主下调挂牌租金]"
     )
-    assert "obstacles: utility upgrade (60 days) → none" in r.stdout
+    assert "2023-11-24  Obstacles: utility upgrade (60 days) → none" in r.stdout
     zh = run("history", store, "TS-0001").stdout.splitlines()
-    assert zh[1] == "2022-10-11  租金: 15 → 13.5  [林某（招商局）：业主下调挂牌租金]"
+    assert zh[0].startswith("2022-06-30  登记：名称 泰丰闲置厂区，状态 闲置")
+    assert zh[1] == "2022-10-11  租金（元/㎡/月）：15 → 13.5  [林某（招商局）：业主下调挂牌租金]"
 
 
 def test_unknown_asset_exits_3_with_one_line(store):
@@ -224,6 +225,97 @@ def test_debug_lets_the_error_through(store):
     r = run("--debug", "history", store, "NOPE")
     assert r.exit_code != 0
     assert isinstance(r.exception, am.UnknownAssetError)
+
+
+# ---------------------------------------------------------------------- init, update, list, export
+@pytest.fixture
+def copy(store, tmp_path) -> Path:
+    """A private copy of the demo store, for commands that write."""
+    with am.Inventory.open(store, create=False) as inv:
+        return inv.export(tmp_path / "copy.gpkg")
+
+
+def test_init_makes_an_empty_store_once(tmp_path):
+    path = tmp_path / "zone.gpkg"
+    r = run("--lang", "en", "init", path, "--crs", "EPSG:4549")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.startswith("empty inventory created:") and "EPSG:4549" in r.stdout
+    with am.Inventory.open(path, create=False) as inv:
+        assert inv.crs.to_epsg() == 4549 and len(inv.assets()) == 0
+    again = run("init", path)
+    assert again.exit_code == 3 and again.stderr.count("\n") == 1
+    bad = run("init", tmp_path / "other.gpkg", "--crs", "EPSG:99999999")
+    assert bad.exit_code == 2 and not (tmp_path / "other.gpkg").exists()
+
+
+def test_update_records_events_and_prints_them(copy):
+    with am.Inventory.open(copy, create=False) as inv:
+        n0 = len(inv.history("TS-0001"))
+    r = run(
+        "--lang", "en", "update", copy, "TS-0001", "--status", "negotiating", "--rent", "11.5",
+        "--at", "2024-07-01", "--note", "洽谈中", "--author", "林某",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    assert sorted(r.stdout.splitlines()) == [
+        "2024-07-01  Rent (yuan/m²/month): 12 → 11.5  [林某: 洽谈中]",
+        "2024-07-01  Status: idle → under negotiation  [林某: 洽谈中]",
+    ]
+    with am.Inventory.open(copy, create=False) as inv:
+        assert len(inv.history("TS-0001")) == n0 + 2
+        a = inv.assets()
+        assert a.at["TS-0001", "status"] == "negotiating"
+        assert a.at["TS-0001", "rent_yuan_m2_month"] == 11.5
+
+
+def test_update_errors(copy):
+    assert run("update", copy, "NOPE", "--rent", "3").exit_code == 3
+    r = run("update", copy, "TS-0001", "--status", "on the moon")
+    assert r.exit_code == 1 and "status" in r.stderr and "Traceback" not in r.stderr
+    assert run("update", copy, "TS-0001").exit_code == 2  # nothing to change
+    assert run("update", copy, "TS-0001", "--set", "rent").exit_code == 2
+    r = run("update", copy, "TS-0001", "--set", 'tenure=["lease"]')
+    assert r.exit_code == 0, r.stderr
+    with am.Inventory.open(copy, create=False) as inv:
+        assert list(inv.assets().at["TS-0001", "tenure"]) == ["lease"]
+
+
+def test_list_filters_agree_with_pandas(store):
+    with am.Inventory.open(store, create=False) as inv:
+        a = inv.assets()
+    mu = a["land_area_m2"] / (2000 / 3)
+    want = a[(a["status"] == "idle") & (a["district"] == "杏东") & (mu >= 20)].index.tolist()
+    assert want  # the filter keeps something and drops something
+    assert len(want) < (a["status"] == "idle").sum()
+    r = run("list", store, "--status", "idle", "--district", "杏东", "--min-mu", "20", "--json")
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert [x["asset_id"] for x in got] == want
+    table = run("--lang", "en", "list", store, "--status", "idle", "--district", "杏东",
+                "--min-mu", "20")  # fmt: skip
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:2] == ["ID", "Name"]
+    assert [line.split()[0] for line in lines[1:]] == want
+    assert table.stderr.strip() == f"{len(want)} site(s)"
+    assert run("list", store, "--status", "sleeping").exit_code == 2
+
+
+def test_list_rent_and_kind_filters(store):
+    with am.Inventory.open(store, create=False) as inv:
+        a = inv.assets()
+    want = a[(a["kind"] == "factory") & (a["rent_yuan_m2_month"] <= 10)].index.tolist()
+    r = run("list", store, "--kind", "factory", "--max-rent", "10", "--json")
+    assert [x["asset_id"] for x in json.loads(r.stdout)] == want
+
+
+def test_export_writes_a_geopackage_once(store, tmp_path):
+    dest = tmp_path / "out.gpkg"
+    r = run("export", store, dest)
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == str(dest)
+    with am.Inventory.open(dest, create=False) as a, am.Inventory.open(store, create=False) as b:
+        assert a.assets().index.tolist() == b.assets().index.tolist()
+    again = run("export", store, dest)
+    assert again.exit_code == 3 and "exists" in again.stderr
 
 
 # ---------------------------------------------------------------------- the real command

@@ -361,6 +361,6 @@ def test_cli_import_of_a_missing_file_leaves_no_store(tmp_path, capsys):
     from assetmatch.cli import main
 
     store = tmp_path / "zone.gpkg"
-    assert main(["import", str(store), str(tmp_path / "missing.xlsx")]) == 3
+    assert main(["--lang", "en", "import", str(store), str(tmp_path / "missing.xlsx")]) == 3
     assert "no such file" in capsys.readouterr().err
     assert not store.exists()

@@ -337,6 +337,25 @@ def _open(store: str, *, create: bool = False, readonly: bool = False) -> Any:
     return am.Inventory.open(store, create=create, readonly=readonly and not pg)
 
 
+def _crs_option(value: str | None) -> str | None:
+    """Check a ``--crs`` before anything is opened: a bad one is a bad argument (exit 2)."""
+    if value is None:
+        return None
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as PyprojCRSError
+
+    try:
+        CRS.from_user_input(value)
+    except (PyprojCRSError, TypeError, ValueError):
+        raise typer.BadParameter(
+            _w(
+                f"{value!r} 不是坐标系；请给 EPSG 代码（如 EPSG:4549）或 WKT",
+                f"{value!r} is not a CRS; give an EPSG code (e.g. EPSG:4549) or WKT",
+            )
+        ) from None
+    return value
+
+
 StoreArg = Annotated[
     str, typer.Argument(metavar="STORE", help="A GeoPackage path or a postgresql:// URL.")
 ]
@@ -412,51 +431,35 @@ def match(
 
 
 def _print_shortlist(res: Any) -> None:
-    t, c = res.table, res.counts
-    who = res.requirements.investor or _w("该需求", "the brief")
-    _out(
-        _w(
-            f"{who}：{c['n_eligible']} 处符合硬性条件（在供 {c['n_offerable']} 处，库内共 "
-            f"{c['n_assets']} 处），列出前 {len(t)} 处；日期 {res.as_of}",
-            f"shortlist for {who}: top {len(t)} of {c['n_eligible']} eligible sites "
-            f"({c['n_offerable']} on offer, {c['n_assets']} in the inventory), as of {res.as_of}",
-        )
-    )
-    if not len(t):
-        _out(_w("没有符合条件的场地。", "no site meets the brief."))
-    else:
-        header = _w(
-            "名次 编号 名称 片区 用地(亩) 建筑(㎡) 入驻(天) 得分",
-            "rank id name district land_mu buildings_m2 move_in_days score",
-        ).split()
-        rows = [
-            [
-                r["rank"],
-                r["asset_id"],
-                r["name"],
-                r.get("district"),
-                _num(r.get("land_area_mu"), 1),
-                _num(r.get("building_area_m2")),
-                _num(r.get("move_in_days")),
-                _num(r["score"], 3),
-            ]
-            for r in t.to_dict("records")
+    """The shortlist for people: the result's message, an aligned table, the near misses."""
+    from .explain import column_header
+
+    lang = _state().lang
+    _out(res.message)
+    if len(res.table):
+        cols = [
+            "rank",
+            "asset_id",
+            "name",
+            "district",
+            "land_area_mu",
+            "building_area_m2",
+            "move_in_days",
+            "score",
         ]
-        _out(_table(header, rows, right={0, 4, 5, 6, 7}))
+        shown = res.readable(lang, headers=False)[cols]
+        _out(
+            _table(
+                [column_header(c, lang) for c in cols],
+                shown.to_numpy().tolist(),
+                right={0, 4, 5, 6, 7},
+            )
+        )
     if len(res.near_misses):
         _out()
-        _out(_w("差一点的场地：", "near misses:"))
+        _out(_w("未入选但接近要求：", "near misses:"))
         for r in res.near_misses.to_dict("records"):
             _out(f"  {r['asset_id']} {r['name']}: {r['detail']}")
-    if len(res.unevaluated):
-        _out()
-        for r in res.unevaluated.to_dict("records"):
-            _out(
-                _w(
-                    f"未评估 {r['name']}：{r['reason']}",
-                    f"not evaluated, {r['name']}: {r['reason']}",
-                )
-            )
 
 
 # ---------------------------------------------------------------------- demo
@@ -544,7 +547,8 @@ def import_(
         ),
     ] = Coords.wgs84,
     crs: Annotated[
-        str | None, typer.Option(help="CRS of the source's coordinates, e.g. EPSG:4549.")
+        str | None,
+        typer.Option(help="CRS of the source's coordinates, e.g. EPSG:4549.", callback=_crs_option),
     ] = None,
     sheet: Annotated[str | None, typer.Option(help="Excel sheet name or number (from 0).")] = None,
     layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file.")] = None,
@@ -624,7 +628,12 @@ _FIELD_NAMES_EN = {
 
 
 def _field_name(field: str) -> str:
-    """A field as people call it: its first Chinese header, or its English name with units."""
+    """A field as people call it: the result's header, else the first Chinese import header
+    (zh) or the English name with its unit."""
+    from .explain.labels import HEADERS, label
+
+    if field in HEADERS:
+        return label(HEADERS[field], _state().lang)
     if _state().lang == "zh":
         from .ingest.headers import _ALIASES
 
@@ -632,30 +641,32 @@ def _field_name(field: str) -> str:
             if any(unicodedata.east_asian_width(ch) == "W" for ch in alias):
                 return alias
         return field
-    return _FIELD_NAMES_EN.get(field, field.replace("_", " "))
+    text = _FIELD_NAMES_EN.get(field, field.replace("_", " "))
+    return text[:1].upper() + text[1:]
 
 
 def _value_text(field: str, v: Any) -> str:
     """A stored value as people read it (statuses, tenure and obstacles named in words)."""
-    from .explain.words import _OBSTACLE_NAMES, _STATUS_NAMES, _TENURE_NAMES, _t
+    from .explain import obstacle_name, status_name, tenure_names
 
     lang = _state().lang
     if v is None or (isinstance(v, float) and v != v):
         return "—"
-    if field == "status" and v in _STATUS_NAMES:
-        return _t(_STATUS_NAMES[v], lang)
+    if field == "status":
+        return status_name(v, lang)
     if field == "tenure" and isinstance(v, list | tuple):
-        return "、".join(_t(_TENURE_NAMES.get(m, (m, m)), lang) for m in v) or "—"
+        return tenure_names(v, lang) or "—"
     if field == "obstacles" and isinstance(v, list | tuple):
         if not v:
             return _w("无", "none")
-        return "; ".join(
-            _t(_OBSTACLE_NAMES.get(o.get("kind"), (str(o.get("kind")),) * 2), lang)
-            + (f"（{o['delay_days']:g} 天）" if lang == "zh" and o.get("delay_days") else "")
-            + (f" ({o['delay_days']:g} days)" if lang == "en" and o.get("delay_days") else "")
-            for o in v
-            if isinstance(o, dict)
-        )
+        parts = []
+        for o in v:
+            if not isinstance(o, dict):
+                continue
+            days = o.get("delay_days")
+            when = _w(f"（{days:g} 天）", f" ({days:g} days)") if days else ""
+            parts.append(obstacle_name(o.get("kind"), lang) + when)
+        return "; ".join(parts)
     if field == "geometry":
         return _w("新边界", "new boundary")
     if isinstance(v, bool):
@@ -667,22 +678,25 @@ def _value_text(field: str, v: Any) -> str:
 
 def history_lines(events: Any) -> list[str]:
     """One line per event: date, what changed (before → after), who and why."""
+    colon, comma = _w("：", ": "), _w("，", ", ")
     lines: list[str] = []
     state: dict[str, Any] = {}
     for r in events.to_dict("records"):
         who = r.get("author") or ""
         note = r.get("note")
-        tail = f"  [{who}{'：' if _state().lang == 'zh' else ': '}{note}]" if note else f"  [{who}]"
+        note = None if note is None or note != note else note  # NaN: no note
+        tail = f"  [{who}{colon}{note}]" if note else f"  [{who}]"
         if r["kind"] == "create":
             rec = r["value"] if isinstance(r["value"], dict) else {}
             state.update(rec)
-            what = _w("登记", "created")
             facts = [
                 f"{_field_name(k)} {_value_text(k, rec[k])}"
-                for k in ("name", "status", "land_area_m2", "rent_yuan_m2_month")
+                for k in ("name", "status", "rent_yuan_m2_month")
                 if rec.get(k) is not None
             ]
-            lines.append(f"{r['valid_at']}  {what}: {', '.join(facts)}{tail}")
+            lines.append(
+                f"{r['valid_at']}  {_w('登记', 'created')}{colon}{comma.join(facts)}{tail}"
+            )
             continue
         field = r.get("field")
         if r["kind"] == "update" and isinstance(field, str):
@@ -690,9 +704,10 @@ def history_lines(events: Any) -> list[str]:
             after = _value_text(field, r["value"])
             state[field] = r["value"]
             change = f"{before} → {after}" if field != "geometry" else after
-            lines.append(f"{r['valid_at']}  {_field_name(field)}: {change}{tail}")
+            lines.append(f"{r['valid_at']}  {_field_name(field)}{colon}{change}{tail}")
         else:
-            lines.append(f"{r['valid_at']}  {r['kind']}{tail}")
+            kind = {"remove": ("移出库存", "removed")}.get(r["kind"], (r["kind"], r["kind"]))
+            lines.append(f"{r['valid_at']}  {_w(*kind)}{tail}")
     return lines
 
 
@@ -716,6 +731,252 @@ def history(
         return
     for line in history_lines(events):
         _out(line)
+
+
+# ---------------------------------------------------------------------- init, update, list, export
+@app.command()
+def init(
+    store: StoreArg,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="The store's projected CRS in metres, e.g. EPSG:4549 (CGCS2000 3° GK 120°E); "
+            "default: chosen from the first data written.",
+            callback=_crs_option,
+        ),
+    ] = None,
+) -> None:
+    """Create an empty inventory (a GeoPackage file, or the schema on a PostGIS server)."""
+    from ._errors import StoreError
+
+    is_pg = store.startswith(("postgresql://", "postgres://"))
+    if not is_pg and Path(store).exists():
+        raise StoreError(
+            _w(f"{store} 已存在，不会覆盖", f"{store} exists; init leaves it as it is")
+        )
+    import assetmatch as am
+
+    with am.Inventory.open(store, crs=crs, create=True) as inv:
+        where = inv.path if not is_pg else store
+        crs_text = (
+            inv.crs.to_string()
+            if inv.crs is not None
+            else _w("首次写入时确定", "set by the first data")
+        )
+    _out(
+        _w(
+            f"已建立空资产库：{where}（坐标系：{crs_text}）",
+            f"empty inventory created: {where} (CRS: {crs_text})",
+        )
+    )
+
+
+def _parse_value(text: str) -> Any:
+    """A value typed on the command line: JSON when it parses (numbers, lists, null), else text."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+@app.command()
+def update(
+    store: StoreArg,
+    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    status: Annotated[
+        str | None, typer.Option(help="New status (idle, available, negotiating, leased…).")
+    ] = None,
+    rent: Annotated[float | None, typer.Option(min=0, help="Asking rent, yuan/m²/month.")] = None,
+    price: Annotated[float | None, typer.Option(min=0, help="Asking land price, yuan/mu.")] = None,
+    ready_date: Annotated[
+        str | None, typer.Option("--ready-date", help="When it can be handed over (YYYY-MM-DD).")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Any field: FIELD=VALUE (repeatable; VALUE as JSON when it parses, "
+            "e.g. tenure='[\"lease\"]').",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option(help="When the change happened (YYYY-MM-DD); default today.")
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="Why; recorded with the events.")] = None,
+    author: Annotated[
+        str | None, typer.Option(help="Who; recorded with the events (default: $USER).")
+    ] = None,
+) -> None:
+    """Change fields of one asset; one event per changed field, printed as history lines."""
+    import pandas as pd
+
+    fields: dict[str, Any] = {}
+    for name, value in (
+        ("status", status),
+        ("rent_yuan_m2_month", rent),
+        ("land_price_yuan_mu", price),
+        ("ready_date", ready_date),
+    ):
+        if value is not None:
+            fields[name] = value
+    for item in set_ or []:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            raise _bad("--set", f"{item!r} 应为 字段=值", f"{item!r} should be FIELD=VALUE")
+        fields[name.strip()] = _parse_value(value)
+    if not fields:
+        raise _bad(
+            "--status/--rent/--price/--ready-date/--set",
+            "没有要修改的字段",
+            "nothing to change: give at least one field",
+        )
+    inv = _open(store)
+    before = len(inv.history(asset_id))  # also: an unknown asset stops here (exit 3)
+    row = {"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}
+    n = inv.update_many(pd.DataFrame([row]))
+    if not n:
+        _out(
+            _w(f"{asset_id}：没有变化（与库中相同）", f"{asset_id}: nothing changed (same values)")
+        )
+        return
+    for line in history_lines(inv.history(asset_id))[before:]:
+        _out(line)
+
+
+_KIND_NAMES = {
+    "land": ("土地", "land"),
+    "factory": ("厂房", "factory"),
+    "campus": ("园区", "campus"),
+}
+
+
+def _list_table(a: Any) -> str:
+    from .explain import column_header, label, status_name
+    from .units import m2_to_mu
+
+    lang = _state().lang
+    cols = [
+        "asset_id",
+        "name",
+        "kind",
+        "district",
+        "status",
+        "land_area_mu",
+        "building_area_m2",
+        "rent_yuan_m2_month",
+        "idle_days",
+    ]
+    header = [column_header(c, lang) for c in cols]
+    header[2] = _w("类型", "Kind")
+    header[8] = _w("闲置（天）", "Idle (days)")
+    rows = []
+    for aid, r in a.iterrows():
+        kind = r.get("kind")
+        land = _num(r.get("land_area_m2"))
+        rows.append(
+            [
+                aid,
+                r.get("name"),
+                label(_KIND_NAMES[kind], lang) if kind in _KIND_NAMES else kind,
+                r.get("district"),
+                status_name(r.get("status"), lang),
+                None if land is None else _num(m2_to_mu(float(r["land_area_m2"])), 1),
+                _num(r.get("building_area_m2")),
+                _num(r.get("rent_yuan_m2_month"), 1),
+                _num(r.get("idle_days")),
+            ]
+        )
+    return _table(header, rows, right={5, 6, 7, 8})
+
+
+@app.command("list")
+def list_(
+    store: StoreArg,
+    status: Annotated[
+        list[str] | None, typer.Option(help="Only these statuses (repeatable).")
+    ] = None,
+    district: Annotated[
+        list[str] | None, typer.Option(help="Only these districts (repeatable).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None, typer.Option(help="Only these kinds: land, factory, campus.")
+    ] = None,
+    min_mu: Annotated[
+        float | None, typer.Option("--min-mu", help="Land area at least, mu.")
+    ] = None,
+    max_mu: Annotated[float | None, typer.Option("--max-mu", help="Land area at most, mu.")] = None,
+    min_building_m2: Annotated[
+        float | None, typer.Option("--min-building-m2", help="Building area at least, m².")
+    ] = None,
+    max_rent: Annotated[
+        float | None, typer.Option("--max-rent", help="Rent at most, yuan/m²/month.")
+    ] = None,
+    offerable: Annotated[
+        bool, typer.Option("--offerable", help="Only sites that can be offered now.")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="The inventory as it stood that day.")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many rows.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON records (no geometry; see export).")
+    ] = False,
+) -> None:
+    """List the inventory's sites, filtered; a table, or JSON records with --json."""
+    from .schema import KINDS, OFFERABLE_STATUSES, STATUSES
+    from .units import mu_to_m2
+
+    for name, values, allowed in (("--status", status, STATUSES), ("--kind", kind, KINDS)):
+        wrong = [v for v in values or [] if v not in allowed]
+        if wrong:
+            raise _bad(
+                name,
+                f"未知取值 {wrong}；可选 {list(allowed)}",
+                f"unknown {wrong}; one of {list(allowed)}",
+            )
+    inv = _open(store, readonly=True)
+    a = inv.assets(as_of=as_of)
+    keep = a.index == a.index
+    if status:
+        keep &= a["status"].isin(status).to_numpy()
+    if offerable:
+        keep &= a["status"].isin(OFFERABLE_STATUSES).to_numpy()
+    if district:
+        keep &= a["district"].isin(district).to_numpy()
+    if kind:
+        keep &= a["kind"].isin(kind).to_numpy()
+    for col, bound, ge in (
+        ("land_area_m2", None if min_mu is None else float(mu_to_m2(min_mu)), True),
+        ("land_area_m2", None if max_mu is None else float(mu_to_m2(max_mu)), False),
+        ("building_area_m2", min_building_m2, True),
+        ("rent_yuan_m2_month", max_rent, False),
+    ):
+        if bound is not None:
+            v = a[col].astype(float)
+            keep &= (v >= bound if ge else v <= bound).to_numpy()
+    a = a[keep]
+    if limit is not None:
+        a = a.iloc[:limit]
+    if as_json:
+        from .result import _records
+
+        frame = a.drop(columns=["geometry"]).reset_index()
+        _out(json.dumps(_records(frame), ensure_ascii=False, indent=2, default=str))
+        return
+    _out(_list_table(a))
+    _err(_w(f"{len(a)} 处", f"{len(a)} site(s)"))
+
+
+@app.command()
+def export(
+    store: StoreArg,
+    dest: Annotated[Path, typer.Argument(help="The GeoPackage to write (must not exist).")],
+) -> None:
+    """Write the whole inventory to one GeoPackage file (QGIS and GDAL read it)."""
+    inv = _open(store, readonly=True)
+    with _progress(_w("导出中", "exporting")):
+        path = inv.export(dest)
+    _out(str(path))
 
 
 # ---------------------------------------------------------------------- serve and keys
@@ -778,6 +1039,10 @@ _ZH_HELP: dict[str, str] = {
     "demo": "在合成演示园区上匹配衡中教育的需求并打印推荐名单。",
     "import": "从文件导入资产并打印导入报告；有行被拒绝时退出码为 1 并列出行号。",
     "history": "打印一处资产的变更历史：每条记录一行，写明改了什么。",
+    "init": "新建空资产库（GeoPackage 文件，或 PostGIS 服务器上的表结构）。",
+    "update": "修改一处资产的字段；每个改动记一条记录，并按历史格式打印。",
+    "list": "按条件列出库内场地：输出表格，或用 --json 输出 JSON 记录。",
+    "export": "把整个资产库写成一个 GeoPackage 文件（QGIS、GDAL 可读）。",
     "serve": "以 HTTP 服务方式提供资产库（需安装 service 扩展）。",
     "keys": "管理服务的 API 密钥。",
     "keys add": "生成新密钥并保存其哈希，密钥只打印一次。",
@@ -816,6 +1081,32 @@ _ZH_PARAMS: dict[tuple[str, str], str] = {
     ("import", "dayfirst"): "把 03/04/2025 读作 4 月 3 日（或 3 月 4 日）。",
     ("history", "asset_id"): "资产编号。",
     ("history", "as_json"): "以 JSON 记录输出。",
+    ("init", "crs"): "资产库的投影坐标系（米），如 EPSG:4549（CGCS2000 3° 带 120°E）；"
+    "默认按首次写入的数据确定。",
+    ("update", "asset_id"): "资产编号。",
+    ("update", "status"): "新状态（idle、available、negotiating、leased 等）。",
+    ("update", "rent"): "挂牌租金，元/㎡/月。",
+    ("update", "price"): "土地挂牌价，元/亩。",
+    ("update", "ready_date"): "可交付日期（YYYY-MM-DD）。",
+    (
+        "update",
+        "set_",
+    ): "任意字段：字段=值（可重复；值能按 JSON 解析时按 JSON，如 tenure='[\"lease\"]'）。",
+    ("update", "at"): "变更发生日期（YYYY-MM-DD），默认今天。",
+    ("update", "note"): "变更原因，随记录保存。",
+    ("update", "author"): "变更人，随记录保存（默认 $USER）。",
+    ("list", "status"): "只列这些状态（可重复）。",
+    ("list", "district"): "只列这些片区（可重复）。",
+    ("list", "kind"): "只列这些类型：land、factory、campus。",
+    ("list", "min_mu"): "用地面积不少于（亩）。",
+    ("list", "max_mu"): "用地面积不多于（亩）。",
+    ("list", "min_building_m2"): "建筑面积不少于（㎡）。",
+    ("list", "max_rent"): "租金不高于（元/㎡/月）。",
+    ("list", "offerable"): "只列当前可招商的场地。",
+    ("list", "as_of"): "按该日期当时的库存列出。",
+    ("list", "limit"): "最多列出的行数。",
+    ("list", "as_json"): "输出 JSON 记录（不含边界，见 export）。",
+    ("export", "dest"): "要写入的 GeoPackage 文件（不得已存在）。",
     ("serve", "host"): "监听地址（默认仅本机）。",
     ("serve", "keys"): "密钥文件；监听非本机地址时必需。",
     ("serve", "cors"): "允许的浏览器来源，逗号分隔。",
