@@ -227,6 +227,37 @@ def test_debug_lets_the_error_through(store):
     assert isinstance(r.exception, am.UnknownAssetError)
 
 
+# ---------------------------------------------------------------------- report and demo
+def test_report_writes_the_pdf_and_prints_its_path(store, brief_file, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("typst")
+    out = tmp_path / "hengzhong.pdf"
+    r = run("--lang", "en", "report", store, brief_file, "-o", out, "--top", "2")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout.strip() == str(out)
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    assert "TS-0001" in text and "TS-0006" in text
+    missing = run("report", store, brief_file, "-o", tmp_path / "no" / "such.pdf")
+    assert missing.exit_code == 3
+    assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+
+
+def test_demo_prints_the_shortlist_and_writes_the_pdf(tmp_path, monkeypatch):
+    pytest.importorskip("typst")
+    monkeypatch.chdir(tmp_path)
+    r = run("--lang", "en", "demo", "--store", tmp_path / "d.gpkg", "--top", "2")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == f"demo zone (synthetic): {tmp_path / 'd.gpkg'}"
+    assert lines[1].startswith("top 2 of 3 sites fitting the brief of Hengzhong Education")
+    assert lines[3].split()[:2] == ["1", "TS-0001"]
+    assert lines[-1] == "PDF written: hengzhong.pdf"
+    assert (tmp_path / "hengzhong.pdf").read_bytes()[:5] == b"%PDF-"
+    (tmp_path / "hengzhong.pdf").unlink()
+    r = run("demo", "--store", tmp_path / "e.gpkg", "--top", "1", "--no-pdf")
+    assert r.exit_code == 0 and not (tmp_path / "hengzhong.pdf").exists()
+
+
 # ---------------------------------------------------------------------- init, update, list, export
 @pytest.fixture
 def copy(store, tmp_path) -> Path:

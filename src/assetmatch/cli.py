@@ -17,7 +17,7 @@ import logging
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -38,8 +38,9 @@ EXIT_CODES: dict[int, tuple[str, str]] = {
     ),
     EXIT_USAGE: ("参数或用法错误", "bad arguments or usage"),
     EXIT_NOT_FOUND: (
-        "库、文件或资产不存在，或库无法读写",
-        "store, file or asset not found, or the store cannot be read or written",
+        "库、文件或资产不存在，库无法读写，或报告无法生成（缺字体或排版引擎）",
+        "store, file or asset not found, the store cannot be read or written, "
+        "or a report cannot be made (its font or layout engine missing)",
     ),
     EXIT_BUG: (
         "程序内部错误（请用 --debug 运行并报告）",
@@ -117,15 +118,33 @@ def _err(text: str) -> None:
     typer.echo(text, err=True)
 
 
+class _Bar:
+    """What :func:`_progress` yields: tell it how far the work got."""
+
+    def __init__(self, bar: Any = None, task: Any = None) -> None:
+        self._bar, self._task = bar, task
+
+    def advance(self, n: int = 1) -> None:
+        """``n`` more steps done."""
+        if self._bar is not None:
+            self._bar.advance(self._task, n)
+
+    def __call__(self, done: int, total: int, what: str | None = None) -> None:
+        """A ``progress(done, total, what)`` callback, as the library's long calls take."""
+        if self._bar is not None:
+            kw = {"description": str(what)} if what else {}
+            self._bar.update(self._task, completed=done, total=total, **kw)
+
+
 @contextmanager
-def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], None]]:
+def _progress(label: str, total: int | None = None) -> Iterator[_Bar]:
     """A progress bar (or a spinner without ``total``) on stderr, only when it is a terminal.
 
-    Yields ``advance(n)``. Off a terminal nothing is drawn: stdout and stderr stay clean for
-    pipes and logs (``--verbose`` logs progress lines instead).
+    Off a terminal nothing is drawn: stdout and stderr stay clean for pipes and logs
+    (``--verbose`` logs progress lines instead).
     """
     if not sys.stderr.isatty():
-        yield lambda n=1: None
+        yield _Bar()
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -135,8 +154,7 @@ def _progress(label: str, total: int | None = None) -> Iterator[Callable[[int], 
         columns += [BarColumn(), TextColumn("{task.completed}/{task.total}")]
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n=1: bar.advance(task, n)
+        yield _Bar(bar, bar.add_task(label, total=total))
 
 
 def _width(text: str) -> int:
@@ -176,9 +194,9 @@ class _RefusedError(Exception):
 
 
 def _exit_code(exc: BaseException) -> int:
-    from ._errors import NotFoundError, SourceError, StoreError
+    from ._errors import NotFoundError, ReportError, SourceError, StoreError
 
-    if isinstance(exc, NotFoundError | StoreError | SourceError | OSError):
+    if isinstance(exc, NotFoundError | StoreError | SourceError | ReportError | OSError):
         return EXIT_NOT_FOUND
     return EXIT_REFUSED
 
@@ -315,7 +333,8 @@ def _root(
       0  ok
       1  data refused (a partial import too)
       2  bad arguments or usage
-      3  store, file or asset not found, or the store cannot be read or written
+      3  store, file or asset not found, store not readable or writable, or a
+         report cannot be made (its font or layout engine missing)
       4  internal error (run with --debug and report it)
 
     中文帮助：assetmatch --lang zh --help
@@ -498,8 +517,20 @@ def demo(
         _out(str(res.explain(res.table["asset_id"].iloc[0], lang=lang)))
     if can_pdf and not no_pdf:
         path = pdf or Path("hengzhong.pdf")
-        res.to_pdf(path, lang=lang)
-        _out(_w(f"PDF 报告：{path}", f"PDF written: {path}"))
+        try:
+            with _progress(_w("生成 PDF 报告", "writing the PDF"), total=len(res.table)) as bar:
+                written = res.to_pdf(path, lang=lang, progress=bar)
+        except am.ReportError as exc:
+            if pdf is not None:  # asked for: a failure is an error
+                raise
+            _err(
+                _w(
+                    f"assetmatch: 未生成 PDF：{_message(exc)}",
+                    f"assetmatch: no PDF: {_message(exc)}",
+                )
+            )
+            return
+        _out(_w(f"PDF 报告：{written}", f"PDF written: {written}"))
 
 
 # ---------------------------------------------------------------------- import
@@ -731,6 +762,38 @@ def history(
         return
     for line in history_lines(events):
         _out(line)
+
+
+# ---------------------------------------------------------------------- report
+@app.command()
+def report(
+    store: StoreArg,
+    brief: Annotated[
+        str,
+        typer.Argument(help="The brief, as for match: a JSON file, - for stdin, or inline JSON."),
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PDF to write.")] = Path(
+        "report.pdf"
+    ),
+    top: Annotated[int, typer.Option(min=1, help="Sites in the report.")] = 10,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Match date (YYYY-MM-DD); default today.")
+    ] = None,
+    zone: Annotated[
+        str | None, typer.Option(help="The zone's name for the cover (default: its districts).")
+    ] = None,
+) -> None:
+    """Match a brief and write the ranked-site PDF brief; prints the PDF's path."""
+    import assetmatch as am
+
+    req = _read_brief(brief)
+    inv = _open(store)
+    lang = _state().lang
+    with _progress(_w("匹配中", "matching")):
+        res = am.match(req, inventory=inv, top=top, as_of=as_of, lang=lang)
+    with _progress(_w("生成 PDF 报告", "writing the PDF"), total=len(res.table)) as bar:
+        written = res.to_pdf(output, lang=lang, inventory=inv, zone=zone, progress=bar)
+    _out(str(written))
 
 
 # ---------------------------------------------------------------------- init, update, list, export
@@ -1039,6 +1102,7 @@ _ZH_HELP: dict[str, str] = {
     "demo": "在合成演示园区上匹配衡中教育的需求并打印推荐名单。",
     "import": "从文件导入资产并打印导入报告；有行被拒绝时退出码为 1 并列出行号。",
     "history": "打印一处资产的变更历史：每条记录一行，写明改了什么。",
+    "report": "按需求匹配并生成推荐场地 PDF 报告；打印报告路径。",
     "init": "新建空资产库（GeoPackage 文件，或 PostGIS 服务器上的表结构）。",
     "update": "修改一处资产的字段；每个改动记一条记录，并按历史格式打印。",
     "list": "按条件列出库内场地：输出表格，或用 --json 输出 JSON 记录。",
@@ -1081,6 +1145,11 @@ _ZH_PARAMS: dict[tuple[str, str], str] = {
     ("import", "dayfirst"): "把 03/04/2025 读作 4 月 3 日（或 3 月 4 日）。",
     ("history", "asset_id"): "资产编号。",
     ("history", "as_json"): "以 JSON 记录输出。",
+    ("report", "brief"): "需求，同 match：JSON 文件、- 表示标准输入，或 JSON 文本。",
+    ("report", "output"): "要写入的 PDF 文件。",
+    ("report", "top"): "报告中的场地数。",
+    ("report", "as_of"): "匹配日期（YYYY-MM-DD），默认今天。",
+    ("report", "zone"): "封面上的园区名称（默认用片区名）。",
     ("init", "crs"): "资产库的投影坐标系（米），如 EPSG:4549（CGCS2000 3° 带 120°E）；"
     "默认按首次写入的数据确定。",
     ("update", "asset_id"): "资产编号。",
