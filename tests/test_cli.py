@@ -4,6 +4,7 @@ real console script in a subprocess."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -92,15 +93,6 @@ def test_bad_arguments_exit_2(args, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-@pytest.mark.skipif(hasattr(am.MatchResult, "to_pdf"), reason="reports exist: --pdf works")
-def test_demo_pdf_without_reports_is_refused_not_ignored(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    r = run("demo", "--pdf", "x.pdf")
-    assert r.exit_code == 2
-    assert "PDF" in r.stderr
-    assert not (tmp_path / "x.pdf").exists()
-
-
 # ---------------------------------------------------------------------- match
 def test_match_json_is_exactly_to_dict(store, brief_file):
     r = run("match", store, brief_file, "--json", "--top", "3")
@@ -122,7 +114,7 @@ def test_match_table_for_people_from_stdin(store):
     r = run("--lang", "en", "match", store, "-", "--top", "2", input=json.dumps(BRIEF))
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].startswith("top 2 of 3 sites fitting the brief of Hengzhong Education")
+    assert lines[0].startswith(f"top 2 of 3 sites fitting the brief of {BRIEF['investor']}")
     assert lines[1].split()[:3] == ["Rank", "ID", "Name"]
     assert lines[2].split()[:4] == ["1", "TS-0001", "泰丰闲置厂区", "杏东"]
     assert lines[2].split()[4:6] == ["168", "60,000"]  # the words helper rounds mu
@@ -147,12 +139,21 @@ def test_match_missing_store_exits_3_and_creates_nothing(tmp_path, brief_file):
     assert not (tmp_path / "none.gpkg").exists()
 
 
-def test_match_text_brief_needs_from_text(store):
-    r = run("match", store, "需要约150亩教育用地，三个月内入驻")
-    if hasattr(am.Requirements, "from_text"):
-        assert r.exit_code == 0, r.stderr
-    else:
+def test_match_reads_a_chinese_brief_when_the_library_can(store):
+    text = "教育项目，需要工业或教育用地约160亩，现有厂房5万平方米以上，三个月内入驻"
+    r = run("match", store, text, "--json", "--top", "3")
+    if not hasattr(am.Requirements, "from_text"):
         assert r.exit_code == 2 and "JSON" in r.stderr
+        return
+    try:
+        req = am.Requirements.from_text(text)
+    except am.ValidationError as exc:  # what it could not read is refused, listed
+        assert r.exit_code == 1
+        assert str(exc).splitlines()[0].rstrip(":") in r.stderr
+        return
+    assert r.exit_code == 0, r.stderr
+    with am.Inventory.open(store, create=False) as inv:
+        assert json.loads(r.stdout) == am.match(req, inventory=inv, top=3).to_dict()
 
 
 # ---------------------------------------------------------------------- import
@@ -249,7 +250,7 @@ def test_demo_prints_the_shortlist_and_writes_the_pdf(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
     assert lines[0] == f"demo zone (synthetic): {tmp_path / 'd.gpkg'}"
-    assert lines[1].startswith("top 2 of 3 sites fitting the brief of Hengzhong Education")
+    assert lines[1].startswith(f"top 2 of 3 sites fitting the brief of {BRIEF['investor']}")
     assert lines[3].split()[:2] == ["1", "TS-0001"]
     assert lines[-1] == "PDF written: hengzhong.pdf"
     assert (tmp_path / "hengzhong.pdf").read_bytes()[:5] == b"%PDF-"
@@ -347,6 +348,43 @@ def test_export_writes_a_geopackage_once(store, tmp_path):
         assert a.assets().index.tolist() == b.assets().index.tolist()
     again = run("export", store, dest)
     assert again.exit_code == 3 and "exists" in again.stderr
+
+
+# ---------------------------------------------------------------------- serve and keys
+def test_serve_refuses_a_public_host_without_keys(store):
+    pytest.importorskip("fastapi")
+    r = run("--lang", "en", "serve", store, "--host", "0.0.0.0")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("assetmatch: Refusing to listen on 0.0.0.0 without API keys")
+    assert r.stderr.count("\n") == 1
+    assert run("serve", store, "--port", "70000").exit_code == 2
+
+
+def test_keys_add_prints_the_key_alone(tmp_path):
+    pytest.importorskip("fastapi")
+    from assetmatch.service import KeyFile
+
+    path = tmp_path / "keys.jsonl"
+    r = run("--lang", "en", "keys", "add", path, "--scope", "write")
+    assert r.exit_code == 0, r.stderr
+    key = r.stdout.strip()
+    assert "\n" not in key and KeyFile(path).scope_of(key) == "write"
+    assert "shown only this once" in r.stderr and key not in r.stderr
+    assert run("keys", "add", path, "--scope", "admin").exit_code == 2
+
+
+# ---------------------------------------------------------------------- progress
+def test_progress_goes_to_stderr_never_stdout(store, brief_file, tmp_path):
+    pytest.importorskip("typst")
+    out = tmp_path / "r.pdf"
+    r = run("--lang", "en", "--progress", "report", store, brief_file, "-o", out, "--top", "2")
+    assert r.exit_code == 0, r.stderr
+    assert r.stdout == f"{out}\n"  # data only
+    assert "matching …" in r.stderr and "writing the PDF …" in r.stderr
+    steps = re.findall(r"writing the PDF (\d+)/(\d+)", r.stderr)  # as to_pdf reports them
+    assert len(steps) >= 2 and steps[-1][0] == steps[-1][1]
+    quiet = run("--no-progress", "match", store, brief_file, "--json", "--top", "1")
+    assert quiet.stderr == ""
 
 
 # ---------------------------------------------------------------------- the real command

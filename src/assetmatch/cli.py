@@ -85,9 +85,10 @@ class Scope(enum.StrEnum):
 class _State:
     """Options of the whole command (``--lang``, ``--debug``), set anew by each run."""
 
-    def __init__(self, lang: str = "zh", debug: bool = False) -> None:
+    def __init__(self, lang: str = "zh", debug: bool = False, progress: bool | None = None) -> None:
         self.lang = lang
         self.debug = debug
+        self.progress = progress
 
 
 _STATE: ContextVar[_State | None] = ContextVar("assetmatch_cli_state", default=None)
@@ -119,32 +120,53 @@ def _err(text: str) -> None:
 
 
 class _Bar:
-    """What :func:`_progress` yields: tell it how far the work got."""
+    """What :func:`_progress` yields: tell it how far the work got.
 
-    def __init__(self, bar: Any = None, task: Any = None) -> None:
-        self._bar, self._task = bar, task
+    Drawn by rich on a terminal, or written as plain lines (``--progress`` off a terminal,
+    for logs), or not at all.
+    """
+
+    def __init__(self, label: str, total: int | None, bar: Any = None, lines: bool = False):
+        self._label, self._total, self._bar, self._lines = label, total, bar, lines
+        self._done = 0
+        self._task = bar.add_task(label, total=total) if bar is not None else None
+        if lines:
+            _err(f"{label} …")
 
     def advance(self, n: int = 1) -> None:
         """``n`` more steps done."""
-        if self._bar is not None:
-            self._bar.advance(self._task, n)
+        self._done += n
+        self._show(self._done, self._total, None)
 
     def __call__(self, done: int, total: int, what: str | None = None) -> None:
         """A ``progress(done, total, what)`` callback, as the library's long calls take."""
+        self._done, self._total = done, total
+        self._show(done, total, what)
+
+    def _show(self, done: int, total: int | None, what: str | None) -> None:
         if self._bar is not None:
-            kw = {"description": str(what)} if what else {}
+            kw = {"description": f"{self._label} {what}"} if what else {}
             self._bar.update(self._task, completed=done, total=total, **kw)
+        elif self._lines:
+            count = f"{done}/{total}" if total is not None else str(done)
+            _err(f"{self._label} {count}" + (f" {what}" if what else ""))
 
 
 @contextmanager
 def _progress(label: str, total: int | None = None) -> Iterator[_Bar]:
-    """A progress bar (or a spinner without ``total``) on stderr, only when it is a terminal.
+    """A progress bar (a spinner without ``total``) on stderr: drawn on a terminal, plain
+    lines with ``--progress`` elsewhere, nothing with ``--no-progress`` or off a terminal.
 
-    Off a terminal nothing is drawn: stdout and stderr stay clean for pipes and logs
-    (``--verbose`` logs progress lines instead).
+    stdout never carries progress, so ``--json`` output can be piped.
     """
+    mode = _state().progress
+    if mode is None:
+        mode = sys.stderr.isatty()
+    if not mode:
+        yield _Bar(label, total)
+        return
     if not sys.stderr.isatty():
-        yield _Bar()
+        yield _Bar(label, total, lines=True)
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -154,7 +176,7 @@ def _progress(label: str, total: int | None = None) -> Iterator[_Bar]:
         columns += [BarColumn(), TextColumn("{task.completed}/{task.total}")]
     columns.append(TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        yield _Bar(bar, bar.add_task(label, total=total))
+        yield _Bar(label, total, bar)
 
 
 def _width(text: str) -> int:
@@ -196,6 +218,9 @@ class _RefusedError(Exception):
 def _exit_code(exc: BaseException) -> int:
     from ._errors import NotFoundError, ReportError, SourceError, StoreError
 
+    service = sys.modules.get("assetmatch.service.errors")  # only raised once imported
+    if service is not None and isinstance(exc, service.ServiceError):
+        return EXIT_USAGE  # the service cannot start as asked (host without keys…)
     if isinstance(exc, NotFoundError | StoreError | SourceError | ReportError | OSError):
         return EXIT_NOT_FOUND
     return EXIT_REFUSED
@@ -319,6 +344,14 @@ def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show the full traceback of an error; log DEBUG.")
     ] = False,
+    progress: Annotated[
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress on stderr: default only on a terminal; --progress off a terminal "
+            "writes plain lines.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -339,7 +372,7 @@ def _root(
 
     中文帮助：assetmatch --lang zh --help
     """
-    _STATE.set(_State(lang.value, debug))
+    _STATE.set(_State(lang.value, debug, progress))
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
     logging.captureWarnings(True)
@@ -1116,6 +1149,7 @@ _ZH_PARAMS: dict[tuple[str, str], str] = {
     ("", "verbose"): "在标准错误输出进度日志（INFO）。",
     ("", "debug"): "出错时显示完整回溯；日志级别 DEBUG。",
     ("", "version"): "打印版本号后退出。",
+    ("", "progress"): "在标准错误输出显示进度：默认仅在终端显示；--progress 在非终端时逐行输出。",
     ("*", "help"): "显示本帮助后退出。",
     ("*", "store"): "GeoPackage 文件路径或 postgresql:// 地址。",
     (
