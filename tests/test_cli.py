@@ -326,6 +326,8 @@ def test_list_filters_agree_with_pandas(store):
                 "--min-mu", "20")  # fmt: skip
     lines = table.stdout.splitlines()
     assert lines[0].split()[:2] == ["ID", "Name"]
+    ts1 = next(line.split() for line in lines if line.startswith("TS-0001"))
+    assert ts1[5] == "168"  # mu rounded as in the shortlist and the report
     assert [line.split()[0] for line in lines[1:]] == want
     assert table.stderr.strip() == f"{len(want)} site(s)"
     assert run("list", store, "--status", "sleeping").exit_code == 2

@@ -383,10 +383,10 @@ def _root(
 
 
 def _open(store: str, *, create: bool = False, readonly: bool = False) -> Any:
+    """Open the store: a GeoPackage path or a postgresql:// URL (both read-only when asked)."""
     import assetmatch as am
 
-    pg = store.startswith(("postgresql://", "postgres://"))
-    return am.Inventory.open(store, create=create, readonly=readonly and not pg)
+    return am.Inventory.open(store, create=create, readonly=readonly)
 
 
 def _crs_option(value: str | None) -> str | None:
@@ -948,6 +948,7 @@ _KIND_NAMES = {
 
 def _list_table(a: Any) -> str:
     from .explain import column_header, label, status_name
+    from .explain.reasons import _mu  # the same rounding as the shortlist and the report
     from .units import m2_to_mu
 
     lang = _state().lang
@@ -976,7 +977,7 @@ def _list_table(a: Any) -> str:
                 label(_KIND_NAMES[kind], lang) if kind in _KIND_NAMES else kind,
                 r.get("district"),
                 status_name(r.get("status"), lang),
-                None if land is None else _num(m2_to_mu(float(r["land_area_m2"])), 1),
+                None if land is None else _mu(float(m2_to_mu(float(r["land_area_m2"])))),
                 _num(r.get("building_area_m2")),
                 _num(r.get("rent_yuan_m2_month"), 1),
                 _num(r.get("idle_days")),
