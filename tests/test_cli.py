@@ -215,6 +215,17 @@ def test_history_one_line_per_event_with_the_change(store):
     assert zh[1] == "2022-10-11  租金（元/㎡/月）：15 → 13.5  [林某（招商局）：业主下调挂牌租金]"
 
 
+def test_history_json_is_the_events(store):
+    r = run("history", store, "TS-0001", "--json")
+    assert r.exit_code == 0, r.stderr
+    got = json.loads(r.stdout)
+    with am.Inventory.open(store, create=False) as inv:
+        h = inv.history("TS-0001")
+    assert [e["event_id"] for e in got] == h["event_id"].tolist()
+    assert [e["field"] for e in got[1:]] == h["field"].tolist()[1:]
+    assert got[1]["value"] == 13.5 and got[0]["value"]["name"] == "泰丰闲置厂区"
+
+
 def test_unknown_asset_exits_3_with_one_line(store):
     r = run("history", store, "NOPE")
     assert r.exit_code == 3
