@@ -110,7 +110,8 @@ requires_validator = pytest.mark.skipif(
 # ------------------------------------------------------------------ both stores
 
 PG_HOW = (
-    "no PostgreSQL server with PostGIS for the PostGIS half of the store conformance suite: "
+    "no PostgreSQL server with PostGIS for the PostGIS tests (and the PostGIS half of the store "
+    "conformance suite): "
     "run ./run.sh test, or set ASSETMATCH_TEST_PG_URL=postgresql://user@host:5432/postgres "
     "(a role that may create databases)"
 )

@@ -24,24 +24,10 @@ from assetmatch.store.pgurl import parse_pg_url
 
 psycopg = pytest.importorskip("psycopg", reason="pip install 'assetmatch[postgis]'")
 
-HOW = (
-    "no PostgreSQL server for the PostGIS tests: run ./run.sh test, or set "
-    "ASSETMATCH_TEST_PG_URL=postgresql://user@host:5432/postgres (a role that may create databases)"
-)
-
-
-@pytest.fixture(scope="module")
-def pg_admin():
-    url = os.environ.get("ASSETMATCH_TEST_PG_URL")
-    if not url:
-        pytest.skip(HOW)
-    target = parse_pg_url(url)
-    try:
-        conn = psycopg.connect(target.conninfo(), autocommit=True, connect_timeout=5)
-    except psycopg.Error:
-        pytest.skip(f"{HOW} ({target} did not answer)")
-    yield target, conn
-    conn.close()
+@pytest.fixture
+def pg_admin(pg_admin_conn):
+    """The admin connection of conftest (skips, saying how, without a server)."""
+    return pg_admin_conn
 
 
 @pytest.fixture
