@@ -204,10 +204,12 @@ def test_empty_firm_table() -> None:
 # errors
 
 
-def test_assets_in_degrees_are_refused() -> None:
-    assets = _square().to_crs("EPSG:4490")
-    with pytest.raises(CRSError, match=r"assets are in a geographic CRS, EPSG:4490 .* degrees"):
-        context_features(assets, _firms([(X0, Y0)], ["C19"]))
+def test_assets_in_degrees_are_projected_by_the_store_rule() -> None:
+    # issue 7: lon/lat assets are accepted; the rule picks EPSG:4549 here, the firms' CRS
+    firms = _firms([(X0 + 700, Y0)], ["C19"])
+    expected = context_features(_square(), firms, conflicts=NO_RULES)
+    got = context_features(_square().to_crs("EPSG:4490"), firms, conflicts=NO_RULES)
+    pd.testing.assert_frame_equal(got, expected, check_exact=False, atol=1e-3)
 
 
 def test_firms_in_another_crs_are_an_error_naming_both() -> None:

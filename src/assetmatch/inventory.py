@@ -1585,6 +1585,8 @@ class Inventory:
         """
         from .context.engine import context_features, refresh_context
 
+        if self.crs is None:  # nothing was ever added: no assets, no CRS to measure in
+            return pd.DataFrame(index=pd.Index([], name="asset_id", dtype=object))
         with self._store.snapshot():  # a fresh cache is read without taking the write lock
             stored = json.loads(self._store.meta("context_params") or "null")
             wanted = _context_params(params, stored)

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import Problem, UnknownAssetError, ValidationError
+from .context._crs import _project_lonlat
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
 from .explain.labels import check_lang
@@ -59,7 +60,8 @@ def prepare_inventory(inventory: Any, as_of: Any = None) -> FeatureTable:
         Rebuild the assets as they stood on this date (the context is the current one).
     """
     assets = inventory.assets(as_of=as_of)
-    context = inventory.context()
+    # an empty inventory has no context (and a new store no CRS to compute one in)
+    context = inventory.context() if len(assets) else None
     table_as_of = as_of if as_of is not None else getattr(inventory, "as_of", None)
     return prepare(
         assets,
@@ -95,8 +97,11 @@ def match(
         An :class:`assetmatch.Inventory`; its assets and context are read (or its prepared
         feature table, when it offers ``features()``).
     assets, context
-        Instead of an inventory: assets (GeoDataFrame in a projected CRS, indexed by
-        ``asset_id``) and their context features.
+        Instead of an inventory: assets (GeoDataFrame indexed by ``asset_id`` or with an
+        ``asset_id`` column) and their context features. Assets in longitude/latitude
+        (EPSG:4326, EPSG:4490) are projected to metres by the store's rule (the CGCS2000 3°
+        Gauss–Krüger zone of their median longitude; logged), as
+        :func:`assetmatch.context_features` does.
     features
         Instead of either: a table prepared by :func:`assetmatch.scoring.prepare` or
         :func:`prepare_inventory` — the fast path for many briefs on one inventory.
@@ -212,6 +217,8 @@ def _features(
     if features is not None:
         return features
     if assets is not None:
+        # lon/lat assets (EPSG:4326, 4490…) are projected by the store's rule, as their context is
+        assets, _, _ = _project_lonlat(assets, "assets")
         return prepare(assets, context, as_of=as_of)
     provider = getattr(inventory, "features", None)
     if callable(provider):

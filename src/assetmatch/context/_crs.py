@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pandas as pd
 from pyproj import CRS
 
 from .._errors import CRSError
+
+logger = logging.getLogger(__name__)
 
 
 def _crs_name(crs: CRS) -> str:
@@ -44,3 +48,45 @@ def _same_crs(a: CRS, b: CRS) -> bool:
 
 def _lonlat_crs(crs: CRS) -> bool:
     return any(_same_crs(crs, CRS.from_epsg(code)) for code in (4326, 4490))
+
+
+def _project_lonlat(
+    assets: Any, what: str = "assets", target: Any = None
+) -> tuple[Any, CRS | None, CRS | None]:
+    """Project ``assets`` given in longitude/latitude to a CRS in metres.
+
+    The CRS is ``target`` when given (e.g. a prepared firm index's), otherwise the store's rule
+    (:func:`assetmatch.geo.crs.choose_projected_crs`: the CGCS2000 3° Gauss–Krüger zone of the
+    median longitude in China, else the WGS 84 UTM zone); the choice is logged. Assets in a
+    projected CRS, or without one, come back unchanged (the checks that follow name the
+    problem).
+
+    Returns
+    -------
+    assets, geographic_crs, projected_crs
+        The assets in metres, the lon/lat CRS they came in (``None`` when they were not in
+        lon/lat) and the CRS chosen (``None`` likewise).
+    """
+    crs = getattr(assets, "crs", None)
+    if crs is None:
+        return assets, None, None
+    crs = CRS.from_user_input(crs)
+    if not crs.is_geographic:
+        return assets, None, None
+    from ..geo.crs import choose_projected_crs, to_lonlat
+
+    if target is None:
+        lon, lat = to_lonlat(assets.geometry) if len(assets) else ([], [])
+        if len(lon) and (pd.notna(lon) & pd.notna(lat)).any():
+            target = choose_projected_crs(lon, lat)
+        else:  # nothing located: no distance is measured, any CRS in metres will do
+            target = CRS.from_epsg(3395)
+    target = CRS.from_user_input(target)
+    logger.info(
+        "%s: %d in %s (degrees) projected to %s for distances and areas in metres",
+        what,
+        len(assets),
+        _crs_name(crs),
+        _crs_name(target),
+    )
+    return assets.to_crs(target), crs, target

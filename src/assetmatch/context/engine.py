@@ -91,7 +91,9 @@ from typing import Any, Literal
 
 import geopandas as gpd
 import pandas as pd
+from pyproj import CRS
 
+from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
 from .kernel import ProgressCallback, _block_features, _fallback_nearest
@@ -133,8 +135,13 @@ def context_features(
     Parameters
     ----------
     assets
-        Parcels (Polygon or MultiPolygon) or located-only assets (Point) in a projected CRS in
-        metres, with an ``asset_id`` column or an index named ``asset_id``.
+        Parcels (Polygon or MultiPolygon) or located-only assets (Point), with an ``asset_id``
+        column or an index named ``asset_id``, in a projected CRS in metres or in
+        longitude/latitude (EPSG:4326, EPSG:4490). Lon/lat assets are projected to metres by
+        the store's rule (:func:`assetmatch.geo.crs.choose_projected_crs`: the CGCS2000 3°
+        Gauss–Krüger zone of their median longitude in China; the prepared firm index's CRS
+        when ``firms`` is one), and firms and layers in the same lon/lat CRS with them; the
+        choice is logged.
     firms
         Firm points with an ``industry`` column (GB/T 4754 codes) and optionally ``firm_id``,
         or a prepared :class:`FirmIndex`. Their CRS must be the assets' CRS, except with a
@@ -191,12 +198,13 @@ def context_features(
     Raises
     ------
     CRSError
-        Assets not in a projected CRS in metres; firms or layers in another CRS (both CRSs are
-        named); web-map coordinates not in lon/lat.
+        Assets without a CRS or in a CRS neither projected in metres nor lon/lat; firms or
+        layers in another CRS (both CRSs are named); web-map coordinates not in lon/lat.
     ValidationError
         Missing or duplicated asset ids, unsupported or empty geometries, firms without a
         point or with a bad industry code — every problem listed at once.
     """
+    assets, firms, layers = _lonlat_inputs(assets, firms, layers, firms_coords)
     setup = _setup(
         assets,
         firms,
@@ -244,3 +252,35 @@ def context_features(
         "context features: %d assets done in %.1f s", len(frame), time.perf_counter() - started
     )
     return _attach_params(frame, setup.params)
+
+
+def _lonlat_inputs(
+    assets: Any,
+    firms: Any,
+    layers: Mapping[str, gpd.GeoDataFrame] | None,
+    firms_coords: str,
+) -> tuple[Any, Any, Mapping[str, gpd.GeoDataFrame] | None]:
+    """Assets in longitude/latitude (EPSG:4326, 4490…) projected to metres, with what goes along.
+
+    The CRS is the prepared firm index's when one is given, else the store's rule (see
+    :func:`assetmatch.context._crs._project_lonlat`). Firms (true positions) and layers in the
+    assets' own lon/lat CRS are projected with them; web-map firms are converted later as usual.
+    """
+    if not isinstance(assets, gpd.GeoDataFrame):
+        return assets, firms, layers
+    target = firms.crs if isinstance(firms, FirmIndex) else None
+    assets, lonlat, crs = _project_lonlat(assets, "assets", target)
+    if lonlat is None:
+        return assets, firms, layers
+
+    def along(frame: Any) -> Any:
+        fcrs = getattr(frame, "crs", None)
+        if fcrs is not None and _same_crs(CRS.from_user_input(fcrs), lonlat):
+            return frame.to_crs(crs)
+        return frame
+
+    if isinstance(firms, gpd.GeoDataFrame) and firms_coords in ("wgs84", "cgcs2000"):
+        firms = along(firms)
+    if layers is not None:
+        layers = {name: along(layer) for name, layer in layers.items()}
+    return assets, firms, layers
