@@ -558,9 +558,15 @@ class Requirements(BaseModel):
 
     @property
     def hard_criteria(self) -> frozenset[str]:
-        """The criteria that are musts *and* that the brief speaks to."""
+        """The criteria that are musts *and* that the brief gives a bound for.
+
+        Readiness is scored without a deadline, but only a deadline can make it a must.
+        """
         must = DEFAULT_MUST if self.must is None else self.must
-        return frozenset(c for c in must if self.specifies(c))
+        bounded = {c for c in must if self.specifies(c)}
+        if self.ready_within_days is None:
+            bounded.discard("readiness")
+        return frozenset(bounded)
 
     @property
     def ahp(self) -> Any:

@@ -33,7 +33,6 @@ from .explain.labels import (
 )
 from .explain.reasons import _mu, _reason, _short_reasons, shortfalls
 from .explain.words import (
-    _STATUS_NAMES,
     CHECK_NAMES,
     CRITERION_NAMES,
     MISSING_DATA,
@@ -376,9 +375,9 @@ class MatchResult:
             st = facts.get("status")
             excluded.append(
                 (
-                    f"状态为{_t(_STATUS_NAMES.get(st, (st, st)), 'zh')}，不可招商"
+                    f"状态为{status_name(st, 'zh')}，不可招商"
                     if lang == "zh"
-                    else f"status {_t(_STATUS_NAMES.get(st, (st, st)), 'en')} cannot be offered"
+                    else f"status {status_name(st, 'en')} cannot be offered"
                 )
                 if st is not None
                 else ("状态未知" if lang == "zh" else "status unknown")
@@ -418,7 +417,14 @@ class MatchResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able record of the match: enough to reproduce it (see the module docstring)."""
+        """JSON-able record of the match: enough to reproduce it (see the module docstring).
+
+        Scores, contributions, weights and shares are rounded to 4 decimals
+        (:data:`SCORE_DECIMALS`), other figures to 6 significant digits
+        (:data:`FIGURE_DIGITS`); missing values are ``null``. ``status`` and
+        ``land_use_path`` stay codes (see :mod:`assetmatch.explain.labels` for their words);
+        ``reasons``, ``detail`` and ``unevaluated`` are texts for people.
+        """
         params = {
             k: _jsonable(v)
             for k, v in self.model.get_params().items()
@@ -430,7 +436,9 @@ class MatchResult:
             "assetmatch_version": self.version,
             "requirements": self.requirements.to_dict(),
             "weights": self.weights.to_dict(),
-            "weights_normalized": dict(self.model.weight_),
+            "weights_normalized": {
+                c: _round(float(w), score=True) for c, w in self.model.weight_.items()
+            },
             "criteria": list(self.model.criteria_),
             "musts": sorted(self.model.hard_),
             "model": {"class": "assetmatch.scoring.SiteScorer", "params": params},
@@ -524,26 +532,44 @@ def _jsonable(v: Any) -> Any:
     return str(v)
 
 
+#: Decimals of a score, a contribution, a weight or a share in a JSON record (scores are
+#: computed in float32: more digits would only show its noise, 0.9548265933990479).
+SCORE_DECIMALS = 4
+#: Significant digits of any other figure in a JSON record (areas, rents, days).
+FIGURE_DIGITS = 6
+
+
+def _is_score(column: str) -> bool:
+    return column in ("score", "by", "weight", "contribution") or column[:2] in ("s_", "c_")
+
+
+def _round(v: float, score: bool) -> float:
+    """A finite float rounded for a record: a score to 4 decimals, a figure to 6 digits."""
+    if score:
+        return round(v, SCORE_DECIMALS) + 0.0
+    return float(f"{v:.{FIGURE_DIGITS}g}") + 0.0
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
     for rec in frame.to_dict("records"):
-        out.append({str(k): _plain(v) for k, v in rec.items()})
+        out.append({str(k): _plain(v, _is_score(str(k))) for k, v in rec.items()})
     return out
 
 
-def _plain(v: Any) -> Any:
+def _plain(v: Any, score: bool = False) -> Any:
     if isinstance(v, np.generic):
         v = v.item()
     if isinstance(v, float):
-        return v if math.isfinite(v) else None
+        return _round(v, score) if math.isfinite(v) else None
     if isinstance(v, pd.Timestamp):
         return None if pd.isna(v) else v.date().isoformat()
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, list | tuple | np.ndarray):
-        return [_plain(x) for x in v]
+        return [_plain(x, score) for x in v]
     if isinstance(v, Mapping):
-        return {str(k): _plain(x) for k, x in v.items()}
+        return {str(k): _plain(x, score) for k, x in v.items()}
     if v is None or v is pd.NA or v is pd.NaT:
         return None
     return v

@@ -28,6 +28,10 @@ class _Ctx(NamedTuple):
     near_place: tuple[float, float, float] | None
 
 
+#: The columns of the asset table that the facts read as they are.
+_ROW_COLUMNS = ("name", "kind", "district", "owner", "contact", "obstacles", "land_use")
+
+
 def _frame_col(sub: FeatureTable, col: str) -> list[Any]:
     f = sub.frame
     if f is None or col not in f.columns:
@@ -50,8 +54,8 @@ def _cat(X: FeatureTable, name: str, i: int) -> str | None:
 def _facts_rows(result: _Ctx, sub: FeatureTable, ev: Evaluation) -> list[dict[str, Any]]:
     """The facts of every row of ``sub`` (a few rows: the shortlist, the near misses)."""
     if sub.frame is not None:
-        cols = [c for c in sub.frame.columns if c != "geometry"]
-        records = sub.frame[cols].to_dict("records")
+        cols = [c for c in _ROW_COLUMNS if c in sub.frame.columns]
+        records = pd.DataFrame(sub.frame[cols]).to_dict("records")
     else:
         records = [{} for _ in range(len(sub))]
     plan = result.model._plan(sub, result.near_place)

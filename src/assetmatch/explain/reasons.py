@@ -7,21 +7,36 @@ from typing import Any, Final
 
 from ..domain.industry import industry_name
 from ..requirements import Requirements
+from ..schema import OBSTACLE_KINDS
 from ..scoring.scorer import Evaluation
 from .facts import _missing
-from .words import (
-    _LAYER_NAMES,
-    _OBSTACLE_NAMES,
-    _STATUS_NAMES,
-    _TENURE_NAMES,
-    INDICATIVE,
-    NO_BASIS,
-    _t,
-)
+from .labels import layer_name, obstacle_name, status_name, tenure_names
+from .words import INDICATIVE, NO_BASIS, _t
 
 
 def _num(v: float, digits: int = 0) -> str:
     return f"{v:,.{digits}f}"
+
+
+def _apart(v: float, bound: float, digits: int, most: int) -> int | None:
+    """Fewest digits (``digits`` to ``most``) at which ``v`` reads apart from ``bound``.
+
+    At those digits the figure, the bound and the gap between them read consistently: the
+    figure differs from the bound and the gap reads above 0 and adds up ("18.04 元，超出 18 元",
+    never "18.0 元，超出 18 元"). ``None`` when even ``most`` digits cannot tell them apart: the
+    difference is below the precision the figure is known to, and it reads as the bound.
+    """
+    for d in range(digits, most + 1):
+        a, b, gap = round(v, d), round(bound, d), round(abs(v - bound), d)
+        if a != b and gap > 0 and abs(abs(a - b) - gap) < 0.5 * 10.0**-d:
+            return d
+    return None
+
+
+def _figure(v: float, bound: float, digits: int, most: int) -> tuple[float, int]:
+    """``v`` and its digits for a sentence comparing it with ``bound`` (see :func:`_apart`)."""
+    d = _apart(v, bound, digits, most)
+    return (bound, digits) if d is None else (v, d)
 
 
 def _mu(v: float) -> str:
@@ -111,6 +126,10 @@ def _r_building(f: dict[str, Any], req: Requirements, zh: bool) -> str:
             if zh
             else f"bare land, no buildings: construction needed (about {days:.0f} days)"
         )
+    if lo is not None and b < lo:  # a gap below half a square metre reads as the bound
+        b, _ = _figure(b, lo, 0, 0)
+    elif hi is not None and b > hi:
+        b, _ = _figure(b, hi, 0, 0)
     have = f"{_num(b)} {unit}"
     if lo is not None and b < lo:
         return (
@@ -151,7 +170,9 @@ def _r_specs(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         if v is None:
             parts.append(f"{name}未知" if zh else f"{name} unknown")
         else:
-            have, want = _num(v, 1 if v < 100 else 0), _num(need, 1 if need < 100 else 0)
+            base = 1 if v < 100 else 0
+            v, d = _figure(v, need, base, base + 1)
+            have, want = _num(v, d), _num(need, max(d, 1 if need < 100 else 0))
             if v >= need:
                 parts.append(
                     f"{name} {have} {unit}（要求 ≥ {want}）"
@@ -174,25 +195,31 @@ def _r_cost(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         v = f["rent_yuan_m2_month"]
         if v is None:
             parts.append("租金未知" if zh else "rent unknown")
-        elif v <= cap:
-            parts.append(
-                f"租金 {v:.1f} 元/㎡/月，不超过 {cap:g} 元/㎡/月的预算上限"
-                if zh
-                else f"rent {v:.1f} yuan/m²/month, within the budget cap of {cap:g} yuan/m²/month"
-            )
         else:
-            parts.append(
-                f"租金 {v:.1f} 元/㎡/月，超出 {cap:g} 元/㎡/月的预算上限"
-                if zh
-                else f"rent {v:.1f} yuan/m²/month, above the budget cap of {cap:g} yuan/m²/month"
-            )
+            v, d = _figure(v, cap, 1, 2)
+            have = f"{v:.{d}f}"
+            if v <= cap:
+                parts.append(
+                    f"租金 {have} 元/㎡/月，不超过 {cap:g} 元/㎡/月的预算上限"
+                    if zh
+                    else f"rent {have} yuan/m²/month, within the budget cap of {cap:g} "
+                    "yuan/m²/month"
+                )
+            else:
+                parts.append(
+                    f"租金 {have} 元/㎡/月，超出 {cap:g} 元/㎡/月的预算上限"
+                    if zh
+                    else f"rent {have} yuan/m²/month, above the budget cap of {cap:g} yuan/m²/month"
+                )
     cap = req.max_land_price_yuan_mu
     if cap is not None:
         v = f["land_price_yuan_mu"]
         if v is None:
             parts.append("地价未知" if zh else "land price unknown")
         else:
-            have, limit = f"{v / 1e4:,.1f}", f"{cap / 1e4:,.1f}"
+            wan, d = _figure(v / 1e4, cap / 1e4, 1, 4)
+            v = wan * 1e4
+            have, limit = f"{wan:,.{d}f}", f"{cap / 1e4:,.{d}f}"
             if zh:
                 where = (
                     f"不超过 {limit} 万元/亩的预算上限"
@@ -209,10 +236,7 @@ def _r_cost(f: dict[str, Any], req: Requirements, zh: bool) -> str:
 
 
 def _tenure_list(modes: list[str] | None, zh: bool) -> str:
-    if not modes:
-        return "未知" if zh else "unknown"
-    sep = "、" if zh else ", "
-    return sep.join(_t(_TENURE_NAMES.get(m, (m, m)), "zh" if zh else "en") for m in modes)
+    return tenure_names(modes, "zh" if zh else "en")
 
 
 def _r_tenure(f: dict[str, Any], req: Requirements, zh: bool) -> str:
@@ -233,7 +257,7 @@ def move_in_parts(f: dict[str, Any], lang: str) -> list[tuple[str, float]]:
 
     ``f`` is a row of facts (see :mod:`assetmatch.explain.facts`); parts of 0 days are left out.
     """
-    status = _t(_STATUS_NAMES.get(f["status"] or "", ("", "")), lang)
+    status = status_name(f["status"], lang) if f["status"] else ""
     parts: list[tuple[str, str, float]] = []
     ready, obst = f.get("ready_date_days"), f.get("obstacle_days") or 0.0
     if ready is not None:
@@ -270,13 +294,16 @@ def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     if shown:
         detail = "（" + " + ".join(shown) + "）" if zh else " (" + " + ".join(shown) + ")"
     deadline = req.ready_within_days
+    d = 0
+    if deadline is not None:
+        days, d = _figure(days, deadline, 0, 1)
     if zh:
-        text = f"预计约 {days:.0f} 天可入驻{detail}"
+        text = f"预计约 {days:.{d}f} 天可入驻{detail}"
         if deadline is not None:
             ok = days <= deadline
             text += f"，{'在' if ok else '超出'} {deadline:g} 天要求{'内' if ok else ''}"
     else:
-        text = f"move-in in about {days:.0f} days{detail}"
+        text = f"move-in in about {days:.{d}f} days{detail}"
         if deadline is not None:
             ok = days <= deadline
             text += f", {'within' if ok else 'beyond'} the {deadline:g}-day deadline"
@@ -284,14 +311,23 @@ def _r_readiness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     if obstacles:
         items = []
         for o in obstacles:
-            kind = str(o.get("kind"))
-            name = _t(_OBSTACLE_NAMES.get(kind, (kind, kind)), lang)
+            name = _obstacle_text(o, lang)
             d = o.get("delay_days")
             if d is not None and not _missing(d):
                 name += f" {float(d):.0f} 天" if zh else f" {float(d):.0f} d"
             items.append(name)
         text += ("；待解决：" + "、".join(items)) if zh else ("; to solve: " + ", ".join(items))
     return text
+
+
+def _obstacle_text(o: dict[str, Any], lang: str) -> str:
+    """An obstacle's name; an unlisted kind reads as its description, or "其他" / "other"."""
+    kind = o.get("kind")
+    name = obstacle_name(kind, lang)
+    if kind is None or _missing(kind) or str(kind) not in OBSTACLE_KINDS:
+        desc = o.get("description")
+        name = str(desc) if desc and not _missing(desc) else obstacle_name("other", lang)
+    return name
 
 
 def _r_land_use(f: dict[str, Any], req: Requirements, zh: bool) -> str:
@@ -324,9 +360,12 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     lab, d, dist, ratio, why = c
     lang = "zh" if zh else "en"
     basis = _t(f.get("conflict_basis") or NO_BASIS, lang)
-    near, limit = _num(d) if math.isfinite(d) else "", _num(dist)
+    digits = _apart(d, dist, 0, 1) if math.isfinite(d) else 0
+    if digits is None:  # within a decimetre of the distance: neither inside nor beyond
+        d, digits = dist, 0
+    near, limit = _num(d, digits) if math.isfinite(d) else "", _num(dist, digits)
     if why.startswith("siting:"):  # a school's distance from a railway or a major road
-        name = _t(_LAYER_NAMES.get(lab, (lab, lab.replace("_", " "))), lang)
+        name = layer_name(lab, lang)
         if not math.isfinite(d):
             return f"参照图层中无{name}（{basis}）" if zh else f"no {name} on the layers ({basis})"
         if ratio < 1:
@@ -349,6 +388,10 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         if zh:
             return f"周边企业数据中未见{name}企业（{limit} m，{kept}）"
         return f"no {name} firm in the firms data ({limit} m, {kept})"
+    if d == dist:
+        if zh:
+            return f"{name}企业距此约 {near} m，恰在 {limit} m 上（{kept}）"
+        return f"a {name} firm about {near} m away, right at {limit} m ({kept})"
     if ratio < 1:
         if zh:
             return f"{name}企业距此约 {near} m，小于 {limit} m（{kept}）"
@@ -364,7 +407,7 @@ def _r_access(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     for lab, d in acc.items():
         if d is None:
             continue
-        name = _t(_LAYER_NAMES.get(lab, (lab, lab.replace("_", " "))), "zh" if zh else "en")
+        name = layer_name(lab, "zh" if zh else "en")
         parts.append(f"距{name} {d / 1000:.1f} km" if zh else f"{d / 1000:.1f} km to the {name}")
     return "、".join(parts) if zh else ", ".join(parts)
 
@@ -375,12 +418,14 @@ def _r_near(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     if near is None or d is None:
         return ""
     place = near.asset_id or near.firm_id or (f"({near.lon:.4f}, {near.lat:.4f})")
+    d, digits = _figure(d, near.within_m, 0, 1)
     ok = d <= near.within_m
     if zh:
-        return f"距 {place} 约 {_num(d)} m（要求 {_num(near.within_m)} m 内）" + (
+        return f"距 {place} 约 {_num(d, digits)} m（要求 {_num(near.within_m, digits)} m 内）" + (
             "" if ok else "，超出"
         )
-    return f"about {_num(d)} m from {place} (wanted within {_num(near.within_m)} m)" + (
+    within = _num(near.within_m, digits)
+    return f"about {_num(d, digits)} m from {place} (wanted within {within} m)" + (
         "" if ok else ": too far"
     )
 
@@ -399,6 +444,8 @@ def _r_freshness(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     age = f.get("age_days")
     if age is None:
         return ""
+    if age < 0:  # a record changed after the match date (a replay, or a date in the past)
+        return "信息更新于匹配日期之后" if zh else "record updated after the match date"
     return f"信息 {age:.0f} 天前更新" if zh else f"record updated {age:.0f} days ago"
 
 
