@@ -229,7 +229,11 @@ def test_to_dict_records_what_reproduces_the_shortlist(
         top=again["top"],
     )
     assert list(rerun.table["asset_id"]) == [r["asset_id"] for r in again["results"]]
-    np.testing.assert_allclose(rerun.table["score"], [r["score"] for r in again["results"]])
+    # the record keeps 4 decimals of a score (float32 noise is not a fact: issue 7)
+    np.testing.assert_allclose(
+        rerun.table["score"], [r["score"] for r in again["results"]], atol=5e-5
+    )
+    assert all(r["score"] == round(r["score"], 4) for r in again["results"])
 
 
 def test_a_prepared_feature_table_is_the_fast_path(demo: dict[str, Any]) -> None:

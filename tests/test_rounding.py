@@ -98,7 +98,7 @@ def _facts_for(criterion: str, v: float) -> tuple[dict, am.Requirements, str, st
         return {"near_m": v}, req, "超出", "too far"
     assert criterion == "conflicts"
     req = am.Requirements()
-    return {"conflict": ("C26", v, 300.0, v / 300.0, "")}, req, "小于", "inside"
+    return {"conflict": ("C26", v, 300.0, v / 300.0, "")}, req, "小于", "within"
 
 
 _BOUNDS = {
