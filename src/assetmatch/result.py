@@ -419,9 +419,10 @@ class MatchResult:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able record of the match: enough to reproduce it (see the module docstring).
 
-        Scores, contributions, weights and shares are rounded to 4 decimals
-        (:data:`SCORE_DECIMALS`), other figures to 6 significant digits
-        (:data:`FIGURE_DIGITS`); missing values are ``null``. ``status`` and
+        In ``results`` and ``near_misses``, scores, contributions and shares are rounded to 4
+        decimals (:data:`SCORE_DECIMALS`), other figures to 6 significant digits
+        (:data:`FIGURE_DIGITS`); missing values are ``null``. The brief, the weights and the
+        model's parameters are kept exactly, to reproduce the match. ``status`` and
         ``land_use_path`` stay codes (see :mod:`assetmatch.explain.labels` for their words);
         ``reasons``, ``detail`` and ``unevaluated`` are texts for people.
         """
@@ -436,9 +437,7 @@ class MatchResult:
             "assetmatch_version": self.version,
             "requirements": self.requirements.to_dict(),
             "weights": self.weights.to_dict(),
-            "weights_normalized": {
-                c: _round(float(w), score=True) for c, w in self.model.weight_.items()
-            },
+            "weights_normalized": dict(self.model.weight_),  # exact: they reproduce the model
             "criteria": list(self.model.criteria_),
             "musts": sorted(self.model.hard_),
             "model": {"class": "assetmatch.scoring.SiteScorer", "params": params},
