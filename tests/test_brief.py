@@ -148,6 +148,179 @@ BRIEFS: list[tuple[str, dict]] = [
 ]
 
 
+# Briefs written after the parser, then run once before any fix (quoted in the closing note):
+# 76 of 79 fields right (96.2 %) and 7 of 20 briefs read completely; the misses were words the
+# vocabulary lacked (日租, 公斤/平方米, 2026年底, 元器件, 零部件, 印染 …), added since.
+# 冷库 and a bare 厂房 (no figure) have no field and stay reported.
+HELD_OUT: list[tuple[str, dict]] = [
+    (
+        "某鞋服企业拟扩产，需标准厂房2万平方米左右，层高不低于6米，租金不超过16元/平方米/月，两个月内可入驻",
+        {
+            "industry": "C19",
+            "building_area_m2": (18000.0, 22000.0),
+            "min_floor_height_m": 6.0,
+            "max_rent_yuan_m2_month": 16.0,
+            "ready_within_days": 60.0,
+        },
+    ),
+    (
+        "食品加工项目，需净地30亩，工业用地，出让方式，年内开工",
+        {
+            "industry": "C14",
+            "land_area_mu": (27.0, 33.0),
+            "land_use": "1001",
+            "tenure": ["transfer"],
+            "ready_within_days": 305.0,
+        },
+    ),
+    (
+        "电子元器件生产，厂房8000平方米以上，承重500公斤/平方米，供电1000kVA，先租后让",
+        {
+            "industry": "C39",
+            "building_area_m2": (8000.0, None),
+            "min_floor_load_kn_m2": round(0.5 * T_PER_M2, 6),
+            "min_power_kva": 1000.0,
+            "tenure": ["lease_then_transfer"],
+        },
+    ),
+    (
+        "物流企业，仓库1.5万平方米，层高9米以上，租金12元以内",
+        {
+            "industry": "G59",
+            "building_area_m2": (15000.0, None),
+            "min_floor_height_m": 9.0,
+            "max_rent_yuan_m2_month": 12.0,
+        },
+    ),
+    (
+        "新材料项目用地约80亩，惠南园区优先，购地",
+        {
+            "industry": "C28",
+            "land_area_mu": (72.0, 88.0),
+            "districts": ["惠南"],
+            "tenure": ["transfer"],
+        },
+    ),
+    (
+        "纸制品企业，需用地40亩至60亩，地价每亩不超过20万元",
+        {"industry": "C22", "land_area_mu": (40.0, 60.0), "max_land_price_yuan_mu": 200000.0},
+    ),
+    (
+        "职业学校项目，教育用地，用地100亩以上，远离化工企业1公里以上",
+        {
+            "industry": "P83",
+            "land_use": "0804",
+            "land_area_mu": (100.0, None),
+            "avoid_industries": {"C26": 1000.0},
+        },
+    ),
+    (
+        "纺织印染，用地五十亩，三个月内交地，只考虑张坂",
+        {
+            "industry": "C17",
+            "land_area_mu": (45.0, 55.0),
+            "ready_within_days": 90.0,
+            "districts": ["张坂"],
+        },
+    ),
+    (
+        "塑料制品，厂房3000至5000平米，租赁",
+        {"industry": "C29", "building_area_m2": (3000.0, 5000.0), "tenure": ["lease"]},
+    ),
+    (
+        "机械设备制造，厂房不小于1万平方米，地面承重10吨",
+        {
+            "industry": "C34",
+            "building_area_m2": (10000.0, None),
+            "min_floor_load_kn_m2": round(10 * T_PER_M2, 6),
+        },
+    ),
+    (
+        "石材加工项目，用地20-30亩，靠近同行业企业",
+        {"industry": "C30", "land_area_mu": (20.0, 30.0), "near_industries": {"C30": 1.0}},
+    ),
+    (
+        "服装企业，厂房5000平方米，租金每平米每月不超过15元，一个月内入驻",
+        {
+            "industry": "C18",
+            "building_area_m2": (5000.0, None),
+            "max_rent_yuan_m2_month": 15.0,
+            "ready_within_days": 30.0,
+        },
+    ),
+    (
+        "研发中心，科研用地10亩左右",
+        {"industry": "M73", "land_use": "0802", "land_area_mu": (9.0, 11.0)},
+    ),
+    (
+        "电器生产项目：用地约60亩，厂房4万平方米以上，供电容量3000千伏安，6个月内投产",
+        {
+            "industry": "C38",
+            "land_area_mu": (54.0, 66.0),
+            "building_area_m2": (40000.0, None),
+            "min_power_kva": 3000.0,
+            "ready_within_days": 180.0,
+        },
+    ),
+    (
+        "农产品加工，用地15亩，冷库，远离化工",
+        {"industry": "C13", "land_area_mu": (13.5, 16.5), "avoid_industries": {"C26": 1000.0}},
+    ),
+    (
+        "汽车零部件项目，厂房2万平方米以上，层高10米，先租后让，杏东或张坂",
+        {
+            "industry": "C36",
+            "building_area_m2": (20000.0, None),
+            "min_floor_height_m": 10.0,
+            "tenure": ["lease_then_transfer"],
+            "districts": ["杏东", "张坂"],
+        },
+    ),
+    (
+        "医药企业用地约40亩，出让，2026年底前开工",
+        {
+            "industry": "C27",
+            "land_area_mu": (36.0, 44.0),
+            "tenure": ["transfer"],
+            "ready_within_days": 305.0,
+        },
+    ),
+    (
+        "家具厂，厂房1万平米左右，租金日租0.5元/平方米以内",
+        {"industry": "C21", "building_area_m2": (9000.0, 11000.0), "max_rent_yuan_m2_day": 0.5},
+    ),
+    (
+        "五金制品，用地10至15亩，租售均可，半年内交付",
+        {
+            "industry": "C33",
+            "land_area_mu": (10.0, 15.0),
+            "tenure": ["lease", "transfer"],
+            "ready_within_days": 180.0,
+        },
+    ),
+    (
+        "化纤企业，法拍厂房，用地150亩左右，厂房6万平方米以上",
+        {
+            "industry": "C28",
+            "tenure": ["auction"],
+            "land_area_mu": (135.0, 165.0),
+            "building_area_m2": (60000.0, None),
+        },
+    ),
+]
+HELD_OUT_UNREAD = {
+    "农产品加工，用地15亩，冷库，远离化工": [("冷库", "冷库")],
+    "化纤企业，法拍厂房，用地150亩左右，厂房6万平方米以上": [("法拍厂房", "厂房")],
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), HELD_OUT, ids=[b[0][:16] for b in HELD_OUT])
+def test_held_out_briefs(text: str, expected: dict) -> None:
+    parsed = parse_brief(text, as_of=AS_OF)
+    assert parsed.fields == expected
+    assert parsed.unparsed == HELD_OUT_UNREAD.get(text, [])
+
+
 @pytest.mark.parametrize(("text", "expected"), BRIEFS, ids=[b[0][:16] for b in BRIEFS])
 def test_brief_is_read_completely(text: str, expected: dict) -> None:
     parsed = parse_brief(text, as_of=AS_OF)
@@ -182,7 +355,8 @@ def test_accuracy_over_the_briefs() -> None:
     [
         ("电子项目，要有员工宿舍", [("要有员工宿舍", "要有员工宿舍")]),
         ("用地50亩，双回路供电", [("双回路供电", "双回路供电")]),
-        ("租期5年", [("租期5年", "租期5年")]),
+        ("租期5年", [("租期5年", "租期: no field for the lease term")]),
+        ("行车承重10吨", [("行车承重10吨", "行车: no field for a crane's lifting capacity")]),
         ("距高速出口5公里以内", [("距高速出口5公里以内", "距高速出口5公里以内")]),
         ("用电1000千瓦", [("用电1000千瓦", "用电1000千瓦")]),
         ("需要2万平方米", [("需要2万平方米", "需要20000平方米")]),

@@ -388,6 +388,11 @@ class _Reader:
         return _apply_multipliers(s)
 
     def _fragment(self, frag: _Frag) -> None:
+        unsupported = frag.find_terms(self.v.terms("unsupported"))
+        if unsupported:  # 行车 (crane), 租期 (lease term): no field; the fragment is not read
+            what = "; ".join(f"{t}: {self.v.value('unsupported', t)}" for _, _, t in unsupported)
+            self.out.unparsed.append((frag.original, what))
+            return
         has_must = bool(frag.find_terms(self.v.terms("must")))
         for a, b, _ in frag.find_terms(self.v.terms("must")):
             frag.take(a, b)
@@ -519,7 +524,12 @@ class _Reader:
                 if d < self.as_of:
                     d = _month_end(y0 + 1, month)
                 found.append((m.start(), m.end(), d))
+        for m in re.finditer(r"(\d{4})年(?:年)?底", s):
+            if frag.free(m.start(), m.end()):
+                found.append((m.start(), m.end(), date(int(m.group(1)), 12, 31)))
         for a, b, t in frag.find_terms(self.v.terms("time_word")):
+            if any(x <= a < y for x, y, _ in found):
+                continue
             val = self.v.value("time_word", t)
             if val in ("year_end", "next_year_end"):
                 found.append((a, b, date(y0 + (val == "next_year_end"), 12, 31)))
@@ -583,12 +593,12 @@ class _Reader:
         field_ = self._field_for(frag, a, unit_kind, unit, per_area)
         if field_ is None:
             return  # left unused: the fragment is reported
-        if field_ in ("rent", "price") and per_area is None and period is None:
-            for m in self.per_area_re.finditer(s):
+        if field_ in ("rent", "price"):  # 每平方米每月18元, 日租0.5元/平方米
+            for m in self.per_area_re.finditer(s) if per_area is None else ():
                 if frag.free(m.start(), m.end()):
                     per_area = v.value("per_area", m.group(1))
                     frag.take(m.start(), m.end())
-            for m in self.period_re.finditer(s):
+            for m in self.period_re.finditer(s) if period is None else ():
                 if frag.free(m.start(), m.end()):
                     period = v.value("rent_period", m.group(1))
                     frag.take(m.start(), m.end())
@@ -640,8 +650,6 @@ class _Reader:
             return "height"
         if unit_kind == "time_unit":
             verbs = frag.find_terms(self.v.terms("deadline_verb"))
-            if "租期" in s or "年限" in s:
-                return None
             return "deadline" if verbs or kw is None else None
         return None
 
