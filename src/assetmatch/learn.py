@@ -5,7 +5,8 @@ then on offer, and took one. :func:`choice_sets` turns the inventory's deals int
 choices — one row per alternative, the criterion scores of the deal's brief as features
 (:meth:`assetmatch.scoring.SiteScorer.evaluate`, hard limits ignored: the alternatives are
 every asset whose status allowed an offer that day). :class:`MatchModel` then fits a
-conditional logit (McFadden 1974): the chosen asset's probability is
+conditional logit — McFadden's choice model, as Stata's ``cmclogit`` and SAS's ``PROC MDC``
+``type=clogit`` document it (manuals checked 2026-12-04): the chosen asset's probability is
 ``exp(u_i) / Σ_j exp(u_j)`` over its choice set with ``u = X @ coef_``, maximised with an L2
 penalty ``||coef||² / (2 C)`` and, by default, non-negative coefficients (a criterion can count
 for nothing, never against). The normalised coefficients are criterion weights
