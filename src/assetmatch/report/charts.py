@@ -1,22 +1,29 @@
-"""The report's small charts: a site's score by criterion, and its rent history."""
+"""The report's small charts as data for the layout: a site's score by criterion, its rent history.
+
+The charts are drawn by the layout itself (Typst boxes and lines) from the numbers computed
+here, not by matplotlib: their labels are then real text in the report's font and weight, and
+they cost nothing to draw — as matplotlib SVG they took 0.4–0.6 s each on this project's
+2-core machine, which alone would have put a 100-site report over its 30-second goal. The maps,
+which need geometry, stay in matplotlib (:mod:`assetmatch.report.maps`).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
-from ._mpl import ACCENT, INK, MUTED, RULE, WARN, figure_style, new_figure, to_svg
-
-__all__ = ["rent_chart", "score_chart"]
+__all__ = ["rent_series", "score_bars"]
 
 
-def score_chart(
+def score_bars(
     names: Sequence[str],
     weights: Sequence[float],
     scores: Sequence[float],
     shortfall: Sequence[bool],
-) -> str:
-    """Horizontal bars: each criterion's weight (the frame) and what the site earned of it.
+) -> list[dict[str, Any]]:
+    """One bar per criterion: its weight (the frame) and what the site earned of it.
 
     Parameters
     ----------
@@ -31,99 +38,106 @@ def score_chart(
 
     Returns
     -------
-    str
-        SVG text.
+    list of dict
+        ``name``, ``weight`` and ``earned`` as fractions of the largest weight (bar lengths in
+        [0, 1]), ``short`` and ``label`` (earned / weight in points of 100).
     """
-    n = len(names)
-    with figure_style():
-        fig = new_figure(8.2, 0.55 * n + 1.0)
-        ax = fig.add_axes((0.30, 0.14, 0.60, 0.84))
-        ys = list(range(n))[::-1]
-        top = max(weights) if n else 1.0
-        ax.barh(ys, weights, height=0.62, color="white", edgecolor=RULE, linewidth=0.8)
-        earned = [w * s for w, s in zip(weights, scores, strict=True)]
-        colours = [WARN if bad else ACCENT for bad in shortfall]
-        ax.barh(ys, earned, height=0.62, color=colours, linewidth=0)
-        for y, w, e, s in zip(ys, weights, earned, scores, strict=True):
-            ax.text(
-                w + top * 0.03,
-                y,
-                f"{e * 100:.1f} / {w * 100:.1f}",
-                va="center",
-                ha="left",
-                fontsize=6.5,
-                color=MUTED,
-            )
-            del s
-        ax.set_yticks(ys, list(names), fontsize=7.5, color=INK)
-        ax.set_xlim(0, top * 1.45)
-        ax.set_ylim(-0.6, n - 0.4)
-        ax.tick_params(axis="y", length=0)
-        ax.tick_params(axis="x", labelsize=6.5)
-        ax.xaxis.set_major_formatter(lambda v, _pos: f"{v * 100:.0f}")
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        return to_svg(fig)
+    top = max(weights, default=0.0) or 1.0
+    bars = []
+    for name, w, s, bad in zip(names, weights, scores, shortfall, strict=True):
+        earned = w * s
+        bars.append(
+            {
+                "name": name,
+                "weight": w / top,
+                "earned": earned / top,
+                "short": bool(bad),
+                "label": f"{earned * 100:.1f} / {w * 100:.1f}",
+            }
+        )
+    return bars
 
 
-def rent_chart(
+def _nice_step(span: float, n: int = 4) -> float:
+    raw = span / max(n, 1)
+    exp = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    for m in (1, 2, 2.5, 5, 10):
+        if m * exp >= raw:
+            return m * exp
+    return 10 * exp
+
+
+def rent_series(
     points: Sequence[tuple[date, float]],
     as_of: date,
     *,
     ceiling: float | None = None,
-    unit: str = "",
-    ceiling_label: str = "",
-) -> str:
-    """A step line of the asking rent over time, up to ``as_of``.
+) -> dict[str, Any]:
+    """A step line of the asking rent up to ``as_of``, in chart coordinates.
 
     Parameters
     ----------
     points
-        (date it took effect, rent) pairs, oldest first.
+        (date it took effect, rent) pairs, oldest first (at least one).
     as_of
         The report's date: the last step runs to it.
     ceiling
         The investor's rent ceiling, drawn dashed when given.
-    unit
-        Unit label of the y axis.
-    ceiling_label
-        Label of the ceiling line.
 
     Returns
     -------
-    str
-        SVG text.
+    dict
+        ``line``: the step line's vertices as ``[x, y]`` in [0, 1] (y up); ``dots``: the
+        changes; ``xticks`` and ``yticks``: ``[position, label]``; ``ceiling``: its position
+        or ``None``; ``last``: the current rent as text.
     """
-    import matplotlib.dates as mdates
+    t0 = points[0][0]
+    t1 = max(as_of, points[-1][0])
+    span_days = max((t1 - t0).days, 30)
+    values = [p[1] for p in points]
+    lo, hi = min(values), max(values)
+    if ceiling is not None:
+        lo, hi = min(lo, ceiling), max(hi, ceiling)
+    step = _nice_step(max(hi - lo, 1.0), 3)
+    y0 = max(0.0, math.floor((lo - step * 0.5) / step) * step)
+    y1 = math.ceil((hi + step * 0.5) / step) * step
 
-    with figure_style():
-        fig = new_figure(8.2, 3.6)
-        ax = fig.add_axes((0.13, 0.2, 0.84, 0.72))
-        xs = [p[0] for p in points] + [max(as_of, points[-1][0])]
-        ys = [p[1] for p in points] + [points[-1][1]]
-        ax.step(xs, ys, where="post", color=ACCENT, linewidth=1.4)
-        ax.plot(xs[:-1], ys[:-1], "o", color=ACCENT, markersize=3)
-        lo, hi = min(ys), max(ys)
-        if ceiling is not None:
-            ax.axhline(ceiling, color=WARN, linewidth=0.8, linestyle=(0, (4, 2)))
-            ax.text(
-                xs[0],
-                ceiling,
-                f" {ceiling_label}",
-                va="bottom",
-                ha="left",
-                fontsize=6.5,
-                color=WARN,
-            )
-            lo, hi = min(lo, ceiling), max(hi, ceiling)
-        pad = max((hi - lo) * 0.25, 1.0)
-        ax.set_ylim(max(0.0, lo - pad), hi + pad)
-        ax.set_ylabel(unit, fontsize=6.5, color=MUTED)
-        loc = mdates.AutoDateLocator(minticks=3, maxticks=6)
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
-        ax.tick_params(labelsize=6.5)
-        for side in ("top", "right"):
-            ax.spines[side].set_visible(False)
-        ax.grid(axis="y", color=RULE, linewidth=0.4)
-        return to_svg(fig)
+    def x(d: date) -> float:
+        return (d - t0).days / span_days
+
+    def y(v: float) -> float:
+        return (v - y0) / (y1 - y0)
+
+    line: list[list[float]] = []
+    for i, (d, v) in enumerate(points):
+        if i:
+            line.append([x(d), y(points[i - 1][1])])
+        line.append([x(d), y(v)])
+    line.append([x(t1), y(points[-1][1])])
+    yticks = []
+    k = 0
+    while y0 + k * step <= y1 + 1e-9:
+        v = y0 + k * step
+        yticks.append([y(v), f"{v:g}"])
+        k += 1
+    years = span_days / 365.25
+    months = 12 if years > 3 else 6 if years > 1.2 else 3
+    xticks = []
+    m = ((t0.month - 1) // months + 1) * months  # the first tick month after t0 (0-based)
+    yr = t0.year + m // 12
+    mo = m % 12 + 1
+    while date(yr, mo, 1) <= t1:
+        d = date(yr, mo, 1)
+        xticks.append([x(d), f"{yr}" if months == 12 else f"{yr}-{mo:02d}"])
+        mo += months
+        while mo > 12:
+            mo -= 12
+            yr += 1
+    return {
+        "line": line,
+        "dots": [[x(d), y(v)] for d, v in points],
+        "xticks": xticks,
+        "yticks": yticks,
+        "ceiling": None if ceiling is None else y(ceiling),
+        "last": f"{points[-1][1]:g}",
+    }

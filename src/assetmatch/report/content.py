@@ -9,24 +9,27 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._errors import AssetmatchError
-from ..domain.landuse_paths import path_label, use_name
-from ..explain.reasons import _reason, move_in_parts, shortfalls
-from ..explain.words import (
-    _LAYER_NAMES,
-    _OBSTACLE_NAMES,
-    _STATUS_NAMES,
-    _TENURE_NAMES,
-    CRITERION_NAMES,
-    _t,
+from ..domain.landuse_paths import use_name
+from ..explain.facts import _missing
+from ..explain.labels import (
+    criterion_name,
+    label,
+    layer_name,
+    obstacle_name,
+    path_name,
+    status_name,
+    tenure_names,
 )
+from ..explain.reasons import _reason, move_in_parts, shortfalls
+from ..explain.words import _LAYER_NAMES
 from ..schema import INDUSTRIES
 from . import charts, maps
 from .words import labels
@@ -95,9 +98,9 @@ def _mu(v: float) -> str:
 
 
 def _date(d: Any, lang: str) -> str:
-    if d is None or d is pd.NaT or (isinstance(d, float) and math.isnan(d)):
+    if _missing(d):
         return "—"
-    if not isinstance(d, date):
+    if isinstance(d, datetime) or not isinstance(d, date):
         d = pd.Timestamp(d).date()
     return f"{d.year}年{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
 
@@ -113,13 +116,6 @@ def _m2(v: float | None, lang: str) -> str:
     if v is None or not math.isfinite(v):
         return "—"
     return f"{_num(v)} ㎡" if lang == "zh" else f"{_num(v)} m²"
-
-
-def _tenure_text(modes: Sequence[str] | None, lang: str, unknown: str) -> str:
-    if modes is None:
-        return unknown
-    sep = "、" if lang == "zh" else ", "
-    return sep.join(_t(_TENURE_NAMES.get(m, (m, m)), lang) for m in modes) or unknown
 
 
 def _money(f: Mapping[str, Any], lang: str) -> str:
@@ -140,7 +136,7 @@ def _days(v: float | None, lang: str) -> str:
 
 def _industry(code: str, lang: str) -> str:
     name = INDUSTRIES.get(code[:3])
-    return f"{code} {_t(name, lang)}" if name else code
+    return f"{code} {label(name, lang)}" if name else code
 
 
 # ---------------------------------------------------------------------- the brief
@@ -178,7 +174,7 @@ def _requirements(req: Any, lang: str) -> list[list[str]]:
         v = req.max_land_price_yuan_mu
         add("地价上限", "Highest land price", f"{v:,.0f} 元/亩" if zh else f"{v:,.0f} yuan/mu")
     if req.tenure:
-        add("取得方式", "Tenure", _tenure_text(req.tenure, lang, ""))
+        add("取得方式", "Tenure", tenure_names(req.tenure, lang))
     if req.ready_within_days is not None:
         d = req.ready_within_days
         add("入驻时间", "Move in", f"{d:g} 天内" if zh else f"within {d:g} days")
@@ -224,7 +220,7 @@ def _requirements(req: Any, lang: str) -> list[list[str]]:
             "优先级",
             "Priorities",
             ("、" if zh else ", ").join(
-                f"{_t(CRITERION_NAMES.get(c, (c, c)), lang)} {p}" for c, p in req.priorities.items()
+                f"{criterion_name(c, lang)} {p}" for c, p in req.priorities.items()
             ),
         )
     return rows
@@ -259,18 +255,29 @@ def _map_layers(result: Any, inventory: Any) -> maps.MapLayers:
             if len(firms):
                 if crs is not None and firms.crs is not None and firms.crs != crs:
                     firms = firms.to_crs(crs)
-                pts = firms.geometry.centroid
-                firm_xy = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+                firm_xy = _xy(firms.geometry)
                 firm_div = firms["industry"].astype(str).str.slice(0, 3).to_numpy(dtype=object)
             for name in inventory.layers():
                 layer = inventory.layer(name)
                 if crs is not None and layer.crs is not None and layer.crs != crs:
                     layer = layer.to_crs(crs)
-                pts = layer.geometry.centroid
-                refs[name] = np.column_stack([pts.x.to_numpy(), pts.y.to_numpy()])
+                refs[name] = _xy(layer.geometry)
         except AssetmatchError as exc:
             logger.warning("report maps without firms and reference layers: %s", exc)
     return maps.MapLayers(parcels, firm_xy, firm_div, refs, crs)
+
+
+def _xy(geoms: Any) -> np.ndarray:
+    """(n, 2) positions: points as they are, other shapes by their centroid."""
+    import shapely
+
+    arr = np.asarray(geoms.values if hasattr(geoms, "values") else geoms, dtype=object)
+    pts = np.where(shapely.get_type_id(arr) == 0, arr, shapely.centroid(arr))
+    return (
+        np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+        if len(arr)
+        else (np.empty((0, 2)))
+    )
 
 
 def _history(inventory: Any, asset_id: str) -> pd.DataFrame | None:
@@ -344,13 +351,13 @@ def _facts_rows(
     status = f.get("status")
     idle_since = row.get("idle_since")
     idle_days = "—"
-    if idle_since is not None and not (isinstance(idle_since, float) and math.isnan(idle_since)):
+    if not _missing(idle_since):
         d0 = pd.Timestamp(idle_since).date()
         idle_days = _days(float((as_of - d0).days), lang)
     obstacles = f.get("obstacles") or []
     ob_text = (
         ("；" if zh else "; ").join(
-            f"{_t(_OBSTACLE_NAMES.get(str(o.get('kind')), (str(o.get('kind')),) * 2), lang)}"
+            obstacle_name(o.get("kind"), lang)
             + (f"：{o['description']}" if zh and o.get("description") else "")
             + (f": {o['description']}" if not zh and o.get("description") else "")
             + (
@@ -369,15 +376,13 @@ def _facts_rows(
     net = f.get("net_land")
     kind = f.get("kind")
     rows = [
-        [L["kind"], _t(_KIND_NAMES.get(kind, (kind or "—",) * 2), lang), when("kind")],
+        [L["kind"], label(_KIND_NAMES.get(kind, (kind or "—",) * 2), lang), when("kind")],
         [L["district"], f.get("district") or "—", when("district")],
         [L["land_area"], _land(f.get("land_area_m2"), lang), when("geometry", "land_area_m2")],
         [L["building_area"], _m2(f.get("building_area_m2"), lang), when("building_area_m2")],
         [
             L["floors"],
-            "—"
-            if floors is None or (isinstance(floors, float) and math.isnan(floors))
-            else f"{int(floors)}",
+            "—" if _missing(floors) else f"{int(floors)}",
             when("floors"),
         ],
         [
@@ -411,16 +416,16 @@ def _facts_rows(
         ],
         [
             L["status"],
-            _t(_STATUS_NAMES.get(status, (status or "—",) * 2), lang),
+            status_name(status, lang),
             when("status"),
         ],
         [
             L["idle_since"],
-            _date(idle_since, lang) if idle_since is not None else "—",
+            _date(idle_since, lang),
             when("idle_since"),
         ],
         [L["days_idle"], idle_days, when("idle_since")],
-        [L["tenure"], _tenure_text(f.get("tenure"), lang, L["unknown"]), when("tenure")],
+        [L["tenure"], tenure_names(f.get("tenure"), lang), when("tenure")],
         [L["rent_price"], _money(f, lang), when("rent_yuan_m2_month", "land_price_yuan_mu")],
         [L["obstacles"], ob_text, when("obstacles")],
         [L["owner"], f.get("owner") or "—", when("owner")],
@@ -431,6 +436,7 @@ def _facts_rows(
 
 def _site(
     result: Any,
+    e: Any,
     rank: int,
     asset_id: str,
     layers: maps.MapLayers,
@@ -440,7 +446,6 @@ def _site(
     map_words: Mapping[str, str],
 ) -> dict[str, Any]:
     zh = lang == "zh"
-    e = result.explain(asset_id, lang=lang)
     f = e.facts
     frame = result.features.frame
     row: dict[str, Any] = {}
@@ -459,8 +464,8 @@ def _site(
             crits, dict(zip(crits, weights, strict=True)), lambda c: float(con.at[c, "score"])
         )
     )
-    chart = charts.score_chart(
-        [_t(CRITERION_NAMES[c], lang) for c in crits],
+    bars = charts.score_bars(
+        [criterion_name(c, lang) for c in crits],
         weights,
         scores,
         [c in short for c in crits],
@@ -485,7 +490,7 @@ def _site(
     land_use = None
     if route is not None:
         land_use = {
-            "path": path_label(route.path, lang),
+            "path": path_name(route.path, lang),
             "text": route.describe(lang),
             "basis": route.basis or "",
         }
@@ -498,15 +503,10 @@ def _site(
     }
     # rent
     pts = _rent_points(hist, result.as_of)
-    rent_svg = None
+    rent = None
     if pts:
-        ceiling = result.requirements.max_rent_yuan_m2_month
-        rent_svg = charts.rent_chart(
-            pts,
-            result.as_of,
-            ceiling=ceiling,
-            unit=L["rent_unit"],
-            ceiling_label=("租金上限" if zh else "rent ceiling") if ceiling else "",
+        rent = charts.rent_series(
+            pts, result.as_of, ceiling=result.requirements.max_rent_yuan_m2_month
         )
     avoid = dict(result.requirements.avoid_industries or {})
     avoid = {k[:3]: float(v) for k, v in avoid.items()}
@@ -516,7 +516,7 @@ def _site(
         asset_id,
         rings_m=rings,
         avoid=avoid,
-        industry_names={k: _t(v, lang) for k, v in INDUSTRIES.items()},
+        industry_names={k: label(v, lang) for k, v in INDUSTRIES.items()},
         words=map_words,
     )
     # the explanation's own sentence: an indicative distance with its basis (or a school's
@@ -540,14 +540,14 @@ def _site(
         "name": f.get("name") or asset_id,
         "district": f.get("district") or "",
         "score": f"{e.score:.3f}",
-        "map_svg": site_map,
+        "map": site_map.to_dict(),
         "conflict": conflict_text,
         "facts": _facts_rows(f, row, lang, L, rec, result.as_of),
-        "score_svg": chart,
+        "score_bars": bars,
         "reasons": reasons,
         "land_use": land_use,
         "move_in": move_in,
-        "rent_svg": rent_svg,
+        "rent": rent,
         "freshness": fresh,
     }
 
@@ -597,11 +597,21 @@ def build_document(
     layers = _map_layers(result, inventory)
     map_words = dict(_PARTS_WORDS[lang])
     map_words.update(
-        {k: L[k] for k in ("legend_site", "legend_other", "legend_conflict", "no_firms")}
+        {
+            k: L[k]
+            for k in (
+                "legend_site",
+                "legend_other",
+                "legend_conflict",
+                "legend_ranked",
+                "other_firms",
+                "no_firms",
+            )
+        }
     )
-    map_words.update({f"layer_{k}": _t(v, lang) for k, v in _LAYER_NAMES.items()})
+    map_words.update({f"layer_{k}": layer_name(k, lang) for k in _LAYER_NAMES})
     ranked = [str(a) for a in table["asset_id"]]
-    overview = maps.overview_map(layers, ranked, words=map_words) if ranked else None
+    overview = maps.overview_map(layers, ranked, words=map_words).to_dict() if ranked else None
     tick("overview map")
 
     frame = result.features.frame
@@ -617,15 +627,15 @@ def build_document(
             else "—"
         )
 
-    facts_by_id = {}
+    explained = {}
     rows = []
     for i, rec in enumerate(table.to_dict("records")):
         aid = str(rec["asset_id"])
         e = result.explain(aid, lang=lang)
-        facts_by_id[aid] = e.facts
+        explained[aid] = e
         f = e.facts
         short_names = [
-            _t(CRITERION_NAMES[c], lang)
+            criterion_name(c, lang)
             for c in shortfalls(
                 list(result.model.criteria_),
                 result.model.weight_,
@@ -640,7 +650,7 @@ def build_document(
                 _land(f.get("land_area_m2"), lang),
                 _m2(f.get("building_area_m2"), lang),
                 _money(f, lang),
-                _tenure_text(f.get("tenure"), lang, L["unknown"]),
+                tenure_names(f.get("tenure"), lang),
                 _days(f.get("move_in_days"), lang),
                 f"{float(rec['score']):.3f}",
                 ("、" if zh else ", ").join(short_names) or L["none"],
@@ -649,16 +659,16 @@ def build_document(
 
     sites = []
     for i, aid in enumerate(ranked):
-        sites.append(_site(result, i + 1, aid, layers, inventory, lang, L, map_words))
+        sites.append(
+            _site(result, explained[aid], i + 1, aid, layers, inventory, lang, L, map_words)
+        )
         tick(f"site {i + 1} of {n}: {aid}")
 
     nm = result.near_misses
     near_rows = [
         [
             str(r.get("name") or r["asset_id"]),
-            _t(CRITERION_NAMES.get(str(r["failed"]), (str(r["failed"]),) * 2), lang)
-            if r["failed"]
-            else "—",
+            criterion_name(str(r["failed"]), lang) if r["failed"] else "—",
             str(r.get("detail") or ""),
             f"{float(r['score']):.3f}"
             if pd.notna(r["score"]) and math.isfinite(r["score"])
@@ -670,7 +680,7 @@ def build_document(
     share = result.model.weight_
     weight_rows = [
         [
-            _t(CRITERION_NAMES.get(c, (c, c)), lang),
+            criterion_name(c, lang),
             f"{float(w.values.get(c, 0.0)):g}",
             f"{share[c] * 100:.1f}%",
         ]
@@ -695,7 +705,7 @@ def build_document(
         + ("；" if zh else "; ")
         + L["ranked_n"].format(n)
         + ("。" if zh else "."),
-        "overview_svg": overview,
+        "overview": overview,
         "table_header": [
             L["rank"],
             L["name"],
@@ -718,10 +728,8 @@ def build_document(
         "method": _METHOD[lang],
         "weights_header": [L["criterion"], L["weight"], L["weight_share"]],
         "weights": weight_rows,
-        "weights_source": _t(_WEIGHT_SOURCES.get(w.source, (w.source, w.source)), lang),
-        "musts": ("、" if zh else ", ").join(
-            _t(CRITERION_NAMES.get(c, (c, c)), lang) for c in musts
-        ),
+        "weights_source": label(_WEIGHT_SOURCES.get(w.source, (w.source, w.source)), lang),
+        "musts": ("、" if zh else ", ").join(criterion_name(c, lang) for c in musts),
     }
     tick("appendix")
     return doc

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._mpl import ACCENT, INK, MUTED, RULE, WARN, figure_style, new_figure, to_svg
 
-__all__ = ["MapLayers", "overview_map", "site_map"]
+__all__ = ["MapFigure", "MapLayers", "overview_map", "site_map"]
 
 #: Colours of the industries shown on a site map (the most frequent in view get them in order).
 _INDUSTRY_COLOURS: Final = (
@@ -57,6 +57,62 @@ class MapLayers:
     refs: Mapping[str, np.ndarray]
     crs: Any = None
 
+    def __post_init__(self) -> None:
+        self._ids = list(self.parcels)
+        geoms = [self.parcels[k] for k in self._ids]
+        self._bounds = np.array(
+            [g.bounds if g is not None and not g.is_empty else (np.nan,) * 4 for g in geoms]
+        ).reshape(-1, 4)
+
+    def near(self, cx: float, cy: float, half: float) -> list[str]:
+        """Ids of the parcels whose bounding box meets the square of half-side ``half``."""
+        b = self._bounds
+        with np.errstate(invalid="ignore"):
+            hit = (b[:, 2] >= cx - half) & (b[:, 0] <= cx + half)
+            hit &= (b[:, 3] >= cy - half) & (b[:, 1] <= cy + half)
+        return [self._ids[i] for i in np.flatnonzero(hit)]
+
+
+class _Labels:
+    """Text to set over a map by the layout, at fractions of the map's width and height.
+
+    The maps carry no text of their own: Typst draws SVG text with the variable font's default
+    instance (Thin, weight 100), which reads poorly on paper, so every label is placed by the
+    layout over the picture, in the report's font at its proper weight.
+    """
+
+    def __init__(self, xlim: tuple[float, float], ylim: tuple[float, float]) -> None:
+        self.xlim, self.ylim = xlim, ylim
+        self.items: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        x: float,
+        y: float,
+        text: str,
+        *,
+        anchor: str = "center",
+        size: float = 6.5,
+        bold: bool = False,
+        colour: str = INK,
+        halo: bool = False,
+    ) -> None:
+        """A label at (x, y) in map units; ``anchor`` is ``center`` (text centred above the
+        point's line), ``left`` or ``mid`` (centred on the point both ways)."""
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        self.items.append(
+            {
+                "x": (x - x0) / (x1 - x0),
+                "y": (y1 - y) / (y1 - y0),
+                "text": text,
+                "anchor": anchor,
+                "size": size,
+                "bold": bold,
+                "colour": colour,
+                "halo": halo,
+            }
+        )
+
 
 def _nice_length(span_m: float) -> float:
     """A round scale-bar length near a fifth of the span."""
@@ -68,14 +124,22 @@ def _nice_length(span_m: float) -> float:
     return exp
 
 
-def _scale_bar(ax: Any, x0: float, y0: float, span: float, label_m: str, label_km: str) -> None:
+def _scale_bar(
+    ax: Any,
+    labels: _Labels,
+    x0: float,
+    y0: float,
+    span: float,
+    label_m: str,
+    label_km: str,
+) -> None:
     length = _nice_length(span)
     h = span * 0.012
     ax.add_patch(_rect(x0, y0, length / 2, h, INK))
     ax.add_patch(_rect(x0 + length / 2, y0, length / 2, h, "white", edge=INK))
     text = f"{length / 1000:g} {label_km}" if length >= 1000 else f"{length:g} {label_m}"
-    ax.text(x0, y0 + h * 1.8, "0", fontsize=6, ha="center", va="bottom", color=INK)
-    ax.text(x0 + length, y0 + h * 1.8, text, fontsize=6, ha="center", va="bottom", color=INK)
+    labels.add(x0, y0 + h * 1.4, "0", halo=True)
+    labels.add(x0 + length, y0 + h * 1.4, text, halo=True)
 
 
 def _rect(x: float, y: float, w: float, h: float, face: str, edge: str | None = None) -> Any:
@@ -84,7 +148,15 @@ def _rect(x: float, y: float, w: float, h: float, face: str, edge: str | None = 
     return Rectangle((x, y), w, h, facecolor=face, edgecolor=edge or face, linewidth=0.6)
 
 
-def _north_arrow(ax: Any, x: float, y: float, size: float, angle_deg: float, label: str) -> None:
+def _north_arrow(
+    ax: Any,
+    labels: _Labels,
+    x: float,
+    y: float,
+    size: float,
+    angle_deg: float,
+    label: str,
+) -> None:
     """An arrow at (x, y) (data units) pointing to true north, ``angle_deg`` east of grid up."""
     from matplotlib.patches import Polygon
 
@@ -98,16 +170,7 @@ def _north_arrow(ax: Any, x: float, y: float, size: float, angle_deg: float, lab
     ax.add_patch(
         Polygon([tip, (x, y), right], closed=True, facecolor="white", edgecolor=INK, lw=0.5)
     )
-    ax.text(
-        tip[0] + ux * size * 0.15,
-        tip[1] + uy * size * 0.15,
-        label,
-        fontsize=7,
-        ha="center",
-        va="bottom",
-        color=INK,
-        fontweight="bold",
-    )
+    labels.add(tip[0] + ux * size * 0.08, tip[1] + uy * size * 0.08, label, size=8, bold=True)
 
 
 def _convergence(crs: Any, x: float, y: float) -> float:
@@ -186,6 +249,43 @@ def _centroid(g: Any) -> tuple[float, float]:
     return float(c.x), float(c.y)
 
 
+#: Legend entries are data for the layout: ``{"kind", "colour", "label"}`` where kind is
+#: ``site``, ``parcel``, ``dot``, ``conflict`` or a reference layer's marker (``ref:^``).
+Legend = list[dict[str, str]]
+_SITE_FACE: Final = "#cfe0f3"
+
+
+@dataclass
+class MapFigure:
+    """A map for the layout: the picture, its legend and its labels.
+
+    Attributes
+    ----------
+    svg
+        The picture (no text in it).
+    legend
+        Legend entries (see :data:`Legend`).
+    labels
+        Text to set over the picture: ``x`` and ``y`` as fractions of its width and height
+        from the top left, ``text``, ``anchor``, ``size`` (pt), ``bold``, ``colour``, ``halo``.
+    ratio
+        Height / width.
+    """
+
+    svg: str
+    legend: Legend
+    labels: list[dict[str, Any]]
+    ratio: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form for the layout."""
+        return {"svg": self.svg, "legend": self.legend, "labels": self.labels, "ratio": self.ratio}
+
+
+_PARCEL_FACE: Final = "#eef1f4"
+_PARCEL_EDGE: Final = "#a9b4bf"
+
+
 def site_map(
     layers: MapLayers,
     asset_id: str,
@@ -194,7 +294,7 @@ def site_map(
     avoid: Mapping[str, float],
     industry_names: Mapping[str, str],
     words: Mapping[str, str],
-) -> str:
+) -> MapFigure:
     """One site with its surroundings: parcels, firms by industry, rings, conflicts.
 
     Parameters
@@ -204,61 +304,56 @@ def site_map(
     asset_id
         The site.
     rings_m
-        Radii of the rings drawn around the site (metres from its boundary's centroid).
+        Radii of the rings drawn around the site (metres from its centroid).
     avoid
-        Industry division -> protection distance (m): firms of these industries within the map
+        Industry division -> protection distance (m): firms of these industries on the map
         are drawn as conflicts.
     industry_names
         Division -> name for the legend.
     words
         Labels (``legend_site``, ``legend_other``, ``legend_conflict``, ``north``, ``m``,
-        ``km``, ``no_firms``).
+        ``km``, ``no_firms``, ``layer_{name}``).
 
     Returns
     -------
-    str
-        SVG text.
+    MapFigure
     """
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Circle, Patch
+    from matplotlib.patches import Circle
 
     geom = layers.parcels[asset_id]
     cx, cy = _centroid(geom)
     half = max(rings_m) * 1.12 if rings_m else 1500.0
+    legend: Legend = [
+        {"kind": "site", "colour": _SITE_FACE, "label": words["legend_site"]},
+        {"kind": "parcel", "colour": _PARCEL_FACE, "label": words["legend_other"]},
+    ]
     with figure_style():
         fig = new_figure(11.5, 11.5)
-        ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         _frame(ax, cx, cy, half)
-        others = [g for k, g in layers.parcels.items() if k != asset_id]
-        near = [g for g in others if g is not None and _near(g, cx, cy, half)]
-        _draw_parcels(ax, near, "#eef1f4", "#a9b4bf", 0.4, 1)
-        _draw_parcels(ax, [geom], "#cfe0f3", ACCENT, 1.4, 4)
+        labels = _Labels((cx - half, cx + half), (cy - half, cy + half))
+        near = [layers.parcels[k] for k in layers.near(cx, cy, half) if k != asset_id]
+        _draw_parcels(ax, near, _PARCEL_FACE, _PARCEL_EDGE, 0.4, 1)
+        _draw_parcels(ax, [geom], _SITE_FACE, ACCENT, 1.4, 4)
         for r in rings_m:
             ax.add_patch(
                 Circle(
                     (cx, cy), r, fill=False, edgecolor=MUTED, linewidth=0.6, linestyle=(0, (3, 2))
                 )
             )
-            ax.text(
-                cx + r * math.cos(math.radians(35)),
-                cy + r * math.sin(math.radians(35)),
+            labels.add(
+                cx + r * math.cos(math.radians(40)),
+                cy + r * math.sin(math.radians(40)),
                 f"{r / 1000:g} {words['km']}" if r >= 1000 else f"{r:g} {words['m']}",
-                fontsize=6,
-                color=MUTED,
-                ha="left",
-                va="bottom",
-                zorder=6,
+                anchor="left",
+                halo=True,
             )
-        handles: list[Any] = [
-            Patch(facecolor="#cfe0f3", edgecolor=ACCENT, label=words["legend_site"]),
-            Patch(facecolor="#eef1f4", edgecolor="#a9b4bf", label=words["legend_other"]),
-        ]
         inside = _in_box(layers.firm_xy, cx, cy, half)
         xy, div = layers.firm_xy[inside], layers.firm_division[inside]
         conflict = np.isin(div, list(avoid)) if len(div) else np.zeros(0, dtype=bool)
-        plain_div = div[~conflict]
-        kinds, counts = np.unique(plain_div, return_counts=True) if len(plain_div) else ([], [])
-        order = [k for _, k in sorted(zip(-np.asarray(counts), kinds, strict=True))]
+        plain = div[~conflict]
+        kinds, counts = np.unique(plain, return_counts=True) if len(plain) else ([], [])
+        order = [str(k) for _, k in sorted(zip(-np.asarray(counts), kinds, strict=True))]
         coloured = order[: len(_INDUSTRY_COLOURS)]
         rest = ~np.isin(div, coloured) & ~conflict
         if rest.any():
@@ -266,85 +361,74 @@ def site_map(
         for k, colour in zip(coloured, _INDUSTRY_COLOURS, strict=False):
             m = (div == k) & ~conflict
             ax.scatter(xy[m, 0], xy[m, 1], s=7, c=colour, linewidths=0, zorder=3)
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker="o",
-                    linestyle="",
-                    color=colour,
-                    markersize=4,
-                    label=f"{k} {industry_names.get(k, '')}".strip(),
-                )
+            legend.append(
+                {"kind": "dot", "colour": colour, "label": f"{k} {industry_names.get(k, '')}"}
             )
+        if rest.any():
+            legend.append({"kind": "dot", "colour": _OTHER_FIRM, "label": words["other_firms"]})
         if conflict.any():
             ax.scatter(
-                xy[conflict, 0], xy[conflict, 1], s=28, marker="X", c=WARN, linewidths=0, zorder=7
+                xy[conflict, 0], xy[conflict, 1], s=30, marker="X", c=WARN, linewidths=0, zorder=7
             )
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    marker="X",
-                    linestyle="",
-                    color=WARN,
-                    markersize=5,
-                    label=words["legend_conflict"],
-                )
+            names = sorted({str(d) for d in div[conflict]})
+            legend.append(
+                {
+                    "kind": "conflict",
+                    "colour": WARN,
+                    "label": words["legend_conflict"]
+                    + " "
+                    + ", ".join(f"{d} {industry_names.get(d, '')}".strip() for d in names),
+                }
             )
         if len(layers.firm_xy) == 0:
-            ax.text(cx, cy - half * 0.9, words["no_firms"], ha="center", fontsize=7, color=MUTED)
-        for name, pts in layers.refs.items():
-            m = _in_box(pts, cx, cy, half)
-            if m.any():
-                ax.scatter(
-                    pts[m, 0],
-                    pts[m, 1],
-                    s=30,
-                    marker=_LAYER_MARKERS.get(name, "P"),
-                    c="white",
-                    edgecolors=INK,
-                    linewidths=0.8,
-                    zorder=8,
-                )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker=_LAYER_MARKERS.get(name, "P"),
-                        linestyle="",
-                        markerfacecolor="white",
-                        markeredgecolor=INK,
-                        markersize=5,
-                        label=words.get(f"layer_{name}", name),
-                    )
-                )
-        leg = ax.legend(
-            handles=handles,
-            loc="lower right",
-            fontsize=6,
-            frameon=True,
-            framealpha=0.92,
-            edgecolor=RULE,
-            borderpad=0.5,
-            handletextpad=0.4,
+            legend.append({"kind": "none", "colour": MUTED, "label": words["no_firms"]})
+        legend += _draw_refs(ax, layers, cx, cy, half, half, words)
+        _scale_bar(
+            ax, labels, cx - half * 0.92, cy - half * 0.92, 2 * half, words["m"], words["km"]
         )
-        leg.set_zorder(20)
-        _scale_bar(ax, cx - half * 0.92, cy - half * 0.92, 2 * half, words["m"], words["km"])
         _north_arrow(
             ax,
-            cx - half * 0.86,
-            cy + half * 0.62,
+            labels,
+            cx + half * 0.84,
+            cy + half * 0.66,
             half * 0.16,
             _convergence(layers.crs, cx, cy),
             words["north"],
         )
-        return to_svg(fig)
+        return MapFigure(to_svg(fig), legend, labels.items, 1.0)
 
 
-def _near(g: Any, cx: float, cy: float, half: float) -> bool:
-    x0, y0, x1, y1 = g.bounds
-    return x1 >= cx - half and x0 <= cx + half and y1 >= cy - half and y0 <= cy + half
+def _draw_refs(
+    ax: Any,
+    layers: MapLayers,
+    cx: float,
+    cy: float,
+    half_x: float,
+    half_y: float,
+    words: Mapping[str, str],
+) -> Legend:
+    legend: Legend = []
+    for name, pts in layers.refs.items():
+        if not len(pts):
+            continue
+        m = (np.abs(pts[:, 0] - cx) <= half_x) & (np.abs(pts[:, 1] - cy) <= half_y)
+        if not m.any():
+            continue
+        marker = _LAYER_MARKERS.get(name, "P")
+        ax.scatter(
+            pts[m, 0],
+            pts[m, 1],
+            s=34,
+            marker=marker,
+            c="white",
+            edgecolors=INK,
+            linewidths=0.9,
+            zorder=8,
+        )
+        legend.append(
+            {"kind": f"ref:{marker}", "colour": INK, "label": words.get(f"layer_{name}", name)}
+        )
+    return legend
 
 
 def overview_map(
@@ -352,7 +436,7 @@ def overview_map(
     ranked: Sequence[str],
     *,
     words: Mapping[str, str],
-) -> str:
+) -> MapFigure:
     """Every inventory parcel in grey and the shortlisted sites numbered by rank.
 
     Parameters
@@ -362,103 +446,80 @@ def overview_map(
     ranked
         Asset ids of the shortlist, best first.
     words
-        Labels (``north``, ``m``, ``km``, ``layer_*``).
+        Labels (``north``, ``m``, ``km``, ``layer_{name}``, ``legend_site``,
+        ``legend_other``).
 
     Returns
     -------
-    str
-        SVG text.
+    MapFigure
     """
-    from matplotlib.lines import Line2D
-
-    geoms = [g for g in layers.parcels.values() if g is not None and not g.is_empty]
-    if not geoms:
+    b = layers._bounds
+    ok = ~np.isnan(b[:, 0])
+    if ok.any():
+        xs = np.array([b[ok, 0].min(), b[ok, 2].max()])
+        ys = np.array([b[ok, 1].min(), b[ok, 3].max()])
+    else:
         xs = np.array([0.0, 1000.0])
         ys = np.array([0.0, 1000.0])
-    else:
-        b = np.array([g.bounds for g in geoms])
-        xs = np.array([b[:, 0].min(), b[:, 2].max()])
-        ys = np.array([b[:, 1].min(), b[:, 3].max()])
-    cx, cy = xs.mean(), ys.mean()
-    half = max(xs[1] - xs[0], ys[1] - ys[0]) / 2 * 1.08 + 300
+    aspect = 16 / 10
+    cx, cy = float(xs.mean()), float(ys.mean())
+    half = max((xs[1] - xs[0]) / aspect, ys[1] - ys[0]) / 2 * 1.08 + 300
+    legend: Legend = [
+        {"kind": "site", "colour": _SITE_FACE, "label": words["legend_ranked"]},
+        {"kind": "parcel", "colour": _PARCEL_FACE, "label": words["legend_other"]},
+    ]
     with figure_style():
-        fig = new_figure(16.0, 11.0)
-        ax = fig.add_axes((0.005, 0.005, 0.99, 0.99))
-        ax.set_xlim(cx - half * 16 / 11, cx + half * 16 / 11)
+        fig = new_figure(16.0, 10.0)
+        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+        ax.set_xlim(cx - half * aspect, cx + half * aspect)
         ax.set_ylim(cy - half, cy + half)
+        labels = _Labels((cx - half * aspect, cx + half * aspect), (cy - half, cy + half))
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        for s in ax.spines.values():
-            s.set_color(RULE)
+        for sp in ax.spines.values():
+            sp.set_color(RULE)
         chosen = set(ranked)
         _draw_parcels(
             ax,
             [g for k, g in layers.parcels.items() if k not in chosen],
-            "#e3e8ed",
-            "#a9b4bf",
+            _PARCEL_FACE,
+            _PARCEL_EDGE,
             0.3,
             1,
         )
-        _draw_parcels(ax, [layers.parcels[k] for k in ranked], "#cfe0f3", ACCENT, 1.0, 3)
-        handles: list[Any] = []
-        for name, pts in layers.refs.items():
-            if len(pts):
-                marker = _LAYER_MARKERS.get(name, "P")
-                ax.scatter(
-                    pts[:, 0],
-                    pts[:, 1],
-                    s=26,
-                    marker=marker,
-                    c="white",
-                    edgecolors=INK,
-                    linewidths=0.8,
-                    zorder=4,
-                )
-                handles.append(
-                    Line2D(
-                        [],
-                        [],
-                        marker=marker,
-                        linestyle="",
-                        markerfacecolor="white",
-                        markeredgecolor=INK,
-                        markersize=5,
-                        label=words.get(f"layer_{name}", name),
-                    )
-                )
-        for rank, k in enumerate(ranked, start=1):
-            x, y = _centroid(layers.parcels[k])
-            ax.annotate(
-                str(rank),
-                (x, y),
-                xytext=(0, 0),
-                textcoords="offset points",
-                ha="center",
-                va="center",
-                fontsize=7 if rank < 100 else 6,
-                color="white",
-                fontweight="bold",
-                bbox={"boxstyle": "circle,pad=0.25", "fc": ACCENT, "ec": "white", "lw": 0.6},
+        _draw_parcels(ax, [layers.parcels[k] for k in ranked], _SITE_FACE, ACCENT, 1.0, 3)
+        legend += _draw_refs(ax, layers, cx, cy, half * aspect, half, words)
+        if ranked:
+            xy = np.array([_centroid(layers.parcels[k]) for k in ranked])
+            ax.scatter(
+                xy[::-1, 0],
+                xy[::-1, 1],
+                s=110 if len(ranked) < 100 else 80,
+                c=ACCENT,
+                edgecolors="white",
+                linewidths=0.8,
                 zorder=10,
             )
-        if handles:
-            ax.legend(
-                handles=handles,
-                loc="lower right",
-                fontsize=6,
-                frameon=True,
-                framealpha=0.92,
-                edgecolor=RULE,
-            )
-        w = half * 16 / 11
-        _scale_bar(ax, cx - w * 0.94, cy - half * 0.92, 2 * w, words["m"], words["km"])
+            for rank, (x, y) in enumerate(xy, start=1):
+                labels.add(
+                    x,
+                    y,
+                    str(rank),
+                    anchor="mid",
+                    size=6.5 if rank < 10 else 5.5,
+                    bold=True,
+                    colour="#ffffff",
+                )
+        w = half * aspect
+        _scale_bar(ax, labels, cx - w * 0.95, cy - half * 0.92, 2 * w, words["m"], words["km"])
         _north_arrow(
             ax,
-            cx - w * 0.9,
+            labels,
+            cx + w * 0.92,
             cy + half * 0.62,
             half * 0.14,
             _convergence(layers.crs, cx, cy),
             words["north"],
         )
-        return to_svg(fig)
+        return MapFigure(to_svg(fig), legend, labels.items, 1 / aspect)
