@@ -476,7 +476,6 @@ def _site(
             continue
         bad = (c in short) or not bool(r["passed"])
         reasons.append({"text": str(r["reason"]), "short": bad, "criterion": str(r["name"])})
-    reasons.sort(key=lambda x: not x["short"])  # stable: the explanation's order within each
     for u in result._unevaluated(lang).itertuples(index=False):
         reasons.append(
             {
@@ -485,6 +484,7 @@ def _site(
                 "criterion": str(u.name),
             }
         )
+    reasons.sort(key=lambda x: not x["short"])  # stable: the explanation's order within each
     # land-use path
     route = f.get("land_use_route")
     land_use = None
@@ -510,7 +510,10 @@ def _site(
         )
     avoid = dict(result.requirements.avoid_industries or {})
     avoid = {k[:3]: float(v) for k, v in avoid.items()}
-    rings = sorted({1000.0, *[v for v in avoid.values() if v <= 5000]})
+    conflict = f.get("conflict")
+    if conflict is not None and conflict[1] < conflict[2]:  # the neighbour that conflicts
+        avoid = {**avoid, str(conflict[0])[:3]: float(conflict[2])}
+    rings = sorted({1000.0, *[v for v in avoid.values() if 100 <= v <= 5000]})
     site_map = maps.site_map(
         layers,
         asset_id,

@@ -306,8 +306,8 @@ def site_map(
     rings_m
         Radii of the rings drawn around the site (metres from its centroid).
     avoid
-        Industry division -> protection distance (m): firms of these industries on the map
-        are drawn as conflicts.
+        Industry division -> protection distance (m): firms of these industries within that
+        distance of the parcel are drawn as conflicts.
     industry_names
         Division -> name for the legend.
     words
@@ -350,7 +350,15 @@ def site_map(
             )
         inside = _in_box(layers.firm_xy, cx, cy, half)
         xy, div = layers.firm_xy[inside], layers.firm_division[inside]
-        conflict = np.isin(div, list(avoid)) if len(div) else np.zeros(0, dtype=bool)
+        conflict = np.zeros(len(div), dtype=bool)
+        if len(div) and avoid:
+            import shapely
+
+            # a conflict: a firm of an avoided industry within its protection distance of
+            # the parcel's boundary (others of the industry are drawn like any firm)
+            dist = shapely.distance(geom, shapely.points(xy))
+            need = np.array([avoid.get(str(d), -1.0) for d in div], dtype=float)
+            conflict = dist <= need
         plain = div[~conflict]
         kinds, counts = np.unique(plain, return_counts=True) if len(plain) else ([], [])
         order = [str(k) for _, k in sorted(zip(-np.asarray(counts), kinds, strict=True))]
