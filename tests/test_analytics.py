@@ -289,3 +289,14 @@ def test_statutory_points_within_days(tmp_path: Path) -> None:
         assert later["next_date"] == pd.Timestamp("2025-03-01")
         with pytest.raises(am.ValidationError, match="within_days"):
             an.idle_clocks(inv, within_days=-1)
+
+
+def test_alerts_fits_brief(fresh: am.Inventory) -> None:
+    """On 2024-04-30 A-2 was withdrawn; it is on offer again from 2024-05-20 and fits."""
+    brief = am.Requirements(investor="甲公司", land_area_mu=(50, 200))
+    then = am.match(brief, inventory=fresh, as_of="2024-04-30").table["asset_id"].tolist()
+    assert "A-2" not in then
+    al = an.alerts(fresh, since="2024-04-30", briefs={"甲公司": brief})
+    fits = al[al["alert"] == "fits_brief"]
+    assert fits["asset_id"].tolist() == ["A-2"]
+    assert fits["detail"].iloc[0].startswith("甲公司: rank ")

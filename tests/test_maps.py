@@ -113,3 +113,15 @@ def test_missing_folium_is_a_plot_dependency_error(
     monkeypatch.setitem(sys.modules, "folium", None)  # import folium now fails
     with pytest.raises(am.PlotDependencyError, match=r"assetmatch\[plot\]"):
         hostile.explore()
+
+
+def test_static_map(hostile: am.Inventory) -> None:
+    from assetmatch.maps import plot_assets
+
+    a = hostile.assets()
+    fig = plot_assets(a)
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["available", "idle", "low_efficiency", "site known only by a point"]
+    assert "1 km" in [t.get_text() for t in fig.axes[0].texts]
+    with pytest.raises(am.ValidationError, match="projected"):
+        plot_assets(a.to_crs("EPSG:4490"))

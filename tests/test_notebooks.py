@@ -82,6 +82,7 @@ def test_02_hengzhong_brief(executed: dict[str, object], tmp_path: Path) -> None
     text = "".join(_outputs(nb, "text/plain"))
     assert "TS-0001" in text
     assert any("leaflet" in h.lower() for h in _outputs(nb, "text/html"))
+    assert "hengzhong.pdf" in text  # the PDF brief was written
 
 
 @pytest.mark.slow  # a kernel, the demo zone and every cell: 15-30 s
@@ -92,3 +93,12 @@ def test_03_low_efficiency_and_idle_clocks(executed: dict[str, object], tmp_path
     assert "low_efficiency" in html  # the status event written by mark_low_efficiency
     assert "reclaim_proposal" in html  # a statutory point within a year of 2023-06-30
     assert "price_drop" in html or "price_drop" in "".join(_outputs(nb, "text/plain"))
+
+
+@pytest.mark.slow  # the choice sets of 36 deals take about half a minute
+def test_04_learning_weights(executed: dict[str, object], tmp_path: Path) -> None:
+    nb = _executed("04_learning_weights.ipynb", executed, tmp_path)
+    html = "".join(_outputs(nb, "text/html"))
+    assert "hit@1" in html and "learned" in html and "default" in html
+    assert len(_outputs(nb, "image/png")) >= 1  # the learned weights
+    assert "TS-0001" in html  # Hengzhong's shortlist under the learned weights

@@ -70,9 +70,7 @@ class LiveTables:
             self.expected = (after, self.expected[1])
             self.changed.update(ids)
 
-    def refreshed_context(
-        self, before: str | None, after: str, ids: list[str] | None
-    ) -> None:
+    def refreshed_context(self, before: str | None, after: str, ids: list[str] | None) -> None:
         """This process moved ``context_computed_at`` from ``before`` to ``after``.
 
         ``ids`` are the asset rows whose context changed; ``None`` when all may have.

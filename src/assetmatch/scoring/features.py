@@ -428,9 +428,7 @@ def _patch_frame(frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray) -> pd
     return out
 
 
-def _recode(
-    codes: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]
-) -> np.ndarray | None:
+def _recode(codes: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray | None:
     """Codes into ``have`` (last = unknown) as codes into ``want``; ``None`` if one is missing."""
     lookup = {c: i for i, c in enumerate(want)}
     mapping = np.empty(len(have) + 1, dtype=np.int64)
