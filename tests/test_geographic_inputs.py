@@ -11,6 +11,7 @@ import pytest
 
 import assetmatch as am
 from assetmatch.demo import PUBLIC_BRIEFS
+from conftest import LAT0, LON0, geodesic_area_m2, square_lonlat
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,19 @@ def test_empty_lonlat_assets_give_an_empty_result():
     res = am.match(PUBLIC_BRIEFS["hengzhong"], assets=gdf)
     assert res.table.empty
     assert res.message.startswith("库中没有资产")
+
+
+def test_match_on_lonlat_boundaries_derives_their_land_area():
+    # two squares of about 400 m and 250 m a side, in CGCS2000 lon/lat, no areas given
+    geoms = [square_lonlat(LON0, LAT0, 400), square_lonlat(LON0 + 0.01, LAT0, 250)]
+    sites = gpd.GeoDataFrame(
+        {"asset_id": ["BIG", "SMALL"], "status": ["available"] * 2}, geometry=geoms, crs=4490
+    )
+    res = am.match({"land_area_mu": [200, 300], "must": []}, assets=sites, as_of="2024-06-30")
+    expected_mu = [geodesic_area_m2(g) / am.MU_M2 for g in geoms]  # about 240 and 94 mu
+    got = res.table.set_index("asset_id")["land_area_mu"]
+    assert got["BIG"] == pytest.approx(expected_mu[0], abs=0.1)
+    assert "SMALL" not in got.index  # 94 mu is beyond 25 % of 200 mu: a near miss
+    nm = res.near_misses.set_index("asset_id")
+    assert nm.loc["SMALL", "failed"] == "size"
+    assert nm.loc["SMALL", "detail"].startswith(f"{expected_mu[1]:.1f} 亩，低于要求 200–300 亩")

@@ -219,11 +219,41 @@ def _features(
     if assets is not None:
         # lon/lat assets (EPSG:4326, 4490…) are projected by the store's rule, as their context is
         assets, _, _ = _project_lonlat(assets, "assets")
-        return prepare(assets, context, as_of=as_of)
+        return prepare(_with_land_area(assets), context, as_of=as_of)
     provider = getattr(inventory, "features", None)
     if callable(provider):
         return provider(as_of=as_of)
     return prepare_inventory(inventory, as_of=as_of)
+
+
+def _with_land_area(assets: pd.DataFrame) -> pd.DataFrame:
+    """Assets whose missing ``land_area_m2`` is derived from their boundary, as on import.
+
+    Only polygons with neither a ``land_area_m2`` nor a ``declared_land_area_m2`` get one
+    (the ground area, :func:`assetmatch.geo.crs.ground_area_m2`); points and given areas are
+    left as they are.
+    """
+    crs = getattr(assets, "crs", None)
+    if crs is None or "geometry" not in assets.columns or not len(assets):
+        return assets
+    from .geo.crs import ground_area_m2
+
+    given = pd.Series(np.nan, index=assets.index)
+    for col in ("declared_land_area_m2", "land_area_m2"):
+        if col in assets.columns:
+            given = given.fillna(pd.to_numeric(assets[col], errors="coerce"))
+    missing = given.isna().to_numpy()
+    if not missing.any():
+        return assets
+    derived = ground_area_m2(assets.geometry[missing], crs)
+    if np.isnan(derived).all():
+        return assets
+    out = assets.copy()
+    area = pd.to_numeric(out.get("land_area_m2", given), errors="coerce").astype(float)
+    area[missing] = derived
+    out["land_area_m2"] = area
+    logger.info("land area derived from the boundary of %d assets", int((~np.isnan(derived)).sum()))
+    return out
 
 
 def _scorer(
