@@ -416,6 +416,18 @@ class MatchResult:
             reasons=reasons,
         )
 
+    def what_if(self, lang: str | None = None) -> pd.DataFrame:
+        """What would change the shortlist: each near miss's bound relaxed to its value, and
+        the weight change at which the first two swap (:func:`assetmatch.whatif.what_if`).
+
+        Returns a plain DataFrame (:data:`assetmatch.whatif.WHAT_IF_COLUMNS`) whose ``text``
+        column reads the row in ``lang`` (default the result's): "用地面积下限由150亩放宽至
+        128亩：新增2处地块进入排名，…排第2名" / "accept 128 mu instead of 150 mu …".
+        """
+        from .whatif import what_if
+
+        return what_if(self, lang)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able record of the match: enough to reproduce it (see the module docstring).
 
