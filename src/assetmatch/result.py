@@ -428,6 +428,25 @@ class MatchResult:
 
         return what_if(self, lang)
 
+    def robustness(
+        self, *, n: int = 500, spread: float = 0.2, seed: int = 0, k: int | None = None
+    ) -> pd.DataFrame:
+        """Per shortlisted site, the share of ``n`` seeded ±``spread`` weight perturbations in
+        which it stays in the top ``k`` (default the shortlist's length), labelled robust
+        (≥ 80 %) or fragile, with its rank under TOPSIS and a weighted product
+        (:func:`assetmatch.robustness.robustness`; columns
+        :data:`assetmatch.robustness.ROBUSTNESS_COLUMNS`)."""
+        from .robustness import robustness
+
+        return robustness(self, n=n, spread=spread, seed=seed, k=k)
+
+    def rank_agreement(self) -> pd.DataFrame:
+        """Spearman and Kendall rank correlation of the shortlist with the same sites ranked by
+        TOPSIS and by a weighted product (:func:`assetmatch.robustness.rank_agreement`)."""
+        from .robustness import rank_agreement
+
+        return rank_agreement(self)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-able record of the match: enough to reproduce it (see the module docstring).
 
