@@ -130,3 +130,13 @@ def test_a_single_ranked_site_has_no_swap_and_nothing_breaks(inv):
     assert not (w["kind"] == "weight").any()
     assert all(isinstance(t, str) and t for t in w["text"])
     assert all(math.isfinite(c) for c in w["change"])
+
+
+def test_the_readme_sentence_is_what_the_demo_zone_says():
+    from assetmatch.demo import PUBLIC_BRIEFS
+
+    res = am.match(PUBLIC_BRIEFS["hengzhong"], inventory=am.Inventory.demo())
+    assert (
+        "accept 100.2 mu instead of 150 mu (minimum land area): 4 more sites ranked; "
+        "惠南隆瑞石材低效厂区 enters at rank 4"
+    ) in list(res.what_if(lang="en")["text"])
