@@ -144,8 +144,9 @@ def test_bad_briefs_are_refused_with_their_position():
     with pytest.raises(am.ValidationError) as e:
         am.match_many([A, {"land_area_mu": (5, 1)}], assets=_zone())
     assert e.value.problems[0].row == 1
-    with pytest.raises(am.ValidationError, match="offer=True needs inventory"):
-        am.match_many([A], assets=_zone(), offer=True)
+    with pytest.raises(am.ValidationError, match="offer=True needs inventory") as e:
+        am.match_many([A, {"land_area_mu": (90, 120)}], assets=_zone(), offer=True)
+    assert [(p.row, p.field) for p in e.value.problems] == [(None, "offer"), (1, "investor")]
 
 
 def test_offer_many_refuses_a_batch_with_a_bad_row_and_writes_nothing(inv):

@@ -19,7 +19,7 @@ same sites again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -116,11 +116,18 @@ def match_many(
     >>> am.match_many([brief_a, brief_b], inventory=inv)            # doctest: +SKIP
     """
     reqs = _briefs(requirements)
-    if offer and inventory is None:
-        raise ValidationError(
-            "match_many cannot record offers:",
-            [Problem(None, "offer", "offer=True needs inventory= (offers are kept there)")],
-        )
+    if offer:
+        problems = [
+            Problem(i, "investor", "name the investor: offers are recorded under that name")
+            for i, r in enumerate(reqs)
+            if not (r.investor and r.investor.strip())
+        ]
+        if inventory is None:
+            problems.insert(
+                0, Problem(None, "offer", "offer=True needs inventory= (offers are kept there)")
+            )
+        if problems:
+            raise ValidationError("match_many cannot record offers:", problems)
     X = _features(inventory, assets, context, features, as_of)
     names = [r.investor.strip() if r.investor else f"#{i}" for i, r in enumerate(reqs)]
     S = _score_matrix(reqs, X, inventory, model, as_of, progress)
@@ -153,14 +160,14 @@ def match_many(
 
 def _briefs(requirements: Any) -> list[Requirements]:
     if isinstance(requirements, Requirements | Mapping | str | bytes) or not isinstance(
-        requirements, Sequence
+        requirements, Iterable
     ):
         raise TypeError(
             "The 'requirements' parameter of match_many must be a list of briefs. "
             f"Got {type(requirements).__name__} instead."
         )
     out, problems = [], []
-    for i, r in enumerate(requirements):
+    for i, r in enumerate(list(requirements)):
         try:
             out.append(Requirements.coerce(r))
         except ValidationError as exc:
