@@ -98,9 +98,7 @@ def test_attribute_and_boundary_edits_patch_the_table_and_equal_a_rebuild(demo, 
         lambda: inv.update("TS-0002", status="negotiating", at="2024-06-02"),
         lambda: inv.update("TS-0005", geometry=gpd.GeoSeries([moved], crs=a.crs)),
         lambda: inv.update_many(
-            pd.DataFrame(
-                {"asset_id": ["TS-0003", "TS-0004"], "building_area_m2": [12_345.0, 0.0]}
-            )
+            pd.DataFrame({"asset_id": ["TS-0003", "TS-0004"], "building_area_m2": [12_345.0, 0.0]})
         ),
     ]
     for edit in edits:
