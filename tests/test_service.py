@@ -79,6 +79,26 @@ def test_match_over_http_equals_match_in_process(client, inv, keys):
     assert got["requirements"]["investor"] == BRIEF["investor"]
 
 
+def test_match_report_answers_the_pdf_brief(client, keys):
+    pypdf = pytest.importorskip("pypdf")
+    pytest.importorskip("typst")
+    r = client.post(
+        "/v1/match/report?top=3&lang=en", json=BRIEF, headers={"X-API-Key": keys["read"]}
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF-")
+    import io
+
+    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(r.content)).pages)
+    assert "Site-selection brief" in text and "TS-0001" in text
+    bad = client.post(
+        "/v1/match/report", json={"land_area_mu": "big"}, headers={"X-API-Key": keys["read"]}
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["message"]
+    assert client.post("/v1/match/report", json=BRIEF).status_code == 401
+
+
 def test_match_many_over_http_equals_match_many_in_process(client, inv, keys):
     briefs = [PUBLIC_BRIEFS["hengzhong"], PUBLIC_BRIEFS["xingxun"]]
     r = client.post(

@@ -49,4 +49,4 @@ def test_no_operation_answers_5xx(service_schema):
             )
 
         run()
-    assert n_ops == 8  # match, match-many, 3 asset reads, events, imports, healthz
+    assert n_ops == 9  # match, match report, match-many, 3 asset reads, events, imports, healthz

@@ -11,6 +11,7 @@ same figure gives the same bytes.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -51,26 +52,34 @@ def _register_font() -> None:
     font_manager.fontManager._findfont_cached.cache_clear()
 
 
+#: rc_context changes matplotlib's global settings: one figure at a time (the service draws
+#: reports from a thread pool).
+_LOCK = threading.RLock()
+
+
 @contextmanager
 def figure_style() -> Iterator[None]:
-    """Matplotlib settings of every report figure (font, SVG output, sizes)."""
+    """Matplotlib settings of every report figure (font, SVG output, sizes), one at a time."""
     import matplotlib
 
     _register_font()
-    with matplotlib.rc_context(
-        {
-            "font.family": [FONT_FAMILY],
-            "font.size": 8,
-            "svg.fonttype": "none",
-            "svg.hashsalt": _SALT,
-            "path.simplify": True,
-            "axes.edgecolor": RULE,
-            "axes.labelcolor": INK,
-            "text.color": INK,
-            "xtick.color": MUTED,
-            "ytick.color": MUTED,
-            "axes.unicode_minus": False,
-        }
+    with (
+        _LOCK,
+        matplotlib.rc_context(
+            {
+                "font.family": [FONT_FAMILY],
+                "font.size": 8,
+                "svg.fonttype": "none",
+                "svg.hashsalt": _SALT,
+                "path.simplify": True,
+                "axes.edgecolor": RULE,
+                "axes.labelcolor": INK,
+                "text.color": INK,
+                "xtick.color": MUTED,
+                "ytick.color": MUTED,
+                "axes.unicode_minus": False,
+            }
+        ),
     ):
         yield
 

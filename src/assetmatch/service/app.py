@@ -261,6 +261,48 @@ def create_app(
         return Response(res.to_json(indent=None), media_type="application/json")
 
     @app.post(
+        "/v1/match/report",
+        tags=["match"],
+        dependencies=[read],
+        response_class=Response,
+        responses={
+            200: {
+                "description": "The ranked-parcel PDF brief.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": Requirements.json_schema()}},
+            }
+        },
+    )
+    async def match_report_route(
+        request: Request,
+        top: int = Query(10, ge=1, le=50),
+        as_of: str | None = Query(None, max_length=32),
+        lang: str = Query("zh", pattern="^(zh|en)$"),
+    ) -> Response:
+        """Rank the inventory for a requirements document and answer the PDF brief
+        (``MatchResult.to_pdf``)."""
+        req = Requirements.model_validate(_object(parse_json(await request.body())))
+        from starlette.concurrency import run_in_threadpool
+
+        from ..report import report_bytes
+
+        def brief() -> bytes:
+            res = match(req, inventory=app.state.inventory, top=top, as_of=as_of, lang=lang)
+            return report_bytes(res, lang)
+
+        pdf = await run_in_threadpool(brief)
+        return Response(
+            pdf,
+            media_type="application/pdf",
+            headers={"Content-Disposition": 'attachment; filename="brief.pdf"'},
+        )
+
+    @app.post(
         "/v1/match-many",
         tags=["match"],
         dependencies=[read],

@@ -14,6 +14,7 @@ from .._errors import (
     NotFoundError,
     OfferConflictError,
     Problem,
+    ReportError,
     StoreConflictError,
     StoreError,
     ValidationError,
@@ -31,7 +32,7 @@ def status_of(exc: AssetmatchError) -> int:
         return 404
     if isinstance(exc, StoreConflictError | OfferConflictError):
         return 409
-    if isinstance(exc, StoreError):
+    if isinstance(exc, StoreError | ReportError):  # the store or the report engine is unavailable
         return 503
     return 422
 
