@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +105,9 @@ def render_report(
     pdf = report_bytes(result, lang, inventory=inventory, zone=zone, progress=progress)
     dest = Path(path)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".pdf", dir=dest.parent or ".")
+        tmp = str(dest.parent / f".report-{uuid.uuid4().hex}.pdf")
+        # os.open with 0o666 honours the umask (mkstemp would make the file private)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pdf)
