@@ -140,7 +140,10 @@ def _bounds(
             f = gap > 0
             fail = f if fail is None else fail | f
         if detail:
-            r = gap / _F32(limit)
+            with np.errstate(divide="ignore", invalid="ignore"):  # a bound of 0: no share of it
+                r = gap / _F32(limit)
+            if limit == 0:
+                r = np.where(gap > 0, np.inf, 0.0).astype(gap.dtype)
             short = r if short is None else np.fmax(short, r)
     if first:
         s[:] = unk * wt
