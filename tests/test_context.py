@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from assetmatch import CRSError, UnknownAssetError, ValidationError
+from assetmatch import ClusterError, CRSError, UnknownAssetError, ValidationError
 from assetmatch.context import FirmIndex, context_features, refresh_context
 from assetmatch.domain.industry import ConflictRule
 
@@ -663,19 +663,123 @@ def test_refresh_only_recomputes_what_an_edit_can_reach(caplog: pytest.LogCaptur
 # dask
 
 
-def test_dask_engine_equals_numpy_on_a_local_cluster() -> None:
+@pytest.fixture(scope="module")
+def cluster():
+    """A LocalCluster of 2 workers of 1 thread inside this process, reachable over TCP."""
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("dask_geopandas")
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        protocol="tcp",
+        dashboard_address=":0",
+    ) as local:
+        yield local
+
+
+def _far_case() -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
+    """The random case plus firms far beyond every partition's halo (nearest found outside it)."""
     assets, firms = _random_case(21, 600, 1500, extent=20_000)
-    layers = {"port": gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS_M)}
+    far = gpd.GeoDataFrame(
+        {"firm_id": ["FAR1", "FAR2", "FAR3"], "industry": ["M73", "M73", "C3311"]},
+        geometry=[
+            shapely.Point(X0 - 40_000, Y0),
+            shapely.Point(X0 + 60_000, Y0 + 25_000),
+            shapely.Point(X0 + 10_000, Y0 - 30_000),
+        ],
+        crs=CRS_M,
+    )
+    firms = pd.concat([firms, far], ignore_index=True)
+    layers = {
+        "port": gpd.GeoDataFrame(geometry=[shapely.Point(X0, Y0)], crs=CRS_M),
+        "town_centre": gpd.GeoDataFrame(
+            geometry=[shapely.Point(X0 + 5000, Y0 + 9000), shapely.Point(X0 + 15_000, Y0)],
+            crs=CRS_M,
+        ),
+    }
+    return assets, firms, layers
+
+
+def test_dask_engine_equals_numpy_on_a_local_cluster(cluster) -> None:
+    distributed = pytest.importorskip("distributed")
+    assets, firms, layers = _far_case()
     expected = context_features(assets, firms, layers=layers)
+    assert np.isfinite(expected["nearest_M73_m"]).all()
+    assert (expected["nearest_M73_m"] > 10_000).all()  # beyond every halo: the fallback path
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
         distributed.Client(cluster) as client,
+        distributed.get_task_stream(client) as stream,
     ):
         got = context_features(
-            assets, firms, layers=layers, engine="dask", client=client, npartitions=4
+            assets, firms, layers=layers, engine="dask", client=client, npartitions=6
+        )
+    # one task per partition ran on the workers; the firms and layers were scattered, not tasks
+    assert len(stream.data) == 6
+    assert {t["worker"] for t in stream.data} <= set(cluster.scheduler_info["workers"])
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_dask_engine_at_a_scheduler_address(cluster) -> None:
+    assets, firms, layers = _far_case()
+    index = FirmIndex.build(firms, CRS_M)
+    expected = context_features(assets, index, (500, 2000), layers=layers, industries=["C19"])
+    seen: list[tuple[int, int]] = []
+    got = context_features(
+        assets,
+        index,
+        (500, 2000),
+        layers=layers,
+        industries=["C19"],
+        engine="dask",
+        scheduler=cluster.scheduler_address,
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert len(seen) == 4  # default: two partitions per worker thread
+    assert seen[-1] == (600, 600)
+
+
+def test_dask_engine_without_a_cluster_uses_the_local_scheduler() -> None:
+    pytest.importorskip("dask_geopandas")
+    assets, firms, layers = _far_case()
+    expected = context_features(assets, firms, layers=layers)
+    got = context_features(assets, firms, layers=layers, engine="dask", npartitions=3)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+@pytest.mark.slow
+def test_dask_engine_equals_numpy_on_two_worker_processes() -> None:
+    """Everything pickled to 2 small worker processes (slow: each imports the library)."""
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    assets, firms, layers = _far_case()
+    expected = context_features(assets, firms, layers=layers)
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        memory_limit="1GiB",
+        dashboard_address=":0",
+    ) as local:
+        got = context_features(
+            assets, firms, layers=layers, engine="dask", scheduler=local.scheduler_address
         )
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_dask_engine_errors(cluster) -> None:
+    dask = pytest.importorskip("dask")
+    distributed = pytest.importorskip("distributed")
+    assets, firms, _ = _far_case()
+    with (
+        dask.config.set({"distributed.comm.timeouts.connect": "2s"}),
+        pytest.raises(
+            ClusterError, match=r"cannot reach the dask scheduler at 'tcp://127\.0\.0\.1:9'"
+        ),
+    ):
+        context_features(assets, firms, engine="dask", scheduler="tcp://127.0.0.1:9")
+    with distributed.Client(cluster) as client, pytest.raises(ClusterError, match="not both"):
+        context_features(
+            assets, firms, engine="dask", client=client, scheduler=cluster.scheduler_address
+        )

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from ._errors import (
     AssetmatchError,
+    ClusterError,
     CRSError,
     LandUseError,
     NotFoundError,
@@ -47,6 +48,7 @@ __all__ = [
     "MU_M2",
     "AssetmatchError",
     "CRSError",
+    "ClusterError",
     "ImportReport",
     "Inventory",
     "LandUseError",

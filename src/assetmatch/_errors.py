@@ -103,3 +103,7 @@ class ReportError(AssetmatchError, RuntimeError):
 
 class PlotDependencyError(AssetmatchError, ImportError):
     """A plot or map needs a package that is not installed (``pip install "assetmatch[plot]"``)."""
+
+
+class ClusterError(AssetmatchError, RuntimeError):
+    """A dask computation cannot start: the scheduler cannot be reached, or dask is missing."""

@@ -126,6 +126,7 @@ def context_features(
     progress: ProgressCallback | None = None,
     n_jobs: int | None = None,
     client: Any = None,
+    scheduler: str | None = None,
     npartitions: int | None = None,
 ) -> pd.DataFrame:
     """Context features of every asset: nearby industries, conflicts and accessibility.
@@ -175,8 +176,10 @@ def context_features(
         ``firms`` is a :class:`FirmIndex`.
     engine
         ``"numpy"`` (one machine, ``n_jobs`` threads) or ``"dask"``: the same computation on
-        spatial partitions of the assets (dask-geopandas, Hilbert order), each receiving the
-        firms within its bounding box plus the largest radius; the results are identical.
+        spatial partitions of the assets (runs along a Hilbert curve, dask-geopandas), with
+        the :class:`FirmIndex` and the layers sent to every worker once; each partition reads
+        the firms within its tiles plus a halo of the largest radius, and looks further only
+        for nearest firms beyond it. The results are identical.
     chunk_size
         Assets per progress step; each step logs an INFO line with counts and percentage.
     progress
@@ -186,9 +189,13 @@ def context_features(
     client
         A ``dask.distributed.Client`` for ``engine="dask"``; default the current client if
         there is one, else dask's local scheduler.
+    scheduler
+        Address of a dask scheduler for ``engine="dask"`` (e.g. ``"tcp://10.0.0.5:8786"``):
+        a client is connected for this call and closed after it. Give ``client`` or
+        ``scheduler``, not both.
     npartitions
         Number of spatial partitions for ``engine="dask"`` (default about one per 20,000
-        assets, at least 2).
+        assets, at least two per worker thread).
 
     Returns
     -------
@@ -200,6 +207,9 @@ def context_features(
     CRSError
         Assets without a CRS or in a CRS neither projected in metres nor lon/lat; firms or
         layers in another CRS (both CRSs are named); web-map coordinates not in lon/lat.
+    ClusterError
+        ``engine="dask"`` without dask installed, an unreachable ``scheduler``, or both
+        ``client`` and ``scheduler`` given.
     ValidationError
         Missing or duplicated asset ids, unsupported or empty geometries, firms without a
         point or with a bad industry code — every problem listed at once.
@@ -232,7 +242,12 @@ def context_features(
     )
     if engine == "dask":
         A, out = _dask_features(
-            setup, layers, client=client, npartitions=npartitions, progress=progress
+            setup,
+            layers,
+            client=client,
+            scheduler=scheduler,
+            npartitions=npartitions,
+            progress=progress,
         )
     else:
         A = _prepare_assets(setup.ids, setup.geoms)
