@@ -258,3 +258,18 @@ def test_a_missing_font_says_how_to_install_it(
         fonts.cjk_font.cache_clear()
         layout._fonts.cache_clear()
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_what_if_and_robustness_are_in_the_report(
+    pdfs: dict[str, Path], hengzhong: am.MatchResult
+) -> None:
+    zh, en = _text(pdfs["zh"]), _text(pdfs["en"])
+    assert "假如放宽条件" in zh and "排名稳健性" in zh
+    assert "What if a condition were relaxed" in en and "Robustness of the ranking" in en
+    first = hengzhong.what_if("zh")["text"].iloc[0]
+    # the sentence of the smallest relaxation, as the library words it (text extraction may
+    # break the line: compare without whitespace)
+    assert first.replace(" ", "")[:20] in zh.replace(" ", "").replace("\n", "")
+    rob = hengzhong.robustness()
+    share = f"{float(rob['top_k_share'].iloc[0]) * 100:.0f}%"
+    assert share in zh and ("稳健" in zh or "易变" in zh)

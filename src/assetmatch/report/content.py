@@ -679,6 +679,7 @@ def build_document(
         ]
         for r in nm.to_dict("records")
     ]
+    whatif, robust_rows = _decision_support(result, lang, L)
     w = result.weights
     share = result.model.weight_
     weight_rows = [
@@ -725,6 +726,16 @@ def build_document(
         "sites": sites,
         "near_header": [L["name"], L["failed"], L["detail"], L["would_score"]],
         "near": near_rows,
+        "whatif": whatif,
+        "robust_header": [
+            L["name"],
+            L["rank"],
+            L["stays_in_top"],
+            L["verdict"],
+            L["rank_topsis"],
+            L["rank_weighted_product"],
+        ],
+        "robust": robust_rows,
         "unevaluated": [
             [str(u.name), str(u.reason)] for u in result._unevaluated(lang).itertuples()
         ],
@@ -736,6 +747,28 @@ def build_document(
     }
     tick("appendix")
     return doc
+
+
+def _decision_support(
+    result: Any, lang: str, L: dict[str, str], n_what_if: int = 8
+) -> tuple[list[str], list[list[str]]]:
+    """The what-if sentences (smallest change first) and the robustness rows of the shortlist."""
+    if not len(result.table):
+        return [], []
+    whatif = [str(t) for t in result.what_if(lang)["text"].head(n_what_if)]
+    rob = result.robustness()
+    rows = [
+        [
+            str(r["name"] or r["asset_id"]),
+            str(int(r["rank"])),
+            f"{float(r['top_k_share']) * 100:.0f}%",
+            L["robust"] if r["label"] == "robust" else L["fragile"],
+            str(int(r["rank_topsis"])),
+            str(int(r["rank_weighted_product"])),
+        ]
+        for r in rob.to_dict("records")
+    ]
+    return whatif, rows
 
 
 def _data_date(result: Any, inventory: Any) -> date:
