@@ -12,6 +12,7 @@ import pytest
 import assetmatch
 from assetmatch import UnknownAssetError, ValidationError
 from assetmatch.demo.zone import PUBLIC_BRIEFS
+from assetmatch.domain.landuse_paths import load_landuse_paths
 from assetmatch.match import MatchResult, match, package_version
 from assetmatch.requirements import Requirements
 from assetmatch.scoring.scorer import BOUNDED_CRITERIA, FeatureTable, SiteScorer, Weights
@@ -61,15 +62,17 @@ def test_hengzhong_explanation_names_size_buildings_and_land_use_path(
         r.startswith("现有建筑 60,000 ㎡，满足 ≥ 50,000 ㎡要求，厂房现成可用") for r in zh.reasons
     )
     path = next(r for r in zh.reasons if r.startswith("工业用地用于教育："))
-    assert "可在过渡期内（最长5年）以租赁方式使用现有厂房办学" in path
-    assert "约 30 天" in path and "或办理用途变更" in path and "约 365 天" in path
+    # the transition period applies because the demo zone's policy recognises it, and says so
+    assert path.startswith("工业用地用于教育：本园区政策（演示）：经园区认定，利用现有厂房办学")
+    assert "约 30 天" in path and "；或用途变更：变更前须开展土壤污染状况调查" in path
+    assert "约 365 天" in path
     assert any(r.startswith("预计约 50 天可入驻") and "在 90 天要求内" in r for r in zh.reasons)
     assert text.startswith("TS-0001 泰丰闲置厂区 — 第 1 名，得分")
     en = hengzhong.explain("TS-0001", lang="en")
     assert "168 mu, within the required 150–200 mu" in en.reasons
     assert any("60,000 m² of existing buildings" in r and "ready to use" in r for r in en.reasons)
     assert any(
-        r.startswith("industrial land used for education: the existing plant may be leased")
+        r.startswith("industrial land used for education: zone policy (demo): recognised")
         and "change of use" in r
         for r in en.reasons
     )
@@ -87,8 +90,35 @@ def test_explanation_contributions_and_facts(hengzhong: MatchResult) -> None:
     assert f["land_area_mu"] == pytest.approx(168, abs=0.5)
     assert f["building_area_m2"] == 60_000
     assert f["land_use_path"] == "transition" and f["land_use_route"].delay_days == 30
+    assert f["land_use_route"].origin == "zone"
+    assert "国土资规〔2015〕5号" in f["land_use_route"].basis
     assert f["move_in_days"] == 50 and f["ready_date_days"] == 20 and f["land_use_days"] == 30
     assert f["tenure"] == ["lease", "transfer"]
+
+
+def test_without_the_zone_opt_in_taifeng_is_a_change_of_use(
+    tmp_path, hengzhong: MatchResult
+) -> None:
+    """A store whose policy does not recognise a school in a plant: the defaults apply."""
+    inv = assetmatch.Inventory.demo(tmp_path / "strict.gpkg")
+    first = inv.zone_policy_history().loc[0, "valid_from"]
+    inv.set_zone_policy(None, at=first, note="本区不认定厂房办学过渡期")
+    assert inv.zone_policy().version == load_landuse_paths().version
+    res = match(HENGZHONG, inventory=inv)
+    # a year for the change of use: beyond the 90-day move-in bound, so not ranked
+    assert "TS-0001" not in set(res.table["asset_id"])
+    miss = res.near_misses.set_index("asset_id").loc["TS-0001"]
+    assert miss["failed"] == "readiness"
+    ex = res.explain("TS-0001")
+    assert ex.facts["land_use_path"] == "change_of_use"
+    route = ex.facts["land_use_route"]
+    assert route.delay_days == 365 and route.alternatives == ()
+    assert "土壤污染防治法第五十九条" in route.basis and "GB 50099-2011" in route.basis
+    path = next(r for r in ex.reasons if r.startswith("工业用地用于教育："))
+    assert "土壤污染状况调查" in path and "300 m" in path and "过渡期" not in path
+    assert res.rules_version != hengzhong.rules_version  # other rules, said so
+    hist = inv.zone_policy_history()
+    assert list(hist["version"]) == [1, 2] and list(hist["n_rules"]) == [5, 0]
 
 
 def test_xingxun_ranks_the_auctioned_plant_first(demo: dict[str, Any]) -> None:
@@ -207,6 +237,10 @@ def test_to_dict_records_what_reproduces_the_shortlist(
 ) -> None:
     d = hengzhong.to_dict()
     assert d["assetmatch_version"] == package_version() == assetmatch.__version__
+    # the rules that made it: the bundled tables with the demo zone's policy
+    assert d["rules_version"] == hengzhong.rules_version and len(d["rules_version"]) == 12
+    paths = d["model"]["params"]["landuse_paths"]
+    assert any(r["origin"] == "zone" and r["to_class"] == "education" for r in paths)
     assert d["requirements"] == Requirements(**HENGZHONG).to_dict()
     assert d["weights"]["source"] == "priorities"
     assert d["model"]["class"] == "assetmatch.scoring.SiteScorer"

@@ -15,8 +15,10 @@ from assetmatch import ValidationError
 from assetmatch.domain.industry import synergy_scores
 from assetmatch.domain.landuse_paths import (
     PATH_KINDS,
+    example_zone_policy,
     landuse_path,
     load_landuse_paths,
+    with_zone_rules,
 )
 from assetmatch.requirements import Requirements
 from assetmatch.scoring.scorer import (
@@ -32,6 +34,9 @@ from assetmatch.scoring.scorer import (
 
 AS_OF = date(2024, 6, 30)
 REL = 1e-6
+#: A zone whose policy recognises the transition period for a school in an existing plant (the
+#: demo zone's table); the defaults make it a change of use (tested below).
+ZONE = with_zone_rules(example_zone_policy())
 
 
 # ---------------------------------------------------------------------- hand-built inventory
@@ -110,6 +115,7 @@ BRIEF = {
 
 
 def fitted(table: FeatureTable, brief: dict | None = None, **params: object) -> SiteScorer:
+    params.setdefault("landuse_paths", ZONE)
     return SiteScorer(Requirements(**(brief or BRIEF)), **params).fit(table)
 
 
@@ -441,34 +447,88 @@ def test_top_k_edge_cases() -> None:
 # ---------------------------------------------------------------------- land-use paths
 
 
-def test_education_in_an_industrial_plant_is_possible() -> None:
-    lease = landuse_path("industrial", "education", tenure=["lease", "transfer"])
+def test_education_in_an_industrial_plant_is_a_change_of_use_by_default() -> None:
+    # 国土资规〔2015〕5号's transition list has no education, needs local recognition and ran
+    # for eight years: by default a school on industrial land is a change of use, with the
+    # soil survey before public-service use and the school siting distances
+    p = landuse_path("industrial", "education", tenure=["lease", "transfer"])
+    assert p.path == "change_of_use" and p.delay_days == 365 and p.alternatives == ()
+    assert "土壤污染防治法第五十九条" in p.basis and "GB 50099-2011" in p.basis
+    assert p.checked == "2026-12-04" and p.origin == "default"
+    zh = p.describe("zh")
+    assert zh.startswith("工业用地用于教育：用途变更：变更前须开展土壤污染状况调查")
+    assert "距铁路路轨不小于300 m" in zh and "80 m" in zh and "约 365 天" in zh
+    assert "soil contamination survey" in p.describe("en")
+    # any public-service use needs the survey, from any class
+    assert "土壤污染状况调查" in landuse_path("logistics_storage", "research").note_zh
+
+
+def test_education_in_an_industrial_plant_under_a_zone_that_opts_in() -> None:
+    lease = landuse_path("industrial", "education", tenure=["lease", "transfer"], table=ZONE)
     assert lease.path == "transition" and lease.delay_days == 30 and lease.max_years == 5
     assert lease.requires_tenure == "lease" and "国土资规〔2015〕5号" in lease.basis
+    assert "二、鼓励盘活利用现有用地" in lease.basis and "第五条" not in lease.basis
+    assert lease.origin == "zone" and "演示园区政策表（合成）" in lease.basis
     assert [a.path for a in lease.alternatives] == ["change_of_use"]
     zh = lease.describe("zh")
-    assert zh.startswith("工业用地用于教育：可在过渡期内（最长5年）以租赁方式使用现有厂房办学")
-    assert "约 30 天" in zh and "或办理用途变更" in zh and "补缴地价差额，约 365 天" in zh
+    assert zh.startswith("工业用地用于教育：本园区政策（演示）：经园区认定")
+    assert "不含教育" in zh and "约 30 天" in zh and "约 365 天" in zh
     en = lease.describe("en")
-    assert en.startswith("industrial land used for education: the existing plant may be leased")
+    assert en.startswith("industrial land used for education: zone policy (demo)")
     assert "transition period of up to 5 years" in en and "change of use" in en
-    transfer = landuse_path("industrial", "education", tenure=["transfer"])
+    transfer = landuse_path("industrial", "education", tenure=["transfer"], table=ZONE)
     assert transfer.path == "change_of_use" and transfer.delay_days == 365
+
+
+def test_logistics_on_industrial_land_is_a_change_of_use_own_storage_is_not() -> None:
+    # Fujian's 产业项目用地管理分类目录: transport and commercial storage logistics are commercial
+    # land; a plant's own storage (工业仓储) stays industrial
+    logistics = landuse_path("industrial", "logistics_storage", industry="G59")
+    assert logistics.path == "change_of_use" and "商服用地" in logistics.note_zh
+    assert landuse_path("industrial", "logistics_storage").path == "change_of_use"
+    own = landuse_path("industrial", "logistics_storage", industry="C1952")
+    assert own.path == "allowed" and "工业仓储" in own.note_zh
+    # a zone may forbid it outright
+    strict = with_zone_rules(
+        pd.DataFrame(
+            {
+                "from_class": ["industrial"],
+                "to_class": ["logistics_storage"],
+                "path": ["not_allowed"],
+                "delay_days": [""],
+                "note_zh": ["本区工业用地不得用于物流"],
+            }
+        )
+    )
+    assert landuse_path("industrial", "logistics_storage", industry="C19", table=strict).path == (
+        "not_allowed"
+    )
 
 
 def test_paths_for_other_pairs() -> None:
     assert landuse_path("industrial", "industrial").path == "allowed"
-    assert landuse_path("industrial", "logistics_storage").path == "allowed"
     assert landuse_path("education_research_culture_medical", "education").path == "allowed"
     housing = landuse_path("industrial", "residential")
     assert housing.path == "not_allowed" and not housing.possible
     assert "招拍挂" not in housing.note_zh and "公开出让" in housing.note_zh
-    assert landuse_path("residential", "education").path == "change_of_use"  # (*, *)
+    assert "国土资源部令第39号" in housing.basis
+    assert landuse_path("residential", "industrial").path == "change_of_use"  # (*, *)
     # a specific transition row keeps the general change of use open as an alternative
     assert (
-        landuse_path("logistics_storage", "education", tenure=["transfer"]).path == "change_of_use"
+        landuse_path("logistics_storage", "education", tenure=["transfer"], table=ZONE).path
+        == "change_of_use"
     )
     assert landuse_path(None, "education").path == "unknown"
+
+
+def test_every_default_rule_has_a_basis_and_a_check() -> None:
+    frame = load_landuse_paths().frame
+    assert (frame["basis"] != "").all() and (frame["checked"] != "").all()
+    assert set(frame["checked"]) <= {"2026-12-04", "judgement"}
+    assert not frame["basis"].str.contains("第五条").any()  # 2015 doc has parts, no articles
+    assert "transition" not in set(frame["path"])  # only a zone's policy grants it
+    assert load_landuse_paths().version == load_landuse_paths().version
+    assert ZONE.version != load_landuse_paths().version
 
 
 def test_path_table_is_overridable(tmp_path: Path) -> None:
@@ -511,7 +571,7 @@ def test_bad_path_tables_list_every_bad_row() -> None:
 
 
 def test_scorer_uses_a_custom_path_table(table: FeatureTable) -> None:
-    custom = load_landuse_paths().frame.copy()
+    custom = ZONE.frame.copy()
     custom.loc[
         (custom.from_class == "industrial") & (custom.path == "transition"), "delay_days"
     ] = 90
@@ -609,8 +669,15 @@ def test_the_ranking_pass_agrees_with_the_detailed_one(seed: int) -> None:
 def test_match_on_assets_and_context(assets: pd.DataFrame, context: pd.DataFrame) -> None:
     from assetmatch.match import match
 
-    res = match(BRIEF, assets=assets, context=context, as_of=AS_OF, top=3)
+    zone = {"landuse_paths": ZONE}
+    res = match(BRIEF, assets=assets, context=context, as_of=AS_OF, top=3, model=zone)
     assert res.table.loc[0, "asset_id"] == "A" and set(res.table["asset_id"]) == {"A", "C"}
+    # without the zone's opt-in, A's school is a change of use (a year): beyond the deadline
+    default = match(BRIEF, assets=assets, context=context, as_of=AS_OF, top=3)
+    assert "A" not in set(default.table["asset_id"])
+    miss = default.near_misses.set_index("asset_id")
+    assert miss.at["A", "failed"] == "readiness"
+    assert default.rules_version != res.rules_version
     assert res.table.loc[0, "reasons"].startswith("150 亩，在 150–200 亩要求内")
     updated = pd.Series({"A": "2022-06-30"})
     X = prepare(assets, context, as_of=AS_OF, updated_at=updated)

@@ -63,13 +63,17 @@ def prepare_inventory(inventory: Any, as_of: Any = None) -> FeatureTable:
     # an empty inventory has no context (and a new store no CRS to compute one in)
     context = inventory.context() if len(assets) else None
     table_as_of = as_of if as_of is not None else getattr(inventory, "as_of", None)
-    return prepare(
+    table = prepare(
         assets,
         context,
         as_of=table_as_of,
         state_time=getattr(inventory, "state_time", None),
         crs=getattr(inventory, "crs", None),
     )
+    policy = getattr(inventory, "zone_policy", None)
+    if callable(policy):
+        table.landuse_paths = policy(as_of=as_of)
+    return table
 
 
 def match(
@@ -158,6 +162,7 @@ def match(
     req = Requirements.coerce(requirements)
     X = _features(inventory, assets, context, features, as_of)
     scorer = _scorer(model, req, weights, as_of)
+    _use_zone_policy(scorer, X, inventory, as_of)
     scorer.fit(X)
     near_place, exclude = _near_place(req, X, inventory, firms)
     ev = scorer.rank_scores(X, near_place=near_place, exclude=exclude)
@@ -302,6 +307,23 @@ def _learned_weights(model: Any) -> Weights:
             [Problem(None, "model", "it was fitted on columns that are not the criteria")],
         )
     return model.weights_
+
+
+def _use_zone_policy(scorer: SiteScorer, X: FeatureTable, inventory: Any, as_of: Any) -> None:
+    """Give the scorer the zone policy in force on the match date.
+
+    A path table given in ``model`` wins; then the one the feature table was prepared with
+    (:func:`prepare_inventory`); then the inventory's; without any, the bundled defaults.
+    """
+    if scorer.landuse_paths is not None:
+        return
+    table = X.landuse_paths
+    policy = getattr(inventory, "zone_policy", None)
+    if table is None and callable(policy):
+        table = policy(as_of=as_of)
+    if table is not None:
+        scorer.set_params(landuse_paths=table)
+        logger.debug("zone policy of the match: rules %s", table.version)
 
 
 def _near_place(

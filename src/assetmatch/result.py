@@ -115,6 +115,12 @@ class MatchResult:
         )
 
     @property
+    def rules_version(self) -> str:
+        """Fingerprint of the rules the match used: the bundled domain tables, the zone's
+        policy and any industry tables given (:func:`assetmatch.domain.rules.rules_version`)."""
+        return str(getattr(self.model, "rules_version_", ""))
+
+    @property
     def unevaluated(self) -> pd.DataFrame:
         """Criteria asked for but not evaluated for want of data (see the class docstring)."""
         return self._unevaluated(self.lang)
@@ -466,6 +472,7 @@ class MatchResult:
         table = self.table.drop(columns=["geometry"], errors="ignore")
         return {
             "assetmatch_version": self.version,
+            "rules_version": self.rules_version,
             "requirements": self.requirements.to_dict(),
             "weights": self.weights.to_dict(),
             "weights_normalized": dict(self.model.weight_),  # exact: they reproduce the model

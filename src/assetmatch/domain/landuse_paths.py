@@ -5,58 +5,64 @@ site (say, an idle industrial plant). Whether that is a problem depends on the *
 current land class to the intended one:
 
 ``allowed``
-    The same class, or a compatible one (industry and storage belong to the same
-    industrial-storage group, 工矿仓储用地, of GB/T 21010-2017). Nothing to do.
+    The same class, or a compatible one (a manufacturer's own storage, 工业仓储, on industrial
+    land). Nothing to do.
 ``transition``
-    Allowed for a transition period without changing the recorded use, under a lease. The
-    transitional policy for new industries and business forms (新产业新业态过渡期政策) lets existing
-    industrial buildings and land be used for research, cultural and creative industries, and
-    other new forms while keeping the original use and land-right type for five years
-    (国土资源部等《关于支持新产业新业态发展促进大众创业万众创新用地的意见》, 国土资规〔2015〕5号,
-    art. 5; restated in the Ministry of Natural Resources'
-    《产业用地政策实施工作指引（2019年版）》).
-    At the end of the period the land must be converted to the new use. Education is not named
-    in the 2015 list; whether a school qualifies is for the local natural-resources bureau,
-    and the default table says so in its note.
+    Allowed for a transition period without changing the recorded use, under a lease — only
+    where the **zone's policy** recognises it. The transition policy for new industries and
+    business forms (国土资规〔2015〕5号《关于支持新产业新业态发展促进大众创业万众创新用地的意见》,
+    part 二 "鼓励盘活利用现有用地"; restated in 《产业用地政策实施工作指引（2019年版）》) lets
+    existing plants be used for research, cultural and creative industries and other new forms
+    for five years keeping the original use; it needs local recognition, does not list
+    education, and the 2015 document ran for eight years. The bundled table therefore grants
+    no transition; a zone records the rows it recognises with
+    :meth:`assetmatch.Inventory.set_zone_policy` (:func:`with_zone_rules`;
+    :func:`example_zone_policy` is the demo zone's).
 ``change_of_use``
-    Needs a planning adjustment (控规调整, with its public notice and approval) and payment of
-    the land-price difference (补缴土地出让价款差额), with the delay given in the table.
+    Needs a change of the planning conditions (城乡规划法第四十三条) and of the land contract
+    with the land-price difference (城市房地产管理法第十八条); a public-service use (education,
+    research, culture, health…) needs a soil contamination survey first (土壤污染防治法第五十九条),
+    and a school meets the siting distances of GB 50099-2011 §4.1.6. Logistics on industrial
+    land is a change of use: Fujian's 产业项目用地管理分类目录 classes transport and commercial
+    storage logistics as commercial land.
 ``not_allowed``
     The current user cannot change to this use: industrial land turned to commercial use or
     housing must be taken back by the government and offered again by public tender, auction
     or listing (招拍挂; 国土资源部令第39号, art. 4).
 
-The default table, ``tables/landuse_paths.csv``, has one row per option with the columns
-``from_class, to_class, path, delay_days, requires_tenure, max_years, note_zh, note_en, basis``.
-``*`` matches any class. A pair may have several rows (e.g. a transition under a lease *and* a
-change of use); the best feasible one is used (allowed, then transition, then change of use,
-then not allowed; ties by the shorter delay). A row with ``requires_tenure`` is feasible only
-when that tenure mode is both offered by the site and accepted by the investor. Rules are
-looked up from the most to the least specific: ``(from, to)``, ``(from, *)``, ``(*, to)``,
-``(*, *)``; a less specific rule adds the path kinds the more specific ones do not give (so
-a transition row for a pair still leaves the general change of use open), and a
-``not_allowed`` row stops the search. A class always reaches itself with ``allowed``, and so
-does a merged survey class (e.g. 三调 08H2 科教文卫用地) and its members. The delays are
-planning estimates in calendar days, not statutory limits; a zone overrides them by passing
-its own table (:func:`load_landuse_paths` with a CSV path or a DataFrame of the same columns).
-The legal references are given for orientation; the local rules in force decide.
+The default table, ``tables/landuse_paths.csv``, has one row per option with the columns of
+:data:`PATH_COLUMNS`; ``basis`` names the source and ``checked`` the date it was checked (or
+``judgement``). ``*`` matches any class. A pair may have several rows (e.g. a transition under
+a lease *and* a change of use); the best feasible one is used (allowed, then transition, then
+change of use, then not allowed; ties by the shorter delay). A row with ``requires_tenure`` is
+feasible only when that tenure mode is both offered by the site and accepted by the investor;
+a row with ``investor_industry`` applies only to investors of that GB/T 4754 code prefix. Rules
+are looked up from the most to the least specific: ``(from, to)``, ``(from, *)``, ``(*, to)``,
+``(*, *)``; a less specific rule adds the path kinds the more specific ones do not give (so a
+transition row for a pair still leaves the general change of use open), and a ``not_allowed``
+row stops the search. A class always reaches itself with ``allowed``, and so does a merged
+survey class (e.g. 三调 08H2 科教文卫用地) and its members. The delays are planning estimates in
+calendar days, not statutory limits. The legal references are given for orientation; the local
+rules in force decide. Sources and check dates: ``docs/domain-tables.md``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from os import PathLike
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
-from .._errors import Problem, ValidationError
+from .._errors import Problem, SourceError, ValidationError
 from ..schema import TENURE_MODES
 from .landuse import LAND_CLASSES, class_members
 
@@ -73,11 +79,14 @@ __all__ = [
     "LandUsePath",
     "LandUsePathTable",
     "class_name",
+    "example_zone_policy",
     "landuse_path",
     "load_landuse_paths",
     "path_label",
+    "read_rules_file",
     "tenure_mask",
     "use_name",
+    "with_zone_rules",
 ]
 
 #: Path kinds, best first.
@@ -93,9 +102,12 @@ PATH_COLUMNS: Final = (
     "delay_days",
     "requires_tenure",
     "max_years",
+    "investor_industry",
     "note_zh",
     "note_en",
     "basis",
+    "checked",
+    "origin",
 )
 
 #: Names of the common land classes, used in explanations (class → (zh, en)).
@@ -183,6 +195,13 @@ class LandUsePath:
         What it takes, in Chinese and English.
     basis
         The rule or policy the option rests on.
+    investor_industry
+        The option applies only to an investor whose GB/T 4754 industry code starts with this
+        (``"C"``: manufacturing, e.g. a plant's own storage), or to any investor when ``None``.
+    checked
+        When the basis was checked against its source (ISO date), or ``""``.
+    origin
+        ``"default"`` (the bundled table) or ``"zone"`` (the zone's policy table).
     alternatives
         The other options for the same pair, best first (e.g. a change of use beside a
         transition under a lease), including infeasible ones.
@@ -197,6 +216,9 @@ class LandUsePath:
     note_zh: str = ""
     note_en: str = ""
     basis: str = ""
+    investor_industry: str | None = None
+    checked: str = ""
+    origin: str = ""
     alternatives: tuple[LandUsePath, ...] = field(default=(), compare=False)
 
     @property
@@ -285,6 +307,9 @@ class LandUsePathTable:
                 note_zh=rec["note_zh"],
                 note_en=rec["note_en"],
                 basis=rec["basis"],
+                investor_industry=rec["investor_industry"],
+                checked=rec["checked"],
+                origin=rec["origin"],
             )
             key = (rec["from_class"], rec["to_class"])
             self._rules[key] = (*self._rules.get(key, ()), opt)
@@ -297,7 +322,19 @@ class LandUsePathTable:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def options(self, from_class: str | None, to_class: str) -> list[LandUsePath]:
+    @property
+    def version(self) -> str:
+        """A short fingerprint of the rules (12 hex digits of a SHA-256 of the table).
+
+        Two tables with the same rows have the same version; any change of a rule, a note or a
+        source changes it. A match result records it, so a shortlist says which rules made it.
+        """
+        text = self.frame.to_csv(index=False, lineterminator="\n")
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    def options(
+        self, from_class: str | None, to_class: str, industry: str | None = None
+    ) -> list[LandUsePath]:
         """Return every option for the pair, best first, with the concrete class names.
 
         Parameters
@@ -306,6 +343,9 @@ class LandUsePathTable:
             Current land class of the site; ``None`` when unknown.
         to_class
             Intended land class.
+        industry
+            The investor's GB/T 4754 industry code; rows limited to an ``investor_industry``
+            apply only when it starts with theirs (never when ``None``).
         """
         if from_class is None:
             return [LandUsePath(None, to_class, UNKNOWN_PATH, 0.0)]
@@ -323,7 +363,7 @@ class LandUsePathTable:
             rows += [
                 replace(r, from_class=from_class, to_class=to_class)
                 for r in self._rules.get(key, ())
-                if r.path not in kinds
+                if r.path not in kinds and _applies(r, industry)
             ]
         if rows:
             return sorted(rows, key=_option_order)
@@ -343,6 +383,7 @@ class LandUsePathTable:
         from_class: str | None,
         to_class: str,
         tenure: Iterable[str] | int | None = None,
+        industry: str | None = None,
     ) -> LandUsePath:
         """Return the best feasible option, with the others as ``alternatives``.
 
@@ -356,16 +397,22 @@ class LandUsePathTable:
             Tenure modes available for this site and investor (modes the site offers and the
             investor accepts), as names or a mask from :func:`tenure_mask`; ``None`` means
             unknown, which makes every option feasible.
+        industry
+            The investor's GB/T 4754 industry code (see :meth:`options`).
         """
         mask = tenure if isinstance(tenure, int) else tenure_mask(tenure)
-        opts = self.options(from_class, to_class)
+        opts = self.options(from_class, to_class, industry)
         feasible = [o for o in opts if _feasible(o, mask)]
         best = feasible[0] if feasible else _infeasible(opts)
         others = tuple(o for o in opts if o is not best)
         return replace(best, alternatives=others)
 
     def lookup_arrays(
-        self, from_classes: Iterable[str | None], to_class: str, accepted_mask: int
+        self,
+        from_classes: Iterable[str | None],
+        to_class: str,
+        accepted_mask: int,
+        industry: str | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Tabulate path codes and delays for every (class, site tenure mask) pair.
 
@@ -377,6 +424,8 @@ class LandUsePathTable:
             Intended land class.
         accepted_mask
             Tenure modes the investor accepts, as a mask (all modes when they gave none).
+        industry
+            The investor's GB/T 4754 industry code (see :meth:`options`).
 
         Returns
         -------
@@ -394,7 +443,7 @@ class LandUsePathTable:
         delays = np.empty(len(classes) * N_TENURE_MASKS, dtype=np.float32)
         kinds = (*PATH_KINDS, UNKNOWN_PATH)
         for ci, cls in enumerate(classes):
-            opts = self.options(cls, to_class)
+            opts = self.options(cls, to_class, industry)
             for site_mask in range(N_TENURE_MASKS):
                 if site_mask & TENURE_UNKNOWN_BIT:
                     mask = TENURE_UNKNOWN_BIT
@@ -409,6 +458,12 @@ class LandUsePathTable:
         if len(self._lookups) < 256:
             self._lookups[key] = (codes.copy(), delays.copy())
         return codes, delays
+
+
+def _applies(o: LandUsePath, industry: str | None) -> bool:
+    if o.investor_industry is None:
+        return True
+    return industry is not None and industry.strip().upper().startswith(o.investor_industry)
 
 
 def _option_order(o: LandUsePath) -> tuple[int, float]:
@@ -457,10 +512,18 @@ def _validate_table(frame: pd.DataFrame) -> list[dict[str, object]]:
         for col in ("from_class", "to_class", "path", "requires_tenure"):
             v = raw.get(col)
             rec[col] = None if _blank(v) else str(v).strip()
-        for col in ("note_zh", "note_en", "basis"):
+        for col in ("note_zh", "note_en", "basis", "checked", "origin"):
             v = raw.get(col)
             rec[col] = "" if _blank(v) else str(v).strip()
-        rec["max_years"] = None if _blank(raw.get("max_years")) else float(raw["max_years"])
+        v = raw.get("investor_industry")
+        rec["investor_industry"] = None if _blank(v) else str(v).strip().upper()
+        try:
+            rec["max_years"] = (
+                None if _blank(raw.get("max_years")) else float(raw["max_years"])  # type: ignore[arg-type]
+            )
+        except (TypeError, ValueError):
+            rec["max_years"] = None
+            problems.append(Problem(i, "max_years", f"expected a number; got {raw['max_years']!r}"))
         delay = raw.get("delay_days")
         try:
             rec["delay_days"] = float("nan") if _blank(delay) else float(delay)  # type: ignore[arg-type]
@@ -502,15 +565,65 @@ def _blank(v: object) -> bool:
     )
 
 
-@lru_cache(maxsize=1)
-def _default_table() -> LandUsePathTable:
+def _bundled(name: str) -> pd.DataFrame:
     with (
         resources.files("assetmatch.domain")
-        .joinpath("tables/landuse_paths.csv")
+        .joinpath(f"tables/{name}")
         .open("r", encoding="utf-8") as fh
     ):
-        frame = pd.read_csv(fh, dtype=str, keep_default_na=False)
+        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+
+
+@lru_cache(maxsize=1)
+def _default_table() -> LandUsePathTable:
+    frame = _bundled("landuse_paths.csv")
+    frame["origin"] = "default"
     return LandUsePathTable(frame)
+
+
+def example_zone_policy() -> pd.DataFrame:
+    """The demo zone's policy rows (``tables/zone_policy_demo.csv``), an example for a zone.
+
+    The transition period (过渡期) of 国土资规〔2015〕5号, part 二 (鼓励盘活利用现有用地), as a
+    zone that recognises it would write it: research and cultural uses of an existing plant or
+    warehouse under a lease, for up to five years, keeping the recorded use — plus a school in
+    an existing plant, which the national list does not name and which the demo zone
+    recognises (synthetic, after the Taifeng case that landed on signing). Each row gives its
+    basis and the date it was checked.
+    """
+    return _bundled("zone_policy_demo.csv")
+
+
+def read_rules_file(path: str | PathLike[str], *, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read a rules table from a CSV (UTF-8, or GB18030 as Chinese Excel saves it) or Excel file.
+
+    Every cell is read as text; blank cells are empty strings.
+
+    Raises
+    ------
+    assetmatch.SourceError
+        If the file is missing, a directory, empty, or not a readable CSV/Excel file.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise SourceError(f"{p}: no such file (a rules table is a .csv or .xlsx file)")
+    try:
+        if p.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            frame = pd.read_excel(p, sheet_name=sheet if sheet is not None else 0, dtype=str)
+            frame = frame.fillna("")
+        else:
+            try:
+                frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            except UnicodeDecodeError:
+                frame = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="gb18030")
+    except SourceError:
+        raise
+    except Exception as exc:  # pandas, openpyxl and csv errors alike
+        raise SourceError(f"{p}: cannot read it as a rules table ({exc})") from exc
+    if frame.empty and not len(frame.columns):
+        raise SourceError(f"{p}: the file is empty")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
 
 
 def load_landuse_paths(
@@ -518,6 +631,7 @@ def load_landuse_paths(
     | PathLike[str]
     | pd.DataFrame
     | Mapping[str, object]
+    | Sequence[Mapping[str, object]]
     | LandUsePathTable
     | None = None,
 ) -> LandUsePathTable:
@@ -526,15 +640,18 @@ def load_landuse_paths(
     Parameters
     ----------
     source
-        ``None`` for the bundled default (``tables/landuse_paths.csv``); a CSV path; a DataFrame
-        or a mapping of columns (e.g. a table serialised with ``to_dict("list")``) with the
-        columns of :data:`PATH_COLUMNS`; or a table, returned as it is.
+        ``None`` for the bundled default (``tables/landuse_paths.csv``); a CSV or Excel path; a
+        DataFrame, a mapping of columns (e.g. a table serialised with ``to_dict("list")``) or a
+        list of row records (as a match result's ``to_dict()`` keeps it) with the columns of
+        :data:`PATH_COLUMNS`; or a table, returned as it is.
 
     Raises
     ------
     assetmatch.ValidationError
         If a row has an unknown path kind, a negative or missing delay, or an unknown tenure
         mode; every bad row is listed.
+    assetmatch.SourceError
+        If a file cannot be read.
     """
     if source is None:
         return _default_table()
@@ -544,9 +661,63 @@ def load_landuse_paths(
         return LandUsePathTable(source)
     if isinstance(source, Mapping):
         return LandUsePathTable(pd.DataFrame(dict(source)))
-    frame = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8")
+    if isinstance(source, list | tuple):  # records, as MatchResult.to_dict() stores them
+        return LandUsePathTable(pd.DataFrame(list(source)))
+    frame = read_rules_file(source)
     logger.info("loaded %d land-use path rules from %s", len(frame), source)
     return LandUsePathTable(frame)
+
+
+def with_zone_rules(
+    zone: pd.DataFrame | LandUsePathTable | None, base: LandUsePathTable | None = None
+) -> LandUsePathTable:
+    """Overlay a zone's policy rows on a path table (the bundled default when ``base`` is None).
+
+    A zone row replaces the base rows of the same pair (``from_class``, ``to_class``), path
+    kind and ``investor_industry``; a zone ``not_allowed`` row replaces every base row of its
+    pair (the zone forbids what the defaults would allow). Other base rows stay. The result's
+    ``origin`` column says which rows came from the zone.
+
+    Parameters
+    ----------
+    zone
+        The zone's rows (columns of :data:`PATH_COLUMNS`), or ``None`` for none.
+    base
+        The table to overlay; the bundled default when ``None``.
+
+    Raises
+    ------
+    assetmatch.ValidationError
+        If a zone row is invalid (every bad row listed).
+    """
+    base = base or load_landuse_paths()
+    if zone is None:
+        return base
+    zone_frame = zone.frame if isinstance(zone, LandUsePathTable) else zone
+    checked = LandUsePathTable(zone_frame).frame.assign(origin="zone")
+    if checked.empty:
+        return base
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        return (
+            frame["from_class"].astype(str)
+            + "|"
+            + frame["to_class"].astype(str)
+            + "|"
+            + frame["path"].astype(str)
+            + "|"
+            + frame["investor_industry"].fillna("").astype(str)
+        )
+
+    pair = base.frame["from_class"] + "|" + base.frame["to_class"]
+    forbidden = set(
+        checked.loc[checked["path"] == "not_allowed", "from_class"]
+        + "|"
+        + checked.loc[checked["path"] == "not_allowed", "to_class"]
+    )
+    keep = ~keys(base.frame).isin(set(keys(checked))) & ~pair.isin(forbidden)
+    merged = pd.concat([base.frame[keep], checked], ignore_index=True)
+    return LandUsePathTable(merged.astype(object).where(merged.notna(), None))
 
 
 def landuse_path(
@@ -554,6 +725,7 @@ def landuse_path(
     to_class: str,
     *,
     tenure: Iterable[str] | None = None,
+    industry: str | None = None,
     table: LandUsePathTable | None = None,
 ) -> LandUsePath:
     """Return the best feasible path from ``from_class`` to ``to_class``.
@@ -566,15 +738,19 @@ def landuse_path(
         Intended land class.
     tenure
         Tenure modes available to this investor on this site; ``None`` for unknown.
+    industry
+        The investor's GB/T 4754 industry code (a plant's own storage is industrial use).
     table
-        Path table; the bundled default when ``None``.
+        Path table; the bundled default when ``None`` (a zone's policy is in
+        :meth:`assetmatch.Inventory.zone_policy`).
 
     Examples
     --------
-    >>> p = landuse_path("industrial", "education", tenure=["lease"])
-    >>> p.path, p.delay_days, p.max_years
-    ('transition', 30.0, 5.0)
-    >>> landuse_path("industrial", "education", tenure=["transfer"]).path
+    >>> landuse_path("industrial", "education", tenure=["lease"]).path
     'change_of_use'
+    >>> landuse_path("industrial", "logistics_storage", industry="G59").path
+    'change_of_use'
+    >>> landuse_path("industrial", "logistics_storage", industry="C19").path
+    'allowed'
     """
-    return (table or load_landuse_paths()).resolve(from_class, to_class, tenure)
+    return (table or load_landuse_paths()).resolve(from_class, to_class, tenure, industry)

@@ -117,7 +117,9 @@ def _facts(
         modes = f["tenure"]
         avail = None if modes is None else [m for m in modes if accepted is None or m in accepted]
         f["land_use_target"] = target
-        f["land_use_route"] = result.model.path_table_.resolve(land_class, target, avail)  # type: ignore[arg-type]
+        f["land_use_route"] = result.model.path_table_.resolve(  # type: ignore[arg-type]
+            land_class, target, avail, req.industry
+        )
     move_in = float(ev.move_in_days[i])
     f["move_in_days"] = move_in if math.isfinite(move_in) else None
     f["move_in_date"] = (

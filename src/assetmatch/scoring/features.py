@@ -54,6 +54,9 @@ class FeatureTable:
         The date the table stands at (the inventory's date), or ``None``.
     state_time
         Recorded time of the inventory state the table was built from, or ``None``.
+    landuse_paths
+        The land-use path table of the inventory's zone policy on the table's date
+        (:meth:`assetmatch.Inventory.zone_policy`), or ``None`` for the bundled defaults.
     """
 
     def __init__(
@@ -68,6 +71,7 @@ class FeatureTable:
         origin: tuple[float, float] = (0.0, 0.0),
         as_of: date | None = None,
         state_time: str | None = None,
+        landuse_paths: Any = None,
     ) -> None:
         self.ids = np.asarray(ids, dtype=object)
         self._arrays = dict(arrays)
@@ -79,6 +83,7 @@ class FeatureTable:
         self.origin = origin
         self.as_of = as_of
         self.state_time = state_time
+        self.landuse_paths = landuse_paths
         self._cache: dict[tuple[Any, ...], np.ndarray] = {}
         self._index: pd.Index | None = None
         for k, a in self._arrays.items():
@@ -137,6 +142,7 @@ class FeatureTable:
             origin=self.origin,
             as_of=self.as_of,
             state_time=self.state_time,
+            landuse_paths=self.landuse_paths,
         )
         return sub
 

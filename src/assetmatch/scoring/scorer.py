@@ -108,6 +108,7 @@ from ..domain.landuse_paths import (
     load_landuse_paths,
     tenure_mask,
 )
+from ..domain.rules import rules_version
 from ..domain.siting import SCHOOL_SITING, school_siting_applies
 from ..requirements import CRITERIA, Requirements
 from ..schema import OFFERABLE_STATUSES, TENURE_MODES
@@ -479,6 +480,9 @@ class SiteScorer(BaseEstimator):
         as_of = self.as_of if self.as_of is not None else (X.as_of or date.today())
         self.as_of_ = _to_date(as_of)
         self.path_table_ = load_landuse_paths(self.landuse_paths)
+        self.rules_version_ = rules_version(
+            self.path_table_, affinity=self.affinity, conflicts=self.conflicts
+        )
         self.path_scores_ = {**PATH_SCORES, **(self.path_scores or {})}
         self.status_delay_ = {**STATUS_DELAY_DAYS, **(self.status_delay_days or {})}
         self.affinity_ = None
@@ -827,7 +831,7 @@ class SiteScorer(BaseEstimator):
         lu_score = None
         if target is not None:
             codes, delays = self.path_table_.lookup_arrays(
-                X.categories["land_class"], target, accepted
+                X.categories["land_class"], target, accepted, req.industry
             )
             ok_paths = set(req.land_use_paths) | {UNKNOWN_PATH}
             lu_score = np.array([self.path_scores_[_PATH_CODES[c]] for c in codes], dtype=_F32)

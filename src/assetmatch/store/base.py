@@ -21,7 +21,7 @@ import os
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 import pandas as pd
@@ -145,6 +145,14 @@ class Store(Protocol):
 
     def read_deals(self) -> pd.DataFrame:
         """Past deals."""
+        ...
+
+    def append_zone_policy(self, record: dict[str, Any]) -> None:
+        """Append one version of the zone's policy table (never overwrites one)."""
+        ...
+
+    def read_zone_policies(self) -> pd.DataFrame:
+        """Every version of the zone's policy table, oldest first."""
         ...
 
     def export(self, dest: str | os.PathLike[str]) -> Path:

@@ -101,6 +101,24 @@ DEAL_COLUMNS: list[tuple[str, str]] = [
     ("outcome", "TEXT"),
 ]
 
+ZONE_POLICY_COLUMNS: list[tuple[str, str]] = [
+    ("version", "INTEGER NOT NULL UNIQUE"),
+    ("valid_from", "TEXT NOT NULL"),
+    ("recorded_at", "DATETIME NOT NULL"),
+    ("rules", "TEXT NOT NULL"),
+    ("rules_version", "TEXT"),
+    ("author", "TEXT"),
+    ("note", "TEXT"),
+    ("source", "TEXT"),
+]
+
+_ZONE_POLICY_APPEND_ONLY = """
+CREATE TRIGGER IF NOT EXISTS "zone_policy_no_update" BEFORE UPDATE ON "zone_policy"
+BEGIN SELECT RAISE(ABORT, 'zone_policy is append-only: a policy version is never overwritten'); END;
+CREATE TRIGGER IF NOT EXISTS "zone_policy_no_delete" BEFORE DELETE ON "zone_policy"
+BEGIN SELECT RAISE(ABORT, 'zone_policy is append-only: a policy version is never deleted'); END;
+"""
+
 _APPEND_ONLY = """
 CREATE TRIGGER IF NOT EXISTS "asset_events_no_update" BEFORE UPDATE ON "asset_events"
 BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: history is never overwritten'); END;
@@ -716,6 +734,40 @@ class GpkgStore:
             json.loads(v) if isinstance(v, str) else None for v in df["requirements"]
         ]
         return df
+
+    # ---------------------------------------------------------------- zone policy
+    def append_zone_policy(self, record: dict[str, Any]) -> None:
+        """Append one version of the zone's policy table (inside a transaction).
+
+        ``record`` has the keys of :data:`ZONE_POLICY_COLUMNS` (``rules`` as JSON text). The
+        table is created on first use, so a store from an older version gains it then.
+        """
+        if not _gpkg.table_exists(self.conn, "zone_policy"):
+            _gpkg.create_attribute_table(
+                self.conn,
+                "zone_policy",
+                ZONE_POLICY_COLUMNS,
+                description="versions of the zone's land-use policy table (append-only)",
+            )
+            for stmt in _gpkg._split_sql(_ZONE_POLICY_APPEND_ONLY):
+                self.conn.execute(stmt)
+        names = [n for n, _ in ZONE_POLICY_COLUMNS]
+        cols = ", ".join(f'"{n}"' for n in names)
+        marks = ", ".join("?" * len(names))
+        self.conn.execute(
+            f'INSERT INTO "zone_policy" ({cols}) VALUES ({marks})',
+            [_sql_value(record.get(n)) for n in names],
+        )
+        _gpkg.touch(self.conn, "zone_policy", None)
+
+    def read_zone_policies(self) -> pd.DataFrame:
+        """Every version of the zone's policy table, oldest first (``rules`` as JSON text)."""
+        names = [n for n, _ in ZONE_POLICY_COLUMNS]
+        if not _gpkg.table_exists(self.conn, "zone_policy"):
+            return pd.DataFrame(columns=names)
+        cols = ", ".join(f'"{n}"' for n in names)
+        rows = self.conn.execute(f'SELECT {cols} FROM "zone_policy" ORDER BY version').fetchall()
+        return pd.DataFrame(rows, columns=names)
 
     # ---------------------------------------------------------------- export
     def export(self, dest: str | os.PathLike[str]) -> Path:

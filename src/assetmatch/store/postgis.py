@@ -44,6 +44,7 @@ from .gpkg import (
     DEAL_COLUMNS,
     EVENT_COLUMNS,
     FIRM_TABLE_COLUMNS,
+    ZONE_POLICY_COLUMNS,
     _sql_rows,
     _sql_value,
     deal_frame,
@@ -650,6 +651,8 @@ class PostGisStore:
                     if ctx is not None:
                         out.write_context(ctx, replace=True)
                     out.write_deals(self.read_deals())
+                    for rec in self.read_zone_policies().to_dict("records"):
+                        out.append_zone_policy(rec)
                     for key, value in keys:
                         if key not in _NOT_EXPORTED:
                             out.set_meta(key, value)
@@ -658,6 +661,26 @@ class PostGisStore:
                 out.close()
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    # ---------------------------------------------------------------- zone policy
+    def append_zone_policy(self, record: dict[str, Any]) -> None:
+        """Append one version of the zone's policy table (inside a transaction)."""
+        conn = self._transaction_conn("append_zone_policy")
+        names = [n for n, _ in ZONE_POLICY_COLUMNS]
+        cols = ", ".join(names)
+        marks = ", ".join(["%s"] * len(names))
+        values = [_sql_value(record.get(n)) for n in names]
+        values[names.index("recorded_at")] = str(record.get("recorded_at"))
+        conn.execute(f"INSERT INTO zone_policy ({cols}) VALUES ({marks})", values)
+
+    def read_zone_policies(self) -> pd.DataFrame:
+        """Every version of the zone's policy table, oldest first (``rules`` as JSON text)."""
+        names = [n for n, _ in ZONE_POLICY_COLUMNS]
+        rows = self._execute(
+            f"SELECT version, valid_from, to_char(recorded_at AT TIME ZONE 'UTC', {_TS_FORMAT}), "
+            f"{', '.join(names[3:])} FROM zone_policy ORDER BY version"
+        )
+        return pd.DataFrame([list(r) for r in rows], columns=names)
 
     # ---------------------------------------------------------------- history
     def append_events(self, events: pd.DataFrame) -> None:
