@@ -20,9 +20,10 @@ def demo():
 
 @pytest.fixture(scope="module")
 def bare(tmp_path_factory, demo):
-    """Eight demo assets in a store without firms or reference layers."""
+    """Eight demo assets in a store without firms or reference layers (with the demo's policy)."""
     inv = am.Inventory.open(tmp_path_factory.mktemp("bare") / "bare.gpkg")
     inv.add(demo.assets().iloc[:8].reset_index())
+    inv.set_zone_policy(demo.zone_policy().frame.query("origin == 'zone'"), at="2020-01-01")
     yield inv
     inv.close()
 
