@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from ._errors import Problem, ValidationError
-from .match import _features, _near_place, _scorer
+from .match import _features, _near_place, _scorer, _use_zone_policy
 from .requirements import Requirements
 from .scoring.scorer import FeatureTable, SiteScorer
 
@@ -195,6 +195,7 @@ def _score_matrix(
     # one scorer for every brief: only the brief changes between fits (set directly, as
     # set_params would, without its per-call signature inspection)
     scorer = _scorer(model, reqs[0], None, as_of)
+    _use_zone_policy(scorer, X, inventory, as_of)  # the zone's land-use rules, as in match
     for i, req in enumerate(reqs):
         scorer.requirements = req
         scorer.fit(X)

@@ -414,6 +414,7 @@ def patch(
         origin=table.origin,
         as_of=table.as_of,
         state_time=state_time,
+        landuse_paths=table.landuse_paths,
     )
 
 
