@@ -11,6 +11,7 @@ import pytest
 
 import assetmatch as am
 from assetmatch.demo import PUBLIC_BRIEFS
+from assetmatch.domain.landuse_paths import example_zone_policy, with_zone_rules
 from conftest import LAT0, LON0, geodesic_area_m2, square_lonlat
 
 
@@ -65,9 +66,12 @@ def test_match_on_lonlat_assets_ranks_as_on_projected(some, caplog):
     assets, firms, layers = some
     ctx = am.context_features(assets, firms, layers=layers)
     brief = {**PUBLIC_BRIEFS["hengzhong"], "land_area_mu": [10, 200]}
-    expected = am.match(brief, assets=assets, context=ctx, as_of="2024-06-30")
+    zone = {"landuse_paths": with_zone_rules(example_zone_policy())}  # the demo zone's rules
+    expected = am.match(brief, assets=assets, context=ctx, as_of="2024-06-30", model=zone)
     with caplog.at_level(logging.INFO, logger="assetmatch.context"):
-        got = am.match(brief, assets=assets.to_crs("EPSG:4326"), context=ctx, as_of="2024-06-30")
+        got = am.match(
+            brief, assets=assets.to_crs("EPSG:4326"), context=ctx, as_of="2024-06-30", model=zone
+        )
     assert "projected to EPSG:4549" in caplog.text
     assert len(expected.table) >= 2
     assert list(got.table["asset_id"]) == list(expected.table["asset_id"])

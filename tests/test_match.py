@@ -63,8 +63,8 @@ def test_hengzhong_explanation_names_size_buildings_and_land_use_path(
     )
     path = next(r for r in zh.reasons if r.startswith("工业用地用于教育："))
     # the transition period applies because the demo zone's policy recognises it, and says so
-    assert path.startswith("工业用地用于教育：本园区政策（演示）：经园区认定，利用现有厂房办学")
-    assert "约 30 天" in path and "；或用途变更：变更前须开展土壤污染状况调查" in path
+    assert path.startswith("工业用地用于教育：本园区政策（演示）：经园区认定，现有厂房办学")
+    assert "约 30 天" in path and "；或用途变更：先做土壤污染状况调查" in path
     assert "约 365 天" in path
     assert any(r.startswith("预计约 50 天可入驻") and "在 90 天要求内" in r for r in zh.reasons)
     assert text.startswith("TS-0001 泰丰闲置厂区 — 第 1 名，得分")

@@ -456,8 +456,8 @@ def test_education_in_an_industrial_plant_is_a_change_of_use_by_default() -> Non
     assert "土壤污染防治法第五十九条" in p.basis and "GB 50099-2011" in p.basis
     assert p.checked == "2026-12-04" and p.origin == "default"
     zh = p.describe("zh")
-    assert zh.startswith("工业用地用于教育：用途变更：变更前须开展土壤污染状况调查")
-    assert "距铁路路轨不小于300 m" in zh and "80 m" in zh and "约 365 天" in zh
+    assert zh.startswith("工业用地用于教育：用途变更：先做土壤污染状况调查")
+    assert "距铁路≥300 m" in zh and "80 m" in zh and "约 365 天" in zh
     assert "soil contamination survey" in p.describe("en")
     # any public-service use needs the survey, from any class
     assert "土壤污染状况调查" in landuse_path("logistics_storage", "research").note_zh
@@ -472,7 +472,7 @@ def test_education_in_an_industrial_plant_under_a_zone_that_opts_in() -> None:
     assert [a.path for a in lease.alternatives] == ["change_of_use"]
     zh = lease.describe("zh")
     assert zh.startswith("工业用地用于教育：本园区政策（演示）：经园区认定")
-    assert "不含教育" in zh and "约 30 天" in zh and "约 365 天" in zh
+    assert "未列教育" in zh and "约 30 天" in zh and "约 365 天" in zh
     en = lease.describe("en")
     assert en.startswith("industrial land used for education: zone policy (demo)")
     assert "transition period of up to 5 years" in en and "change of use" in en
