@@ -83,6 +83,8 @@ def test_02_hengzhong_brief(executed: dict[str, object], tmp_path: Path) -> None
     assert "TS-0001" in text
     assert any("leaflet" in h.lower() for h in _outputs(nb, "text/html"))
     assert "hengzhong.pdf" in text  # the PDF brief was written
+    assert "top_k_share" in html and "robust" in html  # the robustness table
+    assert "proposed" in html and "n_new" in html  # the what-if table
 
 
 @pytest.mark.slow  # a kernel, the demo zone and every cell: 15-30 s
