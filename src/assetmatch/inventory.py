@@ -93,6 +93,26 @@ def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd
         ) from None
 
 
+def _decoded_values(ev: pd.DataFrame) -> list[Any]:
+    """The Python value of each stored event: a create's record, a geometry, a field's value,
+    an offer's investor, else None (as :meth:`Inventory.history` and ``events`` show them)."""
+    values: list[Any] = []
+    for kind, fld, value, geom in zip(
+        ev["kind"], ev["field"], ev["value"], ev["geom"], strict=True
+    ):
+        if kind == "create":
+            values.append(json.loads(value))
+        elif fld == "geometry":
+            values.append(geom)
+        elif kind == "update":
+            values.append(history.decode_value(fld, value))
+        elif kind == offers.OFFER_KIND:
+            values.append(offers.decode_investor(value))
+        else:
+            values.append(None)
+    return values
+
+
 def _checked_bounds(bounds: Any) -> tuple[float, float, float, float]:
     """``(minx, miny, maxx, maxy)`` as four finite floats with min ≤ max, or a ValidationError."""
     try:
@@ -1170,19 +1190,7 @@ class Inventory:
         if ev.empty:
             raise UnknownAssetError(f"no history for asset {asset_id!r}")
         ev = history.order_events(ev).drop(columns=["_valid"])
-        vals = []
-        for r in ev.itertuples(index=False):
-            if r.kind == "create":
-                vals.append(json.loads(r.value))
-            elif r.field == "geometry":
-                vals.append(r.geom)
-            elif r.kind == "update":
-                vals.append(history.decode_value(r.field, r.value))
-            elif r.kind == offers.OFFER_KIND:
-                vals.append(offers.decode_investor(r.value))
-            else:
-                vals.append(None)
-        ev["value"] = vals
+        ev["value"] = _decoded_values(ev)
         cols = [
             "event_id",
             "valid_at",
@@ -1256,19 +1264,7 @@ class Inventory:
             wanted = {str(f) for f in fields}
             keep &= ((ev["kind"] != "update") | ev["field"].isin(wanted)).to_numpy()
         ev = ev[keep]
-        values: list[Any] = []
-        for kind, fld, value, geom in zip(
-            ev["kind"], ev["field"], ev["value"], ev["geom"], strict=True
-        ):
-            if kind == "create":
-                values.append(json.loads(value))
-            elif fld == "geometry":
-                values.append(geom)
-            elif kind == "update":
-                values.append(history.decode_value(fld, value))
-            else:
-                values.append(None)
-        ev = ev.assign(value=values, valid_at=ev["_valid"].to_numpy())
+        ev = ev.assign(value=_decoded_values(ev), valid_at=ev["_valid"].to_numpy())
         return ev[cols].reset_index(drop=True)
 
     def explore(
