@@ -98,8 +98,13 @@ def test_frozen() -> None:
 
 
 def test_coerce_rejects_other_types() -> None:
-    with pytest.raises(TypeError, match="must be Requirements, a dict or a JSON string"):
+    # a wrong type is bad input like any other: the library's ValidationError, not a TypeError
+    with pytest.raises(ValidationError, match="must be Requirements, a dict or a JSON string") as e:
         Requirements.coerce(42)  # type: ignore[arg-type]
+    assert not isinstance(e.value, TypeError)
+    assert [(p.field, p.reason) for p in e.value.problems] == [
+        ("requirements", "expected Requirements, a dict or a JSON string, got int")
+    ]
 
 
 # ---------------------------------------------------------------------- one error, every problem

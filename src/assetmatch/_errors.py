@@ -51,6 +51,36 @@ class ValidationError(AssetmatchError, ValueError):
         super().__init__(message)
 
 
+def wrong_type(param: str, expected: str, got: object, *, of: str | None = None) -> ValidationError:
+    """The error for a parameter of the wrong type: what, where, expected, got.
+
+    A wrong type is bad input like any other, so it is a :class:`ValidationError` (a
+    ``ValueError``), not a bare ``TypeError``.
+
+    Parameters
+    ----------
+    param
+        The parameter's name.
+    expected
+        What it must be, in words ("a dict or a JSON string").
+    got
+        The value given; only its type is named.
+    of
+        The function or method it belongs to, when the message would be ambiguous without it.
+
+    Examples
+    --------
+    >>> str(wrong_type("top", "an integer", 1.5, of="match")).splitlines()[0]
+    "The 'top' parameter of match must be an integer. Got float instead."
+    """
+    where = f" of {of}" if of else ""
+    kind = type(got).__name__
+    return ValidationError(
+        f"The {param!r} parameter{where} must be {expected}. Got {kind} instead.",
+        [Problem(None, param, f"expected {expected}, got {kind}")],
+    )
+
+
 class CRSError(AssetmatchError, ValueError):
     """A coordinate reference system is missing, unusable or mismatched."""
 

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ._errors import Problem, ValidationError
+from ._errors import Problem, ValidationError, wrong_type
 from .match import _features, _near_place, _scorer, _use_zone_policy
 from .requirements import Requirements
 from .scoring.scorer import FeatureTable, SiteScorer
@@ -162,10 +162,7 @@ def _briefs(requirements: Any) -> list[Requirements]:
     if isinstance(requirements, Requirements | Mapping | str | bytes) or not isinstance(
         requirements, Iterable
     ):
-        raise TypeError(
-            "The 'requirements' parameter of match_many must be a list of briefs. "
-            f"Got {type(requirements).__name__} instead."
-        )
+        raise wrong_type("requirements", "a list of briefs", requirements, of="match_many")
     out, problems = [], []
     for i, r in enumerate(list(requirements)):
         try:

@@ -40,6 +40,7 @@ from ._errors import (
     StoreError,
     UnknownAssetError,
     ValidationError,
+    wrong_type,
 )
 from ._live import LiveTables
 from .domain import landuse
@@ -91,6 +92,30 @@ def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd
         raise ValidationError(
             f"{field}={value!r} is not usable", [Problem(None, field, str(exc))]
         ) from None
+
+
+def _text_or_none(value: Any, field: str) -> str | None:
+    """``value`` when it is text or ``None``; anything else is a :class:`ValidationError`."""
+    if value is None or isinstance(value, str):
+        return value
+    raise wrong_type(field, "text or None", value)
+
+
+def _texts(values: Any, field: str) -> list[str] | None:
+    """Iterable ``values`` as a list of text (``None`` stays ``None``), else a ValidationError."""
+    if values is None:
+        return None
+    if not isinstance(values, Iterable):
+        raise wrong_type(field, "a list of text", values)
+    return [str(v) for v in values]
+
+
+def _fspath(path: Any, of: str) -> str:
+    """``os.fspath(path)``, with a wrong type refused as a :class:`ValidationError`."""
+    try:
+        return os.fspath(path)
+    except TypeError:
+        raise wrong_type("path", "a path (str or os.PathLike)", path, of=of) from None
 
 
 def _decoded_values(ev: pd.DataFrame) -> list[Any]:
@@ -220,7 +245,7 @@ class Inventory:
         One Inventory may be shared by several threads: each thread reads through its own
         connection and writes are serialised by the store's write lock.
         """
-        text = os.fspath(path)
+        text = _fspath(path, "Inventory.open")
         pg_target = parse_pg_url(text) if is_pg_url(text) else None
         want = None
         if crs is not None:
@@ -838,6 +863,7 @@ class Inventory:
         self, asset_id: str, *, at: Any = None, author: str | None = None, note: str | None = None
     ) -> None:
         """Take an asset out of the current inventory (its history stays and can be replayed)."""
+        author, note = _text_or_none(author, "author"), _text_or_none(note, "note")
         with self._store.transaction():
             if self._store.read_assets([asset_id]).empty:
                 raise UnknownAssetError(f"not in the inventory: {asset_id}")
@@ -1009,6 +1035,7 @@ class Inventory:
         author: str | None,
         note: str | None,
     ) -> None:
+        author, note = _text_or_none(author, "author"), _text_or_none(note, "note")
         ev = pd.DataFrame(
             {
                 "asset_id": ids,
@@ -1235,7 +1262,8 @@ class Inventory:
         """
         lo = None if since is None else _checked_date(since, "since")
         hi = None if until is None else history.valid_cutoff(_checked_date(until, "until"))
-        ids = None if asset_ids is None else [str(i) for i in asset_ids]
+        ids = _texts(asset_ids, "asset_ids")
+        wanted = _texts(fields, "fields")
         ev = self._store.read_events(ids)
         cols = [
             "event_id",
@@ -1260,8 +1288,7 @@ class Inventory:
             keep &= (ev["_valid"] >= lo).to_numpy()
         if hi is not None:
             keep &= (ev["_valid"] <= hi).to_numpy()
-        if fields is not None:
-            wanted = {str(f) for f in fields}
+        if wanted is not None:
             keep &= ((ev["kind"] != "update") | ev["field"].isin(wanted)).to_numpy()
         ev = ev[keep]
         ev = ev.assign(value=_decoded_values(ev), valid_at=ev["_valid"].to_numpy())
@@ -1473,7 +1500,7 @@ class Inventory:
     @_store_errors
     def remove_firms(self, firm_ids: Iterable[str]) -> None:
         """Remove firms by id."""
-        ids = [str(i) for i in firm_ids]
+        ids = _texts(firm_ids, "firm_ids") or []
         with self._store.transaction():
             old = self._store.read_firms().set_index("firm_id")
             missing = [i for i in ids if i not in old.index]
@@ -1898,7 +1925,7 @@ class Inventory:
     @_store_errors
     def export(self, path: str | os.PathLike[str]) -> Path:
         """Write a self-contained copy of the store to ``path`` (one file, no -wal/-shm)."""
-        return self._store.export(path)
+        return self._store.export(_fspath(path, "export"))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -41,7 +41,7 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 
-from ._errors import Problem, ValidationError
+from ._errors import Problem, ValidationError, wrong_type
 from .requirements import CRITERIA, Requirements
 from .scoring.weights import DEFAULT_PRIORITIES, Weights
 
@@ -409,6 +409,8 @@ class MatchModel(ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        if not (isinstance(deals, ChoiceSets) or callable(getattr(deals, "deals", None))):
+            raise wrong_type("deals", "an Inventory or ChoiceSets", deals, of="fit_deals")
         sets = deals if isinstance(deals, ChoiceSets) else choice_sets(deals)
         if self.criteria is not None and tuple(self.criteria) != sets.criteria:
             raise _invalid("criteria", f"choice sets have the columns {list(sets.criteria)}")
@@ -545,6 +547,8 @@ class MatchModel(ClassifierMixin, BaseEstimator):
             If the text is not such a document, or of a newer version.
         """
         header = "Not a saved MatchModel"
+        if not isinstance(text, str | bytes | bytearray):
+            raise wrong_type("text", "a JSON document (str or bytes)", text, of="from_json")
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:

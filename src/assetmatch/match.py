@@ -23,7 +23,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ._errors import Problem, UnknownAssetError, ValidationError
+from ._errors import Problem, UnknownAssetError, ValidationError, wrong_type
 from .context._crs import _project_lonlat
 from .explain.explanation import Explanation
 from .explain.facts import _Ctx, _facts_rows
@@ -159,6 +159,10 @@ def match(
         raise ValidationError(
             f"The 'top' parameter of match must be an integer >= 1. Got {top!r} instead."
         )
+    if near_misses is not None and not (
+        isinstance(near_misses, int | np.integer) and near_misses >= 0
+    ):
+        raise wrong_type("near_misses", "an integer >= 0 or None", near_misses, of="match")
     req = Requirements.coerce(requirements)
     X = _features(inventory, assets, context, features, as_of)
     scorer = _scorer(model, req, weights, as_of)
@@ -225,6 +229,8 @@ def _features(
         # lon/lat assets (EPSG:4326, 4490…) are projected by the store's rule, as their context is
         assets, _, _ = _project_lonlat(assets, "assets")
         return prepare(_with_land_area(assets), context, as_of=as_of)
+    if not callable(getattr(inventory, "assets", None)):
+        raise wrong_type("inventory", "an Inventory", inventory)
     provider = getattr(inventory, "features", None)
     if callable(provider):
         return provider(as_of=as_of)
@@ -289,8 +295,8 @@ def _scorer(
             "or a fitted MatchModel. "
             f"Got {type(model).__name__} instead."
         )
-    if isinstance(weights, Mapping) and not isinstance(weights, Weights):
-        weights = Weights.from_dict(weights)
+    if weights is not None and not isinstance(weights, Weights):
+        weights = Weights.from_dict(weights)  # a mapping; anything else is refused there
     scorer.set_params(requirements=req, weights=weights if weights is not None else scorer.weights)
     if as_of is not None:
         scorer.set_params(as_of=as_of)

@@ -51,7 +51,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ._errors import LandUseError, Problem, ValidationError
+from ._errors import LandUseError, Problem, ValidationError, wrong_type
 from .domain import landuse as _landuse
 from .domain.landuse_paths import PATH_KINDS
 from .units import mu_to_m2, rent_day_to_month
@@ -611,6 +611,8 @@ class Requirements(BaseModel):
     @classmethod
     def from_json(cls, text: str | bytes) -> Requirements:
         """Parse a JSON document; bad JSON or content raises :class:`assetmatch.ValidationError`."""
+        if not isinstance(text, str | bytes | bytearray):
+            raise wrong_type("text", "a JSON document (str or bytes)", text, of="from_json")
         try:
             data = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -673,17 +675,20 @@ class Requirements(BaseModel):
 
     @classmethod
     def coerce(cls, obj: Requirements | Mapping[str, Any] | str | bytes) -> Requirements:
-        """Return ``obj`` as Requirements: a Requirements, a mapping or a JSON document."""
+        """Return ``obj`` as Requirements: a Requirements, a mapping or a JSON document.
+
+        Raises
+        ------
+        assetmatch.ValidationError
+            If ``obj`` is none of these (or its content is invalid).
+        """
         if isinstance(obj, cls):
             return obj
         if isinstance(obj, str | bytes):
             return cls.from_json(obj)
         if isinstance(obj, Mapping):
             return cls.model_validate(dict(obj))
-        raise TypeError(
-            "The 'requirements' parameter must be Requirements, a dict or a JSON string. "
-            f"Got {type(obj).__name__} instead."
-        )
+        raise wrong_type("requirements", "Requirements, a dict or a JSON string", obj)
 
     @classmethod
     def json_schema(cls) -> dict[str, Any]:

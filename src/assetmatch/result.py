@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._errors import wrong_type
 from .domain.landuse_paths import LandUsePathTable
 from .explain.explanation import Explanation
 from .explain.facts import _facts_rows
@@ -538,6 +539,8 @@ class MatchResult:
 
     def to_json(self, indent: int | None = 2) -> str:
         """:meth:`to_dict` as a JSON document (Chinese kept readable)."""
+        if indent is not None and not isinstance(indent, int):
+            raise wrong_type("indent", "an integer or None", indent, of="to_json")
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
 

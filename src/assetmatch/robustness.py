@@ -150,6 +150,7 @@ def robustness(
             ("n", n, isinstance(n, int) and n >= 1, "an integer >= 1"),
             ("spread", spread, isinstance(spread, int | float) and 0 <= spread < 1, "in [0, 1)"),
             ("k", k, isinstance(k, int) and k >= 1, "an integer >= 1"),
+            ("seed", seed, isinstance(seed, int | np.integer) and seed >= 0, "an integer >= 0"),
         )
         if not ok
     ]

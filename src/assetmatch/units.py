@@ -29,7 +29,7 @@ from typing import Final, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
-from ._errors import ValidationError
+from ._errors import ValidationError, wrong_type
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,18 @@ Quantity = TypeVar("Quantity", float, np.ndarray, pd.Series)
 
 def mu_to_m2(x: Quantity) -> Quantity:
     """Convert mu (亩) to square metres (× 2000/3; 15 mu is exactly 10,000 m²)."""
-    return x * 2000.0 / 3.0
+    try:
+        return x * 2000.0 / 3.0
+    except TypeError:
+        raise wrong_type("x", "a number, an array or a Series", x, of="mu_to_m2") from None
 
 
 def m2_to_mu(x: Quantity) -> Quantity:
     """Convert square metres to mu (亩) (× 3/2000)."""
-    return x * 3.0 / 2000.0
+    try:
+        return x * 3.0 / 2000.0
+    except TypeError:
+        raise wrong_type("x", "a number, an array or a Series", x, of="m2_to_mu") from None
 
 
 def m2_to_ha(x: Quantity) -> Quantity:

@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, Final
 import numpy as np
 import pandas as pd
 
-from .explain.words import CRITERION_NAMES, _check_lang, _t
+from .explain.labels import check_lang
+from .explain.words import CRITERION_NAMES, _t
 from .units import MU_M2
 
 if TYPE_CHECKING:
@@ -311,7 +312,7 @@ def what_if(result: MatchResult, lang: str | None = None) -> pd.DataFrame:
         ``entering`` (their ids, best first), ``asset_id`` (the near miss that enters, or the
         runner-up that overtakes), ``new_rank`` (its rank after the change) and ``text``.
     """
-    lang = _check_lang(lang or result.lang)
+    lang = check_lang(lang or result.lang)
     names = _names(result)
     rows = _bound_rows(result, lang, names) + _weight_rows(result, lang, names)
     return pd.DataFrame(rows, columns=list(WHAT_IF_COLUMNS))

@@ -93,13 +93,22 @@ import geopandas as gpd
 import pandas as pd
 from pyproj import CRS
 
+from .._errors import ValidationError
 from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
 from .kernel import ProgressCallback, _block_features, _fallback_nearest
 from .parcels import _prepare_assets
 from .refresh import refresh_context
-from .spec import ConflictsLike, _assemble, _attach_params, _n_jobs, _radius_name, _setup
+from .spec import (
+    ConflictsLike,
+    _assemble,
+    _attach_params,
+    _check_run,
+    _n_jobs,
+    _radius_name,
+    _setup,
+)
 
 __all__ = ["FIRMS_COORDS", "FirmIndex", "context_features", "refresh_context"]
 
@@ -214,6 +223,7 @@ def context_features(
         Missing or duplicated asset ids, unsupported or empty geometries, firms without a
         point or with a bad industry code — every problem listed at once.
     """
+    _check_run(chunk_size, progress)
     assets, firms, layers = _lonlat_inputs(assets, firms, layers, firms_coords)
     setup = _setup(
         assets,
@@ -227,7 +237,7 @@ def context_features(
         firms_coords,
     )
     if engine not in ("numpy", "dask"):
-        raise ValueError(
+        raise ValidationError(
             "The 'engine' parameter of context_features must be 'numpy' or 'dask'. "
             f"Got {engine!r} instead."
         )

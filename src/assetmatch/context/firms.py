@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -15,7 +15,7 @@ import shapely
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from .._errors import CRSError, Problem, ValidationError
+from .._errors import CRSError, Problem, ValidationError, wrong_type
 from ..domain.industry import industry_division
 from ._crs import _crs_name, _lonlat_crs, _projected_crs, _same_crs
 
@@ -143,12 +143,12 @@ class FirmIndex:
         """
         crs = _projected_crs(crs, "assets")
         if firms_coords not in FIRMS_COORDS:
-            raise ValueError(
+            raise ValidationError(
                 f"The 'firms_coords' parameter must be one of {FIRMS_COORDS}. "
                 f"Got {firms_coords!r} instead."
             )
         if not isinstance(firms, gpd.GeoDataFrame):
-            raise TypeError(f"firms must be a GeoDataFrame; got {type(firms).__name__}")
+            raise wrong_type("firms", "a GeoDataFrame", firms)
         problems: list[Problem] = []
         if "industry" not in firms.columns:
             raise ValidationError(
@@ -417,10 +417,12 @@ def _labels(
     else:
         if isinstance(industries, str):
             industries = [industries]
+        if not isinstance(industries, Iterable):
+            raise wrong_type("industries", "a list of industry codes", industries)
         out = [str(c).strip().upper() for c in industries]
         industry_division(out)  # validates
         if len(set(out)) != len(out):
-            raise ValueError(f"The 'industries' parameter has duplicates: {out}")
+            raise ValidationError(f"The 'industries' parameter has duplicates: {out}")
     codes = tuple(out) + tuple(c for c in dict.fromkeys(extra) if c not in out)
     cats = np.asarray(categories, dtype=str)
     member = np.zeros((len(cats), len(codes)), dtype=bool)

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from .._errors import Problem, ValidationError
+from .._errors import Problem, ValidationError, wrong_type
 from ._crs import _projected_crs
 
 #: Safety margin (metres) added to every bound so float rounding never decides a count.
@@ -85,7 +85,7 @@ def _check_assets(
     last value returned says so.
     """
     if not isinstance(assets, gpd.GeoDataFrame):
-        raise TypeError(f"assets must be a GeoDataFrame; got {type(assets).__name__}")
+        raise wrong_type("assets", "a GeoDataFrame", assets)
     crs = _projected_crs(assets.crs, "assets")
     ids = _asset_ids(assets)
     geoms = np.asarray(assets.geometry.array, dtype=object)

@@ -22,6 +22,7 @@ from .spec import (
     ConflictsLike,
     _assemble,
     _attach_params,
+    _check_run,
     _column_names,
     _n_jobs,
     _Setup,
@@ -128,6 +129,7 @@ def refresh_context(
     ValidationError
         A removed id is still in ``assets``, or any problem :func:`context_features` reports.
     """
+    _check_run(chunk_size, progress)
     started = time.perf_counter()
     setup = _setup(
         assets,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from numbers import Integral, Real
 from typing import Any
 
 import geopandas as gpd
@@ -12,7 +14,7 @@ import numpy as np
 import pandas as pd
 from pyproj import CRS
 
-from .._errors import CRSError
+from .._errors import CRSError, ValidationError, wrong_type
 from ..domain.industry import ConflictRule, default_conflicts, load_conflicts
 from ._crs import _crs_name, _same_crs
 from .firms import FirmIndex, _Labels, _labels
@@ -49,21 +51,28 @@ def _make_spec(
     layers: Mapping[str, gpd.GeoDataFrame] | None,
     level: str,
 ) -> _Spec:
-    radii = np.asarray(list(radii_m), dtype=float)
-    if radii.size == 0 or not np.isfinite(radii).all() or (radii <= 0).any():
-        raise ValueError(
+    try:
+        radii = np.asarray(list(radii_m), dtype=float)
+    except (TypeError, ValueError):  # not a list of numbers
+        radii = np.empty((0, 0))
+    if radii.ndim != 1 or radii.size == 0 or not np.isfinite(radii).all() or (radii <= 0).any():
+        raise ValidationError(
             "The 'radii_m' parameter of context_features must be positive distances in "
-            f"metres. Got {list(radii_m)!r} instead."
+            f"metres. Got {radii_m!r} instead."
         )
     if len(np.unique(radii)) != len(radii):
-        raise ValueError(f"The 'radii_m' parameter has duplicates: {list(radii_m)!r}")
-    if not (np.isfinite(kernel_bandwidth_m) and kernel_bandwidth_m > 0):
-        raise ValueError(
+        raise ValidationError(f"The 'radii_m' parameter has duplicates: {list(radii_m)!r}")
+    if not (
+        isinstance(kernel_bandwidth_m, Real)
+        and math.isfinite(kernel_bandwidth_m)
+        and kernel_bandwidth_m > 0
+    ):
+        raise ValidationError(
             "The 'kernel_bandwidth_m' parameter of context_features must be a positive "
             f"distance in metres. Got {kernel_bandwidth_m!r} instead."
         )
     if level not in ("division", "code"):
-        raise ValueError(
+        raise ValidationError(
             "The 'level' parameter of context_features must be 'division' or 'code'. "
             f"Got {level!r} instead."
         )
@@ -73,10 +82,12 @@ def _make_spec(
         rules = load_conflicts([])
     else:
         rules = load_conflicts(conflicts)
+    if layers is not None and not isinstance(layers, Mapping):
+        raise wrong_type("layers", "a mapping of name to GeoDataFrame", layers)
     names = tuple(layers) if layers else ()
     for name in names:
         if not str(name).isidentifier():
-            raise ValueError(f"layer name {name!r} must be usable in a column name")
+            raise ValidationError(f"layer name {name!r} must be usable in a column name")
     return _Spec(
         radii=np.sort(radii), bandwidth=float(kernel_bandwidth_m), rules=rules, layer_names=names
     )
@@ -169,7 +180,7 @@ def _attach_params(frame: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
 def _check_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, crs: CRS) -> None:
     for name, layer in (layers or {}).items():
         if not isinstance(layer, gpd.GeoDataFrame | gpd.GeoSeries):
-            raise TypeError(f"layer {name!r} must be a GeoDataFrame; got {type(layer).__name__}")
+            raise wrong_type(f"layers[{name!r}]", "a GeoDataFrame", layer)
         if layer.crs is None or not _same_crs(CRS.from_user_input(layer.crs), crs):
             got = "no CRS" if layer.crs is None else _crs_name(CRS.from_user_input(layer.crs))
             raise CRSError(
@@ -178,9 +189,22 @@ def _check_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, crs: CRS) -> No
             )
 
 
+def _check_run(chunk_size: int, progress: Any) -> None:
+    """Refuse a ``chunk_size`` that is not a positive integer and a ``progress`` not callable."""
+    if not (isinstance(chunk_size, Integral) and chunk_size >= 1):
+        raise ValidationError(
+            "The 'chunk_size' parameter of context_features must be an integer >= 1. "
+            f"Got {chunk_size!r} instead."
+        )
+    if progress is not None and not callable(progress):
+        raise wrong_type("progress", "a callable progress(done, total) or None", progress)
+
+
 def _n_jobs(n_jobs: int | None) -> int:
     if n_jobs is None:
         return 1
+    if not isinstance(n_jobs, int | np.integer):
+        raise wrong_type("n_jobs", "an integer or None", n_jobs)
     if n_jobs < 0:
         import os
 

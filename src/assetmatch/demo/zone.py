@@ -2025,6 +2025,7 @@ def _deals(
 
 
 def _validate(
+    seed: int,
     n_assets: int,
     n_firms: int,
     as_of: date,
@@ -2035,6 +2036,7 @@ def _validate(
     """Raise one :class:`ValidationError` listing every out-of-range argument."""
     minimum = len(_PINNED) + 3 if include_public_cases else 3
     checks = (
+        ("seed", seed, "an int >= 0", _is_int(seed) and seed >= 0),
         ("n_assets", n_assets, f"an int >= {minimum}", _is_int(n_assets) and n_assets >= minimum),
         ("n_firms", n_firms, "an int >= 20", _is_int(n_firms) and n_firms >= 20),
         ("as_of", as_of, "a datetime.date", isinstance(as_of, date)),
@@ -2111,7 +2113,7 @@ def generate_zone(
         If a count, ``as_of`` or the history length is invalid (a ``ValueError``; every
         problem is listed).
     """
-    _validate(n_assets, n_firms, as_of, history_years, n_deals, include_public_cases)
+    _validate(seed, n_assets, n_firms, as_of, history_years, n_deals, include_public_cases)
     t0 = time.perf_counter()
     if isinstance(as_of, datetime):
         as_of = as_of.date()

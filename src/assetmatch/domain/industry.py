@@ -507,8 +507,8 @@ def synergy_scores(
         counts, with weight 1), or when neighbours with a positive weight have no presence
         column in ``context`` (they are ignored).
     """
-    if not half_saturation > 0:
-        raise ValueError(
+    if not (isinstance(half_saturation, int | float) and half_saturation > 0):
+        raise ValidationError(
             f"The 'half_saturation' parameter of synergy_scores must be > 0. "
             f"Got {half_saturation!r} instead."
         )

@@ -43,7 +43,7 @@ from typing import Final
 import numpy as np
 import pandas as pd
 
-from assetmatch._errors import LandUseError, Problem
+from assetmatch._errors import LandUseError, Problem, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -442,7 +442,7 @@ def resolve_many(
     else:
         scheme_arr = np.asarray(schemes, dtype=object).ravel()
         if len(scheme_arr) != n:
-            raise ValueError(
+            raise ValidationError(
                 f"The 'schemes' parameter of resolve_many must have one value per code "
                 f"({n}). Got {len(scheme_arr)} instead."
             )

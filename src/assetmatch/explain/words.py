@@ -111,17 +111,10 @@ _OBSTACLE_NAMES: Final[dict[str, tuple[str, str]]] = {
     "utility_upgrade": ("配套改造", "utility upgrade"),
     "other": ("其他", "other"),
 }
-_LANGS: Final = ("zh", "en")
 
 
 def _t(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
-
-
-def _check_lang(lang: str) -> str:
-    if lang not in _LANGS:
-        raise ValueError(f"The 'lang' parameter must be 'zh' or 'en'. Got {lang!r} instead.")
-    return lang
 
 
 _LAYER_NAMES: Final[dict[str, tuple[str, str]]] = {

@@ -24,7 +24,7 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS, Transformer
 
-from assetmatch._errors import CRSError
+from assetmatch._errors import CRSError, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
 
     Raises
     ------
-    ValueError
+    assetmatch.ValidationError
         If no finite coordinate is given.
 
     Warns
@@ -106,7 +106,7 @@ def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
     y = np.asarray(lat, dtype=float).ravel()
     good = np.isfinite(x) & np.isfinite(y)
     if not good.any():
-        raise ValueError("choose_projected_crs needs at least one finite longitude/latitude.")
+        raise ValidationError("choose_projected_crs needs at least one finite longitude/latitude.")
     x, y = x[good], y[good]
     mx, my = float(np.median(x)), float(np.median(y))
     span = float(x.max() - x.min())

@@ -29,6 +29,8 @@ from typing import Final, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from assetmatch._errors import ValidationError
+
 logger = logging.getLogger(__name__)
 
 _A: Final = 6378245.0
@@ -210,7 +212,7 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, system: str) -> LonLat:
 
     Raises
     ------
-    ValueError
+    assetmatch.ValidationError
         If ``system`` is not one of those.
     """
     key = str(system).lower().replace("-", "").replace("_", "")
@@ -221,7 +223,7 @@ def to_wgs84(lon: ArrayLike, lat: ArrayLike, system: str) -> LonLat:
         return gcj02_to_wgs84(lon, lat)
     if key == "bd09":
         return bd09_to_wgs84(lon, lat)
-    raise ValueError(
+    raise ValidationError(
         f"The 'system' parameter of to_wgs84 must be one of {', '.join(SYSTEMS)}. "
         f"Got {system!r} instead."
     )

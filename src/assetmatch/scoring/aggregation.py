@@ -25,6 +25,8 @@ from typing import Final
 
 import numpy as np
 
+from .._errors import ValidationError
+
 __all__ = ["WPM_FLOOR", "topsis", "weighted_product", "weighted_sum"]
 
 #: Lowest score the weighted product uses (a 0 would zero the whole product).
@@ -35,7 +37,7 @@ def _check(scores: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndar
     s = np.asarray(scores, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     if s.ndim != 2 or w.shape != (s.shape[1],):
-        raise ValueError(
+        raise ValidationError(
             f"scores must be (assets × criteria) and weights one per criterion; got "
             f"{s.shape} and {w.shape}"
         )

@@ -32,13 +32,13 @@ validation under the same rule, and ``Requirements.ahp`` holds the result.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 
-from .._errors import Problem, ValidationError
+from .._errors import Problem, ValidationError, wrong_type
 from ..requirements import CRITERIA
 from .weights import Weights
 
@@ -189,6 +189,8 @@ def ahp_weights(
     >>> round(r.weights.values["size"], 2), r.consistency_ratio
     (0.75, 0.0)
     """
+    if isinstance(criteria, str) or not isinstance(criteria, Iterable):
+        raise wrong_type("criteria", "a list of criterion names", criteria, of="ahp_weights")
     crit = list(criteria)
     problems = [
         Problem(None, "criteria", f"unknown criterion {c!r}; expected one of {', '.join(CRITERIA)}")

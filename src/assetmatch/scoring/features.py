@@ -120,7 +120,7 @@ class FeatureTable:
             self._index = pd.Index(self.ids)
         try:
             pos = self._index.get_loc(asset_id)
-        except KeyError:
+        except (KeyError, TypeError, pd.errors.InvalidIndexError):  # the last two: unhashable
             raise UnknownAssetError(f"Asset {asset_id!r} is not in the inventory.") from None
         if not isinstance(pos, int | np.integer):
             raise UnknownAssetError(f"Asset id {asset_id!r} is not unique in the inventory.")

@@ -478,7 +478,13 @@ class SiteScorer(BaseEstimator):
         self.hard_ = frozenset(c for c in req.hard_criteria if c in criteria)
         self.weight_ = w.normalized(criteria)
         as_of = self.as_of if self.as_of is not None else (X.as_of or date.today())
-        self.as_of_ = _to_date(as_of)
+        try:
+            self.as_of_ = _to_date(as_of)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValidationError(
+                f"The 'as_of' parameter of SiteScorer must be a date. Got {as_of!r} instead.",
+                [Problem(None, "as_of", str(exc))],
+            ) from None
         self.path_table_ = load_landuse_paths(self.landuse_paths)
         self.rules_version_ = rules_version(
             self.path_table_, affinity=self.affinity, conflicts=self.conflicts
@@ -549,7 +555,7 @@ class SiteScorer(BaseEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "criteria_"):
-            raise ValueError("This SiteScorer is not fitted yet; call fit(features) first.")
+            raise ValidationError("This SiteScorer is not fitted yet; call fit(features) first.")
 
     # ------------------------------------------------------------------ scoring
 
@@ -811,7 +817,7 @@ class SiteScorer(BaseEstimator):
             self._plan_memo = (X.categories, X.labels, self.requirements_, plan, weakref.ref(X))
         if "near" in plan.criteria:
             if near_place is None:
-                raise ValueError(
+                raise ValidationError(
                     "The brief has 'near'; pass near_place=(x, y, radius) in the table's "
                     "coordinates (match() does this for you)."
                 )

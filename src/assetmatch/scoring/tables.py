@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._errors import wrong_type
 from ..domain import industry as _industry
 
 
@@ -61,7 +62,7 @@ def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
         }
     if isinstance(affinity, Mapping):
         return {str(k): {str(a): float(b) for a, b in v.items()} for k, v in affinity.items()}
-    raise TypeError(f"Unsupported affinity table of type {type(affinity).__name__}")
+    raise wrong_type("affinity", "a DataFrame or a mapping", affinity)
 
 
 @lru_cache(maxsize=1)

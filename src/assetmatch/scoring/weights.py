@@ -15,7 +15,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from .._errors import Problem, ValidationError
+from .._errors import Problem, ValidationError, wrong_type
 from ..requirements import CRITERIA, Requirements
 
 __all__ = ["DEFAULT_PRIORITIES", "Weights"]
@@ -109,6 +109,8 @@ class Weights:
         defaults: Mapping[str, int] = DEFAULT_PRIORITIES,
     ) -> Weights:
         """Weights proportional to 1–5 priorities; criteria not given take ``defaults``."""
+        if priorities is not None and not isinstance(priorities, Mapping):
+            raise wrong_type("priorities", "a mapping of criterion to 1–5", priorities)
         priorities = dict(priorities or {})
         bad = [
             Problem(None, f"priorities.{k}", f"expected an integer from 1 to 5; got {v!r}")
@@ -127,6 +129,8 @@ class Weights:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Weights:
         """Weights given directly (criterion → weight), or a dict from :meth:`to_dict`."""
+        if not isinstance(data, Mapping):
+            raise wrong_type("weights", "a mapping of criterion to weight", data)
         if "values" in data and isinstance(data["values"], Mapping):
             return cls(
                 dict(data["values"]),
