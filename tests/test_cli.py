@@ -229,7 +229,7 @@ def test_history_json_is_the_events(store):
 def test_unknown_asset_exits_3_with_one_line(store):
     r = run("history", store, "NOPE")
     assert r.exit_code == 3
-    assert r.stderr == "assetmatch: no history for asset 'NOPE'\n"
+    assert r.stderr == "assetmatch: 资产 NOPE 不在库中\n"
     assert r.stdout == ""
 
 
@@ -311,7 +311,13 @@ def test_update_records_events_and_prints_them(copy):
 
 
 def test_update_errors(copy):
-    assert run("update", copy, "NOPE", "--rent", "3").exit_code == 3
+    r = run("update", copy, "NOPE", "--rent", "3")
+    assert (r.exit_code, r.stderr, r.stdout) == (3, "assetmatch: 资产 NOPE 不在库中\n", "")
+    r = run("--lang", "en", "update", copy, "NOPE", "--rent", "3")
+    assert (r.exit_code, r.stderr) == (3, "assetmatch: asset NOPE is not in the inventory\n")
+    with am.Inventory.open(copy, create=False) as inv, pytest.raises(am.UnknownAssetError) as e:
+        inv.history("NOPE")
+    assert str(e.value) == "not in the inventory: NOPE"  # as update, remove and offer say it
     r = run("update", copy, "TS-0001", "--status", "on the moon")
     assert r.exit_code == 1 and "status" in r.stderr and "Traceback" not in r.stderr
     assert run("update", copy, "TS-0001").exit_code == 2  # nothing to change
@@ -421,5 +427,5 @@ def test_python_dash_m_errors_are_one_line_without_traceback(store):
         timeout=300,
     )
     assert r.returncode == 3
-    assert r.stderr == "assetmatch: no history for asset 'NOPE'\n"
+    assert r.stderr == "assetmatch: 资产 NOPE 不在库中\n"
     assert r.stdout == ""

@@ -783,7 +783,7 @@ def history(
 ) -> None:
     """Print an asset's history: one line per event with what changed."""
     inv = _open(store, readonly=True)
-    events = inv.history(asset_id)
+    events = _history(inv, asset_id)
     if as_json:
         from .result import _records
 
@@ -795,6 +795,18 @@ def history(
         return
     for line in history_lines(events):
         _out(line)
+
+
+def _history(inv: Any, asset_id: str) -> Any:
+    """The asset's events; an unknown asset is refused in the command's language (exit 3)."""
+    from ._errors import UnknownAssetError
+
+    try:
+        return inv.history(asset_id)
+    except UnknownAssetError:
+        raise UnknownAssetError(
+            _w(f"资产 {asset_id} 不在库中", f"asset {asset_id} is not in the inventory")
+        ) from None
 
 
 # ---------------------------------------------------------------------- report
@@ -927,7 +939,7 @@ def update(
             "nothing to change: give at least one field",
         )
     inv = _open(store)
-    before = len(inv.history(asset_id))  # also: an unknown asset stops here (exit 3)
+    before = len(_history(inv, asset_id))  # also: an unknown asset stops here (exit 3)
     row = {"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}
     n = inv.update_many(pd.DataFrame([row]))
     if not n:

@@ -1215,7 +1215,7 @@ class Inventory:
         """
         ev = self._store.read_events([asset_id])
         if ev.empty:
-            raise UnknownAssetError(f"no history for asset {asset_id!r}")
+            raise UnknownAssetError(f"not in the inventory: {asset_id}")
         ev = history.order_events(ev).drop(columns=["_valid"])
         ev["value"] = _decoded_values(ev)
         cols = [
