@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +26,7 @@ from assetmatch.demo.zone import (
 )
 
 MU = 2000.0 / 3.0
+ROOT = Path(__file__).resolve().parents[1]
 METRIC = "EPSG:4549"
 
 
@@ -439,6 +442,37 @@ def test_write_and_read_round_trip(zone: DemoZone, tmp_path) -> None:
     assert gdal.crs.to_epsg() == 4490
     assert len(gdal) == len(zone.assets)
     assert gdal.total_bounds == pytest.approx(zone.assets.total_bounds)
+
+
+def test_the_committed_demo_files_are_what_make_demo_writes(zone: DemoZone, tmp_path) -> None:
+    """data/demo_zone/ and data/README.md, byte for byte, as scripts/make_demo.py writes them
+    (regenerate with ``python scripts/make_demo.py`` when the generator or its wording changes)."""
+    spec = importlib.util.spec_from_file_location("make_demo", ROOT / "scripts" / "make_demo.py")
+    make_demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_demo)
+    assert make_demo.DEFAULT_OUT == ROOT / "data" / "demo_zone"
+    assert zone.seed == 20240630  # the script's default seed
+    written = write_zone(zone, tmp_path / "demo_zone")
+    committed = sorted(
+        p.relative_to(ROOT / "data" / "demo_zone")
+        for p in make_demo.DEFAULT_OUT.rglob("*")
+        if p.is_file()
+    )
+    assert committed == sorted(p.relative_to(tmp_path / "demo_zone") for p in written)
+    stale = [
+        str(p)
+        for p in committed
+        if (ROOT / "data" / "demo_zone" / p).read_bytes()
+        != (tmp_path / "demo_zone" / p).read_bytes()
+    ]
+    assert stale == [], "stale demo files; run python scripts/make_demo.py"
+    assert (ROOT / "data" / "README.md").read_text(encoding="utf-8") == make_demo.readme(zone)
+    # the current names (not the earlier 廖氏 / 低效), and the synthetic label kept
+    text = "".join((ROOT / "data" / "demo_zone" / p).read_text(encoding="utf-8") for p in committed)
+    assert "利澳纸业" in text and "廖氏" not in text and "低效→" not in text
+    assert "Synthetic data" in (ROOT / "data" / "demo_zone" / "zone.json").read_text(
+        encoding="utf-8"
+    )
 
 
 def test_without_public_cases() -> None:
