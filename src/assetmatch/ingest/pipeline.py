@@ -29,9 +29,10 @@ from .._errors import CRSError, Problem, ValidationError
 from ..geo import crs as crs_rules
 from ..geo import geometry as geom_rules
 from ..geo import webmap
+from . import vector
 from .readers import TABLE_SUFFIXES, VECTOR_SUFFIXES, read_source
 from .report import ImportReport
-from .values import ColumnMap, _blank, id_problem, map_columns, parse_values
+from .values import ColumnMap, _blank, _short, id_problem, map_columns, parse_values
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +98,15 @@ def table_geometry(
 
 
 def _parse_signed(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+    return vector.by_column(
+        values,
+        lambda v: vector.fast_float(v, signed=True, commas=False),
+        lambda v, p: _signed_cells(v, fld, p),
+        problems,
+    ).astype(float)
+
+
+def _signed_cells(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
     out = np.full(len(values), np.nan)
     for k, (row, v) in enumerate(values.items()):
         if _blank(v):
@@ -105,6 +115,9 @@ def _parse_signed(values: pd.Series, fld: str, problems: list[Problem]) -> np.nd
             f = float(str(v).strip()) if isinstance(v, str) else float(v)
         except (TypeError, ValueError):
             problems.append(Problem(row, fld, f"{v!r} is not a number"))
+            continue
+        except OverflowError:  # an integer beyond any float
+            problems.append(Problem(row, fld, f"{_short(v)} is not a finite number"))
             continue
         out[k] = f
     return out
@@ -171,9 +184,7 @@ def prepare_geometry(
             lon, lat = webmap.to_wgs84(c[:, 0], c[:, 1], coords)
             return np.column_stack([lon, lat])
 
-        finite = np.array(
-            [g is not None and np.isfinite(shapely.get_coordinates(g)).all() for g in arr]
-        )
+        finite = _finite(arr)
         arr = arr.copy()
         arr[finite] = shapely.transform(arr[finite], _fix)
 
@@ -201,11 +212,10 @@ def prepare_geometry(
         logger.info("store CRS chosen from the data: %s", store_crs.to_string())
 
     projected = np.full(len(arr), None, dtype=object)
+    measured = np.full(len(arr), np.nan)  # ground areas of the polygons placed
     if ok.any():
         projected[ok] = gpd.GeoSeries(cleaned[ok], crs=src_crs).to_crs(store_crs).to_numpy()
-        bad_coords = ok & ~np.array(
-            [g is not None and np.isfinite(shapely.get_coordinates(g)).all() for g in projected]
-        )
+        bad_coords = ok & ~_finite(projected)
         for row in index[bad_coords]:
             problems.append(
                 Problem(
@@ -216,18 +226,23 @@ def prepare_geometry(
                 )
             )
         ok &= ~bad_coords
-        misplaced, mprobs = check_placement(np.where(ok, projected, None), store_crs, index)
+        misplaced, mprobs = check_placement(
+            np.where(ok, projected, None), store_crs, index, ground_area=measured
+        )
         problems.extend(mprobs)
         ok &= ~misplaced
         projected[~ok] = None
 
-    is_point = np.array(
-        [g is not None and g.geom_type in ("Point", "MultiPoint") for g in projected], dtype=bool
-    )
+    is_point = np.isin(shapely.get_type_id(projected), (0, 4))  # Point, MultiPoint
     is_poly = ok & ~is_point
     area = np.full(len(arr), np.nan)
     if is_poly.any():
-        area[is_poly] = crs_rules.ground_area_m2(projected[is_poly], store_crs)
+        # in a projected CRS each area is the geometry's own: the ones measured for placement
+        area[is_poly] = (
+            measured[is_poly]
+            if store_crs.is_projected
+            else crs_rules.ground_area_m2(projected[is_poly], store_crs)
+        )
 
     repaired: list[dict] = []
     rep_mask = np.asarray(check.repaired, dtype=bool) & ok
@@ -269,12 +284,16 @@ def check_placement(
     *,
     what: str = "geometry",
     polygons: bool = True,
+    ground_area: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Problem]]:
     """Refuse geometries (already in the store CRS) the store cannot hold.
 
     Outside the store CRS's area of use (see :func:`assetmatch.geo.crs.outside_area_of_use`:
     typically lon/lat given where metres were expected) or, with ``polygons``, a polygon of
     less than :data:`MIN_PARCEL_M2` on the ground.
+
+    With ``ground_area`` (a float array, one entry per geometry), the ground area (m²) of
+    every polygon measured is written into it.
 
     Returns
     -------
@@ -284,7 +303,7 @@ def check_placement(
         One :class:`~assetmatch.Problem` per refused row.
     """
     arr = np.asarray(projected, dtype=object)
-    present = np.array([g is not None and not g.is_empty for g in arr], dtype=bool)
+    present = ~shapely.is_missing(arr) & ~shapely.is_empty(arr)
     bad = np.zeros(len(arr), dtype=bool)
     problems: list[Problem] = []
     if not present.any():
@@ -310,6 +329,8 @@ def check_placement(
         if is_poly.any():
             area = np.full(len(idx), np.inf)
             area[is_poly] = crs_rules.ground_area_m2(arr[idx][is_poly], store_crs)
+            if ground_area is not None:
+                ground_area[idx[is_poly]] = area[is_poly]
             for k in np.flatnonzero(is_poly & ~(area >= MIN_PARCEL_M2)):
                 bad[idx[k]] = True
                 problems.append(
@@ -326,13 +347,20 @@ def check_placement(
 def _first_xy(arr: np.ndarray) -> np.ndarray:
     """The first coordinate of each geometry (NaN for missing/empty)."""
     out = np.full((len(arr), 2), np.nan)
-    for k, g in enumerate(arr):
-        if g is None or g.is_empty:
-            continue
-        c = shapely.get_coordinates(g)
-        if len(c):
-            out[k] = c[0, :2]
+    coords, owner = shapely.get_coordinates(arr, return_index=True)
+    if len(coords):
+        first = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[first]] = coords[first]
     return out
+
+
+def _finite(arr: np.ndarray) -> np.ndarray:
+    """Geometries present with every x and y finite (an empty one has none to check)."""
+    ok = ~shapely.is_missing(arr)
+    coords, owner = shapely.get_coordinates(arr, return_index=True)
+    if len(coords):
+        ok[owner[~np.isfinite(coords).all(axis=1)]] = False
+    return ok
 
 
 # ============================================================================ pipeline
@@ -433,11 +461,13 @@ def prepare_assets(
             )
         )
 
+    id_of = dict(zip(df.index, ids.to_numpy(dtype=object), strict=True))
+    at = {row: k for k, row in enumerate(df.index)}
     report.rejected = pd.DataFrame(
         [
             {
                 "row": p.row,
-                "asset_id": ids.get(p.row) if p.row is not None else None,
+                "asset_id": id_of.get(p.row) if p.row is not None else None,
                 "field": p.field,
                 "reason": p.reason,
             }
@@ -447,17 +477,13 @@ def prepare_assets(
     )
     report.notes = pd.DataFrame(
         [
-            {"row": p.row, "asset_id": ids.get(p.row), "field": p.field, "message": p.reason}
+            {"row": p.row, "asset_id": id_of.get(p.row), "field": p.field, "message": p.reason}
             for p in notes
-            if accept[df.index.get_loc(p.row)]
+            if accept[at[p.row]]
         ],
         columns=["row", "asset_id", "field", "message"],
     )
-    rep = [
-        dict(r, asset_id=ids.get(r["row"]))
-        for r in pg.repaired
-        if accept[df.index.get_loc(r["row"])]
-    ]
+    rep = [dict(r, asset_id=id_of.get(r["row"])) for r in pg.repaired if accept[at[r["row"]]]]
     report.repaired = pd.DataFrame(
         rep,
         columns=["row", "asset_id", "reason", "area_before_m2", "area_after_m2", "area_change_m2"],

@@ -30,7 +30,7 @@ from ..schema import (
     TENURE_MODES,
 )
 from ..store import history
-from . import headers
+from . import headers, vector
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _blank(v: Any) -> bool:
         return True
     if isinstance(v, float) and math.isnan(v):
         return True
-    if isinstance(v, str) and v.strip() in ("", "-", "—", "/", "无数据", "nan", "NaN", "None"):
+    if isinstance(v, str) and v.strip() in vector.BLANK_TEXT:
         return True
     return v is pd.NA or v is pd.NaT
 
@@ -154,7 +154,13 @@ def id_problem(value: Any) -> str | None:
     return None
 
 
-def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+def _short(v: Any) -> str:
+    """``repr(v)``, cut to 40 characters (a 400-digit integer reads as its start)."""
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _float_cells(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
     out = np.full(len(values), np.nan)
     for k, (row, v) in enumerate(values.items()):
         if _blank(v):
@@ -172,8 +178,10 @@ def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.nda
             except (TypeError, ValueError):
                 problems.append(Problem(row, fld, f"{v!r} is not a number"))
                 continue
+            except OverflowError:  # an integer beyond any float
+                f = math.inf
         if not math.isfinite(f):
-            problems.append(Problem(row, fld, f"{v!r} is not a finite number"))
+            problems.append(Problem(row, fld, f"{_short(v)} is not a finite number"))
             continue
         if f < 0:
             problems.append(Problem(row, fld, f"{f:g} is negative"))
@@ -182,7 +190,7 @@ def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.nda
     return out
 
 
-def _parse_share(
+def _share_cells(
     values: pd.Series, fld: str, unit: str | None, problems: list[Problem]
 ) -> np.ndarray:
     """A share 0–1: ``0.35``, ``35%`` (a cell), or ``35`` under a percent header (``比例（%）``)."""
@@ -195,7 +203,7 @@ def _parse_share(
     percent_cell = np.array(
         [isinstance(v, str) and v.strip().replace("％", "%").endswith("%") for v in values]
     )
-    vals = _parse_float(pd.Series(cells, index=values.index, dtype=object), fld, problems)
+    vals = _float_cells(pd.Series(cells, index=values.index, dtype=object), fld, problems)
     scale = np.where(percent_cell | (unit == "percent"), 0.01, 1.0)
     vals = vals * scale
     for row, v, raw in zip(values.index, vals, values, strict=True):
@@ -211,7 +219,7 @@ def _parse_share(
     return np.where(np.isfinite(vals) & (vals > 1), np.nan, vals)
 
 
-def _parse_date(
+def _date_cells(
     values: pd.Series, fld: str, problems: list[Problem], dayfirst: bool | None = None
 ) -> list[str | None]:
     out: list[str | None] = []
@@ -231,7 +239,7 @@ def _parse_date(
     return out
 
 
-def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
+def _obstacle_cells(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
     out: list[list[dict] | None] = []
     for row, v in values.items():
         if isinstance(v, list | tuple | np.ndarray):
@@ -306,7 +314,7 @@ def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[di
     return out
 
 
-def _parse_enum(
+def _enum_cells(
     values: pd.Series, fld: str, allowed: tuple[str, ...], problems: list[Problem]
 ) -> list[Any]:
     """English canonical values pass; others go through the Chinese vocabulary."""
@@ -350,7 +358,7 @@ def _map_pending(
     return [(k, v) for k, row, v in zip(pending, sub.index, mapped, strict=True) if row not in bad]
 
 
-def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
+def _bool_cells(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
     out: list[bool | None] = [None] * len(values)
     pending: list[int] = []
     for k, v in enumerate(values):
@@ -364,6 +372,70 @@ def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bo
         if val is not None and not _blank(val):
             out[k] = bool(val)
     return out
+
+
+def _text_cells(values: pd.Series, problems: list[Problem]) -> list[str | None]:
+    return [None if _blank(v) else str(v).strip() for v in values]
+
+
+# The column parsers: the fast column path of :mod:`.vector`, these per-cell parsers for the
+# cells it leaves (see :func:`assetmatch.ingest.vector.by_column`).
+
+
+def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+    return vector.by_column(
+        values, vector.fast_float, lambda v, p: _float_cells(v, fld, p), problems
+    ).astype(float)
+
+
+def _parse_share(
+    values: pd.Series, fld: str, unit: str | None, problems: list[Problem]
+) -> np.ndarray:
+    return vector.by_column(  # two passes over the rows: not by text
+        values,
+        lambda v: vector.fast_share(v, unit),
+        lambda v, p: _share_cells(v, fld, unit, p),
+        problems,
+        by_text=False,
+    ).astype(float)
+
+
+def _parse_date(
+    values: pd.Series, fld: str, problems: list[Problem], dayfirst: bool | None = None
+) -> list[str | None]:
+    return list(
+        vector.by_column(
+            values, vector.fast_date, lambda v, p: _date_cells(v, fld, p, dayfirst), problems
+        )
+    )
+
+
+def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
+    return list(vector.by_column(values, vector.fast_obstacles, _obstacle_cells, problems))
+
+
+def _parse_enum(
+    values: pd.Series, fld: str, allowed: tuple[str, ...], problems: list[Problem]
+) -> list[Any]:
+    fast = vector.fast_code_lists if fld == "tenure" else vector.fast_code
+    return list(
+        vector.by_column(
+            values,
+            lambda v: fast(v, allowed),
+            lambda v, p: _enum_cells(v, fld, allowed, p),
+            problems,
+        )
+    )
+
+
+def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bool | None]:
+    return list(
+        vector.by_column(values, vector.fast_bool, lambda v, p: _bool_cells(v, fld, p), problems)
+    )
+
+
+def _parse_text(values: pd.Series) -> list[str | None]:
+    return list(vector.by_column(values, vector.fast_text, _text_cells, []))
 
 
 def _converted(
@@ -383,6 +455,64 @@ def _converted(
             Problem(row, fld, f"{v:g} {unit} is too large a number once converted to {fld}")
         )
     return np.where(broken, np.nan, out)
+
+
+def _id_problems(ids: pd.Series) -> list[Problem]:
+    """Missing, unusable (:func:`id_problem`) and duplicate asset ids, in that order."""
+    rows = ids.index
+    problems: list[Problem] = []
+    missing = ids.isna().to_numpy()
+    problems.extend(
+        Problem(r, "asset_id", "missing: every asset needs an id") for r in rows[missing]
+    )
+    present = np.flatnonzero(~missing)
+    vals = ids.to_numpy(dtype=object)
+    suspect = (
+        present[vector.control_or_long(vals[present], MAX_ID_LENGTH)]
+        if vector.fast_enabled()
+        else present
+    )
+    for k in suspect:
+        why = id_problem(vals[k])
+        if why:
+            problems.append(Problem(rows[k], "asset_id", why))
+    dup = np.zeros(len(ids), dtype=bool)
+    dup[present] = pd.Series(vals[present], dtype=object).duplicated(keep="first").to_numpy()
+    if dup.any():
+        first = np.empty(len(ids), dtype=np.int64)
+        first[present] = present[vector.first_rows(vals[present])]
+        problems.extend(
+            Problem(
+                rows[k], "asset_id", f"duplicate id {vals[k]!r} (first at row {rows[first[k]]})"
+            )
+            for k in np.flatnonzero(dup)
+        )
+    return problems
+
+
+def _land_use_word_notes(
+    rows: pd.Index, at: np.ndarray, words: np.ndarray, resolved: pd.DataFrame
+) -> list[Problem]:
+    """A note for each row whose land use was given as a word (工业), saying how it was read."""
+    if not len(at):
+        return []
+    parts = [
+        words[at],
+        resolved["code"].to_numpy(dtype=object)[at],
+        resolved["scheme"].to_numpy(dtype=object)[at],
+        resolved["land_class"].to_numpy(dtype=object)[at],
+    ]
+    key = np.zeros(len(at), dtype=np.int64)
+    for part in parts:
+        codes, uniques = pd.factorize(part, use_na_sentinel=False)
+        key = key * len(uniques) + codes
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    texts = [
+        f"{w!r} read as {code} {w}用地 ({cls}) in "
+        f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact"
+        for w, code, scheme, cls in zip(*(part[first] for part in parts), strict=True)
+    ]
+    return [Problem(rows[k], "land_use", texts[c]) for k, c in zip(at, inverse, strict=True)]
 
 
 def parse_values(
@@ -444,7 +574,7 @@ def parse_values(
         elif fld == "obstacles":
             out[fld] = _parse_obstacles(col, problems)
         else:
-            out[fld] = [None if _blank(v) else str(v).strip() for v in col]
+            out[fld] = _parse_text(col)
 
     # a total rent needs the building area of the same row
     if "rent_yuan_m2_month" in by_field:
@@ -467,66 +597,55 @@ def parse_values(
             )
 
     if "asset_id" in out:
-        ids = out["asset_id"]
-        for row in df.index[ids.isna().to_numpy()]:
-            problems.append(Problem(row, "asset_id", "missing: every asset needs an id"))
-        for row, v in ids[ids.notna()].items():
-            why = id_problem(v)
-            if why:
-                problems.append(Problem(row, "asset_id", why))
-        dup = ids.notna() & ids.duplicated(keep="first")
-        first = {}
-        for row, v in ids.items():
-            if v is not None and v not in first:
-                first[v] = row
-        for row in df.index[dup.to_numpy()]:
-            problems.append(
-                Problem(
-                    row, "asset_id", f"duplicate id {ids[row]!r} (first at row {first[ids[row]]})"
-                )
-            )
+        problems.extend(_id_problems(out["asset_id"]))
 
     if "land_use" in out:
         # staff write the class in a word (工业, 仓储, 教育): read it as that class's land
         # (工业用地…) in the scheme, and say so in the report
-        words = {
-            row: v
-            for row, v in out["land_use"].items()
-            if isinstance(v, str) and _PLAIN_WORD.match(v) and not v.endswith("用地")
-        }
-        for row, w in words.items():
-            out.at[row, "land_use"] = w + "用地"
+        given = out["land_use"].to_numpy(dtype=object)
+        codes, uniques = pd.factorize(given)
+        is_word = np.array(
+            [
+                isinstance(v, str) and bool(_PLAIN_WORD.match(v)) and not v.endswith("用地")
+                for v in uniques
+            ],
+            dtype=bool,
+        )
+        word_rows = np.flatnonzero((codes >= 0) & is_word[np.maximum(codes, 0)])
+        read = given.copy()
+        read[word_rows] = [uniques[c] + "用地" for c in codes[word_rows]]
         schemes = out.get("land_use_scheme", None)
         resolved, probs = landuse.resolve_many(
-            out["land_use"], schemes, default_scheme=land_use_scheme
+            pd.Series(read, index=out.index, dtype=object), schemes, default_scheme=land_use_scheme
         )
         problems.extend(probs)
         resolved.index = out.index
-        bad = {p.row for p in probs}
-        for row, w in words.items():
-            if row in bad:
-                continue
-            code, scheme = resolved.at[row, "code"], resolved.at[row, "scheme"]
-            notes.append(
-                Problem(
-                    row,
-                    "land_use",
-                    f"{w!r} read as {code} {w}用地 ({resolved.at[row, 'land_class']}) in "
-                    f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact",
-                )
-            )
+        bad = df.index.isin(list({p.row for p in probs}))
+        noted = word_rows[~bad[word_rows]]
+        notes.extend(_land_use_word_notes(df.index, noted, given, resolved))
         out["land_use"] = resolved["code"].where(resolved["code"].notna(), None)
         out["land_use_scheme"] = resolved["scheme"].where(resolved["scheme"].notna(), None)
 
     if mapping.extra:
         records = df[mapping.extra].astype(object).where(df[mapping.extra].notna(), None)
+        kept: dict[type, bool] = {}
+        cols = []
+        for c in mapping.extra:
+            vals = records[c].to_numpy(dtype=object)
+            plain = np.array(
+                [
+                    kept.setdefault(t, t is type(None) or issubclass(t, str | int | float | bool))
+                    for t in map(type, vals)
+                ],
+                dtype=bool,
+            )
+            if not plain.all():
+                vals = vals.copy()
+                for k in np.flatnonzero(~plain):
+                    vals[k] = str(vals[k])
+            cols.append(vals)
         out["extra"] = [
-            {
-                k: (v if isinstance(v, str | int | float | bool) or v is None else str(v))
-                for k, v in rec.items()
-                if v is not None
-            }
-            or None
-            for rec in records.to_dict("records")
+            {k: v for k, v in zip(mapping.extra, rec, strict=True) if v is not None} or None
+            for rec in zip(*cols, strict=True)
         ]
     return out, problems, notes

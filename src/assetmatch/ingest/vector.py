@@ -1,0 +1,496 @@
+"""Reading a column at a time: the cells a vector operation reads exactly, the rest cell by cell.
+
+Every value parser of :mod:`assetmatch.ingest.values` has a per-cell form (the reference: it
+reads any cell and words every problem) and a *fast* form here that reads a whole column with
+NumPy/pandas operations. A fast form only takes the cells it reads exactly as the per-cell form
+would, and never a cell the per-cell form would find a problem in; it hands the others back
+(``todo``). :func:`by_column` then runs the per-cell form on those cells alone — once per
+distinct text when the parser reads a text the same wherever it stands — so the values and the
+problems (row, field, reason, and their order) are the per-cell form's exactly.
+
+Typical cells take the fast path: numbers in a numeric column or written plainly as text,
+ISO and ``2025年3月4日`` dates, canonical codes (``idle``, ``lease``), missing values.
+Chinese words (``闲置``, ``先租后让``), numbers with units or separators, ambiguous or bad
+dates go through the per-cell form.
+
+:func:`per_cell` switches the fast forms off (every cell through the per-cell form): the tests
+compare the two paths on messy inputs, and the benchmarks time them against each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._errors import Problem
+
+logger = logging.getLogger(__name__)
+
+#: Texts read as a blank cell (after stripping white space).
+BLANK_TEXT = frozenset(("", "-", "—", "/", "无数据", "nan", "NaN", "None"))
+
+#: Earliest and latest dates the inventory keeps, as ISO text (see ``store.history``).
+DATE_RANGE = ("1900-01-01", "2200-12-31")
+
+_PER_CELL: ContextVar[bool] = ContextVar("assetmatch_ingest_per_cell", default=False)
+
+#: Types whose missing values (None, NaN, pd.NA, pd.NaT) count as a blank cell.
+_NULL_TYPES = (type(None), float, np.float64, type(pd.NA), type(pd.NaT))
+
+Cells = Callable[[pd.Series, list[Problem]], Sequence[Any]]
+Fast = Callable[[pd.Series], tuple[np.ndarray, np.ndarray]]
+
+
+@contextlib.contextmanager
+def per_cell() -> Iterator[None]:
+    """Within this block, parse every cell with the per-cell parsers (the reference path)."""
+    token = _PER_CELL.set(True)
+    try:
+        yield
+    finally:
+        _PER_CELL.reset(token)
+
+
+def fast_enabled() -> bool:
+    """Whether the column paths are in use (False inside :func:`per_cell`)."""
+    return not _PER_CELL.get()
+
+
+# ============================================================================ running
+
+
+def by_column(
+    values: pd.Series,
+    fast: Fast,
+    cells: Cells,
+    problems: list[Problem],
+    *,
+    by_text: bool = True,
+) -> np.ndarray:
+    """Parse a column: ``fast`` where it can, ``cells`` (the per-cell parser) for the rest.
+
+    Parameters
+    ----------
+    values
+        The column (its index labels name the rows in problems).
+    fast
+        Returns ``(out, todo)``: an object or float array of parsed values, and the cells it
+        left to ``cells``.
+    cells
+        The per-cell parser: ``cells(series, problems) -> one value per cell``.
+    problems
+        Where the problems go, in the order ``cells`` would give them for the whole column.
+    by_text
+        Parse each distinct text once (the parser reads a text the same in any row, and finds
+        at most its problems in one pass over the rows). Lists in the results are copied per
+        row.
+    """
+    if _PER_CELL.get():
+        res = cells(values, problems)
+        return res if isinstance(res, np.ndarray) else _array(res, object)
+    out, todo = fast(values)
+    if not todo.any():
+        return out
+    pos = np.flatnonzero(todo)
+    found: list[tuple[int, Problem]] = []
+    rest = pos
+    if by_text:
+        obj = values.iloc[pos].to_numpy(dtype=object)
+        is_str = of_type(_types(obj), str)
+        if is_str.any():
+            texts = pos[is_str]
+            codes, uniques = pd.factorize(obj[is_str])
+            probs: list[Problem] = []
+            parsed = cells(pd.Series(np.asarray(uniques, dtype=object), dtype=object), probs)
+            reasons: dict[int, list[Problem]] = {}
+            for p in probs:
+                reasons.setdefault(int(p.row), []).append(p)  # type: ignore[call-overload]
+            res = _array(parsed, out.dtype)
+            if out.dtype.kind == "O":
+                _put(out, texts, res[codes])
+            else:
+                out[texts] = res[codes]
+            if reasons:
+                hit = np.isin(codes, np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
+                for k in np.flatnonzero(hit):
+                    found.extend((int(texts[k]), p) for p in reasons[int(codes[k])])
+            rest = pos[~is_str]
+    if len(rest):
+        sub = values.iloc[rest].copy()
+        sub.index = pd.RangeIndex(len(rest))
+        probs = []
+        res = _array(cells(sub, probs), out.dtype)
+        if out.dtype.kind == "O":
+            _put(out, rest, res)
+        else:
+            out[rest] = res
+        found.extend((int(rest[int(p.row)]), p) for p in probs)  # type: ignore[call-overload]
+    if found:
+        if by_text:  # one pass over the rows: in row order; a row's problems keep their order
+            found.sort(key=lambda t: t[0])
+        labels = values.index
+        problems.extend(Problem(labels[k], p.field, p.reason) for k, p in found)
+    return out
+
+
+def _array(res: Sequence[Any], dtype: Any) -> np.ndarray:
+    floats = np.dtype(dtype).kind == "f"
+    if isinstance(res, np.ndarray) and res.dtype.kind == "f" and floats:
+        return res
+    out = np.empty(len(res), dtype=object)
+    for k, v in enumerate(res):  # not out[:] = res: a list of lists would broadcast
+        out[k] = v
+    return out.astype(float) if floats else out
+
+
+def _put(out: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
+    """``out[where] = vals`` with every list (and the dicts in it) copied for its row."""
+    lists = of_type(_types(vals), list)
+    out[where[~lists]] = vals[~lists]
+    for k, v in zip(where[lists], vals[lists], strict=True):
+        out[k] = [dict(i) if isinstance(i, dict) else i for i in v]
+
+
+def _types(obj: np.ndarray) -> np.ndarray:
+    return np.fromiter(map(type, obj), dtype=object, count=len(obj))
+
+
+def of_type(types: np.ndarray, *kinds: type) -> np.ndarray:
+    """Cells whose type is exactly one of ``kinds`` (no subclasses: ``bool`` is not ``int``)."""
+    out = np.zeros(len(types), dtype=bool)
+    box = np.empty((), dtype=object)  # a type inside an array: numpy compares it as a value
+    for t in kinds:
+        box[()] = t
+        out |= types == box
+    return out
+
+
+def null_blank(obj: np.ndarray, types: np.ndarray) -> np.ndarray:
+    """Cells that are None, NaN, pd.NA or pd.NaT (the missing values ``_blank`` knows)."""
+    known = of_type(types, *_NULL_TYPES)
+    if not known.any():
+        return known
+    return known & np.asarray(pd.isna(obj), dtype=bool)
+
+
+def _objects(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    obj = values.to_numpy(dtype=object)
+    return obj, _types(obj)
+
+
+def _numeric_dtype(values: pd.Series) -> bool:
+    dtype = values.dtype
+    return (
+        pd.api.types.is_numeric_dtype(dtype)
+        and not pd.api.types.is_bool_dtype(dtype)
+        and not pd.api.types.is_complex_dtype(dtype)
+        and not pd.api.types.is_object_dtype(dtype)
+    )
+
+
+# ============================================================================ numbers
+
+
+def _float_texts(texts: np.ndarray, *, commas: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``float()`` of each text (commas removed first when ``commas``); NaN and False where
+    ``float`` would refuse it."""
+    n = len(texts)
+    if commas:
+        texts = np.array(
+            [t.replace(",", "").replace("，", "") for t in texts], dtype=object
+        ).reshape(n)
+    try:
+        return texts.astype(float), np.ones(n, dtype=bool)
+    except (ValueError, TypeError, OverflowError):
+        pass
+    # find the cells float() reads (pandas' parser only locates them; float() reads them)
+    with contextlib.suppress(ValueError, TypeError):
+        located = ~np.isnan(np.asarray(pd.to_numeric(texts, errors="coerce"), dtype=float))
+        out = np.full(n, np.nan)
+        try:
+            out[located] = texts[located].astype(float)
+            return out, located
+        except (ValueError, TypeError, OverflowError):
+            pass
+    return np.full(n, np.nan), np.zeros(n, dtype=bool)
+
+
+def fast_float(values: pd.Series, *, signed: bool = False, commas: bool = True) -> Any:
+    """Numbers of a column; ``signed`` keeps negatives and infinities (coordinates)."""
+    n = len(values)
+    out = np.full(n, np.nan)
+    if _numeric_dtype(values):
+        arr = values.to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(arr)
+        good = ~missing if signed else ~missing & np.isfinite(arr) & (arr >= 0)
+        out[good] = arr[good]
+        return out, ~missing & ~good
+    obj, types = _objects(values)
+    todo = ~null_blank(obj, types)
+    for kinds, text in (((float, int, np.float64), False), ((str,), True)):
+        take = of_type(types, *kinds)
+        if not take.any():
+            continue
+        if text:
+            vals, read = _float_texts(obj[take], commas=commas)
+        else:
+            try:
+                vals, read = obj[take].astype(float), np.ones(int(take.sum()), dtype=bool)
+            except OverflowError:  # an int beyond float: the per-cell parser says so
+                continue
+        good = read & ~np.isnan(vals)
+        if not signed:
+            good &= np.isfinite(vals) & (vals >= 0)
+        where = np.flatnonzero(take)[good]
+        out[where] = vals[good]
+        todo[where] = False
+    return out, todo
+
+
+def fast_share(values: pd.Series, unit: str | None) -> Any:
+    """Shares 0–1 of a column without percent signs (a percent column scaled by 0.01)."""
+    out, todo = fast_float(values)
+    if not _numeric_dtype(values):
+        obj, types = _objects(values)
+        is_str = of_type(types, str)
+        if is_str.any():
+            pct = np.array(["%" in t or "％" in t for t in obj[is_str]], dtype=bool)
+            todo[np.flatnonzero(is_str)[pct]] = True
+    scaled = out * (0.01 if unit == "percent" else 1.0)
+    above = np.isfinite(scaled) & (scaled > 1)
+    todo |= above
+    scaled[todo] = np.nan
+    return scaled, todo
+
+
+# ============================================================================ dates
+
+
+def _digits(cp: np.ndarray, cols: Sequence[int]) -> np.ndarray:
+    sub = cp[:, list(cols)]
+    return ((sub >= 48) & (sub <= 57)).all(axis=1)
+
+
+def _number(cp: np.ndarray, cols: Sequence[int]) -> np.ndarray:
+    out = np.zeros(len(cp), dtype=np.int64)
+    for c in cols:
+        out = out * 10 + (cp[:, c].astype(np.int64) - 48)
+    return out
+
+
+#: Layouts of the dates read by columns: (length, year, month, day, {position: character});
+#: ISO ``2025-03-04`` and ``2025年3月4日`` / ``2025年03月`` (the 1st of the month).
+def _date_layouts() -> list[tuple[int, list[int], list[int], list[int], dict[int, str]]]:
+    layouts = [(10, [0, 1, 2, 3], [5, 6], [8, 9], {4: "-", 7: "-"})]
+    for m in (1, 2):
+        month = list(range(5, 5 + m))
+        mark = 5 + m
+        layouts.append((mark + 1, [0, 1, 2, 3], month, [], {4: "年", mark: "月"}))
+        for d in (1, 2):
+            day = list(range(mark + 1, mark + 1 + d))
+            for ri in (False, True):
+                fixed = {4: "年", mark: "月"}
+                if ri:
+                    fixed[mark + 1 + d] = "日"
+                layouts.append((mark + 1 + d + ri, [0, 1, 2, 3], month, day, fixed))
+    return layouts
+
+
+_DATE_LAYOUTS = _date_layouts()
+
+
+def _iso_from_text(texts: np.ndarray) -> np.ndarray:
+    """ISO text of each date written in a layout of :data:`_DATE_LAYOUTS` (None elsewhere)."""
+    n = len(texts)
+    out = np.full(n, None, dtype=object)
+    if n == 0:
+        return out
+    lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    fits = (lens >= 7) & (lens <= 11)
+    if not fits.any():
+        return out
+    idx = np.flatnonzero(fits)
+    cp = texts[idx].astype("U11").view(np.uint32).reshape(len(idx), 11)
+    year = np.zeros(len(idx), dtype=np.int64)
+    month = np.zeros(len(idx), dtype=np.int64)
+    day = np.zeros(len(idx), dtype=np.int64)
+    hit = np.zeros(len(idx), dtype=bool)
+    for length, y, m, d, fixed in _DATE_LAYOUTS:
+        ok = ~hit & (lens[idx] == length) & _digits(cp, y + m + d)
+        for col, ch in fixed.items():
+            ok &= cp[:, col] == ord(ch)
+        if not ok.any():
+            continue
+        year[ok], month[ok] = _number(cp[ok], y), _number(cp[ok], m)
+        day[ok] = _number(cp[ok], d) if d else 1
+        hit |= ok
+    if not hit.any():
+        return out
+    stamp = pd.to_datetime(
+        pd.DataFrame({"year": year[hit], "month": month[hit], "day": day[hit]}),
+        errors="coerce",
+    )
+    iso = np.asarray(stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), dtype=object)
+    valid = stamp.notna().to_numpy()
+    iso[~valid] = None
+    out[idx[hit]] = iso
+    return out
+
+
+def _in_range(iso: np.ndarray) -> np.ndarray:
+    ok = np.array([s is not None for s in iso], dtype=bool)
+    text = np.where(ok, iso, "")
+    return ok & (text >= DATE_RANGE[0]) & (text <= DATE_RANGE[1])
+
+
+def fast_date(values: pd.Series) -> Any:
+    """ISO dates of a column: dates, naive date-times, ISO and 年月日 text; others to do."""
+    n = len(values)
+    out = np.full(n, None, dtype=object)
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype) and getattr(dtype, "tz", None) is None:
+        stamps = pd.DatetimeIndex(values)
+        present = ~stamps.isna()
+        iso = np.full(n, None, dtype=object)
+        iso[present] = np.asarray(stamps[present].strftime("%Y-%m-%d"), dtype=object)
+        good = _in_range(iso)
+        out[good] = iso[good]
+        return out, present & ~good
+    obj, types = _objects(values)
+    todo = ~null_blank(obj, types)
+    iso = np.full(n, None, dtype=object)
+    is_date = of_type(types, dt.date)
+    if is_date.any():
+        days = np.asarray(obj[is_date].astype("datetime64[D]"))
+        iso[is_date] = np.asarray(np.datetime_as_string(days, unit="D"), dtype=object)
+    naive = of_type(types, dt.datetime, pd.Timestamp)
+    if naive.any():
+        at = np.flatnonzero(naive)
+        at = at[[obj[k].tzinfo is None for k in at]]
+        with contextlib.suppress(ValueError, TypeError, OverflowError):  # left to do
+            if len(at):
+                stamps = pd.DatetimeIndex(list(obj[at]))
+                iso[at] = np.asarray(stamps.strftime("%Y-%m-%d"), dtype=object)
+    is_str = of_type(types, str)
+    if is_str.any():
+        iso[is_str] = _iso_from_text(obj[is_str])
+    good = todo & _in_range(iso)
+    out[good] = iso[good]
+    return out, todo & ~good
+
+
+# ============================================================================ words
+
+
+def fast_text(values: pd.Series) -> Any:
+    """Stripped text of a column (None for a blank); cells that are not text to do."""
+    n = len(values)
+    obj, types = _objects(values)
+    out = np.full(n, None, dtype=object)
+    is_str = of_type(types, str)
+    todo = ~null_blank(obj, types) & ~is_str
+    if is_str.any():
+        stripped = np.array([t.strip() for t in obj[is_str]], dtype=object)
+        blank = np.asarray(pd.Series(stripped, dtype=object).isin(BLANK_TEXT), dtype=bool)
+        stripped[blank] = None
+        out[is_str] = stripped
+    return out, todo
+
+
+def fast_code(values: pd.Series, allowed: Sequence[str]) -> Any:
+    """Canonical codes written as such (``idle``); words, blanks in text and others to do."""
+    n = len(values)
+    obj, types = _objects(values)
+    out = np.full(n, None, dtype=object)
+    is_str = of_type(types, str)
+    known = is_str.copy()
+    if is_str.any():
+        known[is_str] = np.asarray(pd.Series(obj[is_str], dtype=object).isin(allowed))
+    out[known] = obj[known]
+    return out, ~null_blank(obj, types) & ~known
+
+
+def fast_code_lists(values: pd.Series, allowed: Sequence[str]) -> Any:
+    """Lists of canonical codes (``["lease", "transfer"]``); text and others to do."""
+    n = len(values)
+    obj, types = _objects(values)
+    out = np.full(n, None, dtype=object)
+    todo = ~null_blank(obj, types)
+    ok_set = frozenset(allowed)
+    seen: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
+    for k in np.flatnonzero(of_type(types, list)):
+        items = obj[k]
+        try:
+            key = tuple(items)
+            canon = seen[key] if key in seen else seen.setdefault(key, _codes(key, ok_set))
+        except TypeError:  # an unhashable item: the per-cell parser says what it is
+            continue
+        if canon is not None:
+            out[k] = list(canon)
+            todo[k] = False
+    return out, todo
+
+
+def _codes(items: tuple[Any, ...], allowed: frozenset[str]) -> tuple[str, ...] | None:
+    if all(type(i) is str and i in allowed for i in items):
+        return tuple(str(i) for i in items)
+    return None
+
+
+def fast_bool(values: pd.Series) -> Any:
+    """Booleans of a column (True/False cells); words and numbers to do."""
+    n = len(values)
+    if pd.api.types.is_bool_dtype(values.dtype) and values.dtype == bool:
+        return np.asarray(values.to_numpy(dtype=bool), dtype=object), np.zeros(n, dtype=bool)
+    obj, types = _objects(values)
+    out = np.full(n, None, dtype=object)
+    is_bool = of_type(types, bool, np.bool_)
+    out[is_bool] = [bool(v) for v in obj[is_bool]]
+    return out, ~null_blank(obj, types) & ~is_bool
+
+
+def fast_obstacles(values: pd.Series) -> Any:
+    """Empty obstacle lists; lists with obstacles, text and others to do."""
+    n = len(values)
+    obj, types = _objects(values)
+    out = np.full(n, None, dtype=object)
+    empty = np.zeros(n, dtype=bool)
+    for k in np.flatnonzero(of_type(types, list)):
+        if not obj[k]:
+            out[k] = []
+            empty[k] = True
+    return out, ~null_blank(obj, types) & ~empty
+
+
+# ============================================================================ ids
+
+
+def control_or_long(ids: np.ndarray, max_length: int) -> np.ndarray:
+    """Texts holding a control character (Unicode category Cc) or longer than ``max_length``."""
+    n = len(ids)
+    lens = np.fromiter(map(len, ids), dtype=np.int64, count=n)
+    bad = lens > max_length
+    short = np.flatnonzero(~bad & (lens > 0))
+    if len(short):
+        width = int(lens[short].max())
+        cp = ids[short].astype(f"U{width}").view(np.uint32).reshape(len(short), width)
+        inside = np.arange(width)[None, :] < lens[short, None]
+        cc = (cp < 32) | ((cp >= 127) & (cp <= 159))
+        bad[short] = (cc & inside).any(axis=1)
+    return bad
+
+
+def first_rows(ids: np.ndarray) -> np.ndarray:
+    """Position of the first row holding the same id as each row."""
+    codes, _ = pd.factorize(ids)
+    first = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype=np.int64)
+    order = np.arange(len(codes))[::-1]
+    first[codes[order]] = order  # the last write wins: the first occurrence
+    return first[codes]
