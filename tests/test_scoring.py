@@ -18,6 +18,7 @@ from assetmatch.domain.landuse_paths import (
     example_zone_policy,
     landuse_path,
     load_landuse_paths,
+    tenure_mask,
     with_zone_rules,
 )
 from assetmatch.requirements import Requirements
@@ -503,6 +504,19 @@ def test_logistics_on_industrial_land_is_a_change_of_use_own_storage_is_not() ->
     assert landuse_path("industrial", "logistics_storage", industry="C19", table=strict).path == (
         "not_allowed"
     )
+
+
+def test_path_lookups_of_one_table_follow_each_investors_industry() -> None:
+    """The bundled table is shared by the whole process and memoises its lookups: a second
+    investor with the same target and tenure but another industry gets their own path (a
+    manufacturer's own storage is allowed on industrial land, a logistics firm's is not)."""
+    table = load_landuse_paths(None)
+    mask = tenure_mask(["lease"])
+    for _ in range(2):  # the second round answers from the memo
+        own, _ = table.lookup_arrays(["industrial"], "logistics_storage", mask, "C1952")
+        other, _ = table.lookup_arrays(["industrial"], "logistics_storage", mask, "G59")
+        assert PATH_KINDS[own[mask]] == "allowed"
+        assert PATH_KINDS[other[mask]] == "change_of_use"
 
 
 def test_paths_for_other_pairs() -> None:

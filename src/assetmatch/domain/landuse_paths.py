@@ -435,9 +435,9 @@ class LandUsePathTable:
             (4 for unknown) and the delay in days (``inf`` when not allowed).
         """
         classes = [*from_classes, None]
-        key = (tuple(classes), to_class, int(accepted_mask))
+        key = (tuple(classes), to_class, int(accepted_mask), industry)
         hit = self._lookups.get(key)
-        if hit is not None:  # many briefs of one match_many share a target and tenure
+        if hit is not None:  # many briefs of one match_many share target, tenure and industry
             return hit[0].copy(), hit[1].copy()
         codes = np.empty(len(classes) * N_TENURE_MASKS, dtype=np.int8)
         delays = np.empty(len(classes) * N_TENURE_MASKS, dtype=np.float32)
