@@ -47,8 +47,26 @@ from assetmatch.context import FirmIndex, context_features, refresh_context
 CRS = "EPSG:4549"
 BOX = (350_000.0, 2_600_000.0, 650_000.0, 3_000_000.0)  # 300 km x 400 km
 INDUSTRIES = [
-    "C13", "C14", "C17", "C18", "C19", "C22", "C26", "C28", "C29", "C30",
-    "C33", "C34", "C35", "C36", "C38", "C39", "C40", "G54", "G59", "M73",
+    "C13",
+    "C14",
+    "C17",
+    "C18",
+    "C19",
+    "C22",
+    "C26",
+    "C28",
+    "C29",
+    "C30",
+    "C33",
+    "C34",
+    "C35",
+    "C36",
+    "C38",
+    "C39",
+    "C40",
+    "G54",
+    "G59",
+    "M73",
 ]
 RADII = (1000, 3000, 5000)
 
@@ -59,46 +77,75 @@ def rss_mb() -> float:
 
 
 def clustered_points(
-    rng: np.random.Generator, n: int, centres: np.ndarray, share: float, radius: float
+    rng: np.random.Generator,
+    n: int,
+    centres: np.ndarray,
+    share: float,
+    radius: float,
+    box: tuple[float, float, float, float] = BOX,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x, y and cluster id (-1 outside) of n points, ``share`` of them in the clusters."""
     n_in = int(n * share)
     which = rng.integers(len(centres), size=n_in)
     r = radius * np.sqrt(rng.uniform(size=n_in))
     t = rng.uniform(0, 2 * np.pi, n_in)
-    x = np.concatenate([centres[which, 0] + r * np.cos(t),
-                        rng.uniform(BOX[0], BOX[2], n - n_in)])
-    y = np.concatenate([centres[which, 1] + r * np.sin(t),
-                        rng.uniform(BOX[1], BOX[3], n - n_in)])
+    x = np.concatenate([centres[which, 0] + r * np.cos(t), rng.uniform(box[0], box[2], n - n_in)])
+    y = np.concatenate([centres[which, 1] + r * np.sin(t), rng.uniform(box[1], box[3], n - n_in)])
     cluster = np.concatenate([which, np.full(n - n_in, -1)])
     return x, y, cluster
 
 
-def make_case(seed: int, n_assets: int, n_firms: int) -> tuple[gpd.GeoDataFrame, ...]:
+def make_case(
+    seed: int,
+    n_assets: int,
+    n_firms: int,
+    box: tuple[float, float, float, float] = BOX,
+    n_clusters: int = 200,
+) -> tuple[gpd.GeoDataFrame, ...]:
+    """The synthetic case; ``box`` and ``n_clusters`` scale it (the province: the defaults)."""
     rng = np.random.default_rng(seed)
-    centres = np.column_stack([rng.uniform(BOX[0] + 5000, BOX[2] - 5000, 200),
-                               rng.uniform(BOX[1] + 5000, BOX[3] - 5000, 200)])
+    centres = np.column_stack(
+        [
+            rng.uniform(box[0] + 5000, box[2] - 5000, n_clusters),
+            rng.uniform(box[1] + 5000, box[3] - 5000, n_clusters),
+        ]
+    )
     # firms: each cluster draws its industries from its own mix
-    fx, fy, cl = clustered_points(rng, n_firms, centres, 0.8, 5000.0)
+    fx, fy, cl = clustered_points(rng, n_firms, centres, 0.8, 5000.0, box)
     mixes = rng.dirichlet(np.full(len(INDUSTRIES), 0.5), size=len(centres) + 1)
     cum = np.cumsum(mixes, axis=1)
     u = rng.uniform(size=n_firms)
     ind = (u[:, None] > cum[cl]).sum(axis=1).clip(0, len(INDUSTRIES) - 1)
     firms = gpd.GeoDataFrame(
         {"firm_id": np.arange(n_firms), "industry": np.array(INDUSTRIES, dtype=object)[ind]},
-        geometry=shapely.points(fx, fy), crs=CRS,
+        geometry=shapely.points(fx, fy),
+        crs=CRS,
     )
     # assets: rotated irregular quadrilaterals, 5% L-shapes, 5% points
-    ax, ay, _ = clustered_points(rng, n_assets, centres, 0.8, 5000.0)
+    ax, ay, _ = clustered_points(rng, n_assets, centres, 0.8, 5000.0, box)
     w = rng.uniform(40, 250, n_assets)
     h = rng.uniform(40, 250, n_assets)
     theta = rng.uniform(0, np.pi, n_assets)
     kind = rng.uniform(size=n_assets)
-    quad = np.stack([np.column_stack([-w, -h]), np.column_stack([w, -h]),
-                     np.column_stack([w, h]), np.column_stack([-w, h])], axis=1) / 2
+    quad = (
+        np.stack(
+            [
+                np.column_stack([-w, -h]),
+                np.column_stack([w, -h]),
+                np.column_stack([w, h]),
+                np.column_stack([-w, h]),
+            ],
+            axis=1,
+        )
+        / 2
+    )
     quad = quad + rng.normal(0, 3, quad.shape)
-    ell = np.stack([[-w, -h], [w, -h], [w, -h / 3], [-w / 3, -h / 3], [-w / 3, h], [-w, h]],
-                   axis=0).transpose(2, 0, 1) / 2
+    ell = (
+        np.stack(
+            [[-w, -h], [w, -h], [w, -h / 3], [-w / 3, -h / 3], [-w / 3, h], [-w, h]], axis=0
+        ).transpose(2, 0, 1)
+        / 2
+    )
     c, s = np.cos(theta)[:, None], np.sin(theta)[:, None]
 
     def place(shape: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -114,12 +161,17 @@ def make_case(seed: int, n_assets: int, n_firms: int) -> tuple[gpd.GeoDataFrame,
     geoms[is_point] = shapely.points(ax[is_point], ay[is_point])
     geoms[is_l] = place(ell, np.flatnonzero(is_l))
     geoms[is_quad] = place(quad, np.flatnonzero(is_quad))
-    assets = gpd.GeoDataFrame({"asset_id": [f"P{i:06d}" for i in range(n_assets)]},
-                              geometry=geoms, crs=CRS)
+    assets = gpd.GeoDataFrame(
+        {"asset_id": [f"P{i:06d}" for i in range(n_assets)]}, geometry=geoms, crs=CRS
+    )
     layers = {}
-    for name, count in [("highway_exit", 300), ("port", 12), ("rail_station", 80),
-                        ("town_centre", 400)]:
-        lx, ly, _ = clustered_points(rng, count, centres, 0.5, 8000.0)
+    for name, count in [
+        ("highway_exit", 300),
+        ("port", 12),
+        ("rail_station", 80),
+        ("town_centre", 400),
+    ]:
+        lx, ly, _ = clustered_points(rng, count, centres, 0.5, 8000.0, box)
         layers[name] = gpd.GeoDataFrame(geometry=shapely.points(lx, ly), crs=CRS)
     return assets, firms, layers
 
@@ -132,8 +184,9 @@ def geopandas_counts(
     base = assets[["asset_id", "geometry"]]
     for r in RADII:
         if exact:
-            joined = gpd.sjoin(base, firms[["industry", "geometry"]], predicate="dwithin",
-                               distance=r)
+            joined = gpd.sjoin(
+                base, firms[["industry", "geometry"]], predicate="dwithin", distance=r
+            )
         else:
             buffered = base.set_geometry(base.buffer(r))
             joined = gpd.sjoin(buffered, firms[["industry", "geometry"]], predicate="intersects")
@@ -184,8 +237,11 @@ def main() -> None:
     parser.add_argument("--skip-full", action="store_true", help="only subset and refresh")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    results: dict[str, object] = {"machine": machine(), "args": vars(args),
-                                  "load_avg_1_5_15_start": os.getloadavg()}
+    results: dict[str, object] = {
+        "machine": machine(),
+        "args": vars(args),
+        "load_avg_1_5_15_start": os.getloadavg(),
+    }
 
     t = time.perf_counter()
     assets, firms, layers = make_case(args.seed, args.assets, args.firms)
@@ -211,8 +267,11 @@ def main() -> None:
     t = time.perf_counter()
     ours = context_features(sub, index, RADII, industries=INDUSTRIES, conflicts=[], n_jobs=1)
     ours_s = time.perf_counter() - t
-    fresh = gpd.GeoDataFrame(firms[["industry"]], geometry=shapely.points(
-        shapely.get_coordinates(np.asarray(firms.geometry.array))), crs=CRS)
+    fresh = gpd.GeoDataFrame(
+        firms[["industry"]],
+        geometry=shapely.points(shapely.get_coordinates(np.asarray(firms.geometry.array))),
+        crs=CRS,
+    )
     t = time.perf_counter()
     fresh.sindex.query(shapely.box(0, 0, 1, 1))  # build the STRtree
     sindex_s = time.perf_counter() - t
@@ -243,7 +302,8 @@ def main() -> None:
         "ratio_buffer_vs_ours_indexed": round(gp_buffer_s / ours_s, 1),
         "ratio_dwithin_vs_ours_indexed": round(gp_exact_s / ours_s, 1),
         "ratio_buffer_vs_ours_with_index_builds": round(
-            (gp_buffer_s + sindex_s) / (ours_s + index_s), 1),
+            (gp_buffer_s + sindex_s) / (ours_s + index_s), 1
+        ),
     }
     print(json.dumps(results["subset"], indent=1))
     del gp_buffer, gp_exact, fresh
@@ -256,10 +316,12 @@ def main() -> None:
         for k in range(args.refresh_repeats):
             i = int(rng.integers(len(moved)))
             moved.iloc[i, moved.columns.get_loc(geom_col)] = shapely.affinity.translate(
-                moved.geometry.iloc[i], 25.0, -10.0)
+                moved.geometry.iloc[i], 25.0, -10.0
+            )
             t = time.perf_counter()
-            ctx = refresh_context(ctx, moved, index, changed_asset_ids=[moved["asset_id"].iloc[i]],
-                                  layers=layers)
+            ctx = refresh_context(
+                ctx, moved, index, changed_asset_ids=[moved["asset_id"].iloc[i]], layers=layers
+            )
             times.append(time.perf_counter() - t)
             if k == 0:  # check once against a fresh computation of that row
                 one = context_features(moved.iloc[[i]], index, RADII, layers=layers)

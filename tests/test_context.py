@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from assetmatch import ClusterError, CRSError, UnknownAssetError, ValidationError
-from assetmatch.context import FirmIndex, context_features, refresh_context
+from assetmatch.context import FirmIndex, context_features, dask_engine, refresh_context
 from assetmatch.domain.industry import ConflictRule
 
 CRS_M = "EPSG:4549"  # CGCS2000 / 3-degree Gauss-Kruger CM 120E, metres
@@ -748,8 +748,66 @@ def test_dask_engine_without_a_cluster_uses_the_local_scheduler() -> None:
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
+def _wide_case() -> tuple[gpd.GeoDataFrame, FirmIndex, dict[str, gpd.GeoDataFrame]]:
+    """Assets over 60 km, so that a partition's box plus halo holds a part of the firms only.
+
+    G59 firms are sparse (nearest often beyond the largest radius but within a halo: found on
+    the worker); M73 firms are 40-60 km away (beyond every halo: found in the whole index).
+    """
+    _, _, layers = _far_case()
+    assets, firms = _random_case(23, 800, 3000, extent=60_000)
+    far = gpd.GeoDataFrame(
+        {"firm_id": ["FAR1", "FAR2"], "industry": ["M73", "M73"]},
+        geometry=[shapely.Point(X0 - 50_000, Y0), shapely.Point(X0 + 110_000, Y0 + 30_000)],
+        crs=CRS_M,
+    )
+    firms = pd.concat([firms, far], ignore_index=True)
+    return assets, FirmIndex.build(firms, CRS_M), layers
+
+
+def test_dask_partitions_carry_only_their_firms_and_equal_numpy(
+    cluster, caplog, tmp_path, monkeypatch
+) -> None:
+    distributed = pytest.importorskip("distributed")
+    assets, index, layers = _wide_case()
+    params = {"radii_m": (500, 2000), "layers": layers, "conflicts": []}
+    expected = context_features(assets, index, **params)
+    nearest = expected.filter(regex="^nearest_").to_numpy()
+    beyond = int((np.isfinite(nearest) & (nearest > 2000)).sum())
+    with (
+        distributed.Client(cluster) as client,
+        caplog.at_level(logging.INFO, logger="assetmatch.context"),
+    ):
+        got = context_features(assets, index, **params, engine="dask", client=client, npartitions=8)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    low, high = (
+        int(v) for v in caplog.text.split(" firms per partition")[0].split()[-1].split("-")
+    )
+    assert 0 < low <= high < 0.6 * len(index)  # no partition got the whole firm index
+    left = int(caplog.text.split(" nearest firms beyond the partitions' halos")[0].split()[-1])
+    assert 0 < left < beyond  # some found on the workers, the farthest in the whole index
+    # a thin halo: many nearest firms are decided close to a partition's edge, where a nearer
+    # firm may lie just outside it
+    monkeypatch.setattr(dask_engine, "_FAR_HALO_M", 300.0)
+    with distributed.Client(cluster) as client:
+        got = context_features(assets, index, **params, engine="dask", client=client, npartitions=8)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    monkeypatch.undo()
+    # through GeoParquet files in a directory the workers share, removed after the call
+    with distributed.Client(cluster) as client:
+        got = context_features(
+            assets, index, **params, engine="dask", client=client, intermediate_dir=tmp_path
+        )
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert list(tmp_path.iterdir()) == []
+    got = context_features(assets, index, **params, engine="dask", intermediate_dir=tmp_path)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    with pytest.raises(ClusterError, match="not a directory"):
+        context_features(assets, index, **params, engine="dask", intermediate_dir=tmp_path / "nope")
+
+
 @pytest.mark.slow
-def test_dask_engine_equals_numpy_on_two_worker_processes() -> None:
+def test_dask_engine_equals_numpy_on_two_worker_processes(tmp_path) -> None:
     """Everything pickled to 2 small worker processes (slow: each imports the library)."""
     distributed = pytest.importorskip("distributed")
     pytest.importorskip("dask_geopandas")
@@ -764,6 +822,15 @@ def test_dask_engine_equals_numpy_on_two_worker_processes() -> None:
     ) as local:
         got = context_features(
             assets, firms, layers=layers, engine="dask", scheduler=local.scheduler_address
+        )
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        got = context_features(
+            assets,
+            firms,
+            layers=layers,
+            engine="dask",
+            scheduler=local.scheduler_address,
+            intermediate_dir=tmp_path,
         )
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
 

@@ -28,6 +28,7 @@ from ._errors import (
     ValidationError,
 )
 from .allocate import match_many
+from .batch import rank_many
 from .brief import parse_brief
 from .context import context_features
 from .ingest import ImportReport
@@ -75,4 +76,5 @@ __all__ = [
     "match_many",
     "mu_to_m2",
     "parse_brief",
+    "rank_many",
 ]

@@ -19,15 +19,16 @@ same sites again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from ._errors import Problem, ValidationError, wrong_type
-from .match import _features, _near_place, _scorer, _use_zone_policy
+from ._errors import Problem, ValidationError
+from .batch import _asset_names, _briefs, _names, score_matrix
+from .match import _features
 from .requirements import Requirements
 from .scoring.scorer import FeatureTable, SiteScorer
 
@@ -65,6 +66,8 @@ def match_many(
     offer: bool = False,
     at: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
 ) -> pd.DataFrame:
     """Allocate at most one site to each investor, maximising the total fit.
 
@@ -88,6 +91,14 @@ def match_many(
         Valid time of the recorded offers (default today).
     progress
         Called as ``progress(done, total)`` while the briefs are scored.
+    client
+        A ``dask.distributed.Client``: score the briefs on its cluster (the feature table is
+        sent to every worker once, tasks carry chunks of briefs; the allocation is the same as
+        on one machine, exactly).
+    scheduler
+        Address of a dask scheduler (``"tcp://10.0.0.5:8786"``): a client is connected for this
+        call and closed after it. Give ``client`` or ``scheduler``, not both; without either
+        the briefs are scored in this process.
 
     Returns
     -------
@@ -108,6 +119,9 @@ def match_many(
     assetmatch.OfferConflictError
         If, while recording, a site was offered to someone else in the meantime (nothing is
         recorded; run again).
+    assetmatch.ClusterError
+        If the scheduler cannot be reached, both ``client`` and ``scheduler`` are given, or a
+        worker is lost.
 
     Examples
     --------
@@ -115,7 +129,7 @@ def match_many(
     >>> inv = am.Inventory.demo()                                   # doctest: +SKIP
     >>> am.match_many([brief_a, brief_b], inventory=inv)            # doctest: +SKIP
     """
-    reqs = _briefs(requirements)
+    reqs = _briefs(requirements, "match_many")
     if offer:
         problems = [
             Problem(i, "investor", "name the investor: offers are recorded under that name")
@@ -129,8 +143,8 @@ def match_many(
         if problems:
             raise ValidationError("match_many cannot record offers:", problems)
     X = _features(inventory, assets, context, features, as_of)
-    names = [r.investor.strip() if r.investor else f"#{i}" for i, r in enumerate(reqs)]
-    S = _score_matrix(reqs, X, inventory, model, as_of, progress)
+    names = _names(reqs)
+    S = score_matrix(reqs, X, inventory, model, as_of, progress, client, scheduler)
     held = _held(inventory)
     if len(held):
         pos = {a: k for k, a in enumerate(X.ids.astype(str))}
@@ -156,55 +170,6 @@ def match_many(
         table.attrs["total_score"],
     )
     return table
-
-
-def _briefs(requirements: Any) -> list[Requirements]:
-    if isinstance(requirements, Requirements | Mapping | str | bytes) or not isinstance(
-        requirements, Iterable
-    ):
-        raise wrong_type("requirements", "a list of briefs", requirements, of="match_many")
-    out, problems = [], []
-    for i, r in enumerate(list(requirements)):
-        try:
-            out.append(Requirements.coerce(r))
-        except ValidationError as exc:
-            problems += [Problem(i, p.field, p.reason) for p in exc.problems]
-    if problems:
-        raise ValidationError("Some briefs are invalid (row = position in the list):", problems)
-    if not out:
-        raise ValidationError(
-            "match_many needs briefs:", [Problem(None, "requirements", "the list is empty")]
-        )
-    return out
-
-
-def _score_matrix(
-    reqs: list[Requirements],
-    X: FeatureTable,
-    inventory: Any,
-    model: Any,
-    as_of: Any,
-    progress: Callable[[int, int], None] | None,
-) -> np.ndarray:
-    """Investor × asset totals (``-inf`` where ``match`` would not rank the asset)."""
-    S = np.empty((len(reqs), len(X)), dtype=np.float32)
-    step = max(1, len(reqs) // 10)
-    # one scorer for every brief: only the brief changes between fits (set directly, as
-    # set_params would, without its per-call signature inspection)
-    scorer = _scorer(model, reqs[0], None, as_of)
-    _use_zone_policy(scorer, X, inventory, as_of)  # the zone's land-use rules, as in match
-    for i, req in enumerate(reqs):
-        scorer.requirements = req
-        scorer.fit(X)
-        near_place, exclude = _near_place(req, X, inventory, None)
-        S[i] = scorer.rank_scores(X, near_place=near_place, exclude=exclude).score
-        if (i + 1) % step == 0 or i + 1 == len(reqs):
-            logger.info(
-                "match_many: scored %d of %d briefs over %d assets", i + 1, len(reqs), len(X)
-            )
-            if progress is not None:
-                progress(i + 1, len(reqs))
-    return S
 
 
 def _held(inventory: Any) -> dict[str, str]:
@@ -238,12 +203,7 @@ def _table(
     cols: np.ndarray,
 ) -> pd.DataFrame:
     n = len(reqs)
-    frame = X.frame
-    asset_names = (
-        frame["name"].to_numpy(dtype=object)
-        if frame is not None and "name" in getattr(frame, "columns", ())
-        else np.full(len(X), None, dtype=object)
-    )
+    asset_names = _asset_names(X)
     ids = X.ids.astype(str)
     got = dict(zip(rows.tolist(), cols.tolist(), strict=True))
     recs = []
@@ -258,7 +218,7 @@ def _table(
                 "request": i,
                 "investor": names[i],
                 "asset_id": None if k is None else ids[k],
-                "name": None if k is None else _text(asset_names[k]),
+                "name": None if k is None else asset_names[k],
                 "score": np.nan if k is None else float(s[k]),
                 "own_rank": None if k is None else int(np.count_nonzero(s > s[k])) + 1,
                 "first_choice": None if best is None else ids[best],
@@ -271,7 +231,3 @@ def _table(
     table["own_rank"] = table["own_rank"].astype("Int64")
     table.attrs["total_score"] = float(np.nansum(table["score"].to_numpy(dtype=float)))
     return table
-
-
-def _text(v: Any) -> str | None:
-    return v if isinstance(v, str) else None

@@ -85,6 +85,7 @@ give), :mod:`~assetmatch.context.refresh` (incremental refresh) and
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -137,6 +138,7 @@ def context_features(
     client: Any = None,
     scheduler: str | None = None,
     npartitions: int | None = None,
+    intermediate_dir: str | os.PathLike[str] | None = None,
 ) -> pd.DataFrame:
     """Context features of every asset: nearby industries, conflicts and accessibility.
 
@@ -185,10 +187,11 @@ def context_features(
         ``firms`` is a :class:`FirmIndex`.
     engine
         ``"numpy"`` (one machine, ``n_jobs`` threads) or ``"dask"``: the same computation on
-        spatial partitions of the assets (runs along a Hilbert curve, dask-geopandas), with
-        the :class:`FirmIndex` and the layers sent to every worker once; each partition reads
-        the firms within its tiles plus a halo of the largest radius, and looks further only
-        for nearest firms beyond it. The results are identical.
+        spatial partitions of the assets (runs along a Hilbert curve, dask-geopandas); each
+        partition goes to a worker with only the firms of its box plus a halo (the largest
+        radius, and 5 km more for nearest firms), and the layers go to every worker once.
+        Nearest firms beyond a partition's halo are searched here, in the whole index. The
+        results are identical.
     chunk_size
         Assets per progress step; each step logs an INFO line with counts and percentage.
     progress
@@ -205,6 +208,12 @@ def context_features(
     npartitions
         Number of spatial partitions for ``engine="dask"`` (default about one per 20,000
         assets, at least two per worker thread).
+    intermediate_dir
+        For ``engine="dask"``: a directory every worker can read and write (a shared disk on a
+        real cluster) through which the partitions (parcels and their firms, GeoParquet) and
+        their results (Parquet) travel instead of the network, in a new subdirectory removed
+        after the call. Default: in memory, except for 500,000 assets or more when every
+        worker can read the client's temporary directory (a LocalCluster, one machine).
 
     Returns
     -------
@@ -217,8 +226,9 @@ def context_features(
         Assets without a CRS or in a CRS neither projected in metres nor lon/lat; firms or
         layers in another CRS (both CRSs are named); web-map coordinates not in lon/lat.
     ClusterError
-        ``engine="dask"`` without dask installed, an unreachable ``scheduler``, or both
-        ``client`` and ``scheduler`` given.
+        ``engine="dask"`` without dask installed, an unreachable ``scheduler``, both
+        ``client`` and ``scheduler`` given, an ``intermediate_dir`` the workers cannot read,
+        or a lost worker.
     ValidationError
         Missing or duplicated asset ids, unsupported or empty geometries, firms without a
         point or with a bad industry code — every problem listed at once.
@@ -258,6 +268,7 @@ def context_features(
             scheduler=scheduler,
             npartitions=npartitions,
             progress=progress,
+            intermediate_dir=intermediate_dir,
         )
     else:
         A = _prepare_assets(setup.ids, setup.geoms)

@@ -1,0 +1,124 @@
+"""Running work on a dask.distributed cluster: connecting, sharing data once, collecting results.
+
+Used by the dask engine of :func:`assetmatch.context_features` and by the batch work
+(:func:`assetmatch.match_many`, :func:`assetmatch.rank_many`). The caller gives either a
+``client`` or the address of a ``scheduler`` (``"tcp://host:8786"``); data every task needs is
+sent to every worker once (``client.scatter(..., broadcast=True)``), and tasks carry only their
+own chunk and references to that shared data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from ._errors import AssetmatchError, ClusterError
+
+logger = logging.getLogger(__name__)
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError as exc:  # pragma: no cover - the dask extra is in the test extra
+        raise ClusterError(
+            "running on dask needs dask.distributed and dask-geopandas: "
+            'pip install "assetmatch[dask]"'
+        ) from exc
+    return distributed
+
+
+@contextmanager
+def connect(client: Any, scheduler: str | None, *, current: bool) -> Iterator[Any]:
+    """The client to run on: ``client``, a new one for ``scheduler`` (closed after), or none.
+
+    Parameters
+    ----------
+    client, scheduler
+        What the user gave (at most one of them).
+    current
+        Without either, use the current client (``distributed.get_client()``) if there is one.
+
+    Yields
+    ------
+    distributed.Client or None
+        ``None`` when there is no cluster to run on.
+
+    Raises
+    ------
+    ClusterError
+        Both given, the scheduler unreachable, or dask.distributed missing.
+    """
+    if client is None and scheduler is None and not current:
+        yield None
+        return
+    distributed = _distributed()
+    if client is not None and scheduler is not None:
+        raise ClusterError("give either client= or scheduler=, not both")
+    own = None
+    if scheduler is not None:
+        try:
+            own = client = distributed.Client(scheduler)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ClusterError(f"cannot reach the dask scheduler at {scheduler!r}: {exc}") from exc
+    if client is None:
+        try:
+            client = distributed.get_client()
+        except ValueError:
+            client = None
+    try:
+        yield client
+    finally:
+        if own is not None:
+            own.close()
+
+
+def threads(client: Any) -> int:
+    """Worker threads of the cluster (at least 1)."""
+    return max(1, sum(client.nthreads().values()))
+
+
+def run_chunks(
+    client: Any,
+    func: Callable[..., Any],
+    chunks: Sequence[Any],
+    shared: Mapping[str, Any],
+    collect: Callable[[int, Any], None],
+    *,
+    scatter_chunks: bool = False,
+    what: str = "tasks",
+) -> None:
+    """Run ``func(chunk, **shared)`` for every chunk on the cluster; ``collect(i, result)``.
+
+    ``shared`` is sent to every worker once; each chunk travels inside its task, or, with
+    ``scatter_chunks``, is scattered once to one worker (for large chunks) and the task runs
+    there. Results are collected as they complete (in any order) and released at once. A
+    failing task cancels the others; its :class:`~assetmatch.AssetmatchError` is raised as it
+    was, a lost worker or connection as a :class:`~assetmatch.ClusterError`.
+    """
+    distributed = _distributed()
+    from distributed.client import FutureCancelledError
+    from distributed.scheduler import KilledWorker
+
+    futures: dict[Any, int] = {}
+    try:
+        refs = {
+            name: client.scatter(value, broadcast=True, hash=False)
+            for name, value in shared.items()
+        }
+        items = client.scatter(list(chunks), hash=False) if scatter_chunks else list(chunks)
+        futures = {client.submit(func, item, **refs, pure=False): i for i, item in enumerate(items)}
+        logger.info("%s: %d task(s) on %d worker thread(s)", what, len(futures), threads(client))
+        for future in distributed.as_completed(futures):
+            i = futures.pop(future)
+            collect(i, future.result())
+            future.release()
+    except AssetmatchError:
+        raise
+    except (OSError, TimeoutError, FutureCancelledError, KilledWorker) as exc:
+        raise ClusterError(f"{what} on the dask cluster failed: {exc!r}") from exc
+    finally:
+        if futures:
+            client.cancel(list(futures))
