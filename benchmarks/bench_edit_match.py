@@ -88,8 +88,10 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("| zone | warm match ms | edit + match ms (patched) | edit + match ms (rebuild) "
-          "| patched / warm | rebuild / patched |")
+    print(
+        "| zone | warm match ms | edit + match ms (patched) | edit + match ms (rebuild) "
+        "| patched / warm | rebuild / patched |"
+    )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as d:
         for n in (0, args.n):

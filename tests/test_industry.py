@@ -195,3 +195,26 @@ def test_synergy_scores_warns_for_unknown_industry_and_missing_columns() -> None
         synergy_scores(pd.DataFrame({"presence_C19": [1.0]}), "C19")
     with pytest.raises(ValueError, match="half_saturation"):
         synergy_scores(ctx, "C36", default_affinity(), half_saturation=0)
+
+
+def test_the_basis_a_shortlist_quotes_is_the_first_rule_of_its_pair() -> None:
+    from assetmatch.scoring.tables import _conflict_bases
+
+    rules = pd.DataFrame(
+        {
+            "source": ["C26", "C26", "C22", "C30"],
+            "sensitive": ["P83", "P83", "housing", "P83"],
+            "min_distance_m": [800.0, 1000.0, 300.0, 300.0],
+            "basis": ["zone plan", "other", "GB 11654-89", ""],
+            "basis_zh": ["  园区规划  ", "别的", "", ""],
+        }
+    )
+    assert _conflict_bases(rules) == {
+        ("C26", "P83"): "园区规划",
+        ("C22", "housing"): "GB 11654-89",
+        ("C30", "P83"): "",
+    }
+    assert _conflict_bases(rules.drop(columns="sensitive")) == {}
+    bundled = _conflict_bases(default_conflicts())
+    first = default_conflicts().iloc[0]
+    assert bundled[(first["source"], first["sensitive"])] == first["basis_zh"].strip()

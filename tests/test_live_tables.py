@@ -171,3 +171,52 @@ def test_results_keep_the_table_they_were_ranked_on(demo):
     inv.update("TS-0001", rent_yuan_m2_month=float(rent) + 5)
     am.match(req, inventory=inv)
     assert before.features["rent_yuan_m2_month"][before.features.position("TS-0001")] == rent
+
+
+def _same_result(got, want) -> None:
+    pd.testing.assert_frame_equal(got.table, want.table)
+    pd.testing.assert_frame_equal(got.near_misses, want.near_misses)
+    assert got.to_dict() == want.to_dict()
+    for aid in want.table["asset_id"]:
+        assert got.explain(aid).reasons == want.explain(aid).reasons
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_warm_match_equals_one_on_a_table_built_from_scratch(demo, lang):
+    inv, path = demo
+    for name, brief in PUBLIC_BRIEFS.items():
+        am.match(brief, inventory=inv, lang=lang)  # builds and keeps the table
+        warm = [am.match(brief, inventory=inv, lang=lang, top=k) for k in (10, 3)]
+        for k, got in zip((10, 3), warm, strict=True):
+            want = am.match(brief, features=rebuilt(path), firms=inv.firms(), lang=lang, top=k)
+            assert len(got.table) == min(k, want.counts["n_eligible"]), name
+            _same_result(got, want)
+
+
+def test_a_warm_match_after_edits_equals_one_on_a_table_built_from_scratch(demo):
+    inv, path = demo
+    req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
+    first = am.match(req, inventory=inv)
+    top = first.table["asset_id"].iloc[0]
+    inv.update(top, status="leased", at="2024-06-03")  # the first choice is taken
+    inv.update(first.table["asset_id"].iloc[1], rent_yuan_m2_month=99.0, at="2024-06-03")
+    got = am.match(req, inventory=inv)
+    assert top not in set(got.table["asset_id"])
+    _same_result(got, am.match(req, features=rebuilt(path)))
+
+
+def test_a_taken_table_cuts_its_frame_only_when_read(demo):
+    inv, _ = demo
+    X = inv.features()
+    rows = np.array([5, 0, 17, 3])
+    sub = X.take(rows)
+    for col in ("name", "obstacles", "geometry", "idle_since"):
+        want = X.frame[col].iloc[rows].tolist()
+        assert list(sub.frame_values(col)) == want, col
+    assert sub.frame_values("no such column") is None
+    assert sub.frame_columns == tuple(X.frame.columns)
+    assert sub.frame_crs == X.frame.crs
+    subsub = sub.take(np.array([2, 0]))
+    assert list(subsub.ids) == [X.ids[17], X.ids[5]]
+    pd.testing.assert_frame_equal(subsub.frame, X.frame.iloc[[17, 5]])
+    pd.testing.assert_frame_equal(sub.frame, X.frame.iloc[rows])

@@ -416,13 +416,13 @@ def _ranked_table(
     data["status"] = [f["status"] for f in facts]
     data["land_use_path"] = [f["land_use_path"] for f in facts]
     table = pd.DataFrame(data)
-    frame = sub.frame
-    if frame is not None and "geometry" in getattr(frame, "columns", ()):
+    geometry = sub.frame_values("geometry") if "geometry" in sub.frame_columns else None
+    if geometry is not None:
         import geopandas as gpd
 
-        return gpd.GeoDataFrame(
-            table, geometry=list(frame.geometry.iloc[idx]), crs=getattr(frame, "crs", None)
-        )
+        # the column first, then named: geopandas infers less (a shortlist is a few rows)
+        table["geometry"] = gpd.array.from_shapely(geometry[idx], crs=sub.frame_crs)
+        return gpd.GeoDataFrame(table, geometry="geometry")
     return table
 
 
@@ -437,22 +437,18 @@ def _near_miss_table(
     if len(idx) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     ev = d.ev
-    out = []
+    out: dict[str, list[Any]] = {c: [] for c in cols}
     for k, i in enumerate(idx):
         failed = [c for c in ev.failed if ev.failed[c][i]]
         c = failed[0] if failed else ""
         facts = d.facts[i]
         shortfall = ev.detail.get(f"shortfall_{c}")
         by = float(shortfall[i]) if shortfall is not None else (1.0 if c else float("nan"))
-        out.append(
-            {
-                "asset_id": str(d.sub.ids[i]),
-                "name": facts.get("name"),
-                "failed": c,
-                "by": by,
-                "detail": _reason(c, facts, result.requirements, lang) if c else "",
-                "score": float(scores[k]),
-                "move_in_days": float(np.round(ev.move_in_days[i])),
-            }
-        )
+        out["asset_id"].append(str(d.sub.ids[i]))
+        out["name"].append(facts.get("name"))
+        out["failed"].append(c)
+        out["by"].append(by)
+        out["detail"].append(_reason(c, facts, result.requirements, lang) if c else "")
+        out["score"].append(float(scores[k]))
+        out["move_in_days"].append(float(np.round(ev.move_in_days[i])))
     return pd.DataFrame(out, columns=cols)

@@ -296,6 +296,7 @@ class LandUsePathTable:
         self.frame = pd.DataFrame(records, columns=list(PATH_COLUMNS))
         self._rules: dict[tuple[str, str], tuple[LandUsePath, ...]] = {}
         self._lookups: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._version: tuple[pd.DataFrame, str] | None = None
         for rec in records:
             opt = LandUsePath(
                 from_class=rec["from_class"],
@@ -329,8 +330,13 @@ class LandUsePathTable:
         Two tables with the same rows have the same version; any change of a rule, a note or a
         source changes it. A match result records it, so a shortlist says which rules made it.
         """
+        kept = self._version
+        if kept is not None and kept[0] is self.frame:  # the table's rules never change
+            return kept[1]
         text = self.frame.to_csv(index=False, lineterminator="\n")
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        version = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        self._version = (self.frame, version)
+        return version
 
     def options(
         self, from_class: str | None, to_class: str, industry: str | None = None

@@ -14,6 +14,7 @@ from ..domain.siting import siting_rule
 from ..requirements import Requirements
 from ..scoring.features import FeatureTable
 from ..scoring.scorer import _DETAIL_DAYS, Evaluation, SiteScorer
+from ..scoring.tables import _conflict_bases
 from ..units import m2_to_mu
 from .words import _PATH_CODES, AVOID_BASIS, NO_BASIS
 
@@ -32,13 +33,6 @@ class _Ctx(NamedTuple):
 _ROW_COLUMNS = ("name", "kind", "district", "owner", "contact", "obstacles", "land_use")
 
 
-def _frame_col(sub: FeatureTable, col: str) -> list[Any]:
-    f = sub.frame
-    if f is None or col not in f.columns:
-        return [None] * len(sub)
-    return [None if _missing(v) else v for v in f[col].tolist()]
-
-
 def _missing(v: Any) -> bool:
     if v is None or v is pd.NA or v is pd.NaT:
         return True
@@ -53,11 +47,8 @@ def _cat(X: FeatureTable, name: str, i: int) -> str | None:
 
 def _facts_rows(result: _Ctx, sub: FeatureTable, ev: Evaluation) -> list[dict[str, Any]]:
     """The facts of every row of ``sub`` (a few rows: the shortlist, the near misses)."""
-    if sub.frame is not None:
-        cols = [c for c in _ROW_COLUMNS if c in sub.frame.columns]
-        records = pd.DataFrame(sub.frame[cols]).to_dict("records")
-    else:
-        records = [{} for _ in range(len(sub))]
+    columns = {c: v for c in _ROW_COLUMNS if (v := sub.frame_values(c)) is not None}
+    records = [{c: v[i] for c, v in columns.items()} for i in range(len(sub))]
     plan = result.model._plan(sub, result.near_place)
     return [_facts(result, sub, ev, i, records[i], plan) for i in range(len(sub))]
 
@@ -175,16 +166,8 @@ def _conflict_basis(result: _Ctx, why: str) -> tuple[str, str]:
     if kind == "avoid":
         return AVOID_BASIS
     source, _, sensitive = rest.partition(":")
-    table = result.model.conflicts_
-    if isinstance(table, pd.DataFrame) and {"source", "sensitive"} <= set(table.columns):
-        hit = table[(table["source"] == source) & (table["sensitive"] == sensitive)]
-        if len(hit):
-            row = hit.iloc[0]
-            zh = str(row.get("basis_zh", "") or "").strip()
-            if not zh:
-                zh = str(row.get("basis", "") or "").strip()
-            return (zh, _cite_en(zh)) if zh else NO_BASIS
-    return NO_BASIS
+    zh = _conflict_bases(result.model.conflicts_).get((source, sensitive))
+    return (zh, _cite_en(zh)) if zh else NO_BASIS
 
 
 _GB_RE = re.compile(r"GB(?:/T)? \d+(?:\.\d+)?-\d{2,4}")

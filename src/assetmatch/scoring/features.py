@@ -78,7 +78,9 @@ class FeatureTable:
         # shared, not copied, by take(): a scorer's lookup tables are keyed on their identity
         self.categories = categories if isinstance(categories, dict) else dict(categories)
         self.labels = labels if isinstance(labels, dict) else dict(labels)
-        self.frame = frame
+        self._frame = frame
+        #: ``(table, rows)`` when this table is ``table.take(rows)``: its frame is cut lazily
+        self._taken_from: tuple[FeatureTable, np.ndarray] | None = None
         self.crs = crs
         self.origin = origin
         self.as_of = as_of
@@ -95,6 +97,59 @@ class FeatureTable:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def frame(self) -> pd.DataFrame | None:
+        """The assets (GeoDataFrame) of the table's rows, or ``None``."""
+        if self._frame is None and self._taken_from is not None:
+            parent, rows = self._taken_from
+            whole = parent.frame
+            self._frame = None if whole is None else whole.iloc[rows]
+            self._taken_from = None
+        return self._frame
+
+    @frame.setter
+    def frame(self, value: pd.DataFrame | None) -> None:
+        self._frame, self._taken_from = value, None
+
+    @property
+    def frame_columns(self) -> tuple[str, ...]:
+        """The columns of :attr:`frame` (none without one), read without cutting it."""
+        table: FeatureTable = self
+        while table._taken_from is not None:
+            table = table._taken_from[0]
+        f = table._frame
+        return () if f is None else tuple(f.columns)
+
+    @property
+    def frame_crs(self) -> Any:
+        """The CRS of :attr:`frame` (``None`` without one), read without cutting it."""
+        table: FeatureTable = self
+        while table._taken_from is not None:
+            table = table._taken_from[0]
+        return getattr(table._frame, "crs", None)
+
+    def frame_values(self, col: str) -> np.ndarray | None:
+        """Column ``col`` of :attr:`frame` as an object array (``None`` if it has none).
+
+        Memoised on the whole table and cut from it for a :meth:`take`, so that the few rows
+        of a shortlist read their names and obstacles without copying the assets frame.
+        """
+        if self._taken_from is not None:
+            parent, rows = self._taken_from
+            whole = parent.frame_values(col)
+            return None if whole is None else whole[rows]
+        key = ("frame", col)
+        out = self._cache.get(key)
+        if out is None:
+            f = self._frame
+            if f is None or col not in f.columns:
+                return None
+            out = np.empty(len(f), dtype=object)
+            out[:] = f[col].tolist()
+            out.setflags(write=False)
+            self._cache[key] = out
+        return out
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self._arrays[name]
@@ -137,13 +192,14 @@ class FeatureTable:
             },
             categories=self.categories,
             labels=self.labels,
-            frame=None if self.frame is None else self.frame.iloc[rows],
             crs=self.crs,
             origin=self.origin,
             as_of=self.as_of,
             state_time=self.state_time,
             landuse_paths=self.landuse_paths,
         )
+        if self._frame is not None or self._taken_from is not None:
+            sub._taken_from = (self, rows)
         return sub
 
     def has_nan(self, name: str) -> bool:
@@ -155,11 +211,17 @@ class FeatureTable:
         return self._nan_flag(name, np.all)
 
     def _nan_flag(self, name: str, reduce: Callable[[np.ndarray], Any]) -> bool:
-        key = (reduce.__name__ + "_nan", name)
+        a = self._arrays[name]
+        return self.flag(
+            (reduce.__name__ + "_nan", name),
+            lambda: a.dtype.kind == "f" and bool(reduce(np.isnan(a))),
+        )
+
+    def flag(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> bool:
+        """Return the memoised truth of ``compute()`` for ``key`` (a fact about the columns)."""
         flag = self._cache.get(key)
         if flag is None:
-            a = self._arrays[name]
-            flag = np.array(a.dtype.kind == "f" and bool(reduce(np.isnan(a))))
+            flag = np.array(bool(compute()))
             self._cache[key] = flag
         return bool(flag)
 
@@ -422,17 +484,35 @@ def _patch_frame(frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray) -> pd
     """``frame`` with ``rows`` written at ``pos``; ``None`` if a column would change type."""
     if list(rows.columns) != list(frame.columns):
         return None
-    out = frame.copy()
+    # only the columns whose values changed are written (copy-on-write shares the others)
+    was = frame.iloc[pos].to_numpy(dtype=object)  # one pass per block, not per column
+    now = rows.to_numpy(dtype=object)
+    changed = np.zeros(len(frame.columns), dtype=bool)
+    for x, y in zip(was, now, strict=True):
+        changed |= [not _same_cell(a, b) for a, b in zip(x, y, strict=True)]
+    out = frame.copy(deep=False)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            for j, c in enumerate(out.columns):
-                out.iloc[pos, j] = rows[c].to_numpy()
+            for j in np.flatnonzero(changed):
+                out.iloc[pos, j] = rows.iloc[:, j].to_numpy()
     except (TypeError, ValueError, Warning):
         return None
     if not out.dtypes.equals(frame.dtypes):
         return None
     return out
+
+
+def _same_cell(a: Any, b: Any) -> bool:
+    """Whether two cells hold the same value and type (missing equal to missing)."""
+    if type(a) is not type(b):
+        return False
+    try:
+        if a is b or bool(a == b):
+            return True
+    except (TypeError, ValueError):  # arrays, NA: compare as missing below
+        pass
+    return bool(pd.isna(a) is True and pd.isna(b) is True)
 
 
 def _recode(codes: np.ndarray, have: tuple[str, ...], want: tuple[str, ...]) -> np.ndarray | None:

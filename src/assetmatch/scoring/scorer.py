@@ -545,8 +545,10 @@ class SiteScorer(BaseEstimator):
             "land_use": True,
             # firms data: without any firm near any asset, synergy and conflicts are unknown,
             # not "no related industry" and "no conflict"
-            "synergy": "presence" in X and bool(np.any(np.asarray(X["presence"]) > 0)),
-            "conflicts": "nearest" in X and bool(np.isfinite(np.asarray(X["nearest"])).any()),
+            "synergy": "presence" in X
+            and X.flag(("any_positive", "presence"), lambda: np.any(X["presence"] > 0)),
+            "conflicts": "nearest" in X
+            and X.flag(("any_finite", "nearest"), lambda: np.isfinite(X["nearest"]).any()),
             "access": "access" in X,
             "near": "x" in X,
             "district": True,

@@ -102,3 +102,33 @@ def _rows_of(conflicts: Any) -> list[tuple[str, str, float]]:
             for a, b, d in zip(conflicts[src], conflicts[sen], conflicts[dist], strict=True)
         ]
     return [(str(a), str(b), float(d)) for a, b, d in conflicts]
+
+
+def _conflict_bases(conflicts: Any) -> Mapping[tuple[str, str], str]:
+    """``(source, sensitive)`` → the Chinese basis of its first rule (``""`` when it has none).
+
+    Built once per process for the bundled table (a match quotes it for every shortlisted row).
+    """
+    if conflicts is _default_conflicts():
+        return _default_conflict_bases()
+    return _bases_of(conflicts)
+
+
+@lru_cache(maxsize=1)
+def _default_conflict_bases() -> Mapping[tuple[str, str], str]:
+    return _bases_of(_default_conflicts())
+
+
+def _bases_of(conflicts: Any) -> dict[tuple[str, str], str]:
+    if not isinstance(conflicts, pd.DataFrame):
+        return {}
+    if not {"source", "sensitive"} <= set(conflicts.columns):
+        return {}
+    out: dict[tuple[str, str], str] = {}
+    for row in conflicts.to_dict("records"):
+        key = (row["source"], row["sensitive"])
+        if key in out:  # the first rule of a pair quotes its basis
+            continue
+        zh = str(row.get("basis_zh", "") or "").strip()
+        out[key] = zh or str(row.get("basis", "") or "").strip()
+    return out
