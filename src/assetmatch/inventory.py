@@ -764,7 +764,8 @@ class Inventory:
                 problems.append(Problem(i, "asset_id", why))
         ids = sorted(set(long["asset_id"].astype(str)))
         with self._store.transaction():
-            known = set(self._store.read_assets(ids)["asset_id"]) if self.crs else set()
+            current = self._store.read_assets(ids) if self.crs else None
+            known = set(current["asset_id"]) if current is not None else set()
             missing = [i for i in ids if i not in known]
             if missing:
                 raise UnknownAssetError(
@@ -803,7 +804,13 @@ class Inventory:
                 }
             )
             self._store.append_events(ev)
-            self._materialize(ids)
+            rows = _rows_after(current, ev, self._store.crs) if current is not None else None
+            if rows is None:  # a change dated before the asset's latest: replay its history
+                self._materialize(ids)
+            else:
+                self._store.upsert_assets(rows)
+                if self._rows_written is not None:
+                    self._rows_written.extend(ids)
             moved = sorted(set(long.loc[long["field"] == "geometry", "asset_id"].astype(str)))
             self._mark_assets_dirty(moved)
             self._stamp()
@@ -1785,10 +1792,28 @@ class Inventory:
             nothing = not (dirty or removed or firm_xy or layers_dirty)
             if ctx is not None and wanted == stored and (nothing or not refresh):
                 return ctx
-            assets = self._store.read_assets().set_index("asset_id")
             firms = self._firm_index()
             layers = self._reference_layers()
             kw = {**wanted, "layers": layers}
+            few = (
+                _refresh_rows(ctx, self._store.read_assets(dirty), len(set(dirty)), firms, kw)
+                if ctx is not None
+                and wanted == stored
+                and dirty
+                and not (removed or firm_xy or layers_dirty)
+                else None
+            )
+            if few is not None:  # only moved assets: their rows, from their geometries alone
+                new, changed = few
+                self._store.write_context(new.loc[changed], replace=False)
+                self._note_context(
+                    before=self._store.meta("context_computed_at"),
+                    new=new,
+                    changed=[str(i) for i in changed],
+                    wanted=wanted,
+                )
+                return new.copy(deep=False)
+            assets = self._store.read_assets().set_index("asset_id")
             if ctx is None or wanted != stored or layers_dirty:
                 logger.info("computing context for %d assets and %d firms", len(assets), len(firms))
                 new = context_features(assets, firms, **kw)
@@ -1817,19 +1842,31 @@ class Inventory:
                 changed = _changed_rows(ctx, new)
                 self._store.write_context(new.loc[changed], replace=False)
                 changed = [str(i) for i in changed]
-            now = _gpkg.gpkg_timestamp()
-            self._store.set_meta("context_params", json.dumps(wanted))
-            self._store.set_meta("context_computed_at", now)
-            self._live.refreshed_context(before, now, changed)
-            self._live.keep_context((now, json.dumps(wanted)), new)
-            for k in (
-                "context_dirty_assets",
-                "context_removed",
-                "context_dirty_firm_xy",
-                "context_layers_dirty",
-            ):
-                self._store.set_meta(k, None)
+            self._note_context(before=before, new=new, changed=changed, wanted=wanted)
         return new.copy(deep=False)  # copy-on-write: the kept table is not the caller's
+
+    def _note_context(
+        self,
+        *,
+        before: str | None,
+        new: pd.DataFrame,
+        changed: list[str] | None,
+        wanted: dict[str, Any],
+    ) -> None:
+        """Record a context just written (inside the write transaction): its time, its
+        parameters, nothing pending; and keep it in memory with the rows it changed."""
+        now = _gpkg.gpkg_timestamp()
+        self._store.set_meta("context_params", json.dumps(wanted))
+        self._store.set_meta("context_computed_at", now)
+        self._live.refreshed_context(before, now, changed)
+        self._live.keep_context((now, json.dumps(wanted)), new)
+        for k in (
+            "context_dirty_assets",
+            "context_removed",
+            "context_dirty_firm_xy",
+            "context_layers_dirty",
+        ):
+            self._store.set_meta(k, None)
 
     def features(self, as_of: Any = None) -> Any:
         """The columnar feature table that :func:`assetmatch.match` scans.
@@ -1931,6 +1968,136 @@ class Inventory:
 # ---------------------------------------------------------------------- helpers
 
 
+def _rows_after(current: gpd.GeoDataFrame, ev: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame | None:
+    """The stored rows of ``current`` with the update events ``ev`` applied, or ``None``.
+
+    When every event is valid no earlier than its asset's latest applied change (the row's
+    ``valid_from``), it comes last in the replay order (valid time, then recording order), so
+    the replay of the whole history equals the current row with these changes written over
+    it: the values as the replay decodes them, the derived columns (ground area, boundary
+    flag, land class) recomputed from the new values, ``valid_from`` and ``recorded_at`` the
+    later of the old and the new. The rows are built as :meth:`Inventory._rows_from_state`
+    builds them (the same Python values column by column), so both stores write the same.
+    ``None`` when an event is back-dated (or a row lacks its ``valid_from``): then only the
+    replay knows which changes come after it.
+    """
+    geom_col = current.geometry.name
+    ids = [str(a) for a in current["asset_id"]]
+    if len(set(ids)) != len(ids) or not set(ev["asset_id"]) <= set(ids):
+        return None
+    before = history.parse_stored_dates(current["valid_from"]).to_numpy()
+    when = history.parse_stored_dates(ev["valid_at"]).to_numpy()
+    pos = {aid: k for k, aid in enumerate(ids)}
+    at = np.array([pos[a] for a in ev["asset_id"]], dtype=np.intp)
+    if np.isnat(before).any() or np.isnat(when).any() or (when < before[at]).any():
+        return None
+    cols = [c for c in current.columns if c != geom_col]
+    records = [
+        {c: _state_value(c, v) for c, v in zip(cols, vals, strict=True)}
+        for vals in current[cols].itertuples(index=False, name=None)
+    ]
+    geoms = list(current.geometry)
+    latest = list(before)
+    touched: list[set[str]] = [set() for _ in ids]
+    for k in np.lexsort((np.arange(len(ev)), when)):  # replay order: valid, then recording
+        r, field = at[k], ev["field"].iat[k]
+        rec = records[r]
+        if field == "geometry":  # as the replay reads it back: 2-D, through WKB
+            wkb = shapely.to_wkb(ev["geom"].iat[k], flavor="iso", output_dimension=2)
+            geoms[r] = shapely.from_wkb(wkb)
+        else:
+            value = json.loads(ev["value"].iat[k])
+            if field in _JSON_COLUMNS and value is not None:
+                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+            rec[field] = value
+        touched[r].add(field)
+        latest[r] = max(latest[r], when[k])
+        stamps = [t for t in (rec["recorded_at"], ev["recorded_at"].iat[k]) if t is not None]
+        rec["recorded_at"] = max(stamps)
+    for r, rec in enumerate(records):
+        if touched[r] & {"geometry", "declared_land_area_m2"}:
+            g = geoms[r]
+            rec["has_boundary"] = g is not None and g.geom_type in ("Polygon", "MultiPolygon")
+            if rec["has_boundary"]:
+                rec["land_area_m2"] = float(crs_rules.ground_area_m2(np.array([g]), crs)[0])
+            else:
+                declared = pd.to_numeric(pd.Series([rec["declared_land_area_m2"]]), errors="coerce")
+                rec["land_area_m2"] = float(declared.iloc[0])
+        if touched[r] & {"land_use", "land_use_scheme"}:
+            rec["land_class"] = _land_classes([rec["land_use"]], [rec["land_use_scheme"]])[0]
+        rec["valid_from"] = pd.Timestamp(latest[r]).isoformat()
+    out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
+    for c in cols:
+        values = [rec[c] for rec in records]
+        if c == "land_area_m2":
+            out[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        elif c == "has_boundary":
+            out[c] = np.array(values, dtype=bool)
+        else:
+            out[c] = np.array(values, dtype=object)
+    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index), crs=crs)
+
+
+def _state_value(col: str, v: Any) -> Any:
+    """A stored value as the replay's state holds it (what :func:`_rows_after` writes back)."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
+        return None
+    kind = ASSET_COLUMNS.get(col)
+    if kind == "float" or col == "land_area_m2":
+        return float(v)
+    if kind == "int":
+        return int(v)
+    if kind == "bool" or col == "has_boundary":
+        return bool(v)
+    return str(v) if isinstance(v, str) else v
+
+
+def _refresh_rows(
+    ctx: pd.DataFrame, raw: gpd.GeoDataFrame, n_dirty: int, firms: Any, kw: Mapping[str, Any]
+) -> tuple[pd.DataFrame, pd.Index] | None:
+    """``ctx`` with the rows of the assets ``raw`` recomputed, and the labels that changed.
+
+    An asset's context depends on its own geometry, the firms and the layers only, so the
+    rows of a few moved assets are computed from them alone (the kernel on those rows) and
+    written into a copy of ``ctx`` column by column; columns that did not change stay shared.
+    ``None`` when this cannot stand for a refresh of the whole table: a dirty asset no longer
+    stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or other columns.
+    """
+    from .context.engine import refresh_context
+
+    assets = raw.set_index("asset_id")
+    if len(assets) != n_dirty or not assets.index.is_unique:
+        return None
+    pos = ctx.index.get_indexer(assets.index)
+    if not len(pos) or (pos < 0).any():
+        return None
+    old = ctx.iloc[pos]
+    fresh = refresh_context(old, assets, firms, changed_asset_ids=list(assets.index), **kw)
+    if list(fresh.columns) != list(ctx.columns) or not fresh.index.equals(assets.index):
+        return None
+    was = old.to_numpy(dtype=object)  # row by row: a few rows, many columns
+    now = fresh.to_numpy(dtype=object)
+    differ = np.array(
+        [
+            [not _same_value(a, b) for a, b in zip(x, y, strict=True)]
+            for x, y in zip(was, now, strict=True)
+        ],
+        dtype=bool,
+    ).reshape(len(was), len(ctx.columns))
+    hit = differ.any(axis=1)
+    changed, rows = fresh.index[hit], pos[hit]
+    attrs = fresh.attrs
+    new, fresh = ctx.copy(deep=False), fresh.copy(deep=False)
+    new.attrs = fresh.attrs = {}  # pandas deep-copies attrs on every column access
+    for j in np.flatnonzero(differ.any(axis=0)):  # the other columns stay shared
+        column = new.iloc[:, j]
+        values = column.to_numpy(copy=True)
+        values[rows] = fresh.iloc[:, j].to_numpy(dtype=column.dtype)[hit]
+        new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
+    new.attrs = attrs
+    return new, changed
+
+
 def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
     """Index labels of ``new`` whose row is absent from ``old`` or differs (NaN equals NaN)."""
     old, new = old.copy(deep=False), new.copy(deep=False)
@@ -1938,6 +2105,13 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
     common = new.index.intersection(old.index)
     ia, ib = old.index.get_indexer(common), new.index.get_indexer(common)
     same = np.ones(len(common), dtype=bool)
+    if len(common) <= _FEW_ROWS and list(old.columns) == list(new.columns):
+        # a few rows (an edit): value by value in Python, not a pandas call per column
+        rows_old = old.iloc[ia].to_numpy(dtype=object)  # one pass per block, not per column
+        rows_new = new.iloc[ib].to_numpy(dtype=object)
+        for k, (x, y) in enumerate(zip(rows_old, rows_new, strict=True)):
+            same[k] = all(_same_value(a, b) for a, b in zip(x, y, strict=True))
+        return new.index.difference(common).append(common[~same])
     for col in new.columns:  # numpy, not pandas ops: the frames carry large attrs
         x = old[col].to_numpy()[ia]
         y = new[col].to_numpy()[ib]
@@ -1946,6 +2120,25 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
         else:
             same &= _equal_objects(x, y)
     return new.index.difference(common).append(common[~same])
+
+
+#: Up to this many rows, tables are compared value by value (see :func:`_changed_rows`).
+_FEW_ROWS = 16
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """``a == b`` for two cells, missing equal to missing (as :func:`_equal_objects`)."""
+    missing_a, missing_b = pd.isna(a), pd.isna(b)
+    scalars = isinstance(missing_a, bool | np.bool_) and isinstance(missing_b, bool | np.bool_)
+    if scalars and (missing_a or missing_b):
+        return bool(missing_a and missing_b)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            eq = a == b
+        return bool(eq) if not isinstance(eq, np.ndarray) else bool(eq.all() and eq.shape)
+    except (ValueError, TypeError, Warning):
+        return False
 
 
 def _equal_objects(x: np.ndarray, y: np.ndarray) -> np.ndarray:
