@@ -67,23 +67,26 @@ COUNTRY_KM2 = PROVINCE_KM2 * COUNTRY_ASSETS / PROVINCE_ASSETS  # the province's 
 class EngineLog(logging.Handler):
     """Collects the dask engine's partition lines and its count of nearest firms left over."""
 
-    PART = re.compile(r"partition of (\d+) in ([\d.]+) s \(([^)]*)\)")
+    PART = re.compile(r"partition of (\d+) in ([\d.]+) s(?: \(([^)]*)\))?")
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
         self.parts: list[dict[str, float]] = []
         self.left: list[int] = []
         self.firms: list[str] = []
+        self.client_nearest_s: list[float] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         msg = record.getMessage()
         m = self.PART.search(msg)
         if m:
-            steps = dict(s.split() for s in m.group(3).split(", "))
+            steps = dict(s.split() for s in m.group(3).split(", ")) if m.group(3) else {}
             self.parts.append(
                 {"assets": int(m.group(1)), "s": float(m.group(2))}
                 | {k: float(v) for k, v in steps.items()}
             )
+        elif "beyond the largest radius found in" in msg:  # the caller's search
+            self.client_nearest_s.append(float(msg.split(" found in ")[1].split()[0]))
         elif "beyond the partitions' halos" in msg:
             self.left.append(int(msg.split(" nearest firms")[0].split()[-1]))
         elif "firms per partition" in msg:
@@ -109,9 +112,10 @@ def peak_rss_mb() -> float:
 
 def attach() -> EngineLog:
     log = EngineLog()
-    logger = logging.getLogger("assetmatch.context.dask_engine")
-    logger.addHandler(log)
-    logger.setLevel(logging.INFO)
+    for name in ("assetmatch.context.dask_engine", "assetmatch.context.kernel"):
+        logger = logging.getLogger(name)
+        logger.addHandler(log)
+        logger.setLevel(logging.INFO)
     return log
 
 
@@ -149,6 +153,7 @@ def scaling(args: argparse.Namespace, results: dict) -> None:
         log.parts.clear()
         times: dict[str, list[float]] = {k: [] for k in variants}
         parts: dict[str, list[dict[str, float]]] = {k: [] for k in variants}
+        client_nearest: dict[str, list[float]] = {k: [] for k in variants}
         rounds = []
         names = list(variants)
         for r in range(args.runs):
@@ -156,10 +161,12 @@ def scaling(args: argparse.Namespace, results: dict) -> None:
             row: dict[str, object] = {"load1_before": load1()}
             for name in order:
                 log.parts.clear()
+                log.client_nearest_s.clear()
                 got, seconds = run(name)
                 pd.testing.assert_frame_equal(got, expected, check_exact=True)
                 times[name].append(seconds)
                 parts[name] += log.parts
+                client_nearest[name] += log.client_nearest_s or [0.0]
                 row[name] = round(seconds, 2)
             row["ratios_to_numpy_1"] = {
                 k: round(row[k] / row["numpy_1_thread"], 2)  # type: ignore[operator]
@@ -182,6 +189,9 @@ def scaling(args: argparse.Namespace, results: dict) -> None:
         }
     results["firms_per_partition"] = log.firms[-1:] if log.firms else []
     results["nearest_left_to_client"] = log.left[-1:] if log.left else []
+    results["nearest_beyond_radii_on_the_client_s"] = {
+        k: spread(v) for k, v in client_nearest.items()
+    }
 
 
 def sweep(args: argparse.Namespace, results: dict) -> None:
@@ -274,6 +284,7 @@ def country_slice(args: argparse.Namespace, results: dict) -> None:
     }
     results["firms_per_partition"] = log.firms
     results["nearest_left_to_client"] = log.left
+    results["client_nearest_s"] = log.client_nearest_s
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ own chunk and references to that shared data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -83,7 +83,7 @@ def threads(client: Any) -> int:
 def run_chunks(
     client: Any,
     func: Callable[..., Any],
-    chunks: Sequence[Any],
+    chunks: Iterable[Any],
     shared: Mapping[str, Any],
     collect: Callable[[int, Any], None],
     *,
@@ -94,7 +94,9 @@ def run_chunks(
 
     ``shared`` is sent to every worker once; each chunk travels inside its task, or, with
     ``scatter_chunks``, is scattered once to one worker (for large chunks) and the task runs
-    there. Results are collected as they complete (in any order) and released at once. A
+    there. Chunks may come from a generator: each is submitted as soon as it is made, so the
+    workers start while the caller still prepares the next ones. Results are collected as they
+    complete (in any order) and released at once. A
     failing task cancels the others; its :class:`~assetmatch.AssetmatchError` is raised as it
     was, a lost worker or connection as a :class:`~assetmatch.ClusterError`.
     """
@@ -108,10 +110,14 @@ def run_chunks(
             name: client.scatter(value, broadcast=True, hash=False)
             for name, value in shared.items()
         }
-        items = client.scatter(list(chunks), hash=False) if scatter_chunks else list(chunks)
-        futures = {client.submit(func, item, **refs, pure=False): i for i, item in enumerate(items)}
+        pending = distributed.as_completed()
+        for i, chunk in enumerate(chunks):
+            item = client.scatter(chunk, hash=False) if scatter_chunks else chunk
+            future = client.submit(func, item, **refs, pure=False)
+            futures[future] = i
+            pending.add(future)
         logger.info("%s: %d task(s) on %d worker thread(s)", what, len(futures), threads(client))
-        for future in distributed.as_completed(futures):
+        for future in pending:
             i = futures.pop(future)
             collect(i, future.result())
             future.release()

@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -88,29 +88,31 @@ def _dask_features(
             "dask's local scheduler" if cluster is None else f"{threads(cluster)} worker thread(s)",
             "in memory" if folder is None else f"through GeoParquet files in {folder}",
         )
+        sizes: list[int] = []
+        made = [0.0]
+
+        def partitions() -> Iterator[_Part | _PartFiles]:
+            """Each partition with its firms, made while the previous ones are on their way."""
+            for k, pos in enumerate(parts):
+                started = time.perf_counter()
+                part = _partition(setup, A, pos, k, folder)
+                made[0] += time.perf_counter() - started
+                sizes.append(part.n_firms)
+                yield part
+
         try:
-            chunks = [_partition(setup, A, pos, k, folder) for k, pos in enumerate(parts)]
-            sizes = [c.n_firms for c in chunks]
-            logger.info(
-                "context features (dask): %d-%d firms per partition (box plus halo), "
-                "%.0f %% of the %d firms in all",
-                min(sizes),
-                max(sizes),
-                100.0 * sum(sizes) / max(len(setup.index), 1),
-                len(setup.index),
-            )
             shared = {"labels": setup.labels, "spec": setup.spec, "layers": dict(layers or {})}
             if cluster is None:
                 import dask
 
-                tasks = [dask.delayed(_partition_chunk)(c, **shared) for c in chunks]
+                tasks = [dask.delayed(_partition_chunk)(c, **shared) for c in partitions()]
                 for k, result in enumerate(dask.compute(*tasks)):
                     collect(parts[k], result)
             else:
                 run_chunks(
                     cluster,
                     _partition_chunk,
-                    chunks,
+                    partitions(),
                     shared,
                     lambda k, result: collect(parts[k], result),
                     scatter_chunks=folder is None,
@@ -119,6 +121,15 @@ def _dask_features(
         finally:
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
+        logger.info(
+            "context features (dask): %d-%d firms per partition (box plus halo), %.0f %% of the "
+            "%d firms in all; cutting them out (and writing files) took %.2f s here",
+            min(sizes),
+            max(sizes),
+            100.0 * sum(sizes) / max(len(setup.index), 1),
+            len(setup.index),
+            made[0],
+        )
         left = int(np.isnan(out.nearest).sum())
         if left:
             logger.info(
@@ -410,7 +421,7 @@ class _Collector:
         self.out, self.n, self.progress, self.done = out, n, progress, 0
         self.started = time.perf_counter()
         # firm id by ordinal: tasks return ordinals, not the ids themselves
-        self.ids = np.empty(len(index), dtype=object)
+        self.ids = np.empty(int(index.ordinal.max()) + 1 if len(index) else 0, dtype=object)
         self.ids[index.ordinal] = index.firm_id
 
     def __call__(self, pos: np.ndarray, result: tuple[Any, dict[str, float]]) -> None:
