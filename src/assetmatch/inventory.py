@@ -126,7 +126,7 @@ def _decoded_values(ev: pd.DataFrame) -> list[Any]:
         ev["kind"], ev["field"], ev["value"], ev["geom"], strict=True
     ):
         if kind == "create":
-            values.append(json.loads(value))
+            values.append(history.create_record(value))
         elif fld == "geometry":
             values.append(geom)
         elif kind == "update":
@@ -513,47 +513,60 @@ class Inventory:
                 self._store.set_crs(prepared.crs)
             elif self._store.crs != prepared.crs:  # pragma: no cover - prepare used store CRS
                 raise CRSError("store CRS changed during import")
-            events, created, updated, unchanged = self._diff(
-                frame.set_index("asset_id"),
-                prepared.given,
-                valid_at=valid_at,
-                author=author,
-                note=note,
-                source=source or report.source,
-            )
+            new = frame.set_index("asset_id")
+            events, created, updated, unchanged = self._diff(new, prepared.given)
+            event = {
+                "valid_at": valid_at,
+                "recorded_at": _gpkg.gpkg_timestamp(),
+                "author": author or self.author,
+                "note": note,
+                "batch_id": uuid.uuid4().hex[:12],
+                "source": source or report.source,
+            }
+            for k, v in event.items():
+                events[k] = v
+            written = len(created) + len(events)
+            if created:
+                self._add_new_assets(new, created, prepared.given, event)
             if len(events):
                 self._store.append_events(events)
-                # new assets have no other events: replay the ones just written
-                self._materialize(
-                    sorted(updated), new_events=events[events["asset_id"].isin(created)]
-                )
+                self._materialize(sorted(updated))
+            if written:
                 moved = events.loc[events["field"] == "geometry", "asset_id"]
                 self._mark_assets_dirty(sorted({*created, *moved}))
                 self._stamp()
         report.created, report.updated, report.unchanged = created, updated, unchanged
-        report.committed = bool(len(events))
-        report.events_written = len(events)
+        report.committed = bool(written)
+        report.events_written = written
         logger.info("%s", str(report).splitlines()[0])
         return report
 
+    def _add_new_assets(
+        self, new: gpd.GeoDataFrame, created: list[str], given: list[str], event: dict[str, Any]
+    ) -> None:
+        """Write assets new to the store: their rows, built column by column, and one
+        ``create`` event each that refers to its row as first written (no replay)."""
+        fields = [f for f in given if f in history.EVENT_FIELDS]
+        # an id removed earlier has history: its row is the replay of all of it
+        returning = sorted(self._store.created_at(created))
+        sub = new[new.index.astype(str).isin(created)] if len(created) < len(new) else new
+        rows = self._new_asset_rows(
+            sub, fields, valid_at=event["valid_at"], recorded_at=event["recorded_at"]
+        )
+        self._store.add_assets(rows, event)
+        if self._rows_written is not None:
+            self._rows_written.extend(created)
+        if returning:
+            self._materialize(returning)
+
     def _diff(
-        self,
-        new: gpd.GeoDataFrame,
-        given: list[str],
-        *,
-        valid_at: str,
-        author: str | None,
-        note: str | None,
-        source: str | None,
+        self, new: gpd.GeoDataFrame, given: list[str]
     ) -> tuple[pd.DataFrame, list[str], list[str], list[str]]:
-        """Events that bring the store to ``new`` (create, or one update per changed field)."""
+        """What ``new`` changes: update events (one per changed field of a stored asset, without
+        their valid/recorded time and provenance), and the ids created, updated, unchanged."""
         ids = new.index.astype(str).tolist()
         current = self._store.read_assets(ids).set_index("asset_id") if ids else None
-        recorded = _gpkg.gpkg_timestamp()
-        batch = uuid.uuid4().hex[:12]
-        who = author or self.author
         rows: list[dict[str, Any]] = []
-        created: list[str] = []
         updated: list[str] = []
         unchanged: list[str] = []
         fields = [f for f in given if f in history.EVENT_FIELDS]
@@ -561,18 +574,7 @@ class Inventory:
         values = {f: new[f].to_numpy(dtype=object) for f in fields}
         existing = set(current.index) if current is not None else set()
         is_old = np.array([aid in existing for aid in ids], dtype=bool)
-        for k in np.flatnonzero(~is_old):
-            record = {f: history.normalize_value(f, values[f][k]) for f in fields}
-            rows.append(
-                {
-                    "asset_id": ids[k],
-                    "kind": "create",
-                    "field": None,
-                    "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
-                    "geom": new_geoms[k],
-                }
-            )
-            created.append(ids[k])
+        created = [ids[k] for k in np.flatnonzero(~is_old)]
         pos = np.flatnonzero(is_old)
         if len(pos):
             cur = current.reindex([ids[k] for k in pos])
@@ -608,12 +610,6 @@ class Inventory:
             updated = [ids[k] for k in pos[changed]]
             unchanged = [ids[k] for k in pos[~changed]]
         ev = pd.DataFrame(rows, columns=["asset_id", "kind", "field", "value", "geom"])
-        ev["valid_at"] = valid_at
-        ev["recorded_at"] = recorded
-        ev["author"] = who
-        ev["note"] = note
-        ev["batch_id"] = batch
-        ev["source"] = source
         return ev, created, updated, unchanged
 
     def update(
@@ -1076,25 +1072,13 @@ class Inventory:
             events = self._store.read_events()
         return offers.open_offers(events, as_of)
 
-    def _materialize(self, ids: list[str], new_events: pd.DataFrame | None = None) -> None:
-        """Make the current rows of ``ids`` equal the replay of their events.
-
-        ``new_events`` are the complete histories of further assets, just written, that need no
-        read-back (their event ids are unknown here; recording order is their row order).
-        """
-        frames = []
-        if ids:
-            frames.append(self._store.read_events(ids))
-        if new_events is not None and len(new_events):
-            ne = new_events.copy()
-            ne["event_id"] = np.arange(len(ne))
-            frames.append(ne)
-            ids = [*ids, *pd.unique(ne["asset_id"])]
+    def _materialize(self, ids: list[str]) -> None:
+        """Make the current rows of ``ids`` equal the replay of their events."""
         if not ids:
             return
         if self._rows_written is not None:
             self._rows_written.extend(ids)
-        events = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        events = self._store.read_events(ids)
         state, geoms = history.replay(events)
         gone = [i for i in ids if i not in state.index]
         if gone:
@@ -1107,36 +1091,79 @@ class Inventory:
     def _rows_from_state(
         self, state: pd.DataFrame, geoms: dict[str, Any], events: pd.DataFrame
     ) -> gpd.GeoDataFrame:
-        crs = self._store.crs
         ids = state.index.tolist()
-        g = np.array([geoms.get(i) for i in ids], dtype=object)
-        is_poly = np.array(
-            [x is not None and x.geom_type in ("Polygon", "MultiPolygon") for x in g]
+        # an offer is not a change of the record: it does not make the record fresher
+        recorded = events[events["kind"] != offers.OFFER_KIND] if len(events) else events
+        rec = recorded.groupby("asset_id")["recorded_at"].max()
+        return self._asset_rows(
+            ids,
+            {c: state[c].to_numpy(dtype=object) for c in history.EVENT_FIELDS},
+            np.array([geoms.get(i) for i in ids], dtype=object),
+            valid_from=[pd.Timestamp(v).isoformat() for v in state["valid_from"]],
+            recorded_at=rec.reindex(ids).to_numpy(),
+        )
+
+    def _asset_rows(
+        self,
+        ids: list[str],
+        values: Mapping[str, Any],
+        g: np.ndarray,
+        *,
+        valid_from: Any,
+        recorded_at: Any,
+    ) -> gpd.GeoDataFrame:
+        """Current rows as stored, from each field's plain values (as :func:`history.replay`
+        gives them, or :func:`history.normalize_column` of a new asset's values).
+
+        The one definition of every derived column: ground area (boundary, else the declared
+        area), ``has_boundary``, ``land_class``, JSON text of list and ``extra`` columns.
+        """
+        crs = self._store.crs
+        kinds = shapely.get_type_id(g)
+        is_poly = (kinds == shapely.GeometryType.POLYGON) | (
+            kinds == shapely.GeometryType.MULTIPOLYGON
         )
         area = np.full(len(ids), np.nan)
         if is_poly.any():
             area[is_poly] = crs_rules.ground_area_m2(g[is_poly], crs)
-        declared = pd.to_numeric(state["declared_land_area_m2"], errors="coerce").to_numpy(float)
+        declared = pd.to_numeric(
+            pd.Series(values["declared_land_area_m2"], dtype=object), errors="coerce"
+        ).to_numpy(float)
         area[~is_poly] = declared[~is_poly]
-        out = pd.DataFrame(index=state.index)
+        out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
         out["asset_id"] = ids
         for c in history.EVENT_FIELDS:
             if c in _JSON_COLUMNS:
                 out[c] = [
                     None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
-                    for v in state[c]
+                    for v in values[c]
                 ]
             else:
-                out[c] = state[c].to_numpy(dtype=object)
+                out[c] = np.asarray(values[c], dtype=object)
         out["land_area_m2"] = area
         out["has_boundary"] = is_poly
-        out["land_class"] = _land_classes(state["land_use"], state["land_use_scheme"])
-        out["valid_from"] = [pd.Timestamp(v).isoformat() for v in state["valid_from"]]
-        # an offer is not a change of the record: it does not make the record fresher
-        recorded = events[events["kind"] != offers.OFFER_KIND] if len(events) else events
-        rec = recorded.groupby("asset_id")["recorded_at"].max()
-        out["recorded_at"] = rec.reindex(ids).to_numpy()
+        out["land_class"] = _land_classes(values["land_use"], values["land_use_scheme"])
+        out["valid_from"] = valid_from
+        out["recorded_at"] = recorded_at
         return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=out.index), crs=crs)
+
+    def _new_asset_rows(
+        self, new: gpd.GeoDataFrame, fields: list[str], *, valid_at: str, recorded_at: str
+    ) -> gpd.GeoDataFrame:
+        """Rows of assets entering the store, column by column: equal to the replay of their
+        create events (``tests/test_import_fast.py`` checks it), without the replay."""
+        n = len(new)
+        values: dict[str, Any] = {f: [None] * n for f in history.EVENT_FIELDS}
+        for f in fields:
+            values[f] = history.normalize_column(f, new[f])
+        valid = history.parse_stored_dates(pd.Series([valid_at], dtype=object)).iloc[0]
+        return self._asset_rows(
+            new.index.astype(str).tolist(),
+            values,
+            np.asarray(new.geometry.to_numpy(), dtype=object),
+            valid_from=[pd.Timestamp(valid).isoformat()] * n,
+            recorded_at=[recorded_at] * n,
+        )
 
     def _stamp(self) -> None:
         """Record the time of this write and tell the in-memory tables which rows it changed."""

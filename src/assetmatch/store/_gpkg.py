@@ -62,6 +62,9 @@ def gpkg_timestamp(when: datetime | None = None) -> str:
 def encode(geoms: Sequence[object] | np.ndarray, srs_id: int) -> list[bytes | None]:
     """Encode shapely geometries as GeoPackage geometry blobs with an XY envelope.
 
+    The WKB, envelopes and headers are built for the whole array at once (a structured numpy
+    array of headers), then joined to each WKB.
+
     Parameters
     ----------
     geoms
@@ -76,19 +79,27 @@ def encode(geoms: Sequence[object] | np.ndarray, srs_id: int) -> list[bytes | No
         return out
     idx = np.flatnonzero(present)
     sub = arr[idx]
-    wkbs = shapely.to_wkb(sub, byte_order=1, flavor="iso", output_dimension=2)
+    wkbs = shapely.to_wkb(sub, byte_order=1, flavor="iso", output_dimension=2).tolist()
     bounds = shapely.bounds(sub)
     empty = shapely.is_empty(sub)
-    full = struct.Struct("<2sBBi4d")
-    bare = struct.Struct("<2sBBi")
-    for k, i in enumerate(idx):
-        if empty[k]:
-            # empty flag set, no envelope (GeoPackage 1.2 clause 2.1.3)
-            out[i] = bare.pack(b"GP", 0, 0b00010001, srs_id) + wkbs[k]
-        else:
-            minx, miny, maxx, maxy = bounds[k]
-            out[i] = full.pack(b"GP", 0, 0b00000011, srs_id, minx, maxx, miny, maxy) + wkbs[k]
+    head = np.zeros(len(sub), dtype=_HEADER)
+    head["magic"] = b"GP"
+    head["flags"] = np.where(empty, 0b00010001, 0b00000011)  # empty: no envelope (2.1.3)
+    head["srs_id"] = srs_id
+    head["env"] = bounds[:, [0, 2, 1, 3]]  # minx, maxx, miny, maxy
+    raw = head.tobytes()
+    size = _HEADER.itemsize
+    for k, i in enumerate(idx.tolist()):
+        start = k * size
+        cut = start + (8 if empty[k] else size)
+        out[i] = raw[start:cut] + wkbs[k]
     return out
+
+
+#: The GeoPackage geometry header with an XY envelope (GeoPackage 1.2, clause 2.1.3).
+_HEADER = np.dtype(
+    [("magic", "S2"), ("version", "u1"), ("flags", "u1"), ("srs_id", "<i4"), ("env", "<f8", 4)]
+)
 
 
 def _wkb_of(blob: bytes) -> bytes:
@@ -322,6 +333,71 @@ CREATE TRIGGER "trigger_delete_feature_count_{t}" AFTER DELETE ON "{t}"
 BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1
   WHERE lower(table_name) = lower('{t}'); END;
 """
+
+
+def next_id(conn: sqlite3.Connection, table: str, key: str) -> int:
+    """The next id an AUTOINCREMENT ``key`` of ``table`` would get (inside a write transaction,
+    so that the ids from here on are this writer's)."""
+    row = conn.execute(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+        f'coalesce((SELECT max("{key}") FROM "{table}"), 0)) + 1',
+        (table,),
+    ).fetchone()
+    return int(row[0])
+
+
+def insert_features(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: Sequence[str],
+    params: Iterator[Sequence[object]] | Sequence[Sequence[object]],
+    *,
+    fids: np.ndarray,
+    bounds: np.ndarray,
+    geom_column: str = "geom",
+) -> None:
+    """Insert rows into a feature table, then fill its R-tree index in one more statement.
+
+    The R-tree's per-row insert trigger (which calls back into Python five times a row) is set
+    aside for the insert and put back right after, inside the caller's transaction, so no
+    reader ever sees the table without it; the index gets the same boxes the trigger would
+    give (none for missing and empty geometries).
+
+    Parameters
+    ----------
+    columns
+        Column names of each row in ``params``, ``fid`` and the geometry column among them.
+    fids
+        The rows' ``fid`` values, in order.
+    bounds
+        ``shapely.bounds`` of the rows' geometries (minx, miny, maxx, maxy), in order.
+    """
+    trigger = f"rtree_{table}_{geom_column}_insert"
+    row = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
+    ).fetchone()
+    if row is not None:
+        conn.execute(f'DROP TRIGGER "{trigger}"')
+    try:
+        names = ", ".join(f'"{c}"' for c in columns)
+        marks = ", ".join("?" * len(columns))
+        conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
+        b = np.asarray(bounds, dtype=float).reshape(-1, 4)
+        ok = np.isfinite(b).all(axis=1)
+        conn.executemany(
+            f'INSERT OR REPLACE INTO "rtree_{table}_{geom_column}" VALUES (?, ?, ?, ?, ?)',
+            zip(
+                np.asarray(fids)[ok].tolist(),
+                b[ok, 0].tolist(),
+                b[ok, 2].tolist(),
+                b[ok, 1].tolist(),
+                b[ok, 3].tolist(),
+                strict=True,
+            ),
+        )
+    finally:
+        if row is not None:
+            conn.execute(row[0])
 
 
 def is_geopackage(conn: sqlite3.Connection) -> bool:

@@ -18,7 +18,7 @@ Conventions every store keeps:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -89,6 +89,13 @@ class Store(Protocol):
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current asset rows by ``asset_id``."""
+        ...
+
+    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+        """Insert rows of assets new to the store, each with a ``create`` event (sharing
+        ``event``'s ``valid_at, recorded_at, author, note, batch_id, source``) whose record and
+        geometry are the row as written here; :meth:`read_events` gives them back as a dict
+        and a geometry, also after the row has changed or gone."""
         ...
 
     def delete_assets(self, ids: Sequence[str]) -> None:

@@ -32,7 +32,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,11 +44,12 @@ from pyproj import CRS
 
 from .._errors import NotFoundError, StoreError
 from ..schema import ASSET_COLUMNS
-from . import _gpkg
+from . import _gpkg, history
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "1"
+#: 2: ``create`` events of imports refer to their asset row (``asset_versions`` keeps it).
+SCHEMA_VERSION = "2"
 
 _SQL_TYPE = {
     "str": "TEXT",
@@ -67,6 +68,18 @@ ASSET_TABLE_COLUMNS: list[tuple[str, str]] = [
     ("extra", "TEXT"),
     ("valid_from", "TEXT"),
     ("recorded_at", "DATETIME"),
+]
+
+#: Column of the ``assets`` table holding the id of the ``create`` event whose record the row
+#: still is (the row as that event first wrote it); NULL once the row changed.
+CREATE_MARK = "am_create_event"
+
+#: Columns of ``asset_versions``: an asset row as a ``create`` event first wrote it, kept by a
+#: trigger before the row's first change or removal (the create event refers to it).
+VERSION_COLUMNS: list[tuple[str, str]] = [
+    ("asset_id", "TEXT NOT NULL"),
+    ("geom", "BLOB"),
+    *[(n, t) for n, t in ASSET_TABLE_COLUMNS if n in history.EVENT_FIELDS],
 ]
 
 EVENT_COLUMNS: list[tuple[str, str]] = [
@@ -130,21 +143,74 @@ BEGIN SELECT RAISE(ABORT, 'asset_events is append-only: an event is never replac
 """
 
 
+def _archive_sql() -> str:
+    """Triggers that keep an asset row as its ``create`` event wrote it, in ``asset_versions``,
+    before the row's first change or removal, and that keep ``asset_versions`` append-only."""
+    cols = ", ".join(f'"{n}"' for n, _ in VERSION_COLUMNS)
+    olds = ", ".join(f'OLD."{n}"' for n, _ in VERSION_COLUMNS)
+    keep = (
+        f'INSERT INTO "asset_versions" ("event_id", {cols}) SELECT OLD."{CREATE_MARK}", {olds} '
+        f'WHERE NOT EXISTS (SELECT 1 FROM "asset_versions" WHERE "event_id" = OLD."{CREATE_MARK}");'
+    )
+    return f"""
+CREATE TRIGGER "assets_keep_version_update" AFTER UPDATE ON "assets"
+WHEN OLD."{CREATE_MARK}" IS NOT NULL
+BEGIN {keep}
+  UPDATE "assets" SET "{CREATE_MARK}" = NULL WHERE "fid" = NEW."fid" AND "{CREATE_MARK}" NOTNULL;
+END;
+CREATE TRIGGER "assets_keep_version_delete" BEFORE DELETE ON "assets"
+WHEN OLD."{CREATE_MARK}" IS NOT NULL
+BEGIN {keep} END;
+CREATE TRIGGER "asset_versions_no_update" BEFORE UPDATE ON "asset_versions"
+BEGIN SELECT RAISE(ABORT, 'asset_versions is append-only: history is never overwritten'); END;
+CREATE TRIGGER "asset_versions_no_delete" BEFORE DELETE ON "asset_versions"
+BEGIN SELECT RAISE(ABORT, 'asset_versions is append-only: history is never deleted'); END;
+CREATE TRIGGER "asset_versions_no_replace" BEFORE INSERT ON "asset_versions"
+WHEN EXISTS (SELECT 1 FROM "asset_versions" WHERE event_id = NEW.event_id)
+BEGIN SELECT RAISE(ABORT, 'asset_versions is append-only: a version is never replaced'); END;
+"""
+
+
+_ARCHIVE_TRIGGERS = (
+    "assets_keep_version_update",
+    "assets_keep_version_delete",
+    "asset_versions_no_update",
+    "asset_versions_no_delete",
+    "asset_versions_no_replace",
+)
+
+#: Python types SQLite stores as they are (a float only when it is not NaN).
+_NATIVE = frozenset({str, int, bytes, type(None)})
+
+
+def _sql_column(s: pd.Series) -> list[Any]:
+    """One column as SQLite values (NaN/NaT/NA → NULL, numpy → Python), whole-array where the
+    dtype allows, value by value otherwise."""
+    if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
+        return s.astype(int).tolist()
+    if pd.api.types.is_float_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float)
+        vals = arr.tolist()
+        for k in np.flatnonzero(np.isnan(arr)):
+            vals[k] = None
+        return vals
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        vals = s.to_numpy(dtype=object, na_value=None).tolist()
+    else:
+        vals = s.tolist()
+    if all(type(v) in _NATIVE or (type(v) is float and v == v) for v in vals):
+        return vals
+    return [_sql_value(v) for v in vals]
+
+
+def _sql_columns(df: pd.DataFrame) -> list[list[Any]]:
+    """The columns of ``df`` as lists of SQLite values (see :func:`_sql_column`)."""
+    return [_sql_column(df.iloc[:, k]) for k in range(df.shape[1])]
+
+
 def _sql_rows(df: pd.DataFrame) -> list[list[Any]]:
     """Rows of SQLite values, converted column by column (NaN/NaT/NA → NULL, numpy → Python)."""
-    cols: list[list[Any]] = []
-    for name in df.columns:
-        s = df[name]
-        if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
-            cols.append(s.astype(int).tolist())
-        elif pd.api.types.is_float_dtype(s.dtype):
-            arr = s.to_numpy(dtype=float)
-            vals = arr.tolist()
-            for k in np.flatnonzero(np.isnan(arr)):
-                vals[k] = None
-            cols.append(vals)
-        else:
-            cols.append([_sql_value(v) for v in s.tolist()])
+    cols = _sql_columns(df)
     return [list(r) for r in zip(*cols, strict=True)] if cols else [[] for _ in range(len(df))]
 
 
@@ -264,11 +330,15 @@ class GpkgStore:
     def _upgrade(self) -> None:
         """Bring a store written by an older version up to this one (idempotent).
 
-        Adds the append-only guards of the history, and the asset columns added since (e.g.
-        ``agreed_start_date`` and the development shares of the idle-land clocks) as NULL.
+        Adds the append-only guards of the history, the asset columns added since (e.g.
+        ``agreed_start_date`` and the development shares of the idle-land clocks) as NULL, and
+        what ``create`` events that refer to their asset row need (schema 2): the row's mark,
+        ``asset_versions`` and its triggers. Events written before keep their full records;
+        both kinds are read alike.
         """
         missing = self._missing_asset_columns()
-        if self._has_triggers() and not missing:
+        versions = self._needs_versions()
+        if self._has_triggers() and not missing and not versions:
             return
         with self.transaction():
             if not self._has_triggers():
@@ -276,6 +346,9 @@ class GpkgStore:
                     self.conn.execute(stmt)
             for name, sql_type in missing:
                 self.conn.execute(f'ALTER TABLE "assets" ADD COLUMN "{name}" {sql_type}')
+            if versions:
+                self._create_versions()
+            self.set_meta("schema_version", SCHEMA_VERSION)
         if missing:
             logger.info(
                 "%s: added asset columns %s (a store from an older version)",
@@ -289,6 +362,47 @@ class GpkgStore:
             return []
         have = {r[1] for r in self.conn.execute('PRAGMA table_info("assets")')}
         return [(n, t) for n, t in ASSET_TABLE_COLUMNS if n not in have]
+
+    def _needs_versions(self) -> bool:
+        """Whether ``assets`` lacks the mark, ``asset_versions`` or their triggers (or the
+        versions table lacks a column the asset table has gained)."""
+        if not _gpkg.table_exists(self.conn, "assets"):
+            return False
+        have = {r[1] for r in self.conn.execute('PRAGMA table_info("assets")')}
+        if CREATE_MARK not in have or not _gpkg.table_exists(self.conn, "asset_versions"):
+            return True
+        kept = {r[1] for r in self.conn.execute('PRAGMA table_info("asset_versions")')}
+        triggers = {
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")
+        }
+        return not ({n for n, _ in VERSION_COLUMNS} <= kept and set(_ARCHIVE_TRIGGERS) <= triggers)
+
+    def _create_versions(self) -> None:
+        """Add the mark column, ``asset_versions`` and the triggers that fill it (inside a
+        transaction; idempotent, and brings an older layout up to date)."""
+        c = self.conn
+        have = {r[1] for r in c.execute('PRAGMA table_info("assets")')}
+        if CREATE_MARK not in have:
+            c.execute(f'ALTER TABLE "assets" ADD COLUMN "{CREATE_MARK}" INTEGER')
+        if not _gpkg.table_exists(c, "asset_versions"):
+            _gpkg.create_attribute_table(
+                c,
+                "asset_versions",
+                VERSION_COLUMNS,
+                description=(
+                    "asset rows as their create event wrote them, kept before their first "
+                    "change or removal (append-only; asset_events.event_id)"
+                ),
+                primary_key="event_id",
+            )
+        kept = {r[1] for r in c.execute('PRAGMA table_info("asset_versions")')}
+        for name, sql_type in VERSION_COLUMNS:
+            if name not in kept:
+                c.execute(f'ALTER TABLE "asset_versions" ADD COLUMN "{name}" {sql_type}')
+        for name in _ARCHIVE_TRIGGERS:
+            c.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        for stmt in _gpkg._split_sql(_archive_sql()):
+            c.execute(stmt)
 
     def _has_triggers(self) -> bool:
         names = {
@@ -459,6 +573,7 @@ class GpkgStore:
             srs_id=srs_id,
             description="idle and low-efficiency land and plants: current state",
         )
+        self._create_versions()
         _gpkg.create_feature_table(
             self.conn,
             "firms",
@@ -529,6 +644,60 @@ class GpkgStore:
             self.conn.executemany(f'INSERT INTO "{table}" (geom, {cols}) VALUES ({marks})', ins)
         _gpkg.touch(self.conn, table, bounds=shapely.bounds(rows.geometry.to_numpy()))
 
+    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+        """Insert the rows of assets new to the store, each with its ``create`` event (inside a
+        transaction).
+
+        Each event refers to its row as written here instead of copying it: the row's
+        geometry and record are stored once, in ``assets``, until the row first changes or
+        goes, when a trigger keeps this version in ``asset_versions``. One ``executemany`` per
+        table, parameters built column by column.
+
+        Parameters
+        ----------
+        rows
+            Current rows as :meth:`upsert_assets` takes them, of ids not in the store.
+        event
+            What the create events share: ``valid_at, recorded_at, author, note, batch_id,
+            source``.
+        """
+        n = len(rows)
+        if not n:
+            return
+        srs_id = self.srs_id
+        assert srs_id is not None
+        conn = self.conn
+        first_event = _gpkg.next_id(conn, "asset_events", "event_id")
+        first_fid = _gpkg.next_id(conn, "assets", "fid")
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        geoms = rows.geometry.to_numpy()
+        bounds = shapely.bounds(geoms)
+        fids = np.arange(first_fid, first_fid + n)
+        _gpkg.insert_features(
+            conn,
+            "assets",
+            ["fid", "geom", *names, CREATE_MARK],
+            zip(
+                fids.tolist(),
+                _gpkg.encode(geoms, srs_id),
+                *_sql_columns(rows.reindex(columns=names)),
+                range(first_event, first_event + n),
+                strict=True,
+            ),
+            fids=fids,
+            bounds=bounds,
+        )
+        # the events in one statement, in the rows' order, from the rows just written
+        shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
+        conn.execute(
+            'INSERT INTO "asset_events" (event_id, asset_id, kind, valid_at, recorded_at, '
+            f"author, note, batch_id, source) SELECT \"{CREATE_MARK}\", asset_id, 'create', "
+            '?, ?, ?, ?, ?, ? FROM "assets" WHERE fid >= ? ORDER BY fid',
+            (*shared, first_fid),
+        )
+        _gpkg.touch(conn, "assets", bounds=bounds)
+        _gpkg.touch(conn, "asset_events", None)
+
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows (their history stays)."""
         self.conn.executemany('DELETE FROM "assets" WHERE asset_id = ?', [(i,) for i in ids])
@@ -549,6 +718,7 @@ class GpkgStore:
         ]
         ev = events.reindex(columns=names)
         ev["geom"] = wkb
+        ev["value"] = [history.encode_record(v) for v in ev["value"]]
         params = _sql_rows(ev)
         marks = ", ".join("?" * len(names))
         cols = ", ".join(f'"{n}"' for n in names)
@@ -556,14 +726,50 @@ class GpkgStore:
         _gpkg.touch(self.conn, "asset_events", None)
 
     def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
-        """Events, in recording order, with geometry decoded to shapely."""
+        """Events, in recording order, with geometry decoded to shapely.
+
+        A ``create`` event that refers to its asset row (``value`` NULL in the file) comes back
+        with that row's record as a dict in ``value`` and its geometry in ``geom``, read from
+        ``asset_versions`` or, while the row is as the event wrote it, from ``assets``.
+        """
         names = ["event_id", *(n for n, _ in EVENT_COLUMNS)]
         cols = ", ".join(f'"{n}"' for n in names)
         rows = self._select(f'SELECT {cols} FROM "asset_events"', "asset_id", ids, "event_id")
         df = pd.DataFrame(rows, columns=names)
         if len(df):
             df["geom"] = shapely.from_wkb(df["geom"].to_numpy())
+            by_ref = ((df["kind"] == "create") & df["value"].isna()).to_numpy()
+            if by_ref.any():
+                records, geoms = self._created_rows(df["event_id"].to_numpy()[by_ref].tolist())
+                df["value"] = df["value"].astype(object)
+                df.loc[by_ref, "value"] = pd.Series(records, index=df.index[by_ref], dtype=object)
+                df.loc[by_ref, "geom"] = pd.Series(geoms, index=df.index[by_ref], dtype=object)
         return df
+
+    def _created_rows(self, event_ids: list[int]) -> tuple[list[dict[str, Any]], list[Any]]:
+        """Records and geometries of the rows by-reference ``create`` events wrote, in the
+        order of ``event_ids``."""
+        fields = [n for n, _ in VERSION_COLUMNS if n not in ("asset_id", "geom")]
+        found: dict[int, tuple[Any, ...]] = {}
+        for table, key in (("asset_versions", "event_id"), ("assets", CREATE_MARK)):
+            have = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")')}
+            # a column added since is missing from a file opened read-only: read as NULL
+            cols = ", ".join(f'"{n}"' if n in have else f'NULL AS "{n}"' for n in fields)
+            select = f'SELECT "{key}", geom, {cols} FROM "{table}"'
+            ids = None if len(event_ids) > 5000 else event_ids
+            for r in self._select(select, key, ids):
+                if r[0] is not None:
+                    found.setdefault(int(r[0]), r)
+        lost = [e for e in event_ids if e not in found]
+        if lost:
+            raise StoreError(
+                f"{self.path}: the asset rows of create events {lost[:5]} are missing (the "
+                "file was changed outside assetmatch); restore it from a copy"
+            )
+        picked = [found[e] for e in event_ids]
+        columns = {f: [r[2 + k] for r in picked] for k, f in enumerate(fields)}
+        geoms = _gpkg.decode([r[1] for r in picked])
+        return history.records_from_rows(columns), list(geoms)
 
     def created_at(self, ids: Sequence[str]) -> dict[str, str]:
         """Valid time of each asset's latest ``create`` event (when it entered the inventory)."""

@@ -36,6 +36,16 @@ EVENT_FIELDS: tuple[str, ...] = (
     "extra",
 )
 
+#: What the events of one write share, in this order (the columns after ``geom``).
+SHARED_EVENT_FIELDS: tuple[str, ...] = (
+    "valid_at",
+    "recorded_at",
+    "author",
+    "note",
+    "batch_id",
+    "source",
+)
+
 #: Statuses in which the inventory counts a site as standing idle (its own bookkeeping; the
 #: statutory idle-land clocks run from the contract instead: :mod:`assetmatch.domain.idle`).
 IDLE_STATUSES = ("idle", "low_efficiency")
@@ -216,6 +226,137 @@ def normalize_value(field: str, value: Any) -> Any:
     return str(value)
 
 
+_ISO_DAY = "%Y-%m-%d"
+
+
+def normalize_column(field: str, values: Any) -> list[Any]:
+    """:func:`normalize_value` of every value of a column, at numpy speed where it can.
+
+    Equal, value for value, to ``[normalize_value(field, v) for v in values]`` (a test checks
+    it on varied columns): numeric, boolean, text and ISO-date columns are converted as whole
+    arrays; anything else (lists, odd objects) goes value by value through
+    :func:`normalize_value`.
+
+    Parameters
+    ----------
+    field
+        A canonical field (its kind in :data:`~assetmatch.schema.ASSET_COLUMNS`).
+    values
+        A Series, array or list of the field's values.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    if len(s) == 0:
+        return []
+    kind = ASSET_COLUMNS.get(field, "json")
+    fast = None
+    if kind in ("float", "int", "bool"):
+        fast = _numbers(kind, s)
+    elif kind == "str":
+        obj = s.to_numpy(dtype=object)
+        missing = pd.isna(s).to_numpy()
+        if all(type(v) is str for v in obj[~missing]):
+            out = obj.tolist()
+            for k in np.flatnonzero(missing):
+                out[k] = None
+            fast = out
+    elif kind == "date":
+        fast = _iso_days(s)
+    if fast is not None:
+        return fast
+    return [normalize_value(field, v) for v in s.to_numpy(dtype=object)]
+
+
+def _numbers(kind: str, s: pd.Series) -> list[Any] | None:
+    """Float, int or bool values of a numeric or boolean column (None for missing); None when
+    the column holds anything else (text, objects), left to :func:`normalize_value`."""
+    if s.dtype == object:
+        if not all(
+            v is None or type(v) in (float, int, bool) or isinstance(v, np.number | np.bool_)
+            for v in s.to_numpy(dtype=object)
+        ):
+            return None
+    elif not (pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype)):
+        return None
+    try:
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+    except (TypeError, ValueError):
+        return None
+    missing = np.isnan(arr)
+    if kind == "float":
+        out = arr.tolist()
+    elif kind == "int":
+        if np.any(np.abs(arr[~missing]) >= 2**53):  # beyond exact floats: value by value
+            return None
+        out = np.where(missing, 0, arr).astype(np.int64).tolist()  # truncates, as int() does
+    else:
+        out = (arr != 0).tolist()
+    for k in np.flatnonzero(missing):
+        out[k] = None
+    return out
+
+
+def _iso_days(s: pd.Series) -> list[Any] | None:
+    """ISO day texts of a column of ``YYYY-MM-DD`` texts or datetimes (None for missing);
+    None when some value is anything else, left to :func:`normalize_value`."""
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        text = s.dt.strftime(_ISO_DAY)
+        return [None if isinstance(v, float) or v is None else v for v in text.tolist()]
+    obj = s.to_numpy(dtype=object)
+    missing = pd.isna(s).to_numpy()
+    present = obj[~missing]
+    if not all(type(v) is str and len(v) == 10 for v in present):
+        return None
+    days = pd.to_datetime(pd.Series(present, dtype=object), format=_ISO_DAY, errors="coerce")
+    if days.isna().any() or (days.dt.strftime(_ISO_DAY).to_numpy(dtype=object) != present).any():
+        return None
+    out = obj.tolist()
+    for k in np.flatnonzero(missing):
+        out[k] = None
+    return out
+
+
+def create_record(value: Any) -> dict[str, Any]:
+    """The record of a ``create`` event as stores return it: a dict (a create that refers to
+    its asset row, read back from the row) or JSON text (the full record, as older versions
+    wrote every create)."""
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def encode_record(value: Any) -> Any:
+    """An event value as stored: a create's dict record becomes its JSON text; text and None
+    stay as they are."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def records_from_rows(columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The records of by-reference ``create`` events, from their asset rows as stored.
+
+    ``columns`` maps each field of :data:`EVENT_FIELDS` to its stored values, one per event, as
+    the store's asset table holds them (numbers, 0/1 for booleans, ISO texts for dates, JSON
+    text for lists and ``extra``); missing fields count as None. A stored JSON text was written
+    from normalized values, so it is read back as it is.
+    """
+    n = len(next(iter(columns.values()))) if columns else 0
+    out: dict[str, list[Any]] = {}
+    for f in EVENT_FIELDS:
+        col = columns.get(f)
+        if col is None:
+            out[f] = [None] * n
+        elif f in _JSON_FIELDS:
+            out[f] = [
+                None if v is None else json.loads(v) if isinstance(v, str) else v for v in col
+            ]
+        else:
+            out[f] = normalize_column(f, col)
+    return [dict(zip(EVENT_FIELDS, vals, strict=True)) for vals in zip(*out.values(), strict=True)]
+
+
+#: Fields kept as JSON text in a store's asset table.
+_JSON_FIELDS = ("tenure", "obstacles", "extra")
+
+
 def encode_value(field: str, value: Any) -> str:
     """JSON text of a canonical value; equal values give equal text (used to detect changes)."""
     return json.dumps(normalize_value(field, value), ensure_ascii=False, sort_keys=True)
@@ -304,7 +445,7 @@ def replay(
     if alive.empty:
         return pd.DataFrame(columns=[*cols, "valid_from"], index=pd.Index([], name="asset_id")), {}
     created_seq = pd.Series(alive["_seq"].to_numpy(), index=alive["asset_id"].to_numpy())
-    records = [json.loads(v) for v in alive["value"]]
+    records = [create_record(v) for v in alive["value"]]
     state = pd.DataFrame.from_records(records, index=pd.Index(alive["asset_id"], name="asset_id"))
     for col in cols:
         if col not in state.columns:
@@ -346,7 +487,7 @@ def idle_spells(events: pd.DataFrame, as_of: date | datetime | str | None = None
     kind = ev["kind"].to_numpy()
     status = np.full(len(ev), None, dtype=object)
     is_create = kind == "create"
-    status[is_create] = [json.loads(v).get("status") for v in ev["value"].to_numpy()[is_create]]
+    status[is_create] = [create_record(v).get("status") for v in ev["value"].to_numpy()[is_create]]
     is_status = (kind == "update") & (ev["field"].to_numpy() == "status")
     status[is_status] = [json.loads(v) for v in ev["value"].to_numpy()[is_status]]
     keep = is_create | is_status | (kind == "remove")

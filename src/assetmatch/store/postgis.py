@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -39,12 +39,14 @@ import shapely
 from pyproj import CRS
 
 from .._errors import NotFoundError, StoreConflictError, StoreError
+from . import history
 from .gpkg import (
     ASSET_TABLE_COLUMNS,
     DEAL_COLUMNS,
     EVENT_COLUMNS,
     FIRM_TABLE_COLUMNS,
     ZONE_POLICY_COLUMNS,
+    _sql_columns,
     _sql_rows,
     _sql_value,
     deal_frame,
@@ -482,6 +484,64 @@ class PostGisStore:
         """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
         self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
 
+    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+        """Insert the rows of assets new to the store, each with its ``create`` event (inside a
+        transaction).
+
+        Geometries and rows go in by ``COPY``; the events in one ``INSERT … SELECT`` from the
+        rows just written. Each event refers to its row's geometry (``geom_id``) and, for its
+        record, to the row as written here (``create_event``), kept in ``asset_versions`` by a
+        trigger before the row first changes or goes.
+
+        Parameters
+        ----------
+        rows
+            Current rows as :meth:`upsert_assets` takes them, of ids not in the store.
+        event
+            What the create events share: ``valid_at, recorded_at, author, note, batch_id,
+            source``.
+        """
+        n = len(rows)
+        if not n:
+            return
+        conn = self._transaction_conn("add_assets")
+        names = [c for c, _ in ASSET_TABLE_COLUMNS]
+        ids = conn.execute(
+            "SELECT nextval(pg_get_serial_sequence('geometries', 'geom_id')), "
+            "nextval(pg_get_serial_sequence('asset_events', 'event_id')) "
+            "FROM generate_series(1, %s)",
+            (n,),
+        ).fetchall()
+        geom_ids = [r[0] for r in ids]
+        event_ids = [r[1] for r in ids]
+        wkb = shapely.to_wkb(
+            rows.geometry.to_numpy(), hex=True, flavor="iso", output_dimension=2
+        ).tolist()
+        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        attrs = [
+            dumps(dict(zip(names, r, strict=True)))
+            for r in zip(*_sql_columns(rows.reindex(columns=names)), strict=True)
+        ]
+        with conn.cursor() as cur:
+            with cur.copy("COPY geometries (geom_id, geom) FROM STDIN") as copy:
+                for row in zip(geom_ids, wkb, strict=True):
+                    copy.write_row(row)
+            with cur.copy(
+                "COPY assets (asset_id, attrs, geom_id, geom, create_event) FROM STDIN"
+            ) as copy:
+                for row in zip(
+                    [str(a) for a in rows["asset_id"]], attrs, geom_ids, wkb, event_ids, strict=True
+                ):
+                    copy.write_row(row)
+            shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
+            cur.execute(
+                "INSERT INTO asset_events (event_id, asset_id, kind, geom_id, valid_at, "
+                "recorded_at, author, note, batch_id, source) OVERRIDING SYSTEM VALUE "
+                "SELECT create_event, asset_id, 'create', geom_id, %s, %s, %s, %s, %s, %s "
+                "FROM assets WHERE create_event = ANY(%s) ORDER BY create_event",
+                (*shared, event_ids),
+            )
+
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows and their context (their history stays)."""
         conn = self._transaction_conn("delete_assets")
@@ -709,6 +769,7 @@ class PostGisStore:
                 geom_ids[k] = gid
         ev = events.reindex(columns=names).astype(object)
         ev = ev.where(pd.notna(ev), None)
+        ev["value"] = [history.encode_record(v) for v in ev["value"]]
         with (
             conn.cursor() as cur,
             cur.copy("COPY asset_events ({}, geom_id) FROM STDIN".format(", ".join(names))) as copy,
@@ -727,18 +788,38 @@ class PostGisStore:
             else f"e.{n}"
             for n in names
         )
-        sql = f"SELECT {cols} FROM asset_events e LEFT JOIN geometries g USING (geom_id)"
+        # a create that refers to its row: the row's attributes, kept or current
+        sql = (
+            f"SELECT {cols}, CASE WHEN e.kind = 'create' AND e.value IS NULL "
+            "THEN coalesce(v.attrs, a.attrs) END "
+            "FROM asset_events e LEFT JOIN geometries g USING (geom_id) "
+            "LEFT JOIN asset_versions v ON e.value IS NULL AND v.event_id = e.event_id "
+            "LEFT JOIN assets a ON e.value IS NULL AND a.create_event = e.event_id"
+        )
         if ids is None:
             rows = self._execute(sql + " ORDER BY e.event_id")
         else:
             rows = self._execute(
                 sql + " WHERE e.asset_id = ANY(%s) ORDER BY e.event_id", (list(ids),)
             )
-        df = pd.DataFrame(rows, columns=names)
+        df = pd.DataFrame([r[:-1] for r in rows], columns=names)
         if len(df):
             df["geom"] = shapely.from_wkb(
                 np.array([None if g is None else bytes(g) for g in df["geom"]], dtype=object)
             )
+            by_ref = ((df["kind"] == "create") & df["value"].isna()).to_numpy()
+            if by_ref.any():
+                attrs = [r[-1] for r, b in zip(rows, by_ref, strict=True) if b]
+                if any(a is None for a in attrs):
+                    raise StoreError(
+                        f"{self.target}: the asset rows of some create events are missing "
+                        "(the database was changed outside assetmatch)"
+                    )
+                records = history.records_from_rows(
+                    {f: [a.get(f) for a in attrs] for f in history.EVENT_FIELDS}
+                )
+                df["value"] = df["value"].astype(object)
+                df.loc[by_ref, "value"] = pd.Series(records, index=df.index[by_ref], dtype=object)
         return df
 
     def created_at(self, ids: Sequence[str]) -> dict[str, str]:

@@ -1,0 +1,308 @@
+"""Imports write new assets column by column, and each create event refers to its asset row.
+
+The rows an import writes must equal the replay of full create events (what earlier versions
+wrote, rebuilt here by hand from :func:`history.normalize_value`), on both stores; the records
+of create events must survive later changes and removal; each geometry is stored once in the
+GeoPackage; a store written by the previous format still reads and upgrades.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+from shapely.geometry import MultiPolygon, Point
+
+import assetmatch as am
+from assetmatch.demo.zone import generate_zone
+from assetmatch.ingest import pipeline as ingest
+from assetmatch.inventory import _decode_rows
+from assetmatch.store import _gpkg, history
+from conftest import LAT0, LON0, requires_validator, run_validator, square_lonlat
+
+V1_STORE = Path(__file__).parent / "data" / "store_v1.gpkg"
+
+
+# ------------------------------------------------------------------ normalize_column
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ("rent_yuan_m2_month", pd.Series([1.5, np.nan, 0.0, -2.25, 1e300], dtype="float64")),
+        ("rent_yuan_m2_month", [1.0, None, np.float32(2.5), 3, np.nan, True]),
+        ("rent_yuan_m2_month", ["1.5", None]),  # text: value by value
+        ("floors", pd.Series([3, None, 7], dtype="Int64")),
+        ("floors", pd.Series([4.0, 4.7, -4.7, np.nan], dtype="float64")),
+        ("floors", [2**60, 1]),  # beyond exact floats
+        ("net_land", pd.Series([True, False, True], dtype=bool)),
+        ("net_land", pd.Series([True, None, False], dtype="boolean")),
+        ("net_land", [1, 0, None, np.True_]),
+        ("name", pd.Series(["甲", None, "", "b"], dtype="str")),
+        ("name", ["a", 3, None, np.nan]),
+        ("idle_since", ["2021-11-03", None, "2020-02-29", np.nan]),
+        ("idle_since", ["2021-11-03T10:00", "2021-1-3", date(2020, 1, 2)]),
+        ("idle_since", [datetime(2021, 5, 6, 7, 8), pd.Timestamp("2022-01-01"), pd.NaT]),
+        ("idle_since", pd.Series(pd.to_datetime(["2021-01-02", None]))),
+        ("tenure", [["lease"], None, np.array(["a", "b"], dtype=object), []]),
+        (
+            "obstacles",
+            [[{"kind": "x", "description": None, "delay_days": 3}], [], None],
+        ),
+        ("extra", [{"a": 1}, None, {"b": [1, 2]}]),
+    ],
+)
+def test_normalize_column_equals_normalize_value_of_each_value(field, values):
+    expected = [
+        history.normalize_value(field, v)
+        for v in (values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values)
+    ]
+    got = history.normalize_column(field, values)
+    assert got == expected
+    assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+# ------------------------------------------------------------------ fast rows == replay
+
+
+def _varied_batch() -> gpd.GeoDataFrame:
+    """Demo assets made awkward: points with declared areas, a multipolygon, blanks, an unknown
+    land-use code, no floors, dates as dates."""
+    zone = generate_zone(seed=11, n_assets=50, n_firms=20).assets.to_crs("EPSG:4490")
+    batch = zone.copy()
+    batch.loc[batch.index[0:5], "geometry"] = [
+        Point(LON0 + 0.001 * k, LAT0 + 0.002) for k in range(5)
+    ]
+    batch.loc[batch.index[0:5], "declared_land_area_m2"] = [1000.0, np.nan, 2500.5, 3e4, 7.25]
+    batch.loc[batch.index[5], "geometry"] = MultiPolygon(
+        [square_lonlat(LON0, LAT0 - 0.02, 100), square_lonlat(LON0 + 0.01, LAT0 - 0.02, 80)]
+    )
+    batch.loc[batch.index[6:9], "rent_yuan_m2_month"] = np.nan
+    batch["floors"] = batch["floors"].astype("Int64")
+    batch.loc[batch.index[9:12], "floors"] = pd.NA
+    batch.loc[batch.index[12], "tenure"] = []
+    batch.loc[batch.index[13], "obstacles"] = [
+        {"kind": "planning_adjustment", "description": "调规", "delay_days": 90}
+    ]
+    batch.loc[batch.index[14], "name"] = None
+    batch.loc[batch.index[15], "idle_since"] = date(2020, 2, 29)
+    batch.loc[batch.index[16], "net_land"] = False
+    return batch
+
+
+def _full_create_events(inv: am.Inventory, batch: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Create events as earlier versions wrote them: the full record (normalize_value, value by
+    value) and the geometry, with the times and provenance the store recorded."""
+    prepared = ingest.prepare_assets(batch, store_crs=inv.crs)
+    new = prepared.frame.set_index("asset_id")
+    fields = [f for f in prepared.given if f in history.EVENT_FIELDS]
+    stored = inv.events()
+    rows = []
+    for k, aid in enumerate(new.index):
+        record = {f: history.normalize_value(f, new[f].iloc[k]) for f in fields}
+        rows.append(
+            {
+                "event_id": k + 1,
+                "asset_id": aid,
+                "kind": "create",
+                "field": None,
+                "value": json.dumps(record, ensure_ascii=False, sort_keys=True),
+                "geom": new.geometry.iloc[k],
+                "valid_at": "2025-01-01",
+                "recorded_at": stored["recorded_at"].iloc[0],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_rows_of_an_import_equal_the_replay_of_full_create_events(store):
+    batch = _varied_batch()
+    inv = am.Inventory.open(store)
+    try:
+        rep = inv.add(batch, at="2025-01-01")
+        assert len(rep.created) == len(batch) and rep.events_written == len(batch)
+        events = _full_create_events(inv, batch)
+        state, geoms = history.replay(events)
+        expected = _decode_rows(
+            inv._rows_from_state(state, geoms, events).reset_index(drop=True), inv.crs
+        )
+        got = inv.assets(derived=False)
+        assert got.index.tolist() == expected.index.tolist()
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(got.drop(columns="geometry")),
+            pd.DataFrame(expected.drop(columns="geometry")),
+        )
+        assert got.geometry.geom_equals_exact(expected.geometry, tolerance=0).all()
+        polygons = batch.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+        assert got["has_boundary"].to_numpy().tolist() == polygons.tolist()
+        assert not polygons[:5].any() and polygons[5]
+        # each create's record is the full record: the given fields, None for the rest
+        for aid, ev in zip(events["asset_id"], events["value"], strict=True):
+            rec = inv.history(aid)["value"][0]
+            assert {k: v for k, v in rec.items() if k in json.loads(ev)} == json.loads(ev)
+            assert all(rec[k] is None for k in rec if k not in json.loads(ev))
+        # and the replay of what the store itself holds gives the same rows
+        assert_frame_equal_geo(inv.assets(as_of="2200-12-31", derived=False), got)
+    finally:
+        inv.close()
+
+
+def assert_frame_equal_geo(a: gpd.GeoDataFrame, b: gpd.GeoDataFrame) -> None:
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(a.drop(columns="geometry")), pd.DataFrame(b.drop(columns="geometry"))
+    )
+    assert a.geometry.geom_equals_exact(b.geometry, tolerance=0).all()
+
+
+# ------------------------------------------------------------------ history kept by reference
+
+
+def test_create_records_survive_updates_removal_and_return(store, parcels):
+    inv = am.Inventory.open(store, author="li")
+    try:
+        inv.add(parcels, at="2025-01-01", note="first")
+        first = inv.assets(derived=False)
+        records = {a: inv.history(a)["value"][0] for a in first.index}
+        assert records["A-1"]["status"] == "idle" and records["A-1"]["tenure"] == ["lease"]
+        inv.update("A-1", status="negotiating", at="2025-03-01")
+        inv.update("A-2", geometry=square_lonlat(LON0 + 0.01, LAT0, 300), crs="EPSG:4490")
+        inv.remove("A-3", at="2025-05-01")
+        for aid, rec in records.items():
+            h = inv.history(aid)
+            assert h["kind"][0] == "create" and h["value"][0] == rec
+            assert h["note"][0] == "first" and h["author"][0] == "li"
+        ev = inv.events(asset_ids=["A-2"])
+        assert ev["value"][0] == records["A-2"]
+        assert_frame_equal_geo(inv.assets(as_of="2025-02-01", derived=False), first)
+        assert inv.assets().index.tolist() == ["A-1", "A-2"]
+        assert inv.assets(as_of="2025-04-01").at["A-1", "status"] == "negotiating"
+        # back in the inventory: a new create, the old one unchanged
+        back = parcels[parcels["asset_id"] == "A-3"].assign(status="available")
+        rep = inv.add(back, at="2025-07-01")
+        assert rep.created == ["A-3"]
+        h = inv.history("A-3")
+        assert list(h["kind"]) == ["create", "remove", "create"]
+        assert h["value"][0] == records["A-3"] and h["value"][2]["status"] == "available"
+        assert "A-3" not in inv.assets(as_of="2025-06-01").index
+        assert inv.assets().at["A-3", "status"] == "available"
+    finally:
+        inv.close()
+
+
+def test_a_back_dated_return_stays_out_when_its_removal_is_later(store, parcels):
+    """The current table is the replay: an asset re-added with a valid time before its removal
+    is not current (the removal is the later fact)."""
+    inv = am.Inventory.open(store)
+    try:
+        inv.add(parcels, at="2025-01-01")
+        inv.remove("A-3", at="2025-05-01")
+        rep = inv.add(parcels[parcels["asset_id"] == "A-3"], at="2025-03-01")
+        assert rep.created == ["A-3"]
+        assert "A-3" not in inv.assets().index
+        assert "A-3" in inv.assets(as_of="2025-04-01").index
+        assert_frame_equal_geo(
+            inv.assets(derived=False), inv.assets(as_of="2200-12-31", derived=False)
+        )
+    finally:
+        inv.close()
+
+
+def test_each_geometry_and_record_is_stored_once_in_the_geopackage(store_path):
+    batch = generate_zone(seed=2, n_assets=50, n_firms=20).assets
+    inv = am.Inventory.open(store_path)
+    inv.add(batch, at="2025-01-01")
+    con = sqlite3.connect(store_path)
+    try:
+        q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        assert q("SELECT count(*) FROM assets WHERE geom IS NOT NULL") == 50
+        assert q("SELECT count(*) FROM asset_events WHERE kind = 'create'") == 50
+        assert q("SELECT count(*) FROM asset_events WHERE geom IS NOT NULL") == 0
+        assert q("SELECT count(*) FROM asset_events WHERE value IS NOT NULL") == 0
+        assert q("SELECT count(*) FROM asset_versions") == 0
+        inv.update(batch["asset_id"].iloc[0], status="leased", at="2025-02-01")
+        assert q("SELECT count(*) FROM asset_versions") == 1
+        assert q("SELECT count(*) FROM assets WHERE am_create_event IS NOT NULL") == 49
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM asset_versions")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("UPDATE asset_versions SET status = 'x'")
+    finally:
+        con.close()
+        inv.close()
+
+
+def test_a_row_changed_outside_the_library_keeps_its_first_version(store_path, parcels):
+    """The trigger keeps the row as first written whatever writes it (here plain SQL, on a
+    connection with the GeoPackage functions the R-tree triggers call, as GDAL's has)."""
+    inv = am.Inventory.open(store_path)
+    inv.add(parcels, at="2025-01-01")
+    record = inv.history("A-1")["value"][0]
+    inv.close()
+    con = _gpkg.connect(store_path)
+    con.execute("UPDATE assets SET name = 'renamed' WHERE asset_id = 'A-1'")
+    con.execute("DELETE FROM assets WHERE asset_id = 'A-2'")
+    con.close()
+    inv = am.Inventory.open(store_path)
+    try:
+        assert inv.history("A-1")["value"][0] == record
+        assert inv.history("A-2")["value"][0]["name"] == "乙地块"
+    finally:
+        inv.close()
+
+
+@requires_validator
+def test_the_store_stays_a_valid_geopackage(store_path, parcels):
+    inv = am.Inventory.open(store_path)
+    inv.add(parcels, at="2025-01-01")
+    inv.update("A-1", status="leased", at="2025-02-01")
+    inv.close()
+    code, out = run_validator(store_path)
+    assert code == 0, out
+
+
+# ------------------------------------------------------------------ the previous format
+
+
+def test_a_store_of_the_previous_format_reads_then_upgrades(tmp_path):
+    """``store_v1.gpkg`` was written by assetmatch at commit b5f9765 (``data/make_store_v1.py``):
+    create events with the full record and geometry; V-1 updated, V-2 moved, V-3 removed."""
+    path = tmp_path / "v1.gpkg"
+    shutil.copy(V1_STORE, path)
+    with am.Inventory.open(path, readonly=True) as inv:
+        assert inv.assets().index.tolist() == ["V-1", "V-2"]
+        old = inv.assets(as_of="2025-02-01")
+        assert old.index.tolist() == ["V-1", "V-2", "V-3"]
+        assert old.at["V-1", "status"] == "idle" and old.at["V-1", "rent_yuan_m2_month"] == 12.0
+        before = inv.history("V-3")
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT value FROM am_meta WHERE key='schema_version'").fetchone() == ("1",)
+    con.close()
+    inv = am.Inventory.open(path)
+    try:
+        pd.testing.assert_frame_equal(inv.history("V-3"), before)
+        assert before["value"][0]["obstacles"][0]["delay_days"] == 180
+        assert inv._store.meta("schema_version") == "2"
+        cur = inv.assets()
+        assert cur.at["V-1", "status"] == "negotiating" and cur.at["V-1", "floors"] == 3
+        inv.update("V-1", status="leased", at="2025-06-01")
+        inv.add(
+            gpd.GeoDataFrame(
+                {"asset_id": ["N-1"], "name": ["新地块"], "status": ["idle"]},
+                geometry=[square_lonlat(LON0 + 0.03, LAT0, 200)],
+                crs="EPSG:4490",
+            ),
+            at="2025-06-01",
+        )
+        assert inv.assets().index.tolist() == ["V-1", "V-2", "N-1"]
+        assert inv.history("N-1")["value"][0]["name"] == "新地块"
+        assert inv.history("V-1")["value"][0]["status"] == "idle"
+        assert inv.assets(as_of="2025-02-01").at["V-1", "status"] == "idle"
+    finally:
+        inv.close()
