@@ -44,6 +44,9 @@ def test_import_reads_no_environment_and_opens_nothing(tmp_path):
             raise AssertionError("connected at import")
         sqlite3.connect = spy_connect
         import assetmatch
+        for name in assetmatch.__all__:  # the lazy names too: their modules import quietly
+            if name != "__version__":
+                getattr(assetmatch, name)
         print(repr(seen)); print(repr([o for o in opened if not o.endswith('.py')]))
         """
     )
@@ -53,6 +56,48 @@ def test_import_reads_no_environment_and_opens_nothing(tmp_path):
     assert out[0] == "[]", f"environment read at import: {out[0]}"
     assert out[1] == "[]", f"files opened at import: {out[1]}"
     assert list(tmp_path.iterdir()) == []
+
+
+HEAVY = ("pandas", "geopandas", "numpy", "shapely", "pyproj", "sklearn", "scipy", "pydantic")
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import assetmatch",
+        "import assetmatch; assetmatch.__version__; dir(assetmatch); assetmatch.ValidationError",
+        "import sys; sys.argv = ['assetmatch', '--version']\n"
+        "try:\n    import assetmatch.cli; assetmatch.cli.main()\nexcept SystemExit: pass",
+        "import sys; sys.argv = ['assetmatch', '--help']\n"
+        "try:\n    import assetmatch.cli; assetmatch.cli.main()\nexcept SystemExit: pass",
+    ],
+)
+def test_import_and_the_cli_version_and_help_load_no_heavy_dependency(code):
+    """The package's names are imported on first use (PEP 562): a bare import, the version,
+    ``dir()`` and ``assetmatch --version``/``--help`` load neither pandas nor geopandas."""
+    probe = f"{code}\nimport sys; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out[-1] == "[]"
+
+
+def test_the_lazy_names_are_the_real_objects():
+    code = (
+        "import assetmatch.match, assetmatch as am, sys\n"  # the submodule imported first
+        "from assetmatch.match import match\n"
+        "from assetmatch.inventory import Inventory\n"
+        "print(am.match is match, am.Inventory is Inventory, 'Inventory' in dir(am),"
+        " 'pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["True", "True", "True", "True"]
+    assert set(am.__all__) <= set(dir(am))
+    assert callable(am.match) and am.match.__module__ == "assetmatch.match"
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        am.nope  # noqa: B018
 
 
 def test_public_api_is_small_and_named():

@@ -322,9 +322,9 @@ app.add_typer(keys_app, name="keys")
 
 def _version(value: bool) -> None:
     if value:
-        from .result import package_version
+        from . import __version__  # not the result module: --version loads no pandas
 
-        _out(f"assetmatch {package_version()}")
+        _out(f"assetmatch {__version__}")
         raise typer.Exit()
 
 
