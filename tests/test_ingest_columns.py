@@ -140,6 +140,10 @@ OBSTACLES = [
     [{"kind": "bad"}],
     [{"kind": "other", "delay_days": -1}],
     [{"kind": "other", "delay_days": "soon"}],
+    [{"kind": "other", "delay_days": 10**400}, {"kind": "", "delay_days": float("nan")}],
+    [{"kind": "demolition", "delay_days": float("inf")}],
+    [{"kind": "other", "delay_days": True, "description": "x"}],
+    [{"kind": ["other"]}],
     ["not a dict"],
     "规划调整（约3个月）；搬迁(20天)",
     "无",
@@ -474,6 +478,5 @@ def test_only_real_blanks_count_as_missing_cells():
         [None, float("nan"), np.float64("nan"), pd.NA, pd.NaT, np.float32("nan"), 0.0, "", "x"],
         dtype=object,
     )
-    types = np.fromiter(map(type, obj), dtype=object, count=len(obj))
-    blank = vector.null_blank(obj, types).tolist()
+    blank = vector.null_blank(obj, vector.Types(obj)).tolist()
     assert blank == [True, True, True, True, True, False, False, False, False]

@@ -303,6 +303,8 @@ def _obstacle_cells(values: pd.Series, problems: list[Problem]) -> list[list[dic
                     problems.append(Problem(row, "obstacles", f"delay {delay!r} is not a number"))
                     ok = False
                     break
+                except OverflowError:
+                    delay = math.inf  # refused below
                 if not math.isfinite(delay) or delay < 0:
                     problems.append(Problem(row, "obstacles", f"delay {delay!r} must be ≥ 0"))
                     ok = False

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import Problem
+from ..schema import OBSTACLE_KINDS
 
 logger = logging.getLogger(__name__)
 
@@ -158,21 +159,31 @@ def _put(out: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
         out[k] = [dict(i) if isinstance(i, dict) else i for i in v]
 
 
-def _types(obj: np.ndarray) -> np.ndarray:
-    return np.fromiter(map(type, obj), dtype=object, count=len(obj))
+class Types:
+    """The exact type of every cell of an object array, as codes (one hash per cell)."""
+
+    def __init__(self, obj: np.ndarray) -> None:
+        kinds = np.fromiter(map(type, obj), dtype=object, count=len(obj))
+        self.codes, self.kinds = pd.factorize(kinds)
+
+    def of(self, *kinds: type) -> np.ndarray:
+        """Cells whose type is exactly one of ``kinds`` (no subclasses: ``bool`` is no ``int``)."""
+        hit = [k for k, t in enumerate(self.kinds) if any(t is want for want in kinds)]
+        if not hit:
+            return np.zeros(len(self.codes), dtype=bool)
+        return np.isin(self.codes, hit)
 
 
-def of_type(types: np.ndarray, *kinds: type) -> np.ndarray:
-    """Cells whose type is exactly one of ``kinds`` (no subclasses: ``bool`` is not ``int``)."""
-    out = np.zeros(len(types), dtype=bool)
-    box = np.empty((), dtype=object)  # a type inside an array: numpy compares it as a value
-    for t in kinds:
-        box[()] = t
-        out |= types == box
-    return out
+def _types(obj: np.ndarray) -> Types:
+    return Types(obj)
 
 
-def null_blank(obj: np.ndarray, types: np.ndarray) -> np.ndarray:
+def of_type(types: Types, *kinds: type) -> np.ndarray:
+    """Cells whose type is exactly one of ``kinds``."""
+    return types.of(*kinds)
+
+
+def null_blank(obj: np.ndarray, types: Types) -> np.ndarray:
     """Cells that are None, NaN, pd.NA or pd.NaT (the missing values ``_blank`` knows)."""
     known = of_type(types, *_NULL_TYPES)
     if not known.any():
@@ -180,7 +191,7 @@ def null_blank(obj: np.ndarray, types: np.ndarray) -> np.ndarray:
     return known & np.asarray(pd.isna(obj), dtype=bool)
 
 
-def _objects(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _objects(values: pd.Series) -> tuple[np.ndarray, Types]:
     obj = values.to_numpy(dtype=object)
     return obj, _types(obj)
 
@@ -307,16 +318,13 @@ _DATE_LAYOUTS = _date_layouts()
 
 
 def _iso_from_text(texts: np.ndarray) -> np.ndarray:
-    """ISO text of each date written in a layout of :data:`_DATE_LAYOUTS` (None elsewhere)."""
+    """ISO text of each date written in a layout of :data:`_DATE_LAYOUTS` ("" elsewhere)."""
     n = len(texts)
-    out = np.full(n, None, dtype=object)
-    if n == 0:
-        return out
+    out = np.full(n, "", dtype=object)
     lens = np.fromiter(map(len, texts), dtype=np.int64, count=n)
-    fits = (lens >= 7) & (lens <= 11)
-    if not fits.any():
+    idx = np.flatnonzero((lens >= 7) & (lens <= 11))
+    if not len(idx):
         return out
-    idx = np.flatnonzero(fits)
     cp = texts[idx].astype("U11").view(np.uint32).reshape(len(idx), 11)
     year = np.zeros(len(idx), dtype=np.int64)
     month = np.zeros(len(idx), dtype=np.int64)
@@ -331,41 +339,44 @@ def _iso_from_text(texts: np.ndarray) -> np.ndarray:
         year[ok], month[ok] = _number(cp[ok], y), _number(cp[ok], m)
         day[ok] = _number(cp[ok], d) if d else 1
         hit |= ok
-    if not hit.any():
+    out[idx] = _iso_days(year, month, day, hit)
+    return out
+
+
+def _iso_days(year: np.ndarray, month: np.ndarray, day: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """``YYYY-MM-DD`` of each real calendar date among ``use`` ("" for the others)."""
+    out = np.full(len(year), "", dtype=object)
+    ok = use & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    if not ok.any():
         return out
-    stamp = pd.to_datetime(
-        pd.DataFrame({"year": year[hit], "month": month[hit], "day": day[hit]}),
-        errors="coerce",
-    )
-    iso = np.asarray(stamp.dt.strftime("%Y-%m-%d").to_numpy(dtype=object), dtype=object)
-    valid = stamp.notna().to_numpy()
-    iso[~valid] = None
-    out[idx[hit]] = iso
+    first = ((year[ok] - 1970) * 12 + month[ok] - 1).astype("datetime64[M]")
+    days = first.astype("datetime64[D]") + (day[ok] - 1).astype("timedelta64[D]")
+    real = days.astype("datetime64[M]") == first  # 2025-02-30 runs into March
+    where = np.flatnonzero(ok)[real]
+    out[where] = np.asarray(np.datetime_as_string(days[real], unit="D"), dtype=object)
     return out
 
 
 def _in_range(iso: np.ndarray) -> np.ndarray:
-    ok = np.array([s is not None for s in iso], dtype=bool)
-    text = np.where(ok, iso, "")
-    return ok & (text >= DATE_RANGE[0]) & (text <= DATE_RANGE[1])
+    """ISO texts between the first and last date kept (never the "" of a cell not read)."""
+    return np.asarray((iso >= DATE_RANGE[0]) & (iso <= DATE_RANGE[1]), dtype=bool)
 
 
 def fast_date(values: pd.Series) -> Any:
     """ISO dates of a column: dates, naive date-times, ISO and 年月日 text; others to do."""
     n = len(values)
     out = np.full(n, None, dtype=object)
+    iso = np.full(n, "", dtype=object)
     dtype = values.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype) and getattr(dtype, "tz", None) is None:
-        stamps = pd.DatetimeIndex(values)
-        present = ~stamps.isna()
-        iso = np.full(n, None, dtype=object)
-        iso[present] = np.asarray(stamps[present].strftime("%Y-%m-%d"), dtype=object)
+        days = np.asarray(values.to_numpy()).astype("datetime64[D]")  # floors, as .date()
+        present = ~np.isnat(days)
+        iso[present] = np.asarray(np.datetime_as_string(days[present], unit="D"), dtype=object)
         good = _in_range(iso)
         out[good] = iso[good]
         return out, present & ~good
     obj, types = _objects(values)
     todo = ~null_blank(obj, types)
-    iso = np.full(n, None, dtype=object)
     is_date = of_type(types, dt.date)
     if is_date.any():
         days = np.asarray(obj[is_date].astype("datetime64[D]"))
@@ -457,16 +468,43 @@ def fast_bool(values: pd.Series) -> Any:
 
 
 def fast_obstacles(values: pd.Series) -> Any:
-    """Empty obstacle lists; lists with obstacles, text and others to do."""
+    """Lists of obstacle records of the plain shape (a known kind, a delay of ≥ 0 days or
+    none); text, other records and others to do."""
     n = len(values)
     obj, types = _objects(values)
     out = np.full(n, None, dtype=object)
-    empty = np.zeros(n, dtype=bool)
+    read = np.zeros(n, dtype=bool)
     for k in np.flatnonzero(of_type(types, list)):
-        if not obj[k]:
-            out[k] = []
-            empty[k] = True
-    return out, ~null_blank(obj, types) & ~empty
+        clean = _plain_obstacles(obj[k])
+        if clean is not None:
+            out[k] = clean
+            read[k] = True
+    return out, ~null_blank(obj, types) & ~read
+
+
+_OBSTACLE_KINDS = frozenset(OBSTACLE_KINDS)
+
+
+def _plain_obstacles(items: list[Any]) -> list[dict[str, Any]] | None:
+    clean = []
+    for it in items:
+        if type(it) is not dict:
+            return None
+        kind = it.get("kind") or "other"
+        if type(kind) is not str or kind not in _OBSTACLE_KINDS:
+            return None
+        delay = it.get("delay_days")
+        if delay is not None:
+            if type(delay) not in (int, float):
+                return None
+            if delay != delay:  # NaN: no delay given
+                delay = None
+            elif not (0 <= delay < 1e300):
+                return None
+            else:
+                delay = float(delay)
+        clean.append({"kind": kind, "description": it.get("description"), "delay_days": delay})
+    return clean
 
 
 # ============================================================================ ids
