@@ -539,11 +539,15 @@ def test_staff_vocabulary_is_understood(inv):
     assert a.loc[["P1", "P2"], "status"].tolist() == ["available", "available"]
     assert a.at["P1", "tenure"] == ["lease", "transfer"]
     text = rep.to_text(lang="zh")
-    assert "'工业' read as 1001 工业用地" in text and "2020" in text  # the scheme is stated
+    scheme = "《国土空间调查、规划、用途管制用地用海分类指南》（2020）"
+    assert f"'工业' 按{scheme}读作 1001 工业用地" in text  # the scheme is stated
     assert "GCJ-02" in text and "已转换" in text
-    assert "第 3 行 (P4): 经度/纬度: missing" in text
-    assert "non-finite" not in text
-    assert "GCJ-02" in rep.to_text() and "converted" in rep.to_text()
+    assert "第 3 行 (P4): 经度/纬度: 缺少几何图形" in text
+    assert "不是有限数" not in text  # a blank cell is missing, not non-finite
+    english = rep.to_text()
+    assert "'工业' read as 1001 工业用地" in english and "2020" in english  # the scheme is stated
+    assert "row 3 (P4): 经度/纬度: missing" in english and "non-finite" not in english
+    assert "GCJ-02" in english and "converted" in english
 
 
 def test_formula_cells_without_cached_values_are_noted(inv, tmp_path):

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from .._errors import Problem, ValidationError
+from .wording import field_zh, reason_zh
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,9 @@ class ImportReport:
         Parameters
         ----------
         lang
-            ``"en"`` or ``"zh"`` (the summary and labels; reasons stay as written).
+            ``"en"`` or ``"zh"``: the summary, labels and reasons (a Chinese report words
+            every reason in Chinese, see :mod:`assetmatch.ingest.wording`; the values it
+            quotes stay as given).
         limit
             Most findings listed; the rest are counted.
         """
@@ -150,8 +153,10 @@ class ImportReport:
             for r in frame.itertuples(index=False):
                 fld = getattr(r, "field", None)
                 where = f"第 {r.row} 行" if zh else f"row {r.row}"
-                shown = f"{self._column_name(fld)}: " if fld else ""
-                line = f"  {label[kind]} {where} ({r.asset_id}): {shown}{getattr(r, text_col)}"
+                text = getattr(r, text_col)
+                shown = f"{self._column_name(fld, lang)}: " if fld else ""
+                reason = reason_zh(text) if zh else text
+                line = f"  {label[kind]} {where} ({r.asset_id}): {shown}{reason}"
                 found.append((self._position(r.row), len(found), line))
         found.sort()
         lines += [line for _, _, line in found[:limit]]
@@ -164,9 +169,12 @@ class ImportReport:
             )
         return "\n".join(lines)
 
-    def _column_name(self, fld: str) -> str:
-        """The source's header for a canonical field (the field itself when unmapped)."""
-        return self.columns.get(fld, fld)
+    def _column_name(self, fld: str, lang: str = "en") -> str:
+        """The source's header for a canonical field (unmapped: the field, or its Chinese
+        name in a Chinese report)."""
+        if fld in self.columns:
+            return self.columns[fld]
+        return field_zh(fld) if lang == "zh" else fld
 
     def _position(self, row: Any) -> int:
         try:
