@@ -475,13 +475,18 @@ def prepare_assets(
         ],
         columns=["row", "asset_id", "field", "reason"],
     )
-    report.notes = pd.DataFrame(
-        [
-            {"row": p.row, "asset_id": id_of.get(p.row), "field": p.field, "message": p.reason}
-            for p in notes
-            if accept[at[p.row]]
-        ],
-        columns=["row", "asset_id", "field", "message"],
+    kept = [p for p in notes if accept[at[p.row]]]
+    report.notes = (
+        pd.DataFrame(
+            {
+                "row": [p.row for p in kept],
+                "asset_id": [id_of.get(p.row) for p in kept],
+                "field": [p.field for p in kept],
+                "message": [p.reason for p in kept],
+            }
+        )
+        if kept
+        else pd.DataFrame([], columns=["row", "asset_id", "field", "message"])
     )
     rep = [dict(r, asset_id=id_of.get(r["row"])) for r in pg.repaired if accept[at[r["row"]]]]
     report.repaired = pd.DataFrame(

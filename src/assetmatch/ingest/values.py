@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import math
@@ -239,6 +240,19 @@ def _date_cells(
     return out
 
 
+@functools.lru_cache(maxsize=4096)
+def _obstacle_words(part: str) -> tuple[str, str, float | None]:
+    """(kind, description, delay in days) of one obstacle written in words (搬迁（约3个月）)."""
+    m = re.match(r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$", part)
+    text, delay = (m.group(1).strip(), float(m.group(2))) if m else (part, None)
+    if m and m.group(3) in ("个月", "月"):
+        delay = delay * 30.0 if delay is not None else None
+    kind = next((k for w, k in _OBSTACLE_WORDS.items() if w in text), None)
+    if kind is None and text in OBSTACLE_KINDS:
+        kind = text
+    return kind or "other", text, delay
+
+
 def _obstacle_cells(values: pd.Series, problems: list[Problem]) -> list[list[dict] | None]:
     out: list[list[dict] | None] = []
     for row, v in values.items():
@@ -263,16 +277,8 @@ def _obstacle_cells(values: pd.Series, problems: list[Problem]) -> list[list[dic
                 part = part.strip()
                 if not part:
                     continue
-                m = re.match(
-                    r"^(.*?)[（(]\s*(?:约)?\s*(\d+(?:\.\d+)?)\s*(天|日|个月|月)\s*[)）]?$", part
-                )
-                text, delay = (m.group(1).strip(), float(m.group(2))) if m else (part, None)
-                if m and m.group(3) in ("个月", "月"):
-                    delay = delay * 30.0 if delay is not None else None
-                kind = next((k for w, k in _OBSTACLE_WORDS.items() if w in text), None)
-                if kind is None and text in OBSTACLE_KINDS:
-                    kind = text
-                items.append({"kind": kind or "other", "description": text, "delay_days": delay})
+                kind, text, delay = _obstacle_words(part)
+                items.append({"kind": kind, "description": text, "delay_days": delay})
         else:
             problems.append(Problem(row, "obstacles", f"{v!r} is not a list of obstacles"))
             out.append(None)
@@ -646,8 +652,13 @@ def parse_values(
                 for k in np.flatnonzero(~plain):
                     vals[k] = str(vals[k])
             cols.append(vals)
-        out["extra"] = [
-            {k: v for k, v in zip(mapping.extra, rec, strict=True) if v is not None} or None
-            for rec in zip(*cols, strict=True)
-        ]
+        extra = np.full(len(df), None, dtype=object)
+        filled = np.flatnonzero(df[mapping.extra].notna().to_numpy().any(axis=1))
+        for k in filled:
+            extra[k] = {
+                c: vals[k]
+                for c, vals in zip(mapping.extra, cols, strict=True)
+                if vals[k] is not None
+            } or None
+        out["extra"] = list(extra)
     return out, problems, notes

@@ -155,8 +155,8 @@ def _put(out: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
     """``out[where] = vals`` with every list (and the dicts in it) copied for its row."""
     lists = of_type(_types(vals), list)
     out[where[~lists]] = vals[~lists]
-    for k, v in zip(where[lists], vals[lists], strict=True):
-        out[k] = [dict(i) if isinstance(i, dict) else i for i in v]
+    for k, v in zip(where[lists], vals[lists], strict=True):  # a parser's list holds one kind
+        out[k] = [dict(i) for i in v] if v and type(v[0]) is dict else v.copy()
 
 
 class Types:
@@ -213,14 +213,18 @@ def _float_texts(texts: np.ndarray, *, commas: bool) -> tuple[np.ndarray, np.nda
     """``float()`` of each text (commas removed first when ``commas``); NaN and False where
     ``float`` would refuse it."""
     n = len(texts)
+    try:  # float() reads no comma: where it reads every text, removing commas changes nothing
+        return texts.astype(float), np.ones(n, dtype=bool)
+    except (ValueError, TypeError, OverflowError):
+        pass
     if commas:
         texts = np.array(
             [t.replace(",", "").replace("，", "") for t in texts], dtype=object
         ).reshape(n)
-    try:
-        return texts.astype(float), np.ones(n, dtype=bool)
-    except (ValueError, TypeError, OverflowError):
-        pass
+        try:
+            return texts.astype(float), np.ones(n, dtype=bool)
+        except (ValueError, TypeError, OverflowError):
+            pass
     # find the cells float() reads (pandas' parser only locates them; float() reads them)
     with contextlib.suppress(ValueError, TypeError):
         located = ~np.isnan(np.asarray(pd.to_numeric(texts, errors="coerce"), dtype=float))
