@@ -193,3 +193,37 @@ def test_without_a_railway_layer_the_check_is_unevaluated(tmp_path) -> None:
         assert [r["name"] for r in records if r["criterion"] == "conflicts"] == names
     finally:
         inv.close()
+
+
+# ------------------------------------------------------------- a firm inside the site
+
+
+def test_a_firm_inside_the_site_reads_inside_not_about_0_m(tmp_path) -> None:
+    """Distances are measured from the site's boundary, so a firm inside the site is 0 m away:
+    the reason says it is inside the site (a firm 50 m out still reads "about 50 m")."""
+    inv = am.Inventory.open(tmp_path / "inside.gpkg")
+    try:
+        inv.add(_sites(["IN", "OUT"]), on_error="raise")
+        firms = gpd.GeoDataFrame(
+            {"firm_id": ["F-IN", "F-OUT"], "industry": ["C2913", "C2913"]},
+            geometry=[  # the middle of IN; 50 m east of OUT
+                shapely.Point(X0 + 250.0, Y0 + 250.0),
+                shapely.Point(X0 + 5_000.0 + 550.0, Y0 + 250.0),
+            ],
+            crs=CRS,
+        )
+        inv.add_firms(firms)
+        brief = {**SCHOOL, "near": {"firm_id": "F-IN", "within_m": 1000}}
+        zh, en = (am.match(brief, inventory=inv, top=5, lang=lang) for lang in ("zh", "en"))
+        zh_in, en_in = str(zh.explain("IN")), str(en.explain("IN"))
+        assert "约 0 m" not in zh_in and "about 0 m" not in en_in
+        assert "橡胶制品业企业位于地块内，小于 100 m" in zh_in
+        assert "rubber products firm inside the site, within 100 m" in en_in
+        # "near" is measured from the site's equal-area circle, so 0 m says inside or next to it
+        assert "F-IN 位于地块内或紧邻地块（要求 1,000 m 内）" in zh_in
+        assert "F-IN is inside or right next to the site (wanted within 1,000 m)" in en_in
+        assert "橡胶制品业企业距此约 50 m，小于 100 m" in str(zh.explain("OUT"))
+        # 5,000 m between the centres less the equal-area radius of a 500 m square (282 m)
+        assert "about 4,718 m from F-IN (wanted within 1,000 m): too far" in str(en.explain("OUT"))
+    finally:
+        inv.close()

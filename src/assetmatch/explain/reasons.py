@@ -368,6 +368,12 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         name = layer_name(lab, lang)
         if not math.isfinite(d):
             return f"参照图层中无{name}（{basis}）" if zh else f"no {name} on the layers ({basis})"
+        if d == 0:  # distances are from the boundary: the layer reaches the site itself
+            return (
+                f"{name}穿过或紧贴地块，不足 {limit} m（{basis}）"
+                if zh
+                else f"a {name} crosses or touches the site, short of {limit} m ({basis})"
+            )
         if ratio < 1:
             return (
                 f"距{name}约 {near} m，不足 {limit} m（{basis}）"
@@ -392,6 +398,10 @@ def _r_conflicts(f: dict[str, Any], req: Requirements, zh: bool) -> str:
         if zh:
             return f"{name}企业距此约 {near} m，恰在 {limit} m 上（{kept}）"
         return f"a {name} firm about {near} m away, right at {limit} m ({kept})"
+    if d == 0:  # a firm's point inside the site (or on its boundary) is 0 m from it
+        if zh:
+            return f"{name}企业位于地块内，小于 {limit} m（{kept}）"
+        return f"a {name} firm inside the site, within {limit} m ({kept})"
     if ratio < 1:
         if zh:
             return f"{name}企业距此约 {near} m，小于 {limit} m（{kept}）"
@@ -418,6 +428,15 @@ def _r_near(f: dict[str, Any], req: Requirements, zh: bool) -> str:
     if near is None or d is None:
         return ""
     place = near.asset_id or near.firm_id or (f"({near.lon:.4f}, {near.lat:.4f})")
+    if d == 0:  # measured from the site's equal-area circle: the place is at the site itself
+        within = _num(near.within_m)
+        if near.asset_id is not None:
+            if zh:
+                return f"紧邻 {place}（要求 {within} m 内）"
+            return f"right next to {place} (wanted within {within} m)"
+        if zh:
+            return f"{place} 位于地块内或紧邻地块（要求 {within} m 内）"
+        return f"{place} is inside or right next to the site (wanted within {within} m)"
     d, digits = _figure(d, near.within_m, 0, 1)
     ok = d <= near.within_m
     if zh:
