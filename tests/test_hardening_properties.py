@@ -87,8 +87,7 @@ def geometries(draw: st.DrawFn) -> object:
         return None
 
 
-def _store() -> am.Inventory:
-    path = Path(tempfile.mkdtemp(prefix="am-prop-")) / "zone.gpkg"
+def _store(path: Path) -> am.Inventory:
     inv = am.Inventory.open(path)
     inv.add(
         gpd.GeoDataFrame(
@@ -125,8 +124,16 @@ def _still_reads(inv: am.Inventory) -> None:
 
 
 @pytest.fixture(scope="module")
-def inv() -> am.Inventory:
-    return _store()
+def inv(tmp_path_factory: pytest.TempPathFactory) -> am.Inventory:
+    # under pytest's temporary root (its old runs are cleaned up), not a stray /tmp folder
+    inv = _store(tmp_path_factory.mktemp("am-prop") / "zone.gpkg")
+    yield inv
+    inv.close()
+
+
+@pytest.fixture(scope="module")
+def files_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("am-prop-files")
 
 
 @SETTINGS
@@ -205,8 +212,8 @@ def test_random_firms_and_layers(inv, pts, ids, name, column):
         ),
     ),
 )
-def test_random_files(inv, suffix, content):
-    path = Path(tempfile.mkdtemp(prefix="am-prop-file-")) / f"in{suffix}"
+def test_random_files(inv, files_dir, suffix, content):
+    path = Path(tempfile.mkdtemp(dir=files_dir)) / f"in{suffix}"  # one folder per example
     path.write_bytes(content)
     _only_assetmatch_errors(inv.import_file, path, at="2025-02-01")
     _still_reads(inv)
