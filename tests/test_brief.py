@@ -408,6 +408,36 @@ def test_deadline_counts_from_today_by_default() -> None:
 # ---------------------------------------------------------------------- vocabulary table
 
 
+def test_lease_then_transfer_is_one_arrangement_not_lease_or_transfer(tmp_path) -> None:
+    """先租后让: a lease that becomes a transfer once the agreed conditions are met (the source is
+    in the table). A site offered for lease or for transfer does not meet it by itself: it is a
+    near miss, not a match; 可租可让 is not read (no source found for it, 2026-12-04)."""
+    row = next(r for r in vocabulary() if r["term"] == "先租后让")
+    assert row["value"] == "lease_then_transfer" and "checked 2026-12-04" in row["source"]
+    parsed = parse_brief("教育项目，约170亩，可租可让")  # refused, saying which word: not guessed
+    assert [p.reason for p in parsed.all_problems()] == ["could not read '可让' in '可租可让'"]
+    gp = pytest.importorskip("geopandas")
+    from conftest import LAT0, LON0, square_lonlat
+
+    sites = gp.GeoDataFrame(
+        {
+            "asset_id": ["EITHER", "LTT"],
+            "kind": ["campus", "campus"],
+            "status": ["idle", "idle"],
+            "tenure": [["lease", "transfer"], ["lease_then_transfer"]],
+        },
+        geometry=[square_lonlat(LON0, LAT0, 300), square_lonlat(LON0 + 0.01, LAT0, 300)],
+        crs="EPSG:4490",
+    )
+    with am.Inventory.open(tmp_path / "tenure.gpkg") as inv:
+        inv.add(sites, on_error="raise")
+        res = am.match(
+            {"tenure": ["lease_then_transfer"], "must": ["tenure"]}, inventory=inv, top=5
+        )
+        assert res.table["asset_id"].tolist() == ["LTT"]
+        assert res.near_misses["asset_id"].tolist() == ["EITHER"]
+
+
 def test_vocabulary_rows_say_where_they_come_from() -> None:
     rows = vocabulary()
     assert len(rows) > 200
