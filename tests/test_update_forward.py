@@ -24,9 +24,9 @@ def demo(new_store, monkeypatch):
     replays = []
     real = am.Inventory._materialize
 
-    def counting(self, ids, new_events=None):
+    def counting(self, ids):
         replays.append(list(ids))
-        return real(self, ids, new_events)
+        return real(self, ids)
 
     monkeypatch.setattr(am.Inventory, "_materialize", counting)
     yield inv, replays

@@ -1134,10 +1134,7 @@ class Inventory:
         out["asset_id"] = ids
         for c in history.EVENT_FIELDS:
             if c in _JSON_COLUMNS:
-                out[c] = [
-                    None if v is None else json.dumps(v, ensure_ascii=False, sort_keys=True)
-                    for v in values[c]
-                ]
+                out[c] = _json_texts(values[c])
             else:
                 out[c] = np.asarray(values[c], dtype=object)
         out["land_area_m2"] = area
@@ -2331,6 +2328,25 @@ def _stored_text(field: str, stored: Any) -> str:
     if field in _JSON_COLUMNS:
         return history.encode_value(field, None if stored is None else json.loads(stored))
     return history.encode_value(field, stored)
+
+
+def _json_texts(values: Iterable[Any]) -> list[str | None]:
+    """JSON text of each value (None stays None); a list of texts is encoded once per distinct
+    list (tenure columns repeat a handful of them)."""
+    seen: dict[tuple[str, ...], str] = {}
+    out: list[str | None] = []
+    for v in values:
+        if v is None:
+            out.append(None)
+        elif type(v) is list and all(type(x) is str for x in v):
+            key = tuple(v)
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = json.dumps(v, ensure_ascii=False)
+            out.append(text)
+        else:
+            out.append(json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return out
 
 
 def _land_classes(codes: pd.Series, schemes: pd.Series) -> list[str | None]:

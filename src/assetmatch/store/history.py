@@ -261,6 +261,8 @@ def normalize_column(field: str, values: Any) -> list[Any]:
             fast = out
     elif kind == "date":
         fast = _iso_days(s)
+    elif kind in ("list[str]", "list[obstacle]"):
+        fast = _plain_lists(field, kind, s.to_numpy(dtype=object))
     if fast is not None:
         return fast
     return [normalize_value(field, v) for v in s.to_numpy(dtype=object)]
@@ -292,6 +294,20 @@ def _numbers(kind: str, s: pd.Series) -> list[Any] | None:
         out = (arr != 0).tolist()
     for k in np.flatnonzero(missing):
         out[k] = None
+    return out
+
+
+def _plain_lists(field: str, kind: str, obj: np.ndarray) -> list[Any]:
+    """Copies of lists that are already plain (lists of text; empty obstacle lists), None for
+    missing; any other value through :func:`normalize_value`."""
+    out: list[Any] = []
+    for v in obj:
+        if v is None:
+            out.append(None)
+        elif type(v) is list and (all(type(x) is str for x in v) if kind == "list[str]" else not v):
+            out.append(list(v))
+        else:
+            out.append(normalize_value(field, v))
     return out
 
 

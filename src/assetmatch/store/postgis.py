@@ -518,8 +518,9 @@ class PostGisStore:
             rows.geometry.to_numpy(), hex=True, flavor="iso", output_dimension=2
         ).tolist()
         dumps = json.JSONEncoder(ensure_ascii=False).encode
+        # a missing value is a missing key (read back as None), which keeps the text short
         attrs = [
-            dumps(dict(zip(names, r, strict=True)))
+            dumps({k: v for k, v in zip(names, r, strict=True) if v is not None})
             for r in zip(*_sql_columns(rows.reindex(columns=names)), strict=True)
         ]
         with conn.cursor() as cur:
