@@ -69,9 +69,9 @@ def zone(tmp_path_factory: pytest.TempPathFactory) -> am.Inventory:
 
 
 @pytest.fixture
-def fresh(tmp_path: Path) -> am.Inventory:
-    """A zone of its own, for a test that writes."""
-    inv = _build(tmp_path / "zone.gpkg")
+def fresh(zone: am.Inventory, tmp_path: Path) -> am.Inventory:
+    """A zone of its own, for a test that writes: a copy of the shared one (built once)."""
+    inv = am.Inventory.open(zone.export(tmp_path / "zone.gpkg"), create=False)
     yield inv
     inv.close()
 
@@ -230,6 +230,7 @@ def test_idle_clocks_days(zone: am.Inventory) -> None:
     assert an.idle_clocks(zone, as_of="2024-03-31").empty
 
 
+@pytest.mark.slow  # ~3 s importing matplotlib and drawing, ~6 s on a loaded machine
 def test_plots_are_figures(zone: am.Inventory) -> None:
     from matplotlib.figure import Figure
 
@@ -291,12 +292,12 @@ def test_statutory_points_within_days(tmp_path: Path) -> None:
             an.idle_clocks(inv, within_days=-1)
 
 
-def test_alerts_fits_brief(fresh: am.Inventory) -> None:
+def test_alerts_fits_brief(zone: am.Inventory) -> None:
     """On 2024-04-30 A-2 was withdrawn; it is on offer again from 2024-05-20 and fits."""
     brief = am.Requirements(investor="甲公司", land_area_mu=(50, 200))
-    then = am.match(brief, inventory=fresh, as_of="2024-04-30").table["asset_id"].tolist()
+    then = am.match(brief, inventory=zone, as_of="2024-04-30").table["asset_id"].tolist()
     assert "A-2" not in then
-    al = an.alerts(fresh, since="2024-04-30", briefs={"甲公司": brief})
+    al = an.alerts(zone, since="2024-04-30", briefs={"甲公司": brief})
     fits = al[al["alert"] == "fits_brief"]
     assert fits["asset_id"].tolist() == ["A-2"]
     assert fits["detail"].iloc[0].startswith("甲公司: rank ")
