@@ -306,3 +306,26 @@ def test_a_store_of_the_previous_format_reads_then_upgrades(tmp_path):
         assert inv.assets(as_of="2025-02-01").at["V-1", "status"] == "idle"
     finally:
         inv.close()
+
+
+@pytest.mark.parametrize("store_kind", ["postgis"])
+def test_adding_an_asset_another_writer_added_meanwhile_is_a_conflict(store, parcels):
+    """Two importers of the same new id on PostGIS: the later one's rows meet the first one's
+    and it is told to run again (nothing of it is kept); a GeoPackage writer holds the file."""
+    inv = am.Inventory.open(store)
+    try:
+        inv.add(parcels, at="2025-01-01")
+        before = inv.events()
+        prepared = ingest.prepare_assets(parcels.iloc[:1], store_crs=inv.crs)
+        rows = inv._new_asset_rows(
+            prepared.frame.set_index("asset_id"),
+            prepared.given,
+            valid_at="2025-02-01",
+            recorded_at="2025-02-01T00:00:00.000Z",
+        )
+        conflict = pytest.raises(am.StoreConflictError, match="run the import again")
+        with conflict, inv._store.transaction():
+            inv._store.add_assets(rows, {"valid_at": "2025-02-01"})
+        pd.testing.assert_frame_equal(inv.events(), before)
+    finally:
+        inv.close()

@@ -1111,12 +1111,15 @@ class Inventory:
         *,
         valid_from: Any,
         recorded_at: Any,
+        infer: bool = True,
     ) -> gpd.GeoDataFrame:
         """Current rows as stored, from each field's plain values (as :func:`history.replay`
         gives them, or :func:`history.normalize_column` of a new asset's values).
 
         The one definition of every derived column: ground area (boundary, else the declared
         area), ``has_boundary``, ``land_class``, JSON text of list and ``extra`` columns.
+        ``infer=False`` keeps the value columns as Python objects (rows only to be written:
+        pandas' text dtype would convert them there and back).
         """
         crs = self._store.crs
         kinds = shapely.get_type_id(g)
@@ -1133,10 +1136,11 @@ class Inventory:
         out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
         out["asset_id"] = ids
         for c in history.EVENT_FIELDS:
-            if c in _JSON_COLUMNS:
-                out[c] = _json_texts(values[c])
+            col = _json_texts(values[c]) if c in _JSON_COLUMNS else values[c]
+            if infer:
+                out[c] = np.asarray(col, dtype=object)
             else:
-                out[c] = np.asarray(values[c], dtype=object)
+                out[c] = pd.Series(col, index=out.index, dtype=object)
         out["land_area_m2"] = area
         out["has_boundary"] = is_poly
         out["land_class"] = _land_classes(values["land_use"], values["land_use_scheme"])
@@ -1160,6 +1164,7 @@ class Inventory:
             np.asarray(new.geometry.to_numpy(), dtype=object),
             valid_from=[pd.Timestamp(valid).isoformat()] * n,
             recorded_at=[recorded_at] * n,
+            infer=False,
         )
 
     def _stamp(self) -> None:

@@ -179,13 +179,13 @@ _ARCHIVE_TRIGGERS = (
     "asset_versions_no_replace",
 )
 
-#: Python types SQLite stores as they are (a float only when it is not NaN).
-_NATIVE = frozenset({str, int, bytes, type(None)})
+#: Python types SQLite stores as they are (floats too, once NaN is NULL).
+_NATIVE = frozenset({str, int, float, bytes, type(None)})
 
 
 def _sql_column(s: pd.Series) -> list[Any]:
-    """One column as SQLite values (NaN/NaT/NA → NULL, numpy → Python), whole-array where the
-    dtype allows, value by value otherwise."""
+    """One column as SQLite values (NaN/NaT/NA → NULL, booleans → 0/1, numpy → Python),
+    whole-array where the dtype or the value types allow, value by value otherwise."""
     if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
         return s.astype(int).tolist()
     if pd.api.types.is_float_dtype(s.dtype):
@@ -198,8 +198,14 @@ def _sql_column(s: pd.Series) -> list[Any]:
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
     else:
         vals = s.tolist()
-    if all(type(v) in _NATIVE or (type(v) is float and v == v) for v in vals):
+    types = set(map(type, vals))
+    if types <= _NATIVE:
+        if float in types:
+            for k in np.flatnonzero(pd.isna(np.asarray(vals, dtype=object))):
+                vals[k] = None
         return vals
+    if types <= {bool, type(None)}:
+        return [None if v is None else int(v) for v in vals]
     return [_sql_value(v) for v in vals]
 
 

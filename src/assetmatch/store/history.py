@@ -319,11 +319,14 @@ def _iso_days(s: pd.Series) -> list[Any] | None:
         return [None if isinstance(v, float) or v is None else v for v in text.tolist()]
     obj = s.to_numpy(dtype=object)
     missing = pd.isna(s).to_numpy()
-    present = obj[~missing]
-    if not all(type(v) is str and len(v) == 10 for v in present):
+    present = pd.Series(obj[~missing], dtype=object)
+    if not set(map(type, present)) <= {str}:
         return None
-    days = pd.to_datetime(pd.Series(present, dtype=object), format=_ISO_DAY, errors="coerce")
-    if days.isna().any() or (days.dt.strftime(_ISO_DAY).to_numpy(dtype=object) != present).any():
+    text = present.astype("str")
+    # YYYY-MM-DD of a real day is already its own ISO text
+    if not text.str.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").all():
+        return None
+    if pd.to_datetime(text, format=_ISO_DAY, errors="coerce").isna().any():
         return None
     out = obj.tolist()
     for k in np.flatnonzero(missing):

@@ -523,25 +523,45 @@ class PostGisStore:
             dumps({k: v for k, v in zip(names, r, strict=True) if v is not None})
             for r in zip(*_sql_columns(rows.reindex(columns=names)), strict=True)
         ]
-        with conn.cursor() as cur:
-            with cur.copy("COPY geometries (geom_id, geom) FROM STDIN") as copy:
-                for row in zip(geom_ids, wkb, strict=True):
-                    copy.write_row(row)
-            with cur.copy(
-                "COPY assets (asset_id, attrs, geom_id, geom, create_event) FROM STDIN"
-            ) as copy:
-                for row in zip(
-                    [str(a) for a in rows["asset_id"]], attrs, geom_ids, wkb, event_ids, strict=True
-                ):
-                    copy.write_row(row)
-            shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
-            cur.execute(
-                "INSERT INTO asset_events (event_id, asset_id, kind, geom_id, valid_at, "
-                "recorded_at, author, note, batch_id, source) OVERRIDING SYSTEM VALUE "
-                "SELECT create_event, asset_id, 'create', geom_id, %s, %s, %s, %s, %s, %s "
-                "FROM assets WHERE create_event = ANY(%s) ORDER BY create_event",
-                (*shared, event_ids),
-            )
+        psycopg = _driver()
+        try:
+            with conn.cursor() as cur:
+                self._copy_new_assets(cur, rows, attrs, wkb, geom_ids, event_ids, event)
+        except psycopg.errors.UniqueViolation:
+            raise StoreConflictError(
+                f"{self.target}: another writer added some of these assets meanwhile; "
+                "nothing was written, run the import again"
+            ) from None
+
+    def _copy_new_assets(
+        self,
+        cur: psycopg.Cursor[Any],
+        rows: gpd.GeoDataFrame,
+        attrs: list[str],
+        wkb: list[str],
+        geom_ids: list[int],
+        event_ids: list[int],
+        event: Mapping[str, Any],
+    ) -> None:
+        """The statements of :meth:`add_assets` (geometries, rows, events)."""
+        with cur.copy("COPY geometries (geom_id, geom) FROM STDIN") as copy:
+            for row in zip(geom_ids, wkb, strict=True):
+                copy.write_row(row)
+        with cur.copy(
+            "COPY assets (asset_id, attrs, geom_id, geom, create_event) FROM STDIN"
+        ) as copy:
+            for row in zip(
+                [str(a) for a in rows["asset_id"]], attrs, geom_ids, wkb, event_ids, strict=True
+            ):
+                copy.write_row(row)
+        shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
+        cur.execute(
+            "INSERT INTO asset_events (event_id, asset_id, kind, geom_id, valid_at, "
+            "recorded_at, author, note, batch_id, source) OVERRIDING SYSTEM VALUE "
+            "SELECT create_event, asset_id, 'create', geom_id, %s, %s, %s, %s, %s, %s "
+            "FROM assets WHERE create_event = ANY(%s) ORDER BY create_event",
+            (*shared, event_ids),
+        )
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows and their context (their history stays)."""
