@@ -38,7 +38,7 @@ logger = logging.getLogger("bench_import_checks")
 
 HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
-REPS = 5
+REPS = 3
 
 _STATUS_ZH = {
     "idle": "闲置",

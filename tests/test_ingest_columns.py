@@ -480,3 +480,37 @@ def test_only_real_blanks_count_as_missing_cells():
     )
     blank = vector.null_blank(obj, vector.Types(obj)).tolist()
     assert blank == [True, True, True, True, True, False, False, False, False]
+
+
+def test_the_white_space_a_column_check_knows_is_what_strip_removes():
+    import sys
+
+    spaces = "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())
+    assert spaces == vector.PY_WHITESPACE
+    assert all(not (c + "x").strip().startswith(c) for c in vector.PY_WHITESPACE)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["甲", "乙", None],
+        [" 甲", "乙", None],
+        ["甲\x1c", "乙", "丙"],
+        ["甲", "-", "丙"],
+        ["甲", "无数据", None],
+        ["甲", "\u3000", "丙"],
+        [None, None, None],
+    ],
+)
+def test_arrow_text_columns_kept_as_they_are_only_when_nothing_changes(cells):
+    frame = gpd.GeoDataFrame(
+        {
+            "asset_id": pd.array(["T1", "T2", "T3"], dtype="str"),
+            "name": pd.array(cells, dtype="str"),
+            "status": pd.array([c and "idle" for c in cells], dtype="str"),
+            "kind": pd.array(["land", "land", c if (c := cells[1]) else None], dtype="str"),
+        },
+        geometry=[square_lonlat(LON0 + 0.01 * k, LAT0, 200) for k in range(3)],
+        crs="EPSG:4490",
+    )
+    _both(frame)

@@ -424,7 +424,9 @@ def _parse_obstacles(values: pd.Series, problems: list[Problem]) -> list[list[di
 
 def _parse_enum(
     values: pd.Series, fld: str, allowed: tuple[str, ...], problems: list[Problem]
-) -> list[Any]:
+) -> Any:
+    if fld != "tenure" and vector.unchanged_text(values, allowed):
+        return values.array  # every cell a canonical code already
     fast = vector.fast_code_lists if fld == "tenure" else vector.fast_code
     return list(
         vector.by_column(
@@ -442,7 +444,9 @@ def _parse_bool(values: pd.Series, fld: str, problems: list[Problem]) -> list[bo
     )
 
 
-def _parse_text(values: pd.Series) -> list[str | None]:
+def _parse_text(values: pd.Series) -> Any:
+    if vector.unchanged_text(values):
+        return values.array  # what the frame would make of the stripped texts
     return list(vector.by_column(values, vector.fast_text, _text_cells, []))
 
 

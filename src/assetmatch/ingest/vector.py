@@ -367,38 +367,58 @@ def _in_range(iso: np.ndarray) -> np.ndarray:
 
 
 def fast_date(values: pd.Series) -> Any:
-    """ISO dates of a column: dates, naive date-times, ISO and 年月日 text; others to do."""
+    """ISO dates of a column: dates, naive date-times, ISO and 年月日 text; others to do.
+
+    Each distinct cell is read once (a date column repeats its dates).
+    """
     n = len(values)
     out = np.full(n, None, dtype=object)
-    iso = np.full(n, "", dtype=object)
     dtype = values.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype) and getattr(dtype, "tz", None) is None:
         days = np.asarray(values.to_numpy()).astype("datetime64[D]")  # floors, as .date()
         present = ~np.isnat(days)
-        iso[present] = np.asarray(np.datetime_as_string(days[present], unit="D"), dtype=object)
-        good = _in_range(iso)
-        out[good] = iso[good]
+        codes, uniques = pd.factorize(days[present].view(np.int64))
+        iso = np.asarray(
+            np.datetime_as_string(np.asarray(uniques).astype("datetime64[D]"), unit="D"),
+            dtype=object,
+        )
+        good = np.zeros(n, dtype=bool)
+        good[present] = _in_range(iso)[codes]
+        out[present] = iso[codes]
+        out[~good] = None
         return out, present & ~good
-    obj, types = _objects(values)
-    todo = ~null_blank(obj, types)
-    is_date = of_type(types, dt.date)
-    if is_date.any():
-        days = np.asarray(obj[is_date].astype("datetime64[D]"))
-        iso[is_date] = np.asarray(np.datetime_as_string(days, unit="D"), dtype=object)
-    naive = of_type(types, dt.datetime, pd.Timestamp)
-    if naive.any():
-        at = np.flatnonzero(naive)
-        at = at[[obj[k].tzinfo is None for k in at]]
-        with contextlib.suppress(ValueError, TypeError, OverflowError):  # left to do
-            if len(at):
-                stamps = pd.DatetimeIndex(list(obj[at]))
-                iso[at] = np.asarray(stamps.strftime("%Y-%m-%d"), dtype=object)
-    is_str = of_type(types, str)
-    if is_str.any():
-        iso[is_str] = _iso_from_text(obj[is_str])
-    good = todo & _in_range(iso)
-    out[good] = iso[good]
-    return out, todo & ~good
+    obj = values.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(obj)
+    except TypeError:  # an unhashable cell: read each cell
+        codes, uniques = np.arange(n), obj
+    iso = _iso_of(np.asarray(uniques, dtype=object))
+    read = _in_range(iso)
+    have = codes >= 0
+    good = np.zeros(n, dtype=bool)
+    good[have] = read[codes[have]]
+    out[good] = iso[codes[good]]
+    todo = ~good
+    gaps = np.flatnonzero(~have)  # None, NaN, NaT… (and NaNs that are no blank)
+    if len(gaps):
+        sub = obj[gaps]
+        todo[gaps[null_blank(sub, Types(sub))]] = False
+    return out, todo
+
+
+def _iso_of(cells: np.ndarray) -> np.ndarray:
+    """ISO text of each date, naive date-time or date text among ``cells`` ("" elsewhere)."""
+    iso = np.full(len(cells), "", dtype=object)
+    types = Types(cells)
+    at = np.flatnonzero(of_type(types, dt.date))
+    iso[at] = [d.isoformat() for d in cells[at]]
+    at = np.flatnonzero(of_type(types, dt.datetime, pd.Timestamp))
+    at = at[[cells[k].tzinfo is None for k in at]]
+    iso[at] = [d.date().isoformat() for d in cells[at]]
+    at = np.flatnonzero(of_type(types, str))
+    if len(at):
+        iso[at] = _iso_from_text(cells[at])
+    return iso
 
 
 # ============================================================================ words
@@ -417,6 +437,39 @@ def fast_text(values: pd.Series) -> Any:
         stripped[blank] = None
         out[is_str] = stripped
     return out, todo
+
+
+#: The characters ``str.strip()`` removes (``str.isspace``), checked by the tests.
+PY_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def unchanged_text(values: pd.Series, allowed: Sequence[str] | None = None) -> bool:
+    """Whether a text column reads as itself: Arrow-backed text of the dtype a frame gives a
+    list of texts, no cell with white space to strip, none blank in words (``-``, ``无数据``),
+    and with ``allowed`` every cell one of those. Such a column is kept as it is (no cell
+    becomes a Python object)."""
+    if not fast_enabled() or values.dtype != pd.Series(["a", None]).dtype:
+        return False
+    arrow = getattr(values.array, "_pa_array", None)
+    if arrow is None:
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    texts = texts.drop_null()
+    if not len(texts):  # a frame makes a list of None an object column
+        return False
+    space = pa.array(list(PY_WHITESPACE))
+    edges = (pc.utf8_slice_codeunits(texts, 0, 1), pc.utf8_slice_codeunits(texts, -1, None))
+    if any(pc.any(pc.is_in(e, value_set=space)).as_py() for e in edges):
+        return False
+    if pc.any(pc.is_in(texts, value_set=pa.array(sorted(BLANK_TEXT)))).as_py():
+        return False
+    return allowed is None or bool(pc.all(pc.is_in(texts, value_set=pa.array(allowed))).as_py())
 
 
 def fast_code(values: pd.Series, allowed: Sequence[str]) -> Any:
@@ -440,8 +493,8 @@ def fast_code_lists(values: pd.Series, allowed: Sequence[str]) -> Any:
     todo = ~null_blank(obj, types)
     ok_set = frozenset(allowed)
     seen: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
-    for k in np.flatnonzero(of_type(types, list)):
-        items = obj[k]
+    at = np.flatnonzero(of_type(types, list))
+    for k, items in zip(at, obj[at].tolist(), strict=True):
         try:
             key = tuple(items)
             canon = seen[key] if key in seen else seen.setdefault(key, _codes(key, ok_set))
@@ -478,8 +531,9 @@ def fast_obstacles(values: pd.Series) -> Any:
     obj, types = _objects(values)
     out = np.full(n, None, dtype=object)
     read = np.zeros(n, dtype=bool)
-    for k in np.flatnonzero(of_type(types, list)):
-        clean = _plain_obstacles(obj[k])
+    at = np.flatnonzero(of_type(types, list))
+    for k, items in zip(at, obj[at].tolist(), strict=True):
+        clean = _plain_obstacles(items) if items else []
         if clean is not None:
             out[k] = clean
             read[k] = True
