@@ -541,7 +541,7 @@ def parse_values(
     """
     problems: list[Problem] = []
     notes: list[Problem] = []
-    out = pd.DataFrame(index=df.index)
+    cols: dict[str, Any] = {}  # one frame at the end: no frame insert per column
     by_field = {canon: (src, unit) for src, (canon, unit) in mapping.fields.items()}
 
     for fld, (src, unit) in by_field.items():
@@ -557,7 +557,7 @@ def parse_values(
         if fld == "rent_yuan_m2_month" and unit in units.TOTAL_RENT_UNITS:
             continue  # needs building areas: handled below
         if fld in SHARE_COLUMNS:
-            out[fld] = _parse_share(col, fld, unit, problems)
+            cols[fld] = _parse_share(col, fld, unit, problems)
         elif kind in ("float", "int"):
             vals = _parse_float(col, fld, problems)
             if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
@@ -572,21 +572,22 @@ def parse_values(
                 )
             if unit is not None:
                 vals = _converted(vals, unit, fld, df.index, problems)
-            out[fld] = vals
+            cols[fld] = vals
         elif kind == "date":
-            out[fld] = _parse_date(col, fld, problems, dayfirst)
+            cols[fld] = _parse_date(col, fld, problems, dayfirst)
         elif kind == "bool":
-            out[fld] = _parse_bool(col, fld, problems)
+            cols[fld] = _parse_bool(col, fld, problems)
         elif fld == "status":
-            out[fld] = _parse_enum(col, fld, STATUSES, problems)
+            cols[fld] = _parse_enum(col, fld, STATUSES, problems)
         elif fld == "kind":
-            out[fld] = _parse_enum(col, fld, KINDS, problems)
+            cols[fld] = _parse_enum(col, fld, KINDS, problems)
         elif fld == "tenure":
-            out[fld] = _parse_enum(col, fld, TENURE_MODES, problems)
+            cols[fld] = _parse_enum(col, fld, TENURE_MODES, problems)
         elif fld == "obstacles":
-            out[fld] = _parse_obstacles(col, problems)
+            cols[fld] = _parse_obstacles(col, problems)
         else:
-            out[fld] = _parse_text(col)
+            cols[fld] = _parse_text(col)
+    out = pd.DataFrame(cols, index=df.index)
 
     # a total rent needs the building area of the same row
     if "rent_yuan_m2_month" in by_field:
