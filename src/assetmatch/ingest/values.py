@@ -484,18 +484,23 @@ def _id_problems(ids: pd.Series) -> list[Problem]:
         if vector.fast_enabled()
         else present
     )
+    dup = np.zeros(len(ids), dtype=bool)
+    dup[present] = pd.Series(vals[present], dtype=object).duplicated(keep="first").to_numpy()
+    if not len(suspect) and not dup.any():
+        return problems
+    labels = rows.tolist()  # the labels as iterating the index gives them
     for k in suspect:
         why = id_problem(vals[k])
         if why:
-            problems.append(Problem(rows[k], "asset_id", why))
-    dup = np.zeros(len(ids), dtype=bool)
-    dup[present] = pd.Series(vals[present], dtype=object).duplicated(keep="first").to_numpy()
+            problems.append(Problem(labels[k], "asset_id", why))
     if dup.any():
         first = np.empty(len(ids), dtype=np.int64)
         first[present] = present[vector.first_rows(vals[present])]
         problems.extend(
             Problem(
-                rows[k], "asset_id", f"duplicate id {vals[k]!r} (first at row {rows[first[k]]})"
+                labels[k],
+                "asset_id",
+                f"duplicate id {vals[k]!r} (first at row {labels[first[k]]})",
             )
             for k in np.flatnonzero(dup)
         )
@@ -524,7 +529,8 @@ def _land_use_word_notes(
         f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact"
         for w, code, scheme, cls in zip(*(part[first] for part in parts), strict=True)
     ]
-    return [Problem(rows[k], "land_use", texts[c]) for k, c in zip(at, inverse, strict=True)]
+    labels = rows[at].tolist()
+    return [Problem(r, "land_use", texts[c]) for r, c in zip(labels, inverse.tolist(), strict=True)]
 
 
 def parse_values(

@@ -136,8 +136,10 @@ def by_column(
     if found:
         if by_text:  # one pass over the rows: in row order; a row's problems keep their order
             found.sort(key=lambda t: t[0])
-        labels = values.index
-        problems.extend(Problem(labels[k], p.field, p.reason) for k, p in found)
+        labels = values.index[[k for k, _ in found]].tolist()  # as iterating the index gives
+        problems.extend(
+            Problem(r, p.field, p.reason) for r, (_, p) in zip(labels, found, strict=True)
+        )
     return out
 
 
@@ -155,8 +157,15 @@ def _put(out: np.ndarray, where: np.ndarray, vals: np.ndarray) -> None:
     """``out[where] = vals`` with every list (and the dicts in it) copied for its row."""
     lists = of_type(_types(vals), list)
     out[where[~lists]] = vals[~lists]
-    for k, v in zip(where[lists], vals[lists], strict=True):  # a parser's list holds one kind
-        out[k] = [dict(i) for i in v] if v and type(v[0]) is dict else v.copy()
+    if lists.any():
+        out[where[lists]] = np.fromiter(
+            map(_copied, vals[lists]), dtype=object, count=int(lists.sum())
+        )
+
+
+def _copied(items: list[Any]) -> list[Any]:
+    """A list of a parser's (codes, or records: a parser's list holds one kind) for one row."""
+    return [dict(i) for i in items] if items and type(items[0]) is dict else items.copy()
 
 
 class Types:
@@ -494,15 +503,20 @@ def fast_code_lists(values: pd.Series, allowed: Sequence[str]) -> Any:
     ok_set = frozenset(allowed)
     seen: dict[tuple[Any, ...], tuple[str, ...] | None] = {}
     at = np.flatnonzero(of_type(types, list))
-    for k, items in zip(at, obj[at].tolist(), strict=True):
+    read: list[int] = []
+    lists: list[list[str]] = []
+    for k, items in zip(at.tolist(), obj[at].tolist(), strict=True):
         try:
             key = tuple(items)
             canon = seen[key] if key in seen else seen.setdefault(key, _codes(key, ok_set))
         except TypeError:  # an unhashable item: the per-cell parser says what it is
             continue
         if canon is not None:
-            out[k] = list(canon)
-            todo[k] = False
+            read.append(k)
+            lists.append(list(canon))
+    if read:
+        out[read] = np.fromiter(lists, dtype=object, count=len(lists))
+        todo[read] = False
     return out, todo
 
 
