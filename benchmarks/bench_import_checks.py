@@ -20,14 +20,18 @@ process times ``prepare_assets`` REPS times after one warm-up call and reports t
 * ``baseline`` — with ``--baseline SRC``, the ``src`` directory of an older checkout (for
   instance ``git archive <commit> src | tar -x -C /tmp/base``) imported instead of this one.
 
-Prints one line per run and variant, then the medians, their spread and the ratios.
+Prints one line per run and variant, then whether every variant gave the same outcome (the
+prepared frame, problems, notes and repairs of every input, values with their types), then the
+medians, their spread and the ratios.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import pickle
 import statistics
 import subprocess
 import sys
@@ -147,8 +151,11 @@ def _worker(variant: str, n: int, reps: int) -> None:
         return pipeline.prepare_assets(source, store_crs=store_crs, **kw)
 
     out = {"src": str(Path(assetmatch.__file__).parent)}
+    dump = {}
     for name, (source, kw) in inputs.items():
         prepared = run(source, kw)  # warm-up
+        rep = prepared.report
+        dump[name] = _outcome(prepared.frame, rep.rejected, rep.notes, rep.repaired, prepared.given)
         times = []
         for _ in range(reps):
             if name == "sheet":
@@ -158,7 +165,34 @@ def _worker(variant: str, n: int, reps: int) -> None:
             times.append(time.perf_counter() - t0)
         out[name] = statistics.median(times)
         out[name + "_rows"] = [len(prepared.frame), len(prepared.report.rejected)]
+    out["outcome"] = hashlib.sha256(pickle.dumps(dump)).hexdigest()
     print(json.dumps(out))
+
+
+def _outcome(*parts) -> list:
+    """What an import gave, as plain values with their types (equal when the import is)."""
+    import pandas as pd
+    import shapely
+
+    def plain(v):
+        if isinstance(v, float) and v != v:
+            return ("nan", type(v).__name__)
+        if isinstance(v, list):
+            return [plain(i) for i in v]
+        if isinstance(v, dict):
+            return sorted((k, plain(i)) for k, i in v.items())
+        if isinstance(v, shapely.Geometry):
+            return shapely.to_wkb(v)
+        return (type(v).__name__, repr(v))
+
+    out = []
+    for part in parts:
+        if isinstance(part, pd.DataFrame):
+            out.append([list(part.columns), list(map(str, part.dtypes)), part.index.tolist()])
+            out.extend([plain(v) for v in part[c]] for c in part.columns)
+        else:
+            out.append(plain(part))
+    return out
 
 
 def main(n: int, runs: int, baseline: str | None) -> None:
@@ -194,6 +228,11 @@ def main(n: int, runs: int, baseline: str | None) -> None:
                 res["csv_rows"],
             )
     logger.warning("N=%d, %d runs x %d reps, 1-min load average %s", n, runs, REPS, load)
+    outcomes = {v: {x["outcome"] for x in results[v]} for v in names}
+    logger.warning(
+        "outcomes (frame, problems, notes, repairs of every input): %s",
+        "all identical" if len(set().union(*outcomes.values())) == 1 else f"DIFFER {outcomes}",
+    )
     for what in ("zone", "csv", "sheet"):
         med = {v: statistics.median(x[what] for x in results[v]) for v in names}
         for v in names:
