@@ -88,6 +88,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"# load average before: {os.getloadavg()}")
     print(
         "| zone | warm match ms | edit + match ms (patched) | edit + match ms (rebuild) "
         "| patched / warm | rebuild / patched |"
@@ -111,6 +112,7 @@ def main() -> None:
                 f"| {statistics.median(ratios_w):.1f}× ({ratios_w[0]:.1f}–{ratios_w[-1]:.1f}) "
                 f"| {statistics.median(ratios_r):.1f}× ({ratios_r[0]:.1f}–{ratios_r[-1]:.1f}) |"
             )
+    print(f"# load average after: {os.getloadavg()}")
 
 
 if __name__ == "__main__":

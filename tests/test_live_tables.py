@@ -220,3 +220,53 @@ def test_a_taken_table_cuts_its_frame_only_when_read(demo):
     assert list(subsub.ids) == [X.ids[17], X.ids[5]]
     pd.testing.assert_frame_equal(subsub.frame, X.frame.iloc[[17, 5]])
     pd.testing.assert_frame_equal(sub.frame, X.frame.iloc[rows])
+
+
+def test_moved_assets_refresh_only_their_context_rows_and_equal_a_full_recompute(demo, monkeypatch):
+    from assetmatch.context import engine
+
+    inv, _ = demo
+    before = inv.context()
+    sizes = []
+    real = engine.context_features
+
+    def sized(assets, *a, **k):
+        sizes.append(len(assets))
+        return real(assets, *a, **k)
+
+    monkeypatch.setattr(engine, "context_features", sized)
+    a = inv.assets()
+    far = shapely.affinity.translate(a.geometry.loc["TS-0003"], xoff=1500.0)
+    near = shapely.affinity.translate(a.geometry.loc["TS-0004"], yoff=0.5)
+    inv.update_many(
+        pd.DataFrame(
+            {
+                "asset_id": ["TS-0003", "TS-0004", "TS-0006"],
+                "geometry": [far, near, a.geometry.loc["TS-0006"]],  # the last one stays put
+            }
+        )
+    )
+    got = inv.context()
+    assert sizes == [3]  # the three rows alone, not the zone
+    layers = {n: inv.layer(n) for n in inv.layers()}
+    full = real(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000), layers=layers)
+    pd.testing.assert_frame_equal(got.sort_index(), full.sort_index(), check_like=True)
+    unchanged = [c for c in got.columns if got[c].equals(before[c])]
+    assert got.loc["TS-0006"].equals(before.loc["TS-0006"])
+    assert not got.loc["TS-0003"].equals(before.loc["TS-0003"])
+    assert len(unchanged) > 0  # columns no moved row changed are kept as they were
+
+
+def test_idle_spells_stay_when_the_status_history_does_and_follow_it_when_it_changes(demo):
+    inv, path = demo
+    a = inv.features().frame
+    idle = a.index[a["status"] == "idle"]
+    other = a.index[a["status"] == "available"]
+    kept, turned = str(idle[0]), str(other[0])
+    inv.update(kept, rent_yuan_m2_month=9.75, at="2024-06-20")  # its spell is the table's
+    inv.update(turned, status="idle", at="2024-05-01")  # a new spell, back-dated
+    table = inv.features()
+    assert_same_table(table, rebuilt(path))
+    spells = table.frame["idle_since_derived"]
+    assert spells.loc[kept] == a.loc[kept, "idle_since_derived"]
+    assert pd.notna(spells.loc[turned]) and pd.isna(a.loc[turned, "idle_since_derived"])

@@ -41,6 +41,9 @@ class LiveTables:
     expected: tuple[str | None, str | None] | None = None
     #: Asset rows changed since :attr:`features` was built (assets or their context).
     changed: set[str] = field(default_factory=set)
+    #: Of those, the rows whose status history may have changed (their idle spell is read
+    #: from their events again); the others keep the spell the table has.
+    spells_changed: set[str] = field(default_factory=set)
     #: ``((layer names, layers_version), {name: layer})``: the reference layers.
     layers: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
@@ -58,10 +61,17 @@ class LiveTables:
             self.context_key, self.context = key, ctx
 
     # ---------------------------------------------------------------- writes
-    def wrote_assets(self, before: str | None, after: str, ids: list[str] | None) -> None:
+    def wrote_assets(
+        self,
+        before: str | None,
+        after: str,
+        ids: list[str] | None,
+        same_spells: set[str] | frozenset[str] = frozenset(),
+    ) -> None:
         """This process moved ``state_time`` from ``before`` to ``after``, changing ``ids``.
 
         ``ids=None`` means rows not known to this object may have changed (rebuild).
+        ``same_spells`` are ids among them whose status history this write left as it was.
         """
         with self.lock:
             if self.expected is None or self.expected[0] != before or ids is None:
@@ -69,6 +79,7 @@ class LiveTables:
                 return
             self.expected = (after, self.expected[1])
             self.changed.update(ids)
+            self.spells_changed.update(i for i in ids if i not in same_spells)
 
     def refreshed_context(self, before: str | None, after: str, ids: list[str] | None) -> None:
         """This process moved ``context_computed_at`` from ``before`` to ``after``.
@@ -90,12 +101,15 @@ class LiveTables:
                 return self.features
             return None
 
-    def patchable(self, key: tuple[str | None, str | None]) -> tuple[Any, list[str]] | None:
-        """The kept table and the rows to re-prepare, when patching it reaches ``key``."""
+    def patchable(
+        self, key: tuple[str | None, str | None]
+    ) -> tuple[Any, list[str], set[str]] | None:
+        """The kept table, the rows to re-prepare and those of them whose idle spell the
+        table still has, when patching it reaches ``key``."""
         with self.lock:
             if self.features is None or self.expected != key:
                 return None
-            return self.features, sorted(self.changed)
+            return self.features, sorted(self.changed), self.changed - self.spells_changed
 
     def keep_features(self, key: tuple[str | None, str | None], table: Any) -> None:
         """Keep ``table``, the feature table of the store at ``key``."""
@@ -103,6 +117,7 @@ class LiveTables:
             self.features_key, self.features = key, table
             self.expected = key
             self.changed = set()
+            self.spells_changed = set()
 
     def clear(self) -> None:
         """Forget everything (the store was closed)."""
@@ -110,4 +125,5 @@ class LiveTables:
             self.context_key = self.context = self.features_key = self.features = None
             self.expected = None
             self.changed = set()
+            self.spells_changed = set()
             self.layers = None

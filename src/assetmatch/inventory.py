@@ -807,9 +807,10 @@ class Inventory:
                 self._store.upsert_assets(rows)
                 if self._rows_written is not None:
                     self._rows_written.extend(ids)
+            status = set(long.loc[long["field"] == "status", "asset_id"].astype(str))
             moved = sorted(set(long.loc[long["field"] == "geometry", "asset_id"].astype(str)))
             self._mark_assets_dirty(moved)
-            self._stamp()
+            self._stamp({i for i in ids if i not in status})
         return len(ev)
 
     def _check_land_use_changes(self, long: pd.DataFrame, texts: list[str | None]) -> list[Problem]:
@@ -1167,13 +1168,14 @@ class Inventory:
             infer=False,
         )
 
-    def _stamp(self) -> None:
-        """Record the time of this write and tell the in-memory tables which rows it changed."""
+    def _stamp(self, spells_kept: set[str] | frozenset[str] = frozenset()) -> None:
+        """Record the time of this write and tell the in-memory tables which rows it changed
+        (``spells_kept``: those of them whose status history it did not change)."""
         before = self._store.meta("state_time")
         now = _gpkg.gpkg_timestamp()
         self._store.set_meta("state_time", now)
         rows, self._rows_written = self._rows_written, []
-        self._live.wrote_assets(before, now, rows)
+        self._live.wrote_assets(before, now, rows, spells_kept)
 
     # ------------------------------------------------------------------ reading assets
     @_store_errors
@@ -1216,7 +1218,11 @@ class Inventory:
         return gdf
 
     def _with_clocks(
-        self, gdf: gpd.GeoDataFrame, events: pd.DataFrame | None, as_of: Any
+        self,
+        gdf: gpd.GeoDataFrame,
+        events: pd.DataFrame | None,
+        as_of: Any,
+        kept_spells: pd.Series | None = None,
     ) -> gpd.GeoDataFrame:
         when = (
             pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(self.as_of or date.today())
@@ -1226,6 +1232,8 @@ class Inventory:
             if events is not None and len(events)
             else pd.Series(dtype="datetime64[ns]")
         )
+        if kept_spells is not None and len(kept_spells):  # known without their events
+            spells = kept_spells if not len(spells) else pd.concat([spells, kept_spells])
         derived_since = spells.reindex(gdf.index).astype("datetime64[ns]")
         idle_now = gdf["status"].isin(history.IDLE_STATUSES).to_numpy()
         declared = gdf["idle_since"].astype("datetime64[ns]")
@@ -1923,8 +1931,8 @@ class Inventory:
                 return table
             base = self._live.patchable(key)
             if base is not None:
-                old, rows = base
-                new_rows = self._current_assets(rows)
+                old, rows, same_spells = base
+                new_rows = self._current_assets(rows, old, same_spells)
                 if len(new_rows) == len(rows):
                     table = patch(old, new_rows, ctx.reindex(new_rows.index), state_time=key[0])
                 if table is not None:
@@ -1962,12 +1970,26 @@ class Inventory:
                 self._live.keep_context(key, ctx)
         return None if ctx is None else ctx.copy(deep=False)  # copy-on-write: callers may edit
 
-    def _current_assets(self, ids: list[str]) -> gpd.GeoDataFrame:
-        """The current rows of ``ids`` as :meth:`assets` gives them (derived clocks included)."""
+    def _current_assets(
+        self, ids: list[str], table: Any = None, same_spells: set[str] | None = None
+    ) -> gpd.GeoDataFrame:
+        """The current rows of ``ids`` as :meth:`assets` gives them (derived clocks included).
+
+        The idle spells of ``same_spells`` (ids whose status history did not change since
+        ``table``, a feature table of this inventory, was built) are the table's; only the
+        other rows' events are read to derive theirs.
+        """
+        frame = getattr(table, "frame", None)
+        known = frame is not None and "idle_since_derived" in frame.columns
+        same = [i for i in ids if i in (same_spells or ())] if known else []
+        need = [i for i in ids if i not in set(same)]
         with self._store.snapshot():
             raw = self._store.read_assets(ids)
-            events = self._store.read_events(ids)
-        return self._with_clocks(_decode_rows(raw, self.crs), events, None)
+            events = self._store.read_events(need) if need else None
+        kept = None
+        if same:
+            kept = frame["idle_since_derived"].iloc[[table.position(i) for i in same]]
+        return self._with_clocks(_decode_rows(raw, self.crs), events, None, kept_spells=kept)
 
     def _firm_index(self) -> Any:
         """The firms prepared for context queries, kept in memory while the firms don't change."""
@@ -2014,16 +2036,17 @@ def _rows_after(current: gpd.GeoDataFrame, ev: pd.DataFrame, crs: Any) -> gpd.Ge
     ids = [str(a) for a in current["asset_id"]]
     if len(set(ids)) != len(ids) or not set(ev["asset_id"]) <= set(ids):
         return None
-    before = history.parse_stored_dates(current["valid_from"]).to_numpy()
-    when = history.parse_stored_dates(ev["valid_at"]).to_numpy()
+    before, when = _iso_times(current["valid_from"]), _iso_times(ev["valid_at"])
+    if before is None or when is None:
+        return None
     pos = {aid: k for k, aid in enumerate(ids)}
     at = np.array([pos[a] for a in ev["asset_id"]], dtype=np.intp)
-    if np.isnat(before).any() or np.isnat(when).any() or (when < before[at]).any():
+    if (when < before[at]).any():
         return None
     cols = [c for c in current.columns if c != geom_col]
     records = [
         {c: _state_value(c, v) for c, v in zip(cols, vals, strict=True)}
-        for vals in current[cols].itertuples(index=False, name=None)
+        for vals in current[cols].to_numpy(dtype=object)
     ]
     geoms = list(current.geometry)
     latest = list(before)
@@ -2055,16 +2078,40 @@ def _rows_after(current: gpd.GeoDataFrame, ev: pd.DataFrame, crs: Any) -> gpd.Ge
         if touched[r] & {"land_use", "land_use_scheme"}:
             rec["land_class"] = _land_classes([rec["land_use"]], [rec["land_use_scheme"]])[0]
         rec["valid_from"] = pd.Timestamp(latest[r]).isoformat()
-    out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
+    data: dict[str, Any] = {}
     for c in cols:
         values = [rec[c] for rec in records]
         if c == "land_area_m2":
-            out[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
+            data[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
         elif c == "has_boundary":
-            out[c] = np.array(values, dtype=bool)
+            data[c] = np.array(values, dtype=bool)
         else:
-            out[c] = np.array(values, dtype=object)
-    return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(geoms, index=out.index), crs=crs)
+            data[c] = np.empty(len(values), dtype=object)
+            data[c][:] = values
+    data[geom_col] = gpd.array.from_shapely(np.array(geoms, dtype=object), crs=crs)
+    out = pd.DataFrame(data, index=pd.Index(ids, name="asset_id"))
+    return gpd.GeoDataFrame(out, geometry=geom_col)
+
+
+def _iso_times(values: Any) -> np.ndarray | None:
+    """ISO date(-time) texts as ``datetime64[ns]`` (what :func:`history.parse_stored_dates`
+    gives them), or ``None`` if one is missing, not text or outside the dates it allows."""
+    out = np.empty(len(values), dtype="datetime64[ns]")
+    low, high = (
+        pd.Timestamp(history.DATE_MIN),
+        pd.Timestamp(history.DATE_MAX) + pd.Timedelta(1, "D"),
+    )
+    for k, v in enumerate(values):
+        if not isinstance(v, str):
+            return None
+        try:
+            t = pd.Timestamp(v)
+        except (ValueError, TypeError, OverflowError):
+            return None
+        if t.tzinfo is not None or not low <= t < high:
+            return None
+        out[k] = t.as_unit("ns").to_datetime64()
+    return out
 
 
 def _state_value(col: str, v: Any) -> Any:
@@ -2087,12 +2134,13 @@ def _refresh_rows(
     """``ctx`` with the rows of the assets ``raw`` recomputed, and the labels that changed.
 
     An asset's context depends on its own geometry, the firms and the layers only, so the
-    rows of a few moved assets are computed from them alone (the kernel on those rows) and
-    written into a copy of ``ctx`` column by column; columns that did not change stay shared.
+    rows of a few moved assets are computed from them alone (``context_features`` of those
+    assets, as ``refresh_context`` recomputes rows) and written into a copy of ``ctx`` column
+    by column, only where a value changed; the other columns stay shared (copy-on-write).
     ``None`` when this cannot stand for a refresh of the whole table: a dirty asset no longer
     stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or other columns.
     """
-    from .context.engine import refresh_context
+    from .context.engine import context_features
 
     assets = raw.set_index("asset_id")
     if len(assets) != n_dirty or not assets.index.is_unique:
@@ -2101,7 +2149,7 @@ def _refresh_rows(
     if not len(pos) or (pos < 0).any():
         return None
     old = ctx.iloc[pos]
-    fresh = refresh_context(old, assets, firms, changed_asset_ids=list(assets.index), **kw)
+    fresh = context_features(assets, firms, **kw)
     if list(fresh.columns) != list(ctx.columns) or not fresh.index.equals(assets.index):
         return None
     was = old.to_numpy(dtype=object)  # row by row: a few rows, many columns
@@ -2121,7 +2169,10 @@ def _refresh_rows(
     for j in np.flatnonzero(differ.any(axis=0)):  # the other columns stay shared
         column = new.iloc[:, j]
         values = column.to_numpy(copy=True)
-        values[rows] = fresh.iloc[:, j].to_numpy(dtype=column.dtype)[hit]
+        if isinstance(column.dtype, np.dtype):  # from the row values already at hand
+            values[rows] = now[hit, j].astype(column.dtype)
+        else:
+            values[rows] = fresh.iloc[:, j].to_numpy(dtype=column.dtype)[hit]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
     new.attrs = attrs
     return new, changed
@@ -2151,12 +2202,19 @@ def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:
     return new.index.difference(common).append(common[~same])
 
 
+#: Cell types compared with ``==`` alone (NaN aside) by :func:`_same_value`.
+_PLAIN = frozenset(
+    {float, int, bool, str, np.float64, np.float32, np.int64, np.int32, np.int16, np.bool_}
+)
+
 #: Up to this many rows, tables are compared value by value (see :func:`_changed_rows`).
 _FEW_ROWS = 16
 
 
 def _same_value(a: Any, b: Any) -> bool:
     """``a == b`` for two cells, missing equal to missing (as :func:`_equal_objects`)."""
+    if type(a) in _PLAIN and type(b) in _PLAIN:  # the common cells, without pandas
+        return bool(a == b) or bool(a != a and b != b)  # NaN equals NaN
     missing_a, missing_b = pd.isna(a), pd.isna(b)
     scalars = isinstance(missing_a, bool | np.bool_) and isinstance(missing_b, bool | np.bool_)
     if scalars and (missing_a or missing_b):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -76,12 +78,7 @@ def _make_spec(
             "The 'level' parameter of context_features must be 'division' or 'code'. "
             f"Got {level!r} instead."
         )
-    if conflicts is None:
-        rules = default_conflicts()
-    elif isinstance(conflicts, pd.DataFrame) and conflicts.empty:
-        rules = load_conflicts([])
-    else:
-        rules = load_conflicts(conflicts)
+    rules = _conflict_rules(conflicts)
     if layers is not None and not isinstance(layers, Mapping):
         raise wrong_type("layers", "a mapping of name to GeoDataFrame", layers)
     names = tuple(layers) if layers else ()
@@ -91,6 +88,34 @@ def _make_spec(
     return _Spec(
         radii=np.sort(radii), bandwidth=float(kernel_bandwidth_m), rules=rules, layer_names=names
     )
+
+
+#: Conflict rules loaded from the records a stored context names (its parameters), by their
+#: JSON text: a refresh of a few rows would otherwise validate the same rules every time.
+_RULES_MEMO: dict[str, pd.DataFrame] = {}
+
+
+def _conflict_rules(conflicts: ConflictsLike) -> pd.DataFrame:
+    """The conflict rules of the spec (shared between calls; never modified)."""
+    if conflicts is None:
+        return _default_rules()
+    if isinstance(conflicts, pd.DataFrame) and conflicts.empty:
+        return load_conflicts([])
+    if not (isinstance(conflicts, list) and all(isinstance(r, dict) for r in conflicts)):
+        return load_conflicts(conflicts)
+    key = json.dumps(conflicts, sort_keys=True, default=str)
+    rules = _RULES_MEMO.get(key)
+    if rules is None:
+        rules = load_conflicts(conflicts)
+        if len(_RULES_MEMO) > 16:
+            _RULES_MEMO.clear()
+        _RULES_MEMO[key] = rules
+    return rules
+
+
+@functools.lru_cache(maxsize=1)
+def _default_rules() -> pd.DataFrame:
+    return default_conflicts()
 
 
 def _conflict_codes(rules: pd.DataFrame) -> list[str]:

@@ -363,6 +363,7 @@ def prepare(
     origin = (0.0, 0.0)
     if context is not None:
         ctx = context.reindex(frame.index)
+        ctx.attrs = {}  # pandas deep-copies attrs on every column access; none is read here
         missing = int(ctx.isna().all(axis=1).sum()) if len(ctx.columns) else n
         if missing:
             logger.warning("%d of %d assets have no context features", missing, n)
@@ -382,8 +383,12 @@ def prepare(
             if cols:
                 labels[key] = tuple(lab for lab, _ in cols)
                 mat = np.empty((n, len(cols)), dtype=_F32, order="F")
-                for j, (_, c) in enumerate(cols):
-                    mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(dtype=np.float64)
+                block = ctx[[c for _, c in cols]]
+                if all(isinstance(d, np.dtype) and d.kind in "fiub" for d in block.dtypes):
+                    mat[:] = block.to_numpy(dtype=np.float64)  # one conversion, not one per column
+                else:
+                    for j, (_, c) in enumerate(cols):
+                        mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(np.float64)
                 arrays[key] = mat
         if {"centroid_x", "centroid_y"} <= set(ctx.columns):
             cx = ctx["centroid_x"].to_numpy(dtype=np.float64)
