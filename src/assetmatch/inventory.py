@@ -800,11 +800,16 @@ class Inventory:
                 }
             )
             self._store.append_events(ev)
-            rows = _rows_after(current, ev, self._store.crs) if current is not None else None
-            if rows is None:  # a change dated before the asset's latest: replay its history
+            after = _rows_after(current, ev) if current is not None else None
+            if after is None:  # a change dated before the asset's latest: replay its history
                 self._materialize(ids)
             else:
-                self._store.upsert_assets(rows)
+                row_ids, values, geoms, valid_from, recorded = after
+                self._store.upsert_assets(
+                    self._asset_rows(
+                        row_ids, values, geoms, valid_from=valid_from, recorded_at=recorded
+                    )
+                )
                 if self._rows_written is not None:
                     self._rows_written.extend(ids)
             status = set(long.loc[long["field"] == "status", "asset_id"].astype(str))
@@ -2019,20 +2024,20 @@ class Inventory:
 # ---------------------------------------------------------------------- helpers
 
 
-def _rows_after(current: gpd.GeoDataFrame, ev: pd.DataFrame, crs: Any) -> gpd.GeoDataFrame | None:
-    """The stored rows of ``current`` with the update events ``ev`` applied, or ``None``.
+def _rows_after(
+    current: gpd.GeoDataFrame, ev: pd.DataFrame
+) -> tuple[list[str], dict[str, list[Any]], np.ndarray, list[str], list[Any]] | None:
+    """The state of the assets ``current`` (stored rows) with the update events ``ev`` applied.
 
     When every event is valid no earlier than its asset's latest applied change (the row's
     ``valid_from``), it comes last in the replay order (valid time, then recording order), so
     the replay of the whole history equals the current row with these changes written over
-    it: the values as the replay decodes them, the derived columns (ground area, boundary
-    flag, land class) recomputed from the new values, ``valid_from`` and ``recorded_at`` the
-    later of the old and the new. The rows are built as :meth:`Inventory._rows_from_state`
-    builds them (the same Python values column by column), so both stores write the same.
-    ``None`` when an event is back-dated (or a row lacks its ``valid_from``): then only the
-    replay knows which changes come after it.
+    it. Returns what :meth:`Inventory._asset_rows` builds the rows from, as the replay would
+    give it: ids, each field's values (decoded as the replay decodes them), geometries,
+    ``valid_from`` and ``recorded_at`` (the later of the old and the new). ``None`` when an
+    event is back-dated (or a row lacks its ``valid_from``): then only the replay knows which
+    changes come after it.
     """
-    geom_col = current.geometry.name
     ids = [str(a) for a in current["asset_id"]]
     if len(set(ids)) != len(ids) or not set(ev["asset_id"]) <= set(ids):
         return None
@@ -2043,64 +2048,30 @@ def _rows_after(current: gpd.GeoDataFrame, ev: pd.DataFrame, crs: Any) -> gpd.Ge
     at = np.array([pos[a] for a in ev["asset_id"]], dtype=np.intp)
     if (when < before[at]).any():
         return None
-    cols = [c for c in current.columns if c != geom_col]
-    records = [
-        {c: _state_value(c, v) for c, v in zip(cols, vals, strict=True)}
-        for vals in current[cols].to_numpy(dtype=object)
-    ]
-    geoms = list(current.geometry)
+    values = {f: [_state_value(f, v) for v in current[f]] for f in history.EVENT_FIELDS}
+    geoms = np.array(list(current.geometry), dtype=object)
+    recorded = [_state_value("recorded_at", v) for v in current["recorded_at"]]
     latest = list(before)
-    touched: list[set[str]] = [set() for _ in ids]
     for k in np.lexsort((np.arange(len(ev)), when)):  # replay order: valid, then recording
         r, field = at[k], ev["field"].iat[k]
-        rec = records[r]
         if field == "geometry":  # as the replay reads it back: 2-D, through WKB
             wkb = shapely.to_wkb(ev["geom"].iat[k], flavor="iso", output_dimension=2)
             geoms[r] = shapely.from_wkb(wkb)
         else:
-            value = json.loads(ev["value"].iat[k])
-            if field in _JSON_COLUMNS and value is not None:
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            rec[field] = value
-        touched[r].add(field)
+            values[field][r] = json.loads(ev["value"].iat[k])
         latest[r] = max(latest[r], when[k])
-        stamps = [t for t in (rec["recorded_at"], ev["recorded_at"].iat[k]) if t is not None]
-        rec["recorded_at"] = max(stamps)
-    for r, rec in enumerate(records):
-        if touched[r] & {"geometry", "declared_land_area_m2"}:
-            g = geoms[r]
-            rec["has_boundary"] = g is not None and g.geom_type in ("Polygon", "MultiPolygon")
-            if rec["has_boundary"]:
-                rec["land_area_m2"] = float(crs_rules.ground_area_m2(np.array([g]), crs)[0])
-            else:
-                declared = pd.to_numeric(pd.Series([rec["declared_land_area_m2"]]), errors="coerce")
-                rec["land_area_m2"] = float(declared.iloc[0])
-        if touched[r] & {"land_use", "land_use_scheme"}:
-            rec["land_class"] = _land_classes([rec["land_use"]], [rec["land_use_scheme"]])[0]
-        rec["valid_from"] = pd.Timestamp(latest[r]).isoformat()
-    data: dict[str, Any] = {}
-    for c in cols:
-        values = [rec[c] for rec in records]
-        if c == "land_area_m2":
-            data[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
-        elif c == "has_boundary":
-            data[c] = np.array(values, dtype=bool)
-        else:
-            data[c] = np.empty(len(values), dtype=object)
-            data[c][:] = values
-    data[geom_col] = gpd.array.from_shapely(np.array(geoms, dtype=object), crs=crs)
-    out = pd.DataFrame(data, index=pd.Index(ids, name="asset_id"))
-    return gpd.GeoDataFrame(out, geometry=geom_col)
+        stamps = [t for t in (recorded[r], ev["recorded_at"].iat[k]) if t is not None]
+        recorded[r] = max(stamps)
+    valid_from = [pd.Timestamp(t).isoformat() for t in latest]
+    return ids, values, geoms, valid_from, recorded
 
 
 def _iso_times(values: Any) -> np.ndarray | None:
     """ISO date(-time) texts as ``datetime64[ns]`` (what :func:`history.parse_stored_dates`
     gives them), or ``None`` if one is missing, not text or outside the dates it allows."""
     out = np.empty(len(values), dtype="datetime64[ns]")
-    low, high = (
-        pd.Timestamp(history.DATE_MIN),
-        pd.Timestamp(history.DATE_MAX) + pd.Timedelta(1, "D"),
-    )
+    low = pd.Timestamp(history.DATE_MIN)
+    high = pd.Timestamp(history.DATE_MAX) + pd.Timedelta(1, "D")
     for k, v in enumerate(values):
         if not isinstance(v, str):
             return None
@@ -2118,12 +2089,14 @@ def _state_value(col: str, v: Any) -> Any:
     """A stored value as the replay's state holds it (what :func:`_rows_after` writes back)."""
     if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v)):
         return None
+    if col in _JSON_COLUMNS:
+        return json.loads(v) if isinstance(v, str) else v
     kind = ASSET_COLUMNS.get(col)
-    if kind == "float" or col == "land_area_m2":
+    if kind == "float":
         return float(v)
     if kind == "int":
         return int(v)
-    if kind == "bool" or col == "has_boundary":
+    if kind == "bool":
         return bool(v)
     return str(v) if isinstance(v, str) else v
 
