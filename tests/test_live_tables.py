@@ -199,9 +199,12 @@ def test_a_warm_match_after_edits_equals_one_on_a_table_built_from_scratch(demo)
     first = am.match(req, inventory=inv)
     top = first.table["asset_id"].iloc[0]
     inv.update(top, status="leased", at="2024-06-03")  # the first choice is taken
-    inv.update(first.table["asset_id"].iloc[1], rent_yuan_m2_month=99.0, at="2024-06-03")
+    second = first.table["asset_id"].iloc[1]
+    inv.update(second, rent_yuan_m2_month=99.0, name="新名字（测试）", at="2024-06-03")
     got = am.match(req, inventory=inv)
     assert top not in set(got.table["asset_id"])
+    X = inv.features()  # the patched table's memoised names follow the edit
+    assert X.frame_values("name")[X.position(second)] == "新名字（测试）"
     _same_result(got, am.match(req, features=rebuilt(path)))
 
 

@@ -471,7 +471,7 @@ def patch(
     frame = _patch_frame(table.frame, sub.frame, pos)
     if frame is None:
         return None
-    return FeatureTable(
+    out = FeatureTable(
         table.ids,
         arrays,
         categories=table.categories,
@@ -483,6 +483,14 @@ def patch(
         state_time=state_time,
         landuse_paths=table.landuse_paths,
     )
+    for key, values in table._cache.items():  # the frame's object columns, patched too
+        if key[0] == "frame" and key[1] in frame.columns:
+            values = values.copy()
+            for k, v in zip(pos, frame[key[1]].iloc[pos].tolist(), strict=True):
+                values[k] = v
+            values.setflags(write=False)
+            out._cache[key] = values
+    return out
 
 
 def _patch_frame(frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame | None:
