@@ -20,7 +20,7 @@ per cluster first. Per round: times, ratio of each to numpy 1 thread in *that* r
 1-minute load average before the round. Per dask run: every partition's time on its worker,
 split into steps (prepare, kernel, nearest, ...).
 
-``sweep`` — one worker process, the same case cut into 1, 2, 4, 8 and 16 partitions,
+``sweep`` — one worker process, the same case cut into 1, 2, 4, 8 and 16 partitions (``--counts``),
 interleaved over ``--runs`` rounds: time per partition against its size, and the least-squares
 line ``seconds = fixed + per_asset * assets`` (the fixed cost of a partition).
 
@@ -199,7 +199,7 @@ def sweep(args: argparse.Namespace, results: dict) -> None:
     index = FirmIndex.build(firms, assets.crs)
     del firms
     log = attach()
-    counts = [1, 2, 4, 8, 16]
+    counts = args.counts
     per: dict[int, list[dict[str, float]]] = {k: [] for k in counts}
     totals: dict[int, list[float]] = {k: [] for k in counts}
     with cluster(1) as one:
@@ -223,7 +223,7 @@ def sweep(args: argparse.Namespace, results: dict) -> None:
             "partition_s": spread([d["s"] for d in per[k]]),
             **{
                 step: spread([d.get(step, 0.0) for d in per[k]])
-                for step in ("prepare", "kernel", "nearest", "store")
+                for step in ("prepare", "kernel", "nearest", "store", "cpu")
             },
         }
         for k in counts
@@ -294,6 +294,7 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fraction", type=int, default=50)
+    parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
