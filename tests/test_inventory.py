@@ -702,3 +702,17 @@ def test_a_change_cannot_predate_its_asset(store, parcels):
     with pytest.raises(am.ValidationError, match="before A-1 entered the inventory"):
         inv.update("A-1", status="leased", at="2024-12-31")
     assert inv.assets().at["A-1", "status"] == "idle"
+
+
+def test_repr_names_the_store_on_both_kinds(store, parcels):
+    """repr() of an open inventory works on either store: the file, or the database named
+    without a password (a PostGIS store has no path, which must not break a notebook's repr)."""
+    with am.Inventory.open(store) as inv:
+        inv.add(parcels.iloc[:3])
+        text = repr(inv)
+    assert text.startswith("Inventory(") and text.endswith("assets=3)")
+    where = str(store)
+    if where.startswith("postgresql://"):
+        assert where.rsplit("/", 1)[1] in text  # the database's name
+    else:
+        assert where in text

@@ -353,9 +353,14 @@ class Inventory:
 
     def __repr__(self) -> str:
         return (
-            f"Inventory({str(self.path)!r}, crs={self.crs.to_string() if self.crs else None}, "
+            f"Inventory({self._where()!r}, crs={self.crs.to_string() if self.crs else None}, "
             f"assets={len(self._store.asset_ids())})"
         )
+
+    def _where(self) -> str:
+        """The store's file, or its database with the password left out (for messages)."""
+        target = getattr(self._store, "target", None)
+        return str(target) if target is not None else str(self._store.path)
 
     # ------------------------------------------------------------------ properties
     @property
