@@ -10,6 +10,7 @@ library's error (a :class:`assetmatch.ValidationError` names the parameter), nev
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -19,6 +20,7 @@ from shapely.geometry import Point
 
 import assetmatch as am
 
+ROOT = Path(__file__).resolve().parents[1]
 BRIEF = {"industry": "P83", "land_area_mu": [150, 200]}
 WRONG = (object(), {1j})  # not a number, text, path or mapping; the second one iterable
 
@@ -147,6 +149,41 @@ CASES: dict[str, Case] = {
         lambda **kw: am.SiteScorer(**kw).fit(inv.features()).rank_scores(inv.features()),
         dict(requirements=BRIEF, weights={"size": 1.0}, as_of="2025-06-01"),
     ),
+    "rank_many": lambda inv, res, tmp: (
+        am.rank_many,
+        dict(requirements=[BRIEF], inventory=inv, top=3, as_of="2025-06-01"),
+    ),
+    "add": lambda inv, res, tmp: (
+        inv.add,
+        dict(
+            data=_site("PUB-1"),
+            at="2026-01-05",
+            author="a",
+            note="n",
+            on_error="raise",
+            coords="wgs84",
+            swap_xy=False,
+            dayfirst=None,
+        ),
+    ),
+    "import_file": lambda inv, res, tmp: (
+        inv.import_file,
+        dict(path=ROOT / "data" / "plants.xlsx", at="2026-01-06", on_error="skip", sheet=0),
+    ),
+    "update_many": lambda inv, res, tmp: (
+        inv.update_many,
+        dict(changes=pd.DataFrame({"asset_id": ["TS-0002"], "at": ["2026-01-07"], "floors": [3]})),
+    ),
+    "offer_many": lambda inv, res, tmp: (
+        inv.offer_many,
+        dict(
+            offers_=pd.DataFrame({"asset_id": ["TS-0004"], "investor": ["乙"]}),
+            at="2026-01-08",
+            author="a",
+            note="n",
+        ),
+    ),
+    "context": lambda inv, res, tmp: (inv.context, dict(refresh=True, radii_m=(1000, 3000))),
     "res.headers": lambda inv, res, tmp: (res.headers, dict(lang="en")),
     "res.readable": lambda inv, res, tmp: (res.readable, dict(lang="en", headers=True)),
     "res.display": lambda inv, res, tmp: (res.display, dict(lang="en")),
@@ -155,10 +192,21 @@ CASES: dict[str, Case] = {
     "res.robustness": lambda inv, res, tmp: (res.robustness, dict(n=20, spread=0.2, seed=0, k=3)),
     "res.to_json": lambda inv, res, tmp: (res.to_json, dict(indent=2)),
 }
+
+
+def _site(aid: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"asset_id": [aid], "kind": ["land"], "status": ["idle"]},
+        geometry=[Point(118.6, 24.75).buffer(0.001)],
+        crs="EPSG:4490",
+    )
+
+
 # calls that change the store undo themselves: re-adding a firm, re-offering, ...
 SETUP: dict[str, Callable[[am.Inventory], Any]] = {
     "withdraw_offer": lambda inv: inv.offer("TS-0003", "甲", at="2026-01-02"),
     "remove_firms": lambda inv: inv.add_firms(_firm("F-PUB")),
+    "offer_many": lambda inv: inv.withdraw_offer("TS-0004", at="2026-01-08"),
 }
 
 

@@ -478,7 +478,7 @@ class Inventory:
             coords=coords,
             swap_xy=swap_xy,
             land_use_scheme=land_use_scheme,
-            source=os.fspath(path),
+            source=_fspath(path, "import_file"),
             dayfirst=dayfirst,
         )
 
@@ -500,6 +500,7 @@ class Inventory:
                 "import refused",
                 [Problem(None, "on_error", f"'skip' or 'raise'; got {on_error!r}")],
             )
+        author, note = _text_or_none(author, "author"), _text_or_none(note, "note")
         valid_at = _valid_time(at)
         prepared = ingest.prepare_assets(data, store_crs=self.crs, source_name=source, **kw)
         report = prepared.report
