@@ -283,17 +283,7 @@ def _top_rows(score: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _without_frame(X: FeatureTable) -> FeatureTable:
     """The table's arrays without its asset frame (geometries): what a worker scores with."""
-    return FeatureTable(
-        X.ids,
-        {k: X[k] for k in X.keys()},  # noqa: SIM118 - a FeatureTable is not iterable
-        categories=X.categories,
-        labels=X.labels,
-        crs=X.crs,
-        origin=X.origin,
-        as_of=X.as_of,
-        state_time=X.state_time,
-        landuse_paths=X.landuse_paths,
-    )
+    return X._like(X.ids, {k: X[k] for k in X.keys()})  # noqa: SIM118 - not iterable
 
 
 class _Progress:

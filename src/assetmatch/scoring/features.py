@@ -181,22 +181,31 @@ class FeatureTable:
             raise UnknownAssetError(f"Asset id {asset_id!r} is not unique in the inventory.")
         return int(pos)
 
+    def _like(self, ids: np.ndarray, arrays: dict[str, np.ndarray], **changes: Any) -> FeatureTable:
+        """A table of other rows or arrays with this one's categories, labels, CRS, origin,
+        dates and land-use paths (``changes`` overrides any of them, or gives a ``frame``).
+        The one place that lists what a table carries besides its arrays."""
+        meta: dict[str, Any] = {
+            "categories": self.categories,
+            "labels": self.labels,
+            "crs": self.crs,
+            "origin": self.origin,
+            "as_of": self.as_of,
+            "state_time": self.state_time,
+            "landuse_paths": self.landuse_paths,
+        }
+        meta.update(changes)
+        return FeatureTable(ids, arrays, **meta)
+
     def take(self, rows: Sequence[int] | np.ndarray) -> FeatureTable:
         """A table of the given rows (same categories and labels)."""
         rows = np.asarray(rows, dtype=np.intp)
-        sub = FeatureTable(
+        sub = self._like(
             self.ids[rows],
             {
                 k: (a[rows] if a.ndim == 1 else np.asfortranarray(a[rows]))
                 for k, a in self._arrays.items()
             },
-            categories=self.categories,
-            labels=self.labels,
-            crs=self.crs,
-            origin=self.origin,
-            as_of=self.as_of,
-            state_time=self.state_time,
-            landuse_paths=self.landuse_paths,
         )
         if self._frame is not None or self._taken_from is not None:
             sub._taken_from = (self, rows)
@@ -471,18 +480,7 @@ def patch(
     frame = _patch_frame(table.frame, sub.frame, pos)
     if frame is None:
         return None
-    out = FeatureTable(
-        table.ids,
-        arrays,
-        categories=table.categories,
-        labels=table.labels,
-        frame=frame,
-        crs=table.crs,
-        origin=table.origin,
-        as_of=table.as_of,
-        state_time=state_time,
-        landuse_paths=table.landuse_paths,
-    )
+    out = table._like(table.ids, arrays, frame=frame, state_time=state_time)
     for key, values in table._cache.items():  # the frame's object columns, patched too
         if key[0] == "frame" and key[1] in frame.columns:
             values = values.copy()
