@@ -69,6 +69,22 @@ _JSON_COLUMNS = ("tenure", "obstacles", "extra")
 _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_ASSET_COLUMNS))
 
 
+#: The columns of :meth:`Inventory.events` (:meth:`Inventory.history` leaves out ``asset_id``).
+_EVENT_COLUMNS = (
+    "event_id",
+    "asset_id",
+    "valid_at",
+    "recorded_at",
+    "kind",
+    "field",
+    "value",
+    "author",
+    "note",
+    "batch_id",
+    "source",
+)
+
+
 def _valid_time(at: Any, field: str = "at") -> str:
     """ISO text of a valid time: a date ("2026-03-01") or a date-time (default today).
 
@@ -1273,19 +1289,7 @@ class Inventory:
             raise UnknownAssetError(f"not in the inventory: {asset_id}")
         ev = history.order_events(ev).drop(columns=["_valid"])
         ev["value"] = _decoded_values(ev)
-        cols = [
-            "event_id",
-            "valid_at",
-            "recorded_at",
-            "kind",
-            "field",
-            "value",
-            "author",
-            "note",
-            "batch_id",
-            "source",
-        ]
-        return ev[cols].reset_index(drop=True)
+        return ev[[c for c in _EVENT_COLUMNS if c != "asset_id"]].reset_index(drop=True)
 
     @_store_errors
     def events(
@@ -1320,19 +1324,7 @@ class Inventory:
         ids = _texts(asset_ids, "asset_ids")
         wanted = _texts(fields, "fields")
         ev = self._store.read_events(ids)
-        cols = [
-            "event_id",
-            "asset_id",
-            "valid_at",
-            "recorded_at",
-            "kind",
-            "field",
-            "value",
-            "author",
-            "note",
-            "batch_id",
-            "source",
-        ]
+        cols = list(_EVENT_COLUMNS)
         if ev.empty:
             out = pd.DataFrame(columns=cols)
             out["valid_at"] = out["valid_at"].astype("datetime64[ns]")
