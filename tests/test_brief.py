@@ -399,6 +399,28 @@ def test_not_a_text() -> None:
         parse_brief("用地50亩", as_of="next week")
 
 
+@pytest.mark.parametrize(
+    ("spaced", "tight"),
+    [
+        ("需要 100 到 200 亩 工业用地", "需要100到200亩，工业用地"),
+        ("租金 18 元/㎡/月 以内, 面积 150 亩 左右", "租金18元/㎡/月以内，面积150亩左右"),
+        ("交地 90 天 内", "交地90天内"),
+    ],
+)
+def test_spaces_typed_inside_a_quantity_read_as_without_them(spaced: str, tight: str) -> None:
+    """Staff type "100 到 200 亩" with spaces; a space inside a quantity is not a clause break."""
+    a, b = parse_brief(spaced, as_of="2026-12-04"), parse_brief(tight, as_of="2026-12-04")
+    assert a.fields == b.fields and a.fields
+    assert a.unparsed == []
+
+
+def test_two_numbers_apart_stay_apart() -> None:
+    """Spaces between two bare numbers are still a break: nothing is glued into 100200."""
+    p = parse_brief("100 200", as_of="2026-12-04")
+    assert p.fields == {}
+    assert [u for u, _ in p.unparsed] == ["100", "200"]
+
+
 def test_deadline_counts_from_today_by_default() -> None:
     days = parse_brief("年底前投产").fields["ready_within_days"]
     today = date.today()

@@ -344,6 +344,13 @@ class _Reader:
         self.pre_re = re.compile(rf"({v.alt('bound')})\s*$")
         self.per_area_re = re.compile(rf"({v.alt('per_area')})")
         self.period_re = re.compile(rf"({v.alt('rent_period')})")
+        # A space typed inside a quantity is not a clause break ("租金 18 元 以内", "100 到 200
+        # 亩"): after a number before a unit or word, between a word and a number, and before
+        # a bound word (以内, 以上, 左右…) that follows a number or unit.
+        self.spaced_re = re.compile(
+            r"(?<=\d) +(?=[^\sA-Za-z\d,;。!?.])|(?<=[\u3400-\u9fff~\-—–]) +(?=\d)"
+            rf"|(?<=[\d\u3400-\u9fff/²㎡]) +(?=(?:{v.alt('bound')})(?:[\s,;。!?.]|$))"
+        )
 
     # -------------------------------------------------------------- helpers
 
@@ -367,7 +374,7 @@ class _Reader:
 
     def read(self) -> ParsedBrief:
         text = self.out.text
-        norm = unicodedata.normalize("NFKC", text)
+        norm = self.spaced_re.sub("", unicodedata.normalize("NFKC", text))
         for original in [p for p in _SPLIT_RE.split(norm) if p and p.strip()]:
             rest = self._investor(original)
             frag = _Frag.of(original, self._prepare(rest.lower()))
