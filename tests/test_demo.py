@@ -491,6 +491,16 @@ def test_without_public_cases() -> None:
     )
 
 
+@pytest.mark.parametrize(("seed", "n_assets", "n_firms"), [(11, 40, 20), (0, 13, 20), (7, 14, 21)])
+def test_smallest_zones_generate(seed: int, n_assets: int, n_firms: int) -> None:
+    # The smallest sizes the arguments allow: a seed whose 5 % of contacts to change is
+    # empty once raised numpy's "zero-size array" from zero-padding (seed 11, 40 assets).
+    z = generate_zone(seed, n_assets=n_assets, n_firms=n_firms)
+    assert len(z.assets) == n_assets and len(z.firms) == n_firms
+    assert z.assets["asset_id"].is_unique and z.firms["firm_id"].is_unique
+    assert z.assets["contact"].str.fullmatch(r"138-0000-\d{4}").all()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [

@@ -569,6 +569,14 @@ def _cat(*parts: np.ndarray | str) -> np.ndarray:
     return out
 
 
+def _zfill(values: np.ndarray, width: int) -> np.ndarray:
+    """Zero-pad numeric strings to ``width``, also in an empty array (numpy's zfill fails there)."""
+    values = np.asarray(values, dtype=str)
+    if values.size == 0:
+        return values.astype(f"<U{width}")
+    return np.char.zfill(values, width)
+
+
 def _increasing_days(
     rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray, m: int
 ) -> np.ndarray:
@@ -993,7 +1001,7 @@ def _attributes(rng: np.random.Generator, lay: _Layout, as_of: date, start: date
     owner = _cat(trade, word, "有限公司")
     reserve = (kind == "land") & (rng.random(n) < 0.2)
     owner = np.where(reserve, "泉州台商投资区土地收储中心（合成）", owner)
-    contact = _cat("138-0000-", np.char.zfill(rng.integers(0, 10_000, n).astype(str), 4))
+    contact = _cat("138-0000-", _zfill(rng.integers(0, 10_000, n).astype(str), 4))
 
     declared = np.round(area_m2 * (1.0 + np.clip(rng.normal(0.0, 0.006, n), -0.02, 0.02)), 1)
     declared = np.where(~is_point & (rng.random(n) < 0.12), np.nan, declared)
@@ -1600,7 +1608,7 @@ def _history(
         "股权变更，权利人更名",
     )
     con = np.flatnonzero(generic & (rng.random(n) < 0.05))
-    old_contact = _cat("138-0000-", np.char.zfill(rng.integers(0, 10_000, len(con)).astype(str), 4))
+    old_contact = _cat("138-0000-", _zfill(rng.integers(0, 10_000, len(con)).astype(str), 4))
     hist.start("contact", con, old_contact.astype(object))
     hist.add(
         "contact",
@@ -1902,7 +1910,7 @@ def _firms(
         np.int64
     )
     width = max(6, len(str(n_rand)))
-    firm_id = _cat("F-", np.char.zfill(np.arange(1, n_rand + 1).astype(str), width))
+    firm_id = _cat("F-", _zfill(np.arange(1, n_rand + 1).astype(str), width))
     if liao_xy is not None:
         x = np.r_[liao_xy[0], x]
         y = np.r_[liao_xy[1], y]
@@ -2142,7 +2150,7 @@ def generate_zone(
     # ids
     width = max(4, len(str(n)))
     n_public = sum(1 for k in PUBLIC_CASE_IDS if k in pos)
-    generic_ids = _cat("TS-", np.char.zfill(np.arange(n_public + 1, n + 1).astype(str), width))
+    generic_ids = _cat("TS-", _zfill(np.arange(n_public + 1, n + 1).astype(str), width))
     asset_id = np.r_[
         np.array([k for k in PUBLIC_CASE_IDS if k in pos], dtype=str), generic_ids
     ].astype(str)
