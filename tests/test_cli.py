@@ -429,3 +429,23 @@ def test_python_dash_m_errors_are_one_line_without_traceback(store):
     assert r.returncode == 3
     assert r.stderr == "assetmatch: 资产 NOPE 不在库中\n"
     assert r.stdout == ""
+
+
+def test_library_errors_lead_with_their_kind_in_chinese(tmp_path):
+    # The library's messages are English; under --lang zh the kind of failure comes first in
+    # Chinese and the English details (the path, the field) follow unchanged.
+    missing = tmp_path / "none.gpkg"
+    zh = run("match", missing, "教育 100亩")
+    en = run("--lang", "en", "match", missing, "教育 100亩")
+    assert zh.exit_code == en.exit_code == 3
+    detail = en.stderr.removeprefix("assetmatch: ")
+    assert str(missing) in detail
+    assert zh.stderr == f"assetmatch: 资产库无法打开或写入：{detail}"
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"land_area_mu": {"min": "lots"}}', encoding="utf-8")
+    store = tmp_path / "zone.gpkg"
+    assert run("init", store).exit_code == 0
+    zh = run("match", store, bad)
+    assert zh.exit_code == 1, zh.stderr
+    assert zh.stderr.startswith("assetmatch: 输入有误："), zh.stderr
+    assert "land_area_mu" in zh.stderr

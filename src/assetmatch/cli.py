@@ -15,6 +15,7 @@ import enum
 import json
 import logging
 import os
+import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Sequence
@@ -231,6 +232,8 @@ def _message(exc: BaseException) -> str:
     from ._errors import ValidationError
 
     text = str(exc) if not isinstance(exc, OSError) else _os_message(exc)
+    if _state().lang == "zh" and not _CJK.search(text):
+        text = f"{_zh_kind(exc)}：{text}"
     if isinstance(exc, ValidationError) and exc.problems:
         head = text.splitlines()[0].rstrip(":")
         shown = [f"  - {p}" for p in exc.problems[:20]]
@@ -240,6 +243,35 @@ def _message(exc: BaseException) -> str:
             )
         return "\n".join([head, *shown])
     return " ".join(text.split()) or type(exc).__name__
+
+
+_CJK = re.compile("[\u3400-\u9fff]")
+
+
+def _zh_kind(exc: BaseException) -> str:
+    """What kind of failure ``exc`` is, in Chinese: the lead of a library message that is English.
+
+    The library's own messages are English (they name fields, files and values); under
+    ``--lang zh`` the reader gets the kind of failure in Chinese first, then the details.
+    """
+    from . import _errors as e
+
+    kinds: list[tuple[type[BaseException], str]] = [
+        (e.UnknownAssetError, "资产不在库中"),
+        (e.NotFoundError, "未找到"),
+        (e.StoreConflictError, "与另一处写入冲突，本次未保存任何内容，请重试"),
+        (e.StoreError, "资产库无法打开或写入"),
+        (e.OfferConflictError, "该场地当前不能推介给此投资方，未作记录"),
+        (e.SourceError, "导入文件无法读取"),
+        (e.ReportError, "报告无法生成"),
+        (e.CRSError, "坐标系有误"),
+        (e.LandUseError, "用地分类代码有误"),
+        (e.ValidationError, "输入有误"),
+        (e.PlotDependencyError, "缺少绘图所需的包"),
+        (e.ClusterError, "dask 计算无法启动"),
+        (OSError, "文件或系统错误"),
+    ]
+    return next((zh for cls, zh in kinds if isinstance(exc, cls)), "出错")
 
 
 def _os_message(exc: OSError) -> str:
