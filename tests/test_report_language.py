@@ -278,3 +278,24 @@ def test_each_check_of_the_import_is_worded_in_chinese(messy_reports):
     # meaning different classes in different schemes, a polygon of zero area that is valid, a
     # point the store CRS cannot project
     assert len(unused) <= 4, unused
+
+
+def test_columns_that_match_no_field_are_named_in_the_report(parcels, tmp_path):
+    # A misspelt or unknown header is kept (in each asset's extra attributes) and said in the
+    # report, in both languages, so nobody wonders why a column they filled did nothing.
+    frame = parcels.copy()
+    frame["业主微信"] = ["wx1", "wx2", "wx3"]
+    frame["rnet_yuan"] = [10.0, None, 12.0]
+    with am.Inventory.open(tmp_path / "x.gpkg", create=True) as inv:
+        report = inv.add(frame, at="2025-01-01")
+        assert report.extra_columns == ["业主微信", "rnet_yuan"]
+        en, zh = report.to_text("en").splitlines(), report.to_text("zh").splitlines()
+        assert en[1] == (
+            "  2 column(s) matched no field and were kept as extra attributes: 业主微信, rnet_yuan"
+        )
+        assert zh[1] == "  未识别的列 2 个，原样存入其他属性（extra）：业主微信、rnet_yuan"
+        assert "kept as extra attributes: 业主微信, rnet_yuan" in report._repr_html_()
+        assert inv.assets().loc["A-2", "extra"] == {"业主微信": "wx2"}
+        plain = inv.add(parcels, at="2025-02-01")
+        assert plain.extra_columns == []
+        assert len(plain.to_text("en").splitlines()) == 1

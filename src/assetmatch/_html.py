@@ -81,6 +81,13 @@ def report_html(rep: Any) -> str:
         + ("written" if rep.committed else "nothing written")
     )
     parts = [paragraph(summary)]
+    if rep.extra_columns:
+        parts.append(
+            paragraph(
+                f"{len(rep.extra_columns)} column(s) matched no field and were kept as extra "
+                "attributes: " + ", ".join(rep.extra_columns)
+            )
+        )
     for title, frame in (
         ("rejected", rep.rejected),
         ("repaired", rep.repaired),

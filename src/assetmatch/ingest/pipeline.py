@@ -400,6 +400,7 @@ def prepare_assets(
     report.row_order = list(df.index)
     formula_blanks = df.attrs.pop("formula_blanks", [])
     report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
+    report.extra_columns = [str(c) for c in mapping.extra]
     if "declared_land_area_m2" not in report.columns and "land_area_m2" in report.columns:
         report.columns["declared_land_area_m2"] = report.columns["land_area_m2"]
     if "lon" in report.columns and "lat" in report.columns:

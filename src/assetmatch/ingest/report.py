@@ -41,6 +41,9 @@ class ImportReport:
         Row labels in source order (findings are listed in this order).
     coords
         The ``coords=`` the import was read with (``gcj02``/``bd09`` are noted in the text).
+    extra_columns
+        The source's columns that match no canonical field: kept as they are in each asset's
+        ``extra`` attributes, and named in the text so a misspelt header is seen.
     """
 
     source: str
@@ -71,6 +74,7 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     row_order: list[Any] = field(default_factory=list)
     coords: str = "wgs84"
+    extra_columns: list[str] = field(default_factory=list)
 
     @property
     def accepted(self) -> list[str]:
@@ -138,6 +142,14 @@ class ImportReport:
                 if zh
                 else f"  coordinates: read as {name} web-map coordinates ({maps_en}) and "
                 "converted to WGS 84 / CGCS2000 before anything was measured"
+            )
+        if self.extra_columns:
+            shown = "、".join(self.extra_columns) if zh else ", ".join(self.extra_columns)
+            n = len(self.extra_columns)
+            lines.append(
+                f"  未识别的列 {n} 个，原样存入其他属性（extra）：{shown}"
+                if zh
+                else f"  {n} column(s) matched no field and were kept as extra attributes: {shown}"
             )
         label = {
             "rejected": "拒绝" if zh else "rejected",
