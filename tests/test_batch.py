@@ -8,6 +8,9 @@ synthetic variations of them, one that no site fits.
 
 from __future__ import annotations
 
+import time
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -104,6 +107,61 @@ def test_batch_work_on_a_cluster_of_threads_equals_one_machine(demo, expected, c
     assert {t["worker"] for t in stream.data} <= set(cluster.scheduler_info["workers"])
     got = rank_many(briefs, inventory=demo, top=4, scheduler=cluster.scheduler_address)
     pd.testing.assert_frame_equal(got, ranked, check_exact=True)
+
+
+def _tables_on(cluster) -> set[str]:
+    """Keys of the feature tables the cluster's scheduler holds (scattered, not computed)."""
+    return {str(k) for k in cluster.scheduler.tasks if str(k).startswith("FeatureTable-")}
+
+
+def _settled(cluster, expected: set[str]) -> set[str]:
+    """The tables held once releases reach the scheduler (they travel asynchronously)."""
+    deadline = time.monotonic() + 10
+    while (held := _tables_on(cluster)) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return held
+
+
+def test_the_table_stays_on_the_cluster_until_the_inventory_changes(
+    demo, expected, cluster, tmp_path
+) -> None:
+    """The first call sends the table, a second call on the same client (same inventory)
+    reuses it and sends nothing, a changed inventory replaces it; every result equals the
+    one-machine path's. The table never travels inside the graph: dask's large-graph warning,
+    lowered below the table's size, is an error here."""
+    dask = pytest.importorskip("dask")
+    briefs, allocation, ranked = expected
+    inv = am.Inventory.demo(tmp_path / "zone.gpkg")
+    table_bytes = inv.features().nbytes
+    assert table_bytes > 60_000  # the threshold below sits well under it
+    with (
+        warnings.catch_warnings(),
+        dask.config.set({"distributed.admin.large-graph-warning-threshold": "40kB"}),
+        distributed.Client(cluster) as client,
+    ):
+        warnings.simplefilter("error")
+        got = am.match_many(briefs, inventory=inv, client=client)
+        pd.testing.assert_frame_equal(got, allocation, check_exact=True)
+        first = _tables_on(cluster)
+        assert len(first) == 1
+        got = rank_many(briefs, inventory=inv, top=4, client=client)
+        pd.testing.assert_frame_equal(got, ranked, check_exact=True)
+        assert _tables_on(cluster) == first  # reused: a new scatter would have a new key
+        # the first choice of the first brief is leased meanwhile: not offerable any more
+        taken = allocation.loc[0, "first_choice"]
+        inv.update(taken, status="leased", at=inv.as_of)
+        here = am.match_many(briefs, inventory=inv)
+        assert here.loc[0, "first_choice"] != taken
+        got = am.match_many(briefs, inventory=inv, client=client)
+        pd.testing.assert_frame_equal(got, here, check_exact=True)
+        second = _settled(cluster, set(_tables_on(cluster) - first))
+        assert len(second) == 1 and not second & first  # replaced, the old copy released
+        got = rank_many(briefs, inventory=inv, top=4, client=client)
+        pd.testing.assert_frame_equal(
+            got, rank_many(briefs, inventory=inv, top=4), check_exact=True
+        )
+        assert _tables_on(cluster) == second
+    assert _settled(cluster, set()) == set()  # closing the client frees the kept table
 
 
 @pytest.mark.slow

@@ -4,14 +4,18 @@ Used by the dask engine of :func:`assetmatch.context_features` and by the batch 
 (:func:`assetmatch.match_many`, :func:`assetmatch.rank_many`). The caller gives either a
 ``client`` or the address of a ``scheduler`` (``"tcp://host:8786"``); data every task needs is
 sent to every worker once (``client.scatter(..., broadcast=True)``), and tasks carry only their
-own chunk and references to that shared data.
+own chunk and references to that shared data. Data marked :class:`Kept` (the batch calls' feature
+table) stays on the cluster after the call, under its content token: a later call on the same
+client with the same content reuses it instead of sending it again.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from ._errors import AssetmatchError, ClusterError
@@ -75,6 +79,65 @@ def connect(client: Any, scheduler: str | None, *, current: bool) -> Iterator[An
             own.close()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """Shared data that stays on the cluster for later calls on the same client.
+
+    One value is kept per ``slot`` and client: a later call whose ``token`` is the same reuses
+    the scattered copy (no transfer, and each worker keeps what it memoised on it); a
+    different token replaces it (the old copy is released as soon as no running call uses it).
+    The copy lives as long as the client (closing the client frees it).
+
+    Attributes
+    ----------
+    slot
+        What the value is (``"batch.features"``).
+    token
+        Its content token: equal tokens must mean equal content.
+    value
+        The value itself (sent only when the cluster does not hold this token).
+    """
+
+    slot: str
+    token: str
+    value: Any
+
+
+#: Attribute of a ``Client`` holding its kept data: ``{slot: (token, future)}``. On the client
+#: itself, so that the futures (which refer to their client) die with it.
+_KEPT_ATTR = "_assetmatch_kept"
+_KEPT_LOCK = threading.Lock()
+
+
+def _kept_future(client: Any, item: Kept) -> Any:
+    """The future of ``item.value`` on every worker: the kept one if its token matches."""
+    with _KEPT_LOCK:
+        kept: dict[str, tuple[str, Any]] | None = getattr(client, _KEPT_ATTR, None)
+        if kept is None:
+            kept = {}
+            setattr(client, _KEPT_ATTR, kept)
+        held = kept.pop(item.slot, None)
+        if held is not None and held[0] == item.token and held[1].status == "finished":
+            kept[item.slot] = held
+            logger.info("%s: reusing the copy already on the cluster", item.slot)
+            return held[1]
+        future = client.scatter(item.value, broadcast=True, hash=False)
+        kept[item.slot] = (item.token, future)
+        logger.info(
+            "%s: sent to every worker (%s)",
+            item.slot,
+            "first time on this client" if held is None else "its content changed",
+        )
+        return future
+
+
+def forget_kept(client: Any) -> None:
+    """Release everything :class:`Kept` on ``client``'s cluster (it is sent again when needed)."""
+    with _KEPT_LOCK:
+        if getattr(client, _KEPT_ATTR, None) is not None:
+            setattr(client, _KEPT_ATTR, {})
+
+
 def threads(client: Any) -> int:
     """Worker threads of the cluster (at least 1)."""
     return max(1, sum(client.nthreads().values()))
@@ -92,13 +155,14 @@ def run_chunks(
 ) -> None:
     """Run ``func(chunk, **shared)`` for every chunk on the cluster; ``collect(i, result)``.
 
-    ``shared`` is sent to every worker once; each chunk travels inside its task, or, with
-    ``scatter_chunks``, is scattered once to one worker (for large chunks) and the task runs
-    there. Chunks may come from a generator: each is submitted as soon as it is made, so the
-    workers start while the caller still prepares the next ones. Results are collected as they
-    complete (in any order) and released at once. A
-    failing task cancels the others; its :class:`~assetmatch.AssetmatchError` is raised as it
-    was, a lost worker or connection as a :class:`~assetmatch.ClusterError`.
+    ``shared`` is sent to every worker once (a :class:`Kept` value only if the cluster does not
+    hold it already from an earlier call; the task receives its ``value``); each chunk travels
+    inside its task, or, with ``scatter_chunks``, is scattered once to one worker (for large
+    chunks) and the task runs there. Chunks may come from a generator: each is submitted as
+    soon as it is made, so the workers start while the caller still prepares the next ones.
+    Results are collected as they complete (in any order) and released at once. A failing task
+    cancels the others; its :class:`~assetmatch.AssetmatchError` is raised as it was, a lost
+    worker or connection as a :class:`~assetmatch.ClusterError`.
     """
     distributed = _distributed()
     from distributed.client import FutureCancelledError
@@ -107,7 +171,9 @@ def run_chunks(
     futures: dict[Any, int] = {}
     try:
         refs = {
-            name: client.scatter(value, broadcast=True, hash=False)
+            name: _kept_future(client, value)
+            if isinstance(value, Kept)
+            else client.scatter(value, broadcast=True, hash=False)
             for name, value in shared.items()
         }
         pending = distributed.as_completed()

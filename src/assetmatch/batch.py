@@ -5,10 +5,13 @@ exactly as :func:`assetmatch.match` ranks it — and :func:`assetmatch.match_man
 scoring before its assignment. Both run on one machine by default, or on a dask.distributed
 cluster when given ``client=`` or ``scheduler="tcp://…"``: the prepared feature table (and the
 scorer's parameters, the zone policy included) go to every worker once, and each task carries
-only a chunk of briefs. A task returns what the caller needs and no more — the eligible scores
-of each brief (``match_many``), or each brief's top rows (``rank_many``) — so the results are
-those of the one-machine path exactly: the same scorer, on the same arrays, with the same
-floating-point operations.
+only a chunk of briefs. The table stays on the cluster after the call, under its content
+token: the next call on the same client with the same table (the same inventory, unchanged)
+reuses it — nothing is sent again and each worker keeps what it memoised on the table — and a
+changed inventory (another token) replaces it. A task returns what the caller needs and no
+more — the eligible scores of each brief (``match_many``), or each brief's top rows
+(``rank_many``) — so the results are those of the one-machine path exactly: the same scorer,
+on the same arrays, with the same floating-point operations.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import pickle
 import time
+import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -25,7 +31,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from ._cluster import connect, run_chunks, threads
+from ._cluster import Kept, connect, run_chunks, threads
 from ._errors import Problem, ValidationError, wrong_type
 from .match import _features, _near_place, _scorer, _use_zone_policy
 from .requirements import Requirements
@@ -238,15 +244,25 @@ def score_briefs(
         size = math.ceil(len(briefs) / n_chunks)
         starts = list(range(0, len(briefs), size))
 
-        def collect(k: int, rows: list[Any]) -> None:
+        def collect(k: int, result: tuple[list[Any], float, float]) -> None:
+            rows, seconds, cpu = result
             put(starts[k], rows)
+            logger.debug(
+                "%s: chunk %d of %d briefs in %.3f s on its worker (CPU %.3f s)",
+                what,
+                k,
+                len(rows),
+                seconds,
+                cpu,
+            )
             tracker(len(rows))
 
+        table = Kept("assetmatch.batch: feature table", _token(X), _without_frame(X))
         run_chunks(
             cluster,
             partial(_score_chunk, reduce=reduce),
             [briefs[i0 : i0 + size] for i0 in starts],
-            {"X": _without_frame(X), "scorer": scorer},
+            {"X": table, "scorer": scorer},
             collect,
             what=what,
         )
@@ -254,9 +270,12 @@ def score_briefs(
 
 def _score_chunk(
     briefs: list[_Brief], X: FeatureTable, scorer: SiteScorer, reduce: Callable[..., Any]
-) -> list[Any]:
-    """A task: one chunk of briefs scored on a worker, each reduced to what the caller keeps."""
-    return [reduce(s) for s in _scores(briefs, X, scorer)]
+) -> tuple[list[Any], float, float]:
+    """A task: one chunk of briefs scored on a worker, each reduced to what the caller keeps;
+    with the task's wall and CPU seconds (its thread's)."""
+    started, cpu = time.perf_counter(), time.thread_time()
+    rows = [reduce(s) for s in _scores(briefs, X, scorer)]
+    return rows, time.perf_counter() - started, time.thread_time() - cpu
 
 
 def _scores(briefs: list[_Brief], X: FeatureTable, template: SiteScorer) -> Iterator[np.ndarray]:
@@ -279,6 +298,30 @@ def _top_rows(score: np.ndarray, top: int) -> tuple[np.ndarray, np.ndarray]:
     """The positions and scores of a brief's ``top`` best assets, best first."""
     rows = top_k(score, top)
     return rows, score[rows]
+
+
+#: Content token of each table's ids and arrays (a table's columns never change: they are
+#: read-only, and its memoised derived arrays already rely on that).
+_ARRAY_TOKENS: weakref.WeakKeyDictionary[FeatureTable, str] = weakref.WeakKeyDictionary()
+
+
+def _token(X: FeatureTable) -> str:
+    """A token of everything a worker scores with: equal tokens, equal tables.
+
+    The ids and arrays are hashed once per table object; the rest (categories, labels, CRS,
+    origin, dates, land-use paths: small, and attributes a caller may set) on every call.
+    """
+    from dask.base import tokenize
+
+    arrays = _ARRAY_TOKENS.get(X)
+    if arrays is None:
+        arrays = tokenize(X.ids, {k: X[k] for k in X.keys()})  # noqa: SIM118 - not iterable
+        _ARRAY_TOKENS[X] = arrays
+    meta = (X.categories, X.labels, X.crs, X.origin, X.as_of, X.state_time, X.landuse_paths)
+    try:
+        return tokenize(arrays, pickle.dumps(meta, protocol=5))
+    except (pickle.PicklingError, TypeError, AttributeError):  # then never reused
+        return uuid.uuid4().hex
 
 
 def _without_frame(X: FeatureTable) -> FeatureTable:
