@@ -26,9 +26,10 @@ line ``seconds = fixed + per_asset * assets`` (the fixed cost of a partition).
 
 ``slice`` — a real slice of the country case (5 million assets, 50 million firms) at the
 province's density (2.5 assets and 25 firms per km², clusters per km² as there): 1/``fraction``
-of it, in a square box of 1/``fraction`` of the country's 2,000,000 km². Runs numpy 2 threads
-once and dask on 2 worker processes (GeoParquet intermediates in a temporary directory), checks
-they are equal, and records time per partition, firms per partition, the client's search of
+of it, in a square box of 1/``fraction`` of the country's 2,000,000 km². Runs dask on 2 worker
+processes (GeoParquet intermediates in a temporary directory when the slice has 500,000 assets
+or more), then numpy 2 threads on every asset or (``--check N``) on N random assets, checks
+the rows are equal, and records time per partition, firms per partition, the client's search of
 nearest firms beyond every halo, peak memory of the client and of each worker.
 
 Every dask result is compared with the numpy result (``assert_frame_equal``, exact) before any
@@ -108,6 +109,19 @@ def load1() -> float:
 
 def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def process_peak_rss_mb() -> float:
+    """This process's own peak resident memory (``VmHWM``; ``ru_maxrss`` of a worker process
+    started by a nanny reported the parent's value), or ``ru_maxrss`` where there is no /proc."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return peak_rss_mb()
 
 
 def attach() -> EngineLog:
@@ -257,22 +271,39 @@ def country_slice(args: argparse.Namespace, results: dict) -> None:
     del firms
     results["client_rss_after_build_mb"] = peak_rss_mb()
     log = attach()
-    t = time.perf_counter()
-    expected = context_features(assets, index, RADII, layers=layers, n_jobs=2)
-    results["numpy_2_threads_s"] = round(time.perf_counter() - t, 1)
-    results["load1_after_numpy"] = load1()
-    results["client_rss_after_numpy_mb"] = peak_rss_mb()
     from distributed import Client
 
     with cluster(2) as two, Client(two) as client:
+        results["load1_before_dask"] = load1()
         t = time.perf_counter()
         got = context_features(assets, index, RADII, layers=layers, engine="dask", client=client)
         results["dask_2_workers_s"] = round(time.perf_counter() - t, 1)
-        pd.testing.assert_frame_equal(got, expected, check_exact=True)
-        results["equal_to_numpy"] = True
-        results["worker_peak_rss_mb"] = client.run(peak_rss_mb)
+        results["worker_peak_rss_mb"] = client.run(process_peak_rss_mb)
     results["load1_after_dask"] = load1()
+    results["client_rss_after_dask_mb"] = peak_rss_mb()
+    _partitions(log, results)
+    print(json.dumps(results, default=str), flush=True)  # kept if the check below fails
+    # the numpy path on every asset (--check 0) or on a random sample of them: each asset's
+    # features depend on the firms and layers only, so a sample's rows must equal the dask rows
+    rows = (
+        assets
+        if args.check == 0
+        else assets.iloc[
+            np.sort(np.random.default_rng(args.seed).choice(len(assets), args.check, False))
+        ]
+    )
+    t = time.perf_counter()
+    expected = context_features(rows, index, RADII, layers=layers, n_jobs=2)
+    results["numpy_2_threads_s"] = round(time.perf_counter() - t, 1)
+    results["numpy_checked_assets"] = len(rows)
+    results["load1_after_numpy"] = load1()
+    pd.testing.assert_frame_equal(got.loc[expected.index], expected, check_exact=True)
+    results["equal_to_numpy"] = True
     results["client_rss_peak_mb"] = peak_rss_mb()
+
+
+def _partitions(log: EngineLog, results: dict) -> None:
+    """The dask run's partitions as the engine logged them (times by step, firms)."""
     p = log.parts
     results["partitions"] = {
         "count": len(p),
@@ -294,6 +325,12 @@ def main() -> None:
     parser.add_argument("--firms", type=int, default=200_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--fraction", type=int, default=50)
+    parser.add_argument(
+        "--check",
+        type=int,
+        default=0,
+        help="slice: compare with the numpy path on this many random assets (0: on all)",
+    )
     parser.add_argument("--counts", type=int, nargs="+", default=[1, 2, 4, 8, 16])
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
