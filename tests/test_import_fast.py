@@ -257,6 +257,57 @@ def test_a_row_changed_outside_the_library_keeps_its_first_version(store_path, p
         inv.close()
 
 
+def test_a_bulk_add_stores_missing_values_as_null_and_puts_its_triggers_back(store_path):
+    """The bulk insert binds missing values as NaN and blobs as bytearrays, and sets the per-row
+    triggers aside: the file must hold NULLs, the same blobs, exact counts and every trigger."""
+    con = sqlite3.connect(":memory:")
+    con.execute("CREATE TABLE t (a DOUBLE, b TEXT, c BLOB)")
+    con.execute("INSERT INTO t VALUES (?, ?, ?)", (_gpkg.NULL, _gpkg.NULL, bytearray(b"GP")))
+    assert con.execute("SELECT typeof(a), typeof(b), typeof(c), c FROM t").fetchone() == (
+        "null",
+        "null",
+        "blob",
+        b"GP",
+    )
+    con.close()
+    batch = _varied_batch()
+    inv = am.Inventory.open(store_path)
+    triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    inv.add(batch.iloc[:2], at="2025-01-01")  # the first add creates the tables
+    before = [r[0] for r in inv._store.conn.execute(triggers)]
+    assert "asset_events_no_replace" in before and "rtree_assets_geom_insert" in before
+    inv.add(batch.iloc[2:], at="2025-01-01")
+    inv.close()
+    con = sqlite3.connect(store_path)
+    try:
+        q = lambda sql: con.execute(sql).fetchone()[0]  # noqa: E731
+        assert [r[0] for r in con.execute(triggers)] == before
+        n = len(batch)
+        assert q("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name='assets'") == n
+        assert q("SELECT feature_count FROM gpkg_ogr_contents WHERE table_name='asset_events'") == n
+        assert q("SELECT count(*) FROM rtree_assets_geom") == n
+        missing = int(batch["rent_yuan_m2_month"].isna().sum())
+        assert missing >= 3
+        assert q("SELECT count(*) FROM assets WHERE rent_yuan_m2_month IS NULL") == missing
+        assert q("SELECT count(*) FROM assets WHERE typeof(rent_yuan_m2_month) = 'real'") == (
+            n - missing
+        )
+        assert q("SELECT count(*) FROM assets WHERE name IS NULL") == 1
+        assert q("SELECT count(*) FROM assets WHERE typeof(geom) = 'blob'") == n
+    finally:
+        con.close()
+    # the guards are back: an event cannot be replaced, a later import still counts
+    con = _gpkg.connect(store_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute(
+                "INSERT OR REPLACE INTO asset_events (event_id, asset_id, kind, valid_at, "
+                "recorded_at) VALUES (1, 'x', 'create', '2025-01-01', '2025-01-01')"
+            )
+    finally:
+        con.close()
+
+
 @requires_validator
 def test_the_store_stays_a_valid_geopackage(store_path, parcels):
     inv = am.Inventory.open(store_path)

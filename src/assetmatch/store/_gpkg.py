@@ -346,6 +346,67 @@ def next_id(conn: sqlite3.Connection, table: str, key: str) -> int:
     return int(row[0])
 
 
+#: What a missing value is bound as in bulk writes. SQLite stores a NaN bound as a double as NULL
+#: (``sqlite3VdbeMemSetDouble``; ``tests/test_import_fast.py`` checks it on the SQLite in use),
+#: and Python's ``sqlite3`` binds a float directly, while ``None`` (like ``bytes``) first goes
+#: through its adapter lookup: about 1.2 µs a value against 0.15 µs, measured on 100,000 rows
+#: of 43 parameters (5.5 s against 0.66 s of CPU).
+NULL = float("nan")
+
+
+def bind_values(values: Sequence[object]) -> list[object]:
+    """``values`` ready for a bulk ``executemany``: ``None`` as :data:`NULL` (stored as NULL),
+    other values as they are."""
+    return [NULL if v is None else v for v in values]
+
+
+def bind_blobs(blobs: Sequence[bytes | None]) -> list[object]:
+    """Blobs ready for a bulk ``executemany``: as ``bytearray`` (stored as the same BLOB; Python's
+    ``sqlite3`` binds a ``bytearray`` directly and a ``bytes`` through its adapter lookup, 0.5
+    against 2 µs a value), ``None`` as :data:`NULL`."""
+    return [NULL if b is None else bytearray(b) for b in blobs]
+
+
+@contextlib.contextmanager
+def triggers_set_aside(conn: sqlite3.Connection, names: Sequence[str]) -> Iterator[set[str]]:
+    """Drop the triggers ``names`` (those that exist) for a block and create them again right
+    after, inside the caller's transaction, so no reader ever sees the tables without them.
+    Yields the names of those it dropped.
+
+    For bulk writes whose statement does itself what the triggers would do per row.
+    """
+    kept: list[str] = []
+    dropped: set[str] = set()
+    for name in names:
+        row = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (name,)
+        ).fetchone()
+        if row is not None:
+            kept.append(row[0])
+            dropped.add(name)
+            conn.execute(f'DROP TRIGGER "{name}"')
+    try:
+        yield dropped
+    finally:
+        for sql in kept:
+            conn.execute(sql)
+
+
+def count_trigger(table: str) -> str:
+    """Name of the trigger that counts the rows inserted into ``table`` (GDAL's name)."""
+    return f"trigger_insert_feature_count_{table}"
+
+
+def add_to_count(conn: sqlite3.Connection, table: str, n: int) -> None:
+    """Add ``n`` to GDAL's cached feature count of ``table`` (what :func:`count_trigger` would
+    have done for ``n`` inserted rows)."""
+    conn.execute(
+        "UPDATE gpkg_ogr_contents SET feature_count = feature_count + ? "
+        "WHERE lower(table_name) = lower(?)",
+        (n, table),
+    )
+
+
 def insert_features(
     conn: sqlite3.Connection,
     table: str,
@@ -358,30 +419,30 @@ def insert_features(
 ) -> None:
     """Insert rows into a feature table, then fill its R-tree index in one more statement.
 
-    The R-tree's per-row insert trigger (which calls back into Python five times a row) is set
-    aside for the insert and put back right after, inside the caller's transaction, so no
-    reader ever sees the table without it; the index gets the same boxes the trigger would
-    give (none for missing and empty geometries).
+    The R-tree's per-row insert trigger (which calls back into Python five times a row) and
+    the feature-count trigger are set aside for the insert and put back right after, inside
+    the caller's transaction, so no reader ever sees the table without them; the index gets
+    the same boxes the trigger would give (none for missing and empty geometries), the count
+    grows by the number of rows.
 
     Parameters
     ----------
     columns
         Column names of each row in ``params``, ``fid`` and the geometry column among them.
+    params
+        The rows, one value per column (see :func:`bind_values`).
     fids
         The rows' ``fid`` values, in order.
     bounds
         ``shapely.bounds`` of the rows' geometries (minx, miny, maxx, maxy), in order.
     """
-    trigger = f"rtree_{table}_{geom_column}_insert"
-    row = conn.execute(
-        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
-    ).fetchone()
-    if row is not None:
-        conn.execute(f'DROP TRIGGER "{trigger}"')
-    try:
+    rtree = f"rtree_{table}_{geom_column}_insert"
+    with triggers_set_aside(conn, [rtree, count_trigger(table)]) as dropped:
         names = ", ".join(f'"{c}"' for c in columns)
         marks = ", ".join("?" * len(columns))
         conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
+        if count_trigger(table) in dropped:
+            add_to_count(conn, table, len(fids))
         b = np.asarray(bounds, dtype=float).reshape(-1, 4)
         ok = np.isfinite(b).all(axis=1)
         conn.executemany(
@@ -395,9 +456,6 @@ def insert_features(
                 strict=True,
             ),
         )
-    finally:
-        if row is not None:
-            conn.execute(row[0])
 
 
 def is_geopackage(conn: sqlite3.Connection) -> bool:

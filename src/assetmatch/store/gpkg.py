@@ -214,6 +214,24 @@ def _sql_columns(df: pd.DataFrame) -> list[list[Any]]:
     return [_sql_column(df.iloc[:, k]) for k in range(df.shape[1])]
 
 
+def _bind_columns(df: pd.DataFrame) -> list[list[Any]]:
+    """The columns of ``df`` as values for a bulk ``executemany``: as :func:`_sql_columns`, with
+    missing values as :data:`_gpkg.NULL` (stored as NULL, bound far faster than ``None``)."""
+    out: list[list[Any]] = []
+    for k in range(df.shape[1]):
+        s = df.iloc[:, k]
+        if pd.api.types.is_float_dtype(s.dtype):  # NaN is already NULL
+            out.append(s.to_numpy(dtype=float).tolist())
+            continue
+        if s.dtype == object:
+            vals = s.tolist()
+            if set(map(type, vals)) <= _NATIVE - {bytes}:
+                out.append(_gpkg.bind_values(vals))
+                continue
+        out.append(_gpkg.bind_values(_sql_column(s)))
+    return out
+
+
 def _sql_rows(df: pd.DataFrame) -> list[list[Any]]:
     """Rows of SQLite values, converted column by column (NaN/NaT/NA → NULL, numpy → Python)."""
     cols = _sql_columns(df)
@@ -685,22 +703,28 @@ class GpkgStore:
             ["fid", "geom", *names, CREATE_MARK],
             zip(
                 fids.tolist(),
-                _gpkg.encode(geoms, srs_id),
-                *_sql_columns(rows.reindex(columns=names)),
+                _gpkg.bind_blobs(_gpkg.encode(geoms, srs_id)),
+                *_bind_columns(rows.reindex(columns=names)),
                 range(first_event, first_event + n),
                 strict=True,
             ),
             fids=fids,
             bounds=bounds,
         )
-        # the events in one statement, in the rows' order, from the rows just written
+        # the events in one statement, in the rows' order, from the rows just written; the
+        # per-row triggers it would fire are set aside (the count grows once; the guard against
+        # replacing an event has nothing to guard: a plain INSERT of ids past every existing one)
         shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
-        conn.execute(
-            'INSERT INTO "asset_events" (event_id, asset_id, kind, valid_at, recorded_at, '
-            f"author, note, batch_id, source) SELECT \"{CREATE_MARK}\", asset_id, 'create', "
-            '?, ?, ?, ?, ?, ? FROM "assets" WHERE fid >= ? ORDER BY fid',
-            (*shared, first_fid),
-        )
+        count = _gpkg.count_trigger("asset_events")
+        with _gpkg.triggers_set_aside(conn, [count, "asset_events_no_replace"]) as dropped:
+            conn.execute(
+                'INSERT INTO "asset_events" (event_id, asset_id, kind, valid_at, recorded_at, '
+                f"author, note, batch_id, source) SELECT \"{CREATE_MARK}\", asset_id, 'create', "
+                '?, ?, ?, ?, ?, ? FROM "assets" WHERE fid >= ? ORDER BY fid',
+                (*shared, first_fid),
+            )
+            if count in dropped:
+                _gpkg.add_to_count(conn, "asset_events", n)
         _gpkg.touch(conn, "assets", bounds=bounds)
         _gpkg.touch(conn, "asset_events", None)
 
