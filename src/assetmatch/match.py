@@ -190,12 +190,18 @@ def match(
         counts["n_eligible"],
         len(rows),
     )
-    ctx = _Ctx(X, scorer, req, scorer.as_of_, near_place)
-    detail = _detail(ctx, np.concatenate([rows, nm_rows]))
-    top_part, near_part = slice(0, len(rows)), slice(len(rows), None)
+    # the shortlist's facts, reasons and tables are built when the result's tables are read
+    shortlist = _Shortlist(
+        _Ctx(X, scorer, req, scorer.as_of_, near_place),
+        rows,
+        nm_rows,
+        ev.score[rows],
+        ev.near_miss[nm_rows],
+        lang,
+    )
     result = MatchResult(
-        table=_ranked_table(ctx, detail, top_part, ev.score[rows], lang),
-        near_misses=_near_miss_table(ctx, detail, near_part, ev.near_miss[nm_rows], lang),
+        table=shortlist,  # type: ignore[arg-type]
+        near_misses=shortlist,  # type: ignore[arg-type]
         requirements=req,
         weights=scorer.weights_,
         model=scorer,
@@ -379,6 +385,39 @@ class _Detail:
     sub: FeatureTable
     ev: Evaluation
     facts: list[dict[str, Any]]
+
+
+class _Shortlist:
+    """The ranked rows and near misses of a match, explained and tabled on first read.
+
+    The facts and reasons of these rows and the two result frames are most of a warm
+    match's fixed cost; a :class:`~assetmatch.result.MatchResult` builds them when
+    ``table`` or ``near_misses`` is first read (both from one detailed evaluation). The
+    feature table is never modified (a patched inventory makes a new one), so the frames are
+    the same whenever they are built.
+    """
+
+    def __init__(
+        self,
+        ctx: _Ctx,
+        rows: np.ndarray,
+        nm_rows: np.ndarray,
+        scores: np.ndarray,
+        nm_scores: np.ndarray,
+        lang: str,
+    ) -> None:
+        self.ctx, self.rows, self.nm_rows = ctx, rows, nm_rows
+        self.scores, self.nm_scores, self.lang = scores, nm_scores, lang
+        self._detail: _Detail | None = None
+
+    def build(self, name: str) -> pd.DataFrame:
+        """The result frame ``name``: ``"table"`` or ``"near_misses"``."""
+        if self._detail is None:
+            self._detail = _detail(self.ctx, np.concatenate([self.rows, self.nm_rows]))
+        k = len(self.rows)
+        if name == "table":
+            return _ranked_table(self.ctx, self._detail, slice(0, k), self.scores, self.lang)
+        return _near_miss_table(self.ctx, self._detail, slice(k, None), self.nm_scores, self.lang)
 
 
 def _detail(result: _Ctx, rows: np.ndarray) -> _Detail:

@@ -16,7 +16,7 @@ from datetime import date
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -58,6 +58,39 @@ def package_version() -> str:
 # ====================================================================== result
 
 
+class _Pending(Protocol):
+    """A result frame not built yet: :func:`assetmatch.match` defers its shortlist's tables."""
+
+    def build(self, name: str) -> pd.DataFrame:
+        """The frame ``name`` (``"table"`` or ``"near_misses"``)."""
+        ...
+
+
+class _Frame:
+    """A frame field of :class:`MatchResult` that may be given as a :class:`_Pending` builder.
+
+    A plain frame is stored as it is; a builder is called on the first read and its frame
+    kept, so a match whose tables are never read does not pay for them. Reading the class
+    attribute raises :class:`AttributeError`, so the dataclass field keeps no default.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.slot = f"_{name}"
+
+    def __get__(self, obj: Any, owner: type | None = None) -> pd.DataFrame:
+        if obj is None:
+            raise AttributeError(self.name)
+        value = obj.__dict__[self.slot]
+        if not isinstance(value, pd.DataFrame) and hasattr(value, "build"):
+            value = value.build(self.name)
+            obj.__dict__[self.slot] = value
+        return value
+
+    def __set__(self, obj: Any, value: pd.DataFrame | _Pending) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass
 class MatchResult:
     """The outcome of :func:`match`.
@@ -95,8 +128,8 @@ class MatchResult:
         language. They take no part in the scores; :meth:`explain` and :meth:`to_dict` say so.
     """
 
-    table: pd.DataFrame
-    near_misses: pd.DataFrame
+    table: pd.DataFrame = _Frame()  # type: ignore[assignment]
+    near_misses: pd.DataFrame = _Frame()  # type: ignore[assignment]
     requirements: Requirements
     weights: Weights
     model: SiteScorer
