@@ -46,6 +46,8 @@ V1_STORE = Path(__file__).parent / "data" / "store_v1.gpkg"
         ("net_land", pd.Series([True, None, False], dtype="boolean")),
         ("net_land", [1, 0, None, np.True_]),
         ("name", pd.Series(["甲", None, "", "b"], dtype="str")),
+        ("name", pd.Series(["甲", None, "", "b"], dtype="string")),
+        ("name", pd.Series(["甲", None], dtype="string[pyarrow]")),
         ("name", ["a", 3, None, np.nan]),
         ("idle_since", ["2021-11-03", None, "2020-02-29", np.nan]),
         ("idle_since", ["2021-11-03T10:00", "2021-1-3", date(2020, 1, 2)]),
@@ -67,6 +69,51 @@ def test_normalize_column_equals_normalize_value_of_each_value(field, values):
     got = history.normalize_column(field, values)
     assert got == expected
     assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def _obstacle(kind, description, days, **more):
+    return {"kind": kind, "description": description, "delay_days": days, **more}
+
+
+@pytest.mark.parametrize(
+    ("field", "values"),
+    [
+        ("tenure", [["lease"], None, np.array(["a", "b"], dtype=object), [], ["lease"], np.nan]),
+        ("tenure", [["租赁", "出让"], ["租赁", "出让"], [1, "a"], ["1"], ("x",)]),
+        (
+            "obstacles",
+            [
+                [_obstacle("x", None, 3)],
+                [_obstacle("x", None, 3.0)],  # the same record as the one above
+                [_obstacle("x", None, True)],
+                [_obstacle("x", None, 0.0)],
+                [_obstacle("x", None, -0.0)],  # not the text of 0.0
+                [_obstacle("x", None, np.nan)],
+                [_obstacle("x", None, None, extra="dropped")],
+                [_obstacle("x", "调规", 90), _obstacle("y", None, 10**20)],
+                [_obstacle(1, None, 3)],
+                [_obstacle(1.0, None, 3)],  # equal to 1 in Python, another text
+                [_obstacle("x", ["odd"], np.float64(2.5))],
+                [{"kind": "x"}],
+                [],
+                None,
+                np.nan,
+            ],
+        ),
+        ("extra", [{"b": 1, "a": [1, 2]}, None, {"b": 1, "a": [1, 2]}, np.nan, {}]),
+    ],
+)
+def test_json_texts_equal_the_text_of_each_normalized_value(field, values):
+    def reference(v):
+        norm = history.normalize_value(field, v)
+        return None if norm is None else json.dumps(norm, ensure_ascii=False, sort_keys=True)
+
+    expected = [reference(v) for v in values]
+    assert history.json_texts(field, values) == expected
+    assert history.json_texts(field, pd.Series(values, dtype=object)) == expected
+    # normalized values give the same text (replay hands them over normalized)
+    norm = [history.normalize_value(field, v) for v in values]
+    assert history.json_texts(field, norm) == expected
 
 
 # ------------------------------------------------------------------ fast rows == replay

@@ -1142,7 +1142,9 @@ class Inventory:
         infer: bool = True,
     ) -> gpd.GeoDataFrame:
         """Current rows as stored, from each field's plain values (as :func:`history.replay`
-        gives them, or :func:`history.normalize_column` of a new asset's values).
+        gives them, or :func:`history.normalize_column` of a new asset's values; list and JSON
+        fields may also be as a prepared frame holds them: :func:`history.json_texts` gives
+        the same text for both).
 
         The one definition of every derived column: ground area (boundary, else the declared
         area), ``has_boundary``, ``land_class``, JSON text of list and ``extra`` columns.
@@ -1164,7 +1166,7 @@ class Inventory:
         out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
         out["asset_id"] = ids
         for c in history.EVENT_FIELDS:
-            col = _json_texts(values[c]) if c in _JSON_COLUMNS else values[c]
+            col = history.json_texts(c, values[c]) if c in _JSON_COLUMNS else values[c]
             if infer:
                 out[c] = np.asarray(col, dtype=object)
             else:
@@ -1183,8 +1185,8 @@ class Inventory:
         create events (``tests/test_import_fast.py`` checks it), without the replay."""
         n = len(new)
         values: dict[str, Any] = {f: [None] * n for f in history.EVENT_FIELDS}
-        for f in fields:
-            values[f] = history.normalize_column(f, new[f])
+        for f in fields:  # list and JSON fields: their text straight from the values as given
+            values[f] = new[f] if f in _JSON_COLUMNS else history.normalize_column(f, new[f])
         valid = history.parse_stored_dates(pd.Series([valid_at], dtype=object)).iloc[0]
         return self._asset_rows(
             new.index.astype(str).tolist(),
@@ -2362,25 +2364,6 @@ def _stored_text(field: str, stored: Any) -> str:
     if field in _JSON_COLUMNS:
         return history.encode_value(field, None if stored is None else json.loads(stored))
     return history.encode_value(field, stored)
-
-
-def _json_texts(values: Iterable[Any]) -> list[str | None]:
-    """JSON text of each value (None stays None); a list of texts is encoded once per distinct
-    list (tenure columns repeat a handful of them)."""
-    seen: dict[tuple[str, ...], str] = {}
-    out: list[str | None] = []
-    for v in values:
-        if v is None:
-            out.append(None)
-        elif type(v) is list and all(type(x) is str for x in v):
-            key = tuple(v)
-            text = seen.get(key)
-            if text is None:
-                text = seen[key] = json.dumps(v, ensure_ascii=False)
-            out.append(text)
-        else:
-            out.append(json.dumps(v, ensure_ascii=False, sort_keys=True))
-    return out
 
 
 def _land_classes(codes: pd.Series, schemes: pd.Series) -> list[str | None]:

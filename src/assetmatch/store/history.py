@@ -251,6 +251,8 @@ def normalize_column(field: str, values: Any) -> list[Any]:
     fast = None
     if kind in ("float", "int", "bool"):
         fast = _numbers(kind, s)
+    elif kind == "str" and isinstance(s.dtype, pd.StringDtype):  # text or missing, nothing else
+        fast = s.to_numpy(dtype=object, na_value=None).tolist()
     elif kind == "str":
         obj = s.to_numpy(dtype=object)
         missing = pd.isna(s).to_numpy()
@@ -332,6 +334,66 @@ def _iso_days(s: pd.Series) -> list[Any] | None:
     for k in np.flatnonzero(missing):
         out[k] = None
     return out
+
+
+def json_texts(field: str, values: Any) -> list[str | None]:
+    """The stored JSON text of each value of a list or JSON field (None for missing).
+
+    Equal, value for value, to ``None`` where :func:`normalize_value` gives None and else to
+    ``json.dumps(normalize_value(field, v), ensure_ascii=False, sort_keys=True)`` (a test
+    checks it): the values may be as a prepared frame holds them or already normalized
+    (:func:`normalize_value` gives the same for both). A list of texts, and an obstacle list of
+    plain records, is encoded once per distinct value (such columns repeat a handful of them);
+    anything else value by value.
+    """
+    kind = ASSET_COLUMNS.get(field, "json")
+    seen: dict[Any, str] = {}
+    out: list[str | None] = []
+    for v in values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values:
+        key = _list_key(kind, v) if type(v) is list else None
+        if key is not None:
+            text = seen.get(key)
+            if text is None:
+                text = seen[key] = _dumps(normalize_value(field, v))
+            out.append(text)
+            continue
+        norm = normalize_value(field, v)
+        out.append(None if norm is None else _dumps(norm))
+    return out
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _list_key(kind: str, v: list[Any]) -> tuple[Any, ...] | None:
+    """A key that equals another list's exactly when :func:`normalize_value` gives both the same
+    record (None when the list is not plain enough to tell cheaply)."""
+    if kind == "list[str]":
+        return tuple(v) if all(type(x) is str for x in v) else None
+    if kind != "list[obstacle]":
+        return None
+    key: list[Any] = []
+    for o in v:
+        if type(o) is not dict:
+            return None
+        k, d, days = o.get("kind"), o.get("description"), o.get("delay_days")
+        if type(k) is not str or not (d is None or type(d) is str):
+            return None
+        if days is None:
+            day_key = None
+        elif type(days) in (int, float):
+            if days != days:  # NaN: missing, as None
+                day_key = None
+            else:
+                try:
+                    day_key = float(days).hex()  # tells -0.0 from 0.0, as the text does
+                except OverflowError:
+                    return None
+        else:
+            return None
+        key.append((k, d, day_key))
+    return tuple(key)
 
 
 def create_record(value: Any) -> dict[str, Any]:
