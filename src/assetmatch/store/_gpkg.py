@@ -443,19 +443,160 @@ def insert_features(
         conn.executemany(f'INSERT INTO "{table}" ({names}) VALUES ({marks})', params)
         if count_trigger(table) in dropped:
             add_to_count(conn, table, len(fids))
-        b = np.asarray(bounds, dtype=float).reshape(-1, 4)
-        ok = np.isfinite(b).all(axis=1)
-        conn.executemany(
-            f'INSERT OR REPLACE INTO "rtree_{table}_{geom_column}" VALUES (?, ?, ?, ?, ?)',
-            zip(
-                np.asarray(fids)[ok].tolist(),
-                b[ok, 0].tolist(),
-                b[ok, 2].tolist(),
-                b[ok, 1].tolist(),
-                b[ok, 3].tolist(),
-                strict=True,
-            ),
+        fill_rtree(conn, f"rtree_{table}_{geom_column}", fids, bounds)
+
+
+def fill_rtree(conn: sqlite3.Connection, rtree: str, fids: np.ndarray, bounds: np.ndarray) -> None:
+    """Add the boxes of ``fids`` to the R-tree ``rtree`` (inside the caller's transaction).
+
+    An empty R-tree is built whole (:func:`_bulk_load_rtree`, as GDAL fills a new table's);
+    one that holds boxes gets them one ``INSERT`` each through SQLite's R*Tree module.
+    Missing and empty geometries (non-finite bounds) get no box, as with the triggers.
+    """
+    b = np.asarray(bounds, dtype=float).reshape(-1, 4)
+    ok = np.isfinite(b).all(axis=1)
+    ids = np.asarray(fids, dtype=np.int64)[ok]
+    b = b[ok]
+    if not len(ids):
+        return
+    if _rtree_is_empty(conn, rtree):
+        conn.execute("SAVEPOINT am_rtree_bulk")
+        try:
+            _bulk_load_rtree(conn, rtree, ids, b)
+        except sqlite3.OperationalError as exc:  # e.g. shadow tables read-only (defensive mode)
+            conn.execute("ROLLBACK TO am_rtree_bulk")
+            logger.info("R-tree %s filled row by row (%s)", rtree, exc)
+        else:
+            conn.execute("RELEASE am_rtree_bulk")
+            return
+        conn.execute("RELEASE am_rtree_bulk")
+    conn.executemany(
+        f'INSERT OR REPLACE INTO "{rtree}" VALUES (?, ?, ?, ?, ?)',
+        zip(
+            ids.tolist(),
+            b[:, 0].tolist(),
+            b[:, 2].tolist(),
+            b[:, 1].tolist(),
+            b[:, 3].tolist(),
+            strict=True,
+        ),
+    )
+
+
+def _rtree_is_empty(conn: sqlite3.Connection, rtree: str) -> bool:
+    """Whether ``rtree`` holds no box: no row, and a root node without cells."""
+    if conn.execute(f'SELECT 1 FROM "{rtree}_rowid" LIMIT 1').fetchone() is not None:
+        return False
+    root = conn.execute(f'SELECT data FROM "{rtree}_node" WHERE nodeno = 1').fetchone()
+    return root is not None and len(root[0]) >= 4 and bytes(root[0][2:4]) == b"\0\0"
+
+
+#: SQLite's R*Tree stores a box as 32-bit floats rounded outwards (``rtreeValueDown`` and
+#: ``rtreeValueUp`` in its ``rtree.c``): a float above the double is stepped down by this
+#: factor (towards zero, or away from it for a negative), one below is stepped up.
+_RND_TOWARDS = 1.0 - 1.0 / 8388608.0
+_RND_AWAY = 1.0 + 1.0 / 8388608.0
+
+#: One cell of a 2-D R*Tree node: the rowid (or child node number), then minx, maxx, miny,
+#: maxy, all big-endian (``rtree.c``: ``writeInt64``, ``writeCoord``).
+_RTREE_CELL = np.dtype([("id", ">i8"), ("box", ">f4", 4)])
+
+
+def _float_down(d: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        f = d.astype(np.float32)
+        over = f.astype(np.float64) > d
+        if over.any():
+            x = d[over]
+            f[over] = (x * np.where(x < 0, _RND_AWAY, _RND_TOWARDS)).astype(np.float32)
+    return f
+
+
+def _float_up(d: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore"):
+        f = d.astype(np.float32)
+        under = f.astype(np.float64) < d
+        if under.any():
+            x = d[under]
+            f[under] = (x * np.where(x < 0, _RND_TOWARDS, _RND_AWAY)).astype(np.float32)
+    return f
+
+
+def _str_groups(box: np.ndarray, capacity: int) -> list[np.ndarray]:
+    """Sort-Tile-Recursive packing: the entries (rows of minx, maxx, miny, maxy) in groups of
+    at most ``capacity``: vertical slices by centre x, each cut into runs by centre y."""
+    n = len(box)
+    nodes = -(-n // capacity)
+    slices = int(np.ceil(np.sqrt(nodes)))
+    cx = box[:, 0].astype(np.float64) + box[:, 1]
+    cy = box[:, 2].astype(np.float64) + box[:, 3]
+    groups: list[np.ndarray] = []
+    for part in np.array_split(np.argsort(cx, kind="stable"), slices):
+        if not len(part):
+            continue
+        part = part[np.argsort(cy[part], kind="stable")]
+        groups += np.array_split(part, -(-len(part) // capacity))
+    return groups
+
+
+def _bulk_load_rtree(
+    conn: sqlite3.Connection, rtree: str, ids: np.ndarray, bounds: np.ndarray
+) -> None:
+    """Build an empty R-tree from all its boxes at once, writing its three shadow tables.
+
+    The layout is SQLite's own (``rtree.c``): node blobs of the root's size, a 4-byte header
+    (tree depth in the root, 0 elsewhere; cell count) and 24-byte cells; ``_rowid`` maps each
+    box to its leaf, ``_parent`` each node but the root to its parent; the root is node 1.
+    The nodes are packed full by Sort-Tile-Recursive, the boxes rounded outwards to 32-bit
+    floats exactly as SQLite rounds them. ``rtreecheck()`` accepts the result (tested), and
+    later inserts and deletes go through the R*Tree module as usual.
+    """
+    size = conn.execute(f'SELECT length(data) FROM "{rtree}_node" WHERE nodeno = 1').fetchone()[0]
+    capacity = (size - 4) // _RTREE_CELL.itemsize
+    box = np.empty((len(ids), 4), dtype=np.float32)
+    box[:, 0] = _float_down(bounds[:, 0])  # minx
+    box[:, 1] = _float_up(bounds[:, 2])  # maxx
+    box[:, 2] = _float_down(bounds[:, 1])  # miny
+    box[:, 3] = _float_up(bounds[:, 3])  # maxy
+    level_ids = ids
+    nodes: list[tuple[int, bytes]] = []
+    leaf_of: list[tuple[np.ndarray, np.ndarray]] = []
+    parents: list[tuple[int, int]] = []
+    depth = 0
+    next_node = 2
+    while True:
+        groups = _str_groups(box, capacity)
+        root = len(groups) == 1
+        numbers = [1] if root else list(range(next_node, next_node + len(groups)))
+        next_node += 0 if root else len(groups)
+        for number, g in zip(numbers, groups, strict=True):
+            cells = np.empty(len(g), dtype=_RTREE_CELL)
+            cells["id"] = level_ids[g]
+            cells["box"] = box[g]
+            head = np.array([depth if root else 0, len(g)], dtype=">u2").tobytes()
+            blob = head + cells.tobytes()
+            nodes.append((number, blob + bytes(size - len(blob))))
+            if depth == 0:
+                leaf_of.append((level_ids[g], np.full(len(g), number, dtype=np.int64)))
+            else:
+                parents += [(int(c), number) for c in level_ids[g]]
+        up = np.array(
+            [[box[g, 0].min(), box[g, 1].max(), box[g, 2].min(), box[g, 3].max()] for g in groups],
+            dtype=np.float32,
         )
+        if root:
+            break
+        level_ids = np.asarray(numbers, dtype=np.int64)
+        box = up
+        depth += 1
+    conn.executemany(f'INSERT OR REPLACE INTO "{rtree}_node" (nodeno, data) VALUES (?, ?)', nodes)
+    rowids = np.concatenate([a for a, _ in leaf_of]).tolist()
+    leaves = np.concatenate([b for _, b in leaf_of]).tolist()
+    conn.executemany(
+        f'INSERT INTO "{rtree}_rowid" (rowid, nodeno) VALUES (?, ?)',
+        zip(rowids, leaves, strict=True),
+    )
+    conn.executemany(f'INSERT INTO "{rtree}_parent" (nodeno, parentnode) VALUES (?, ?)', parents)
 
 
 def is_geopackage(conn: sqlite3.Connection) -> bool:
