@@ -365,6 +365,29 @@ def test_the_store_stays_a_valid_geopackage(store_path, parcels):
     assert code == 0, out
 
 
+def test_a_store_without_a_context_lists_no_changed_assets(store_path, parcels):
+    """Until a context is stored the first context() computes every asset: an import leaves no
+    list of changed ids (after a first import it would hold every id); once a context is
+    stored, a moved asset is listed and refreshed."""
+    inv = am.Inventory.open(store_path)
+    try:
+        inv.add(parcels, at="2025-01-01")
+        assert inv._store.meta("context_dirty_assets") is None
+        moved = parcels[parcels["asset_id"] == "A-2"].copy()
+        moved["geometry"] = [square_lonlat(LON0 + 0.01, LAT0, 300)]
+        inv.add(moved, at="2025-02-01")
+        assert inv._store.meta("context_dirty_assets") is None
+        ctx = inv.context()
+        assert sorted(ctx.index) == sorted(inv.assets().index)
+        moved["geometry"] = [square_lonlat(LON0 + 0.02, LAT0, 300)]
+        inv.add(moved, at="2025-03-01")
+        assert json.loads(inv._store.meta("context_dirty_assets")) == ["A-2"]
+        inv.context()
+        assert inv._store.meta("context_dirty_assets") is None
+    finally:
+        inv.close()
+
+
 # ------------------------------------------------------------------ the previous format
 
 

@@ -1784,6 +1784,10 @@ class Inventory:
     def _mark_assets_dirty(self, ids: list[str], removed: bool = False) -> None:
         if not ids:
             return
+        if self._store.meta("context_params") is None:
+            # no context was ever stored: the first context() computes every asset, so a list
+            # of changed ids (all of them after a first import, 12 bytes an asset) says nothing
+            return
         key = "context_removed" if removed else "context_dirty_assets"
         cur = json.loads(self._store.meta(key) or "[]")
         self._store.set_meta(key, json.dumps(sorted({*cur, *ids})))
