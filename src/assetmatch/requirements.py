@@ -36,6 +36,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Final, Literal, get_args
 
 import pydantic
@@ -554,7 +555,7 @@ class Requirements(BaseModel):
         """Land class of the intended use (e.g. ``"education"``), or ``None``."""
         if self.land_use is None:
             return None
-        return _landuse.resolve(self.land_use, self.land_use_scheme).land_class
+        return _land_class_of(self.land_use, self.land_use_scheme)
 
     @property
     def hard_criteria(self) -> frozenset[str]:
@@ -575,24 +576,33 @@ class Requirements(BaseModel):
 
     def specifies(self, criterion: str) -> bool:
         """Whether the brief gives what ``criterion`` needs (a range, a list, a place …)."""
-        return {
-            "size": self.land_area_mu is not None or self.land_area_m2 is not None,
-            "building": self.building_area_m2 is not None,
-            "specs": any(
+        # one test per criterion (a match asks for every criterion several times)
+        if criterion in ("readiness", "access", "freshness"):
+            return True
+        if criterion == "size":
+            return self.land_area_mu is not None or self.land_area_m2 is not None
+        if criterion == "building":
+            return self.building_area_m2 is not None
+        if criterion == "specs":
+            return any(
                 v is not None
                 for v in (self.min_power_kva, self.min_floor_load_kn_m2, self.min_floor_height_m)
-            ),
-            "cost": self.max_rent_m2_month is not None or self.max_land_price_yuan_mu is not None,
-            "tenure": self.tenure is not None,
-            "readiness": True,
-            "land_use": self.land_use is not None,
-            "synergy": self.industry is not None or bool(self.near_industries),
-            "conflicts": self.industry is not None or bool(self.avoid_industries),
-            "access": True,
-            "near": self.near is not None,
-            "district": self.districts is not None,
-            "freshness": True,
-        }[criterion]
+            )
+        if criterion == "cost":
+            return self.max_rent_m2_month is not None or self.max_land_price_yuan_mu is not None
+        if criterion == "tenure":
+            return self.tenure is not None
+        if criterion == "land_use":
+            return self.land_use is not None
+        if criterion == "synergy":
+            return self.industry is not None or bool(self.near_industries)
+        if criterion == "conflicts":
+            return self.industry is not None or bool(self.avoid_industries)
+        if criterion == "near":
+            return self.near is not None
+        if criterion == "district":
+            return self.districts is not None
+        raise KeyError(criterion)
 
     def tolerance_for(self, criterion: str) -> float:
         """Relative tolerance of ``criterion`` (the brief's, else :data:`DEFAULT_TOLERANCE`)."""
@@ -769,3 +779,9 @@ def _wrap(exc: pydantic.ValidationError, raw: Any) -> ValidationError:
     return ValidationError(
         f"{Requirements._problem_header} ({n} problem{'s' if n != 1 else ''}):", problems
     )
+
+
+@lru_cache(maxsize=1024)
+def _land_class_of(code: str, scheme: str | None) -> str:
+    """Land class of a validated brief's ``land_use`` (the bundled code table never changes)."""
+    return _landuse.resolve(code, scheme).land_class

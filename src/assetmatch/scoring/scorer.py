@@ -99,7 +99,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from .._errors import Problem, ValidationError
-from ..domain.industry import codes_overlap
 from ..domain.landuse_paths import (
     N_TENURE_MASKS,
     PATH_KINDS,
@@ -128,11 +127,10 @@ from .tables import (
     _affinity_row,
     _affinity_rows,
     _column_for,
-    _conflict_table,
+    _conflict_adds,
     _default_affinity,
     _default_affinity_rows,
     _default_conflicts,
-    _is_industry,
 )
 from .weights import DEFAULT_PRIORITIES, Weights
 
@@ -330,6 +328,9 @@ class _Plan:
     near_xy: tuple[float, float, float] | None = None
 
 
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 class SiteScorer(BaseEstimator):
     """Score assets against an investor's requirements (a scikit-learn estimator).
 
@@ -424,6 +425,15 @@ class SiteScorer(BaseEstimator):
         self.unknown_score = unknown_score
         self.n_jobs = n_jobs
         self.block_rows = block_rows
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        # scikit-learn reads the constructor's signature on every get_params / set_params /
+        # clone (~0.1 ms each, several per match); a class's parameters do not change
+        names = _PARAM_NAMES.get(cls)
+        if names is None:
+            names = _PARAM_NAMES[cls] = tuple(super()._get_param_names())
+        return list(names)
 
     # ------------------------------------------------------------------ fit
 
@@ -948,16 +958,10 @@ class SiteScorer(BaseEstimator):
         for ind, dist in (req.avoid_industries or {}).items():
             add(ind, dist, f"avoid:{ind}")
         if req.industry is not None:
-            mine = req.industry
-            target = req.target_land_class
-            for source, sensitive, dist in _conflict_table(self.conflicts_):
-                rule = f"rule:{source}:{sensitive}"
-                if sensitive == target or (
-                    _is_industry(sensitive) and codes_overlap(mine, sensitive)
-                ):
-                    add(source, dist, rule)  # the investor's use keeps away from the source
-                if codes_overlap(mine, source) and _is_industry(sensitive):
-                    add(sensitive, dist, rule)  # the investor's industry keeps away from it
+            for ind, dist, rule in _conflict_adds(
+                self.conflicts_, req.industry, req.target_land_class
+            ):
+                add(ind, dist, rule)
         return [(j, d, why) for j, (d, why) in sorted(rules.items())]
 
     def _siting_rules(self, X: FeatureTable, req: Requirements) -> list[tuple[int, float, str]]:

@@ -32,8 +32,11 @@ def _column_for(col: Mapping[str, int], industry: str) -> int | None:
     return col.get(industry[:3])
 
 
+_INDUSTRY_RE = re.compile(r"^[A-T]\d{2}")
+
+
 def _is_industry(code: str) -> bool:
-    return bool(re.match(r"^[A-T]\d{2}", code))
+    return _INDUSTRY_RE.match(code) is not None
 
 
 def _affinity_rows(affinity: Any) -> dict[str, dict[str, float]]:
@@ -84,11 +87,37 @@ def _default_conflict_rows() -> tuple[tuple[str, str, float], ...]:
     return tuple(_rows_of(_default_conflicts()))
 
 
-def _conflict_table(conflicts: Any) -> list[tuple[str, str, float]]:
-    """Rows (source, sensitive, min_distance_m) of a conflict table."""
+def _conflict_adds(
+    conflicts: Any, industry: str, target: str | None
+) -> tuple[tuple[str, float, str], ...]:
+    """The conflict rules that apply to an investor of ``industry`` on land class ``target``.
+
+    ``(industry to keep away from, distance m, rule)`` in the table's order, each
+    rule once or twice: the investor's use keeps away from the rule's source when the use is
+    the rule's sensitive side, and its industry keeps away from a sensitive industry when it
+    is the rule's source. Memoised for the bundled table (every match of a brief reads it).
+    """
     if conflicts is _default_conflicts():
-        return list(_default_conflict_rows())
-    return _rows_of(conflicts)
+        return _default_conflict_adds(industry, target)
+    return _adds_of(_rows_of(conflicts), industry, target)
+
+
+@lru_cache(maxsize=256)
+def _default_conflict_adds(industry: str, target: str | None) -> tuple[tuple[str, float, str], ...]:
+    return _adds_of(_default_conflict_rows(), industry, target)
+
+
+def _adds_of(rows: Any, industry: str, target: str | None) -> tuple[tuple[str, float, str], ...]:
+    out = []
+    for source, sensitive, dist in rows:
+        rule = f"rule:{source}:{sensitive}"
+        if sensitive == target or (
+            _is_industry(sensitive) and _industry.codes_overlap(industry, sensitive)
+        ):
+            out.append((source, dist, rule))  # the investor's use keeps away from it
+        if _industry.codes_overlap(industry, source) and _is_industry(sensitive):
+            out.append((sensitive, dist, rule))  # the investor's industry keeps away
+    return tuple(out)
 
 
 def _rows_of(conflicts: Any) -> list[tuple[str, str, float]]:

@@ -1,0 +1,86 @@
+"""The memoised shortcuts of a warm match give what the plain computation gives (issue 12)."""
+
+from __future__ import annotations
+
+import pytest
+from sklearn.base import BaseEstimator, clone
+
+from assetmatch.requirements import CRITERIA, Requirements
+from assetmatch.scoring import SiteScorer
+from assetmatch.scoring.tables import _adds_of, _conflict_adds, _default_conflicts, _rows_of
+
+
+def introspected(cls: type) -> list[str]:
+    """scikit-learn's own reading of the constructor (what the memo replaces)."""
+    return BaseEstimator._get_param_names.__func__(cls)  # type: ignore[attr-defined]
+
+
+def test_the_scorers_parameter_names_are_scikit_learns():
+    assert SiteScorer._get_param_names() == introspected(SiteScorer)
+    assert "requirements" in SiteScorer().get_params()
+
+    class Wider(SiteScorer):
+        def __init__(self, requirements=None, extra: int = 3, **kw):
+            super().__init__(requirements, **kw)
+            self.extra = extra
+
+    assert Wider._get_param_names() == introspected(Wider) == ["extra", "requirements"]
+    assert SiteScorer._get_param_names() == introspected(SiteScorer)  # not the subclass's
+    sc = SiteScorer(as_of="2024-06-30", block_rows=2048)
+    assert clone(sc).get_params() == sc.get_params()
+    with pytest.raises(ValueError, match="Invalid parameter"):
+        sc.set_params(no_such_parameter=1)
+
+
+@pytest.mark.parametrize(
+    ("industry", "target"),
+    [("P83", "education"), ("C26", "industrial"), ("C2614", None), ("A01", "residential")],
+)
+def test_the_bundled_conflict_rules_memoised_equal_the_table_read_again(industry, target):
+    table = _default_conflicts()
+    fresh = table.copy()  # another object: not the memoised path
+    got = _conflict_adds(table, industry, target)
+    assert (
+        got
+        == _conflict_adds(fresh, industry, target)
+        == _adds_of(_rows_of(fresh), industry, target)
+    )
+    assert _conflict_adds(table, industry, target) is got  # memoised
+
+
+def test_conflict_rules_of_a_hand_built_table():
+    rows = [("C26", "education", 500.0), ("P83", "C26", 800.0), ("C22", "residential", 100.0)]
+    # an education investor (P83) keeps away from C26 (as a use, rule 1; as an industry, rule 2)
+    assert _adds_of(rows, "P83", "education") == (
+        ("C26", 500.0, "rule:C26:education"),
+        ("C26", 800.0, "rule:P83:C26"),
+    )
+    # a chemical firm (C2614 overlaps C26) keeps away from nothing it is the source of here,
+    # but rule 2's sensitive side is its industry: it keeps away from P83
+    assert _adds_of(rows, "C2614", "industrial") == (("P83", 800.0, "rule:P83:C26"),)
+    assert _adds_of(rows, "A01", None) == ()
+
+
+def test_specifies_answers_per_criterion():
+    bare = Requirements.model_validate({})
+    full = Requirements.model_validate(
+        {
+            "industry": "P83",
+            "land_use": "0804",
+            "land_area_mu": [150, 200],
+            "building_area_m2": [1000, None],
+            "max_rent_yuan_m2_day": 0.5,
+            "tenure": ["lease"],
+            "min_power_kva": 500,
+            "districts": ["杏东"],
+            "near": {"lon": 118.0, "lat": 24.5, "within_m": 500},
+        }
+    )
+    always = {"readiness", "access", "freshness"}
+    assert {c for c in CRITERIA if bare.specifies(c)} == always
+    assert {c for c in CRITERIA if full.specifies(c)} == set(CRITERIA)
+    only_avoid = Requirements.model_validate({"avoid_industries": {"C26": 1000}})
+    assert {c for c in CRITERIA if only_avoid.specifies(c)} == always | {"conflicts"}
+    with pytest.raises(KeyError):
+        bare.specifies("no such criterion")
+    assert full.target_land_class == "education" and bare.target_land_class is None
