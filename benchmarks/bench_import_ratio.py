@@ -43,7 +43,28 @@ def _plain_frame_with_lists(assets, crs):
     return plain
 
 
-def _pg_add(admin_url: str, assets, r: int) -> float:
+def _server_cpu(conn, name: str) -> float | None:
+    """CPU seconds the server's backends of database ``name`` have run, when the server runs
+    on this machine and lets its processes be read (``/proc/PID/schedstat``); else None."""
+    pids = [
+        r[0]
+        for r in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s", (name,)
+        ).fetchall()
+    ]
+    total = 0.0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[0]) / 1e9
+    except OSError:
+        return None
+    return total
+
+
+def _pg_add(admin_url: str, assets, r: int) -> tuple[float, float, float | None]:
+    """Wall time of ``Inventory.add`` into a fresh PostGIS database, the process's CPU time
+    during it, and the server backends' CPU time (None when not readable)."""
     import psycopg
 
     from assetmatch.store.pgurl import parse_pg_url
@@ -55,11 +76,14 @@ def _pg_add(admin_url: str, assets, r: int) -> float:
     try:
         base = admin_url.rsplit("/", 1)[0]
         inv = am.Inventory.open(f"{base}/{name}")
-        t0 = time.perf_counter()
-        inv.add(assets)
-        dt = time.perf_counter() - t0
+        with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
+            s0 = _server_cpu(conn, name)
+            c0, t0 = time.process_time(), time.perf_counter()
+            inv.add(assets)
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            s1 = _server_cpu(conn, name)
         inv.close()
-        return dt
+        return dt, cpu, None if s0 is None or s1 is None else s1 - s0
     finally:
         with psycopg.connect(admin.conninfo(), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
@@ -95,9 +119,16 @@ def main(n: int = 10_000, runs: int = 3) -> None:
             t_add, _ = add()
         pg_url = os.environ.get("ASSETMATCH_BENCH_PG_URL")
         if pg_url:
-            t_pg = _pg_add(pg_url, assets, r)
+            t_pg, cpu_pg, srv_pg = _pg_add(pg_url, assets, r)
             pgs.append(t_pg)
-            logger.warning("run %d: PostGIS add %.2f s, ratio %.1f", r, t_pg, t_pg / t_plain)
+            logger.warning(
+                "run %d: PostGIS add %.2f s (CPU: this process %.2f s, server %s), ratio %.1f",
+                r,
+                t_pg,
+                cpu_pg,
+                "not readable" if srv_pg is None else f"{srv_pg:.2f} s",
+                t_pg / t_plain,
+            )
         adds.append(t_add)
         plains.append(t_plain)
         ratios.append(t_add / t_plain)

@@ -51,9 +51,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4, 5, 6, 7]
+        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4, 5, 6, 7, 8]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 7
+        assert postgis.schema_version(conn) == 8
         tables = {
             r[0]
             for r in conn.execute(
@@ -90,7 +90,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1, 2, 3, 4, 5, 6, 7]]
+    assert sorted(results) == [[], [1, 2, 3, 4, 5, 6, 7, 8]]
 
 
 def test_events_are_append_only_in_the_database(migrated):

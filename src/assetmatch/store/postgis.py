@@ -287,7 +287,9 @@ class PostGisStore:
 
     Each thread works through its own pooled connection while it is inside
     :meth:`transaction` or :meth:`snapshot`; single reads outside borrow one for the statement.
-    Every geometry is stored once, in ``geometries``; events reference it by ``geom_id``.
+    Asset rows keep their attributes in typed columns (schema version 8). A geometry is stored
+    once: an import's create event refers to its row's, other events to one in ``geometries``
+    by ``geom_id``.
 
     Parameters
     ----------
@@ -464,8 +466,24 @@ class PostGisStore:
         )
 
     def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
-        """The current asset rows (raw stored values, as the GeoPackage store gives them)."""
-        return self._read_features("assets", "asset_id", ASSET_TABLE_COLUMNS, ids)
+        """The current asset rows (raw stored values, as the GeoPackage store gives them:
+        booleans as 0/1)."""
+        crs = self.crs
+        names = [n for n, _ in ASSET_PG_COLUMNS]
+        if crs is None:
+            return gpd.GeoDataFrame(
+                pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
+            )
+        cols = ", ".join(f"{n}::int" if t == "bool" else n for n, t in ASSET_PG_COLUMNS)
+        sql = f"SELECT ST_AsBinary(geom), {cols} FROM assets"
+        if ids is None:
+            rows = self._execute(sql + " ORDER BY fid")
+        else:
+            rows = self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+        df = pd.DataFrame([r[1:] for r in rows], columns=names)
+        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
 
     def asset_ids(self) -> list[str]:
         """Ids of the current assets, in the order they arrived."""
@@ -482,16 +500,27 @@ class PostGisStore:
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
-        self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
+        conn = self._transaction_conn("writing assets")
+        names = [n for n, _ in ASSET_PG_COLUMNS]
+        marks = ", ".join(f"%s::{t}" for _, t in ASSET_PG_COLUMNS)
+        updates = ", ".join(f"{n} = excluded.{n}" for n in [*names[1:], "geom"])
+        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
+        with conn.cursor() as cur:
+            cur.executemany(
+                f"INSERT INTO assets ({', '.join(names)}, geom) "
+                f"VALUES ({marks}, ST_GeomFromWKB(%s)) "
+                f"ON CONFLICT (asset_id) DO UPDATE SET {updates}",
+                list(zip(*_asset_columns(rows), wkb, strict=True)),
+            )
 
     def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
 
-        Geometries and rows go in by ``COPY``; the events in one ``INSERT … SELECT`` from the
-        rows just written. Each event refers to its row's geometry (``geom_id``) and, for its
-        record, to the row as written here (``create_event``), kept in ``asset_versions`` by a
-        trigger before the row first changes or goes.
+        The rows go in by one binary ``COPY`` into their typed columns (geometry as WKB); the
+        events in one ``INSERT … SELECT`` from the rows just written. Each event refers to its
+        row as written here (``create_event``) for its record and its geometry, which a trigger
+        keeps in ``asset_versions`` before the row first changes or goes.
 
         Parameters
         ----------
@@ -505,32 +534,23 @@ class PostGisStore:
         if not n:
             return
         conn = self._transaction_conn("add_assets")
-        names = [c for c, _ in ASSET_TABLE_COLUMNS]
-        # the sequences looked up once (a materialised CTE, so the planner cannot pull the
-        # lookup back into the select list, where it ran per row: 0.19 s of server CPU for
-        # 10,000 rows, now 0.02 s)
-        ids = conn.execute(
-            "WITH s AS MATERIALIZED (SELECT "
-            "pg_get_serial_sequence('geometries', 'geom_id')::regclass AS g, "
-            "pg_get_serial_sequence('asset_events', 'event_id')::regclass AS e) "
-            "SELECT nextval(s.g), nextval(s.e) FROM s, generate_series(1, %s)",
-            (n,),
-        ).fetchall()
-        geom_ids = [r[0] for r in ids]
-        event_ids = [r[1] for r in ids]
-        wkb = shapely.to_wkb(
-            rows.geometry.to_numpy(), hex=True, flavor="iso", output_dimension=2
-        ).tolist()
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
-        # a missing value is a missing key (read back as None), which keeps the text short
-        attrs = [
-            dumps({k: v for k, v in zip(names, r, strict=True) if v is not None})
-            for r in zip(*_sql_columns(rows.reindex(columns=names)), strict=True)
+        # the sequence looked up once (a materialised CTE, so the planner cannot pull the
+        # lookup back into the select list, where it ran per row)
+        event_ids = [
+            r[0]
+            for r in conn.execute(
+                "WITH s AS MATERIALIZED (SELECT "
+                "pg_get_serial_sequence('asset_events', 'event_id')::regclass AS e) "
+                "SELECT nextval(s.e) FROM s, generate_series(1, %s)",
+                (n,),
+            ).fetchall()
         ]
+        columns = _asset_columns(rows)
+        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
         psycopg = _driver()
         try:
             with conn.cursor() as cur:
-                self._copy_new_assets(cur, rows, attrs, wkb, geom_ids, event_ids, event)
+                self._copy_new_assets(cur, columns, wkb.tolist(), event_ids, event)
         except psycopg.errors.UniqueViolation:
             raise StoreConflictError(
                 f"{self.target}: another writer added some of these assets meanwhile; "
@@ -540,29 +560,26 @@ class PostGisStore:
     def _copy_new_assets(
         self,
         cur: psycopg.Cursor[Any],
-        rows: gpd.GeoDataFrame,
-        attrs: list[str],
-        wkb: list[str],
-        geom_ids: list[int],
+        columns: list[list[Any]],
+        wkb: list[bytes | None],
         event_ids: list[int],
         event: Mapping[str, Any],
     ) -> None:
-        """The statements of :meth:`add_assets` (geometries, rows, events)."""
-        with cur.copy("COPY geometries (geom_id, geom) FROM STDIN") as copy:
-            for row in zip(geom_ids, wkb, strict=True):
-                copy.write_row(row)
+        """The statements of :meth:`add_assets` (rows, events)."""
+        geometry = _geometry_oid(cur)
+        cur.adapters.register_dumper(None, _wkb_dumper(geometry))
+        names = [n for n, _ in ASSET_PG_COLUMNS]
         with cur.copy(
-            "COPY assets (asset_id, attrs, geom_id, geom, create_event) FROM STDIN"
+            f"COPY assets ({', '.join(names)}, geom, create_event) FROM STDIN (FORMAT BINARY)"
         ) as copy:
-            for row in zip(
-                [str(a) for a in rows["asset_id"]], attrs, geom_ids, wkb, event_ids, strict=True
-            ):
+            copy.set_types([*(t for _, t in ASSET_PG_COLUMNS), geometry, "int8"])
+            for row in zip(*columns, wkb, event_ids, strict=True):
                 copy.write_row(row)
         shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
         cur.execute(
-            "INSERT INTO asset_events (event_id, asset_id, kind, geom_id, valid_at, "
+            "INSERT INTO asset_events (event_id, asset_id, kind, valid_at, "
             "recorded_at, author, note, batch_id, source) OVERRIDING SYSTEM VALUE "
-            "SELECT create_event, asset_id, 'create', geom_id, %s, %s, %s, %s, %s, %s "
+            "SELECT create_event, asset_id, 'create', %s, %s, %s, %s, %s, %s "
             "FROM assets WHERE create_event = ANY(%s) ORDER BY create_event",
             (*shared, event_ids),
         )
@@ -806,7 +823,8 @@ class PostGisStore:
         """Events, in recording order, with geometry decoded to shapely."""
         names = ["event_id", *(n for n, _ in EVENT_COLUMNS)]
         cols = ", ".join(
-            "ST_AsBinary(g.geom) AS geom"
+            # a create that refers to its row: the row's geometry, kept or current
+            "ST_AsBinary(coalesce(g.geom, v.geom, a.geom)) AS geom"
             if n == "geom"
             else f"to_char(e.recorded_at AT TIME ZONE 'UTC', {_TS_FORMAT})"
             if n == "recorded_at"
@@ -814,12 +832,15 @@ class PostGisStore:
             for n in names
         )
         # a create that refers to its row: the row's attributes, kept or current
+        fields = list(history.EVENT_FIELDS)
         sql = (
-            f"SELECT {cols}, CASE WHEN e.kind = 'create' AND e.value IS NULL "
-            "THEN coalesce(v.attrs, a.attrs) END "
+            f"SELECT {cols}, v.attrs, a.asset_id IS NOT NULL, "
+            f"{', '.join(f'a.{f}' for f in fields)} "
             "FROM asset_events e LEFT JOIN geometries g USING (geom_id) "
-            "LEFT JOIN asset_versions v ON e.value IS NULL AND v.event_id = e.event_id "
-            "LEFT JOIN assets a ON e.value IS NULL AND a.create_event = e.event_id"
+            "LEFT JOIN asset_versions v "
+            "ON e.kind = 'create' AND e.value IS NULL AND v.event_id = e.event_id "
+            "LEFT JOIN assets a "
+            "ON e.kind = 'create' AND e.value IS NULL AND a.create_event = e.event_id"
         )
         if ids is None:
             rows = self._execute(sql + " ORDER BY e.event_id")
@@ -827,22 +848,26 @@ class PostGisStore:
             rows = self._execute(
                 sql + " WHERE e.asset_id = ANY(%s) ORDER BY e.event_id", (list(ids),)
             )
-        df = pd.DataFrame([r[:-1] for r in rows], columns=names)
+        k = len(names)
+        df = pd.DataFrame([r[:k] for r in rows], columns=names)
         if len(df):
             df["geom"] = shapely.from_wkb(
                 np.array([None if g is None else bytes(g) for g in df["geom"]], dtype=object)
             )
             by_ref = ((df["kind"] == "create") & df["value"].isna()).to_numpy()
             if by_ref.any():
-                attrs = [r[-1] for r, b in zip(rows, by_ref, strict=True) if b]
-                if any(a is None for a in attrs):
+                # the row as kept (a document) or as it still is (its typed columns)
+                kept = [
+                    r[k] if r[k] is not None else dict(zip(fields, r[k + 2 :], strict=True))
+                    for r, b in zip(rows, by_ref, strict=True)
+                    if b and (r[k] is not None or r[k + 1])
+                ]
+                if len(kept) != by_ref.sum():
                     raise StoreError(
                         f"{self.target}: the asset rows of some create events are missing "
                         "(the database was changed outside assetmatch)"
                     )
-                records = history.records_from_rows(
-                    {f: [a.get(f) for a in attrs] for f in history.EVENT_FIELDS}
-                )
+                records = history.records_from_rows({f: [a.get(f) for a in kept] for f in fields})
                 df["value"] = df["value"].astype(object)
                 df.loc[by_ref, "value"] = pd.Series(records, index=df.index[by_ref], dtype=object)
         return df
@@ -855,6 +880,75 @@ class PostGisStore:
             (list(ids),),
         )
         return dict(rows)
+
+
+#: PostgreSQL types of the asset table's columns (schema version 8: the GeoPackage store's
+#: columns, dates and times as the ISO text both stores keep, lists and ``extra`` as JSON text).
+_PG_TYPES = {
+    "TEXT": "text",
+    "DOUBLE": "float8",
+    "INTEGER": "int8",
+    "BOOLEAN": "bool",
+    "DATE": "text",
+    "DATETIME": "text",
+}
+ASSET_PG_COLUMNS: list[tuple[str, str]] = [
+    (n, _PG_TYPES[t.split()[0]]) for n, t in ASSET_TABLE_COLUMNS
+]
+
+
+def _asset_columns(rows: gpd.GeoDataFrame) -> list[list[Any]]:
+    """The columns of :data:`ASSET_PG_COLUMNS` of ``rows`` as lists of Python values of each
+    column's type (None for missing), as a binary ``COPY`` takes them.
+
+    A text column's numbers become their text and an integral float in an integer column its
+    int, as SQLite's column affinities turn them in the GeoPackage store.
+    """
+    names = [n for n, _ in ASSET_PG_COLUMNS]
+    out = []
+    for (name, kind), vals in zip(
+        ASSET_PG_COLUMNS, _sql_columns(rows.reindex(columns=names)), strict=True
+    ):
+        types = set(map(type, vals)) - {type(None)}
+        want = {"text": str, "float8": float, "int8": int, "bool": int}[kind]
+        if kind == "bool":
+            vals = [None if v is None else bool(v) for v in vals]
+        elif types - {want}:
+            vals = [None if v is None else _as_kind(name, kind, v) for v in vals]
+        out.append(vals)
+    return out
+
+
+def _as_kind(name: str, kind: str, v: Any) -> Any:
+    if kind == "text":
+        return v if isinstance(v, str) else str(v)
+    if kind == "float8" and isinstance(v, int | float):
+        return float(v)
+    if kind == "int8" and isinstance(v, int | float) and float(v).is_integer():
+        return int(v)
+    raise StoreError(f"assets column {name} holds {kind} values; got {v!r}")
+
+
+def _geometry_oid(cur: psycopg.Cursor[Any]) -> int:
+    """The oid of PostGIS's geometry type in the database of ``cur``."""
+    row = cur.execute("SELECT 'geometry'::regtype::oid").fetchone()
+    return int(row[0])
+
+
+def _wkb_dumper(oid: int) -> type:
+    """A binary dumper that passes WKB bytes as they are for the geometry type ``oid`` (PostGIS
+    reads WKB as its binary input), used by a ``COPY`` whose types are set."""
+    from psycopg.adapt import Dumper
+    from psycopg.pq import Format
+
+    class WkbDumper(Dumper):
+        format = Format.BINARY
+
+        def dump(self, obj: Any) -> bytes:
+            return obj
+
+    WkbDumper.oid = oid
+    return WkbDumper
 
 
 def _json_number(v: Any) -> Any:
