@@ -51,9 +51,9 @@ def migrated(pg_target):
 def test_migrate_applies_each_version_once(pg_target):
     with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
         assert postgis.schema_version(conn) == 0
-        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4, 5, 6, 7, 8]
+        assert postgis.migrate(conn, pg_target) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
         assert postgis.migrate(conn, pg_target) == []
-        assert postgis.schema_version(conn) == 8
+        assert postgis.schema_version(conn) == 9
         tables = {
             r[0]
             for r in conn.execute(
@@ -90,7 +90,7 @@ def test_two_processes_migrating_at_once_apply_it_once(pg_target):
         t.start()
     for t in threads:
         t.join()
-    assert sorted(results) == [[], [1, 2, 3, 4, 5, 6, 7, 8]]
+    assert sorted(results) == [[], [1, 2, 3, 4, 5, 6, 7, 8, 9]]
 
 
 def test_events_are_append_only_in_the_database(migrated):
@@ -485,3 +485,123 @@ def test_an_inventory_on_postgis_behaves_as_one_on_a_geopackage(migrated, tmp_pa
     finally:
         for inv in invs:
             inv.close()
+
+
+def test_an_import_stores_each_geometry_once(migrated):
+    """An import's create events refer to their rows' geometries (none goes into geometries);
+    a row's first change keeps its geometry in asset_versions, and its create event still
+    reads the geometry it was created with."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=3, n_assets=40, n_firms=20)
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    with am.Inventory.open(url) as inv, psycopg.connect(migrated.conninfo()) as conn:
+
+        def q(sql):
+            return conn.execute(sql).fetchone()[0]
+
+        inv.add(zone.assets, at="2024-01-01")
+        first = inv.assets(derived=False)
+        aid = first.index[0]
+        assert q("SELECT count(*) FROM geometries") == 0
+        assert q("SELECT count(*) FROM asset_events WHERE geom_id IS NOT NULL") == 0
+        assert (
+            q("SELECT count(*) FROM assets WHERE geom IS NOT NULL") == first.geometry.notna().sum()
+        )
+        moved = first.geometry[aid].buffer(5)
+        inv.update(aid, at="2024-06-01", geometry=moved, crs=inv.crs)
+        conn.commit()
+        # the update's geometry is the one stored in geometries; the first one went to the version
+        assert q("SELECT count(*) FROM geometries") == 1
+        assert q("SELECT count(*) FROM asset_versions WHERE geom IS NOT NULL") == 1
+        created = inv._store.read_events([aid])
+        assert created["kind"].tolist() == ["create", "update"]
+        assert created["geom"][0].equals_exact(first.geometry[aid], tolerance=0)
+        assert (
+            inv.assets(as_of="2024-03-01", derived=False)
+            .geometry[aid]
+            .equals_exact(first.geometry[aid], tolerance=0)
+        )
+        assert inv.assets(derived=False).geometry[aid].equals_exact(moved, tolerance=1e-6)
+
+
+def test_a_store_of_schema_7_upgrades_and_reads_the_same(pg_target):
+    """Rows kept as a jsonb document (schema 7) move into the typed columns unchanged: the
+    assets read back as before, and create events by reference (a current row, a kept version)
+    give the records version 7 read from the documents."""
+    from pyproj import CRS
+
+    from assetmatch.store import history
+
+    square = "ST_GeomFromText('POLYGON((0 0, 0 100, 100 100, 100 0, 0 0))')"
+    doc_a = {
+        "asset_id": "A1",
+        "name": "厂房",
+        "floors": 3,
+        "land_area_m2": 10000.0,
+        "has_boundary": 1,
+        "net_land": 0,
+        "rent_yuan_m2_month": 12.5,
+        "tenure": '["lease"]',
+        "idle_since": "2021-03-04",
+        "status": "idle",
+        "valid_from": "2025-01-01T00:00:00",
+        "recorded_at": "2025-01-02T03:04:05.678Z",
+    }
+    doc_b = {**doc_a, "asset_id": "B2", "name": "仓库", "floors": 1, "status": "idle"}
+    with psycopg.connect(pg_target.conninfo(), autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE am_schema_migrations (version integer PRIMARY KEY, "
+            "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        for version, name, sql in postgis.migrations()[:7]:
+            conn.execute(sql)
+            conn.execute(
+                "INSERT INTO am_schema_migrations (version, name) VALUES (%s, %s)", (version, name)
+            )
+        conn.execute("INSERT INTO am_meta VALUES ('crs_epsg', '4549')")
+        # as version 7's add_assets wrote an import: geometry in geometries and in the row,
+        # the row as a document, its create event by reference
+        for k, doc in enumerate([doc_a, doc_b], start=1):
+            conn.execute(f"INSERT INTO geometries (geom) VALUES ({square})")
+            conn.execute(
+                f"INSERT INTO assets (asset_id, attrs, geom_id, geom, create_event) "
+                f"VALUES (%s, %s, %s, {square}, %s)",
+                (doc["asset_id"], json.dumps(doc, ensure_ascii=False), k, k),
+            )
+            conn.execute(
+                "INSERT INTO asset_events (asset_id, kind, geom_id, valid_at, recorded_at) "
+                "VALUES (%s, 'create', %s, '2025-01-01', '2025-01-02T03:04:05.678Z')",
+                (doc["asset_id"], k),
+            )
+        # B2 changed under version 7: its first row went to asset_versions
+        conn.execute(
+            "UPDATE assets SET attrs = attrs || '{\"status\": \"leased\"}' WHERE asset_id = 'B2'"
+        )
+        assert postgis.migrate(conn, pg_target) == [8, 9]
+    store = postgis.PostGisStore(pg_target)
+    try:
+        assert store.crs == CRS.from_epsg(4549)
+        rows = store.read_assets().set_index("asset_id")
+        assert rows.loc["A1", "name"] == "厂房" and rows.loc["B2", "status"] == "leased"
+        for col in ("floors", "land_area_m2", "has_boundary", "net_land", "rent_yuan_m2_month"):
+            assert rows.loc["A1", col] == doc_a[col] and type(rows.loc["A1", col]) is not str
+        assert rows.loc["A1", "tenure"] == '["lease"]'
+        assert rows.loc["A1", "idle_since"] == "2021-03-04"
+        assert rows.loc["A1", "recorded_at"] == "2025-01-02T03:04:05.678Z"
+        assert rows.loc["A1", "extra"] is None
+        events = store.read_events()
+        expected = history.records_from_rows(
+            {f: [d.get(f) for d in (doc_a, doc_b)] for f in history.EVENT_FIELDS}
+        )
+        assert events["value"].tolist() == expected
+        assert expected[1]["status"] == "idle" and expected[0]["floors"] == 3
+        assert all(g.area == 10000.0 for g in events["geom"])
+        # a row upgraded from a document changes again: its create event still reads the same
+        with store.transaction():
+            store.upsert_assets(store.read_assets(["A1"]).assign(status="leased"))
+        assert store.read_events()["value"].tolist() == expected
+        assert store.read_events()["geom"][0].area == 10000.0
+    finally:
+        store.close()

@@ -575,14 +575,15 @@ class PostGisStore:
             copy.set_types([*(t for _, t in ASSET_PG_COLUMNS), geometry, "int8"])
             for row in zip(*columns, wkb, event_ids, strict=True):
                 copy.write_row(row)
-        shared = [event.get(k) for k in history.SHARED_EVENT_FIELDS]
-        cur.execute(
-            "INSERT INTO asset_events (event_id, asset_id, kind, valid_at, "
-            "recorded_at, author, note, batch_id, source) OVERRIDING SYSTEM VALUE "
-            "SELECT create_event, asset_id, 'create', %s, %s, %s, %s, %s, %s "
-            "FROM assets WHERE create_event = ANY(%s) ORDER BY create_event",
-            (*shared, event_ids),
-        )
+        # the events by COPY too: an INSERT … SELECT from the rows just written (looking each
+        # up by create_event) cost the server 1.5-2x as much
+        shared = tuple(event.get(k) for k in history.SHARED_EVENT_FIELDS)
+        with cur.copy(
+            "COPY asset_events (event_id, asset_id, kind, "
+            f"{', '.join(history.SHARED_EVENT_FIELDS)}) FROM STDIN"
+        ) as copy:
+            for event_id, asset_id in zip(event_ids, columns[0], strict=True):
+                copy.write_row((event_id, asset_id, "create", *shared))
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows and their context (their history stays)."""
@@ -839,8 +840,8 @@ class PostGisStore:
             "FROM asset_events e LEFT JOIN geometries g USING (geom_id) "
             "LEFT JOIN asset_versions v "
             "ON e.kind = 'create' AND e.value IS NULL AND v.event_id = e.event_id "
-            "LEFT JOIN assets a "
-            "ON e.kind = 'create' AND e.value IS NULL AND a.create_event = e.event_id"
+            "LEFT JOIN assets a ON e.kind = 'create' AND e.value IS NULL "
+            "AND a.asset_id = e.asset_id AND a.create_event = e.event_id"
         )
         if ids is None:
             rows = self._execute(sql + " ORDER BY e.event_id")
