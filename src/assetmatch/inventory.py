@@ -592,17 +592,16 @@ class Inventory:
         updated: list[str] = []
         unchanged: list[str] = []
         fields = [f for f in given if f in history.EVENT_FIELDS]
-        new_geoms = new.geometry.to_numpy()
-        values = {f: new[f].to_numpy(dtype=object) for f in fields}
         existing = set(current.index) if current is not None else set()
         is_old = np.array([aid in existing for aid in ids], dtype=bool)
         created = [ids[k] for k in np.flatnonzero(~is_old)]
         pos = np.flatnonzero(is_old)
-        if len(pos):
+        if len(pos):  # only stored assets are compared: their values alone are converted
+            new_geoms = new.geometry.to_numpy()
             cur = current.reindex([ids[k] for k in pos])
             changed = np.zeros(len(pos), dtype=bool)
             for f in fields:  # one vectorised comparison per field, not per asset
-                new_vals = values[f][pos]
+                new_vals = new[f].to_numpy(dtype=object)[pos]
                 diff = _differs(f, cur[f].to_numpy(dtype=object), new_vals)
                 changed |= diff
                 for j in np.flatnonzero(diff):
