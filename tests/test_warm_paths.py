@@ -84,3 +84,66 @@ def test_specifies_answers_per_criterion():
     with pytest.raises(KeyError):
         bare.specifies("no such criterion")
     assert full.target_land_class == "education" and bare.target_land_class is None
+
+
+def test_a_shortlist_geoframe_equals_the_public_constructors():
+    import importlib
+
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import Point
+
+    am_match = importlib.import_module("assetmatch.match")
+    frame = pd.DataFrame(
+        {
+            "rank": np.arange(1, 4),
+            "asset_id": ["A", "B", "C"],
+            "score": np.array([0.9, 0.5, np.nan]),
+            "move_in_date": [None, pd.Timestamp("2024-01-02").date(), None],
+            "geometry": gpd.array.from_shapely(
+                np.array([Point(0, 0), Point(1, 1), None]), crs="EPSG:4549"
+            ),
+        }
+    )
+    got = am_match._geo_frame(frame.copy())
+    want = gpd.GeoDataFrame(frame.copy(), geometry="geometry")
+    assert type(got) is gpd.GeoDataFrame
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert got.geometry.name == "geometry" and got.crs == want.crs
+    pd.testing.assert_frame_equal(got.to_crs(4326), want.to_crs(4326))
+    assert type(got[["rank", "geometry"]]) is gpd.GeoDataFrame
+    assert got.geometry.iloc[1].equals(Point(1, 1))
+
+
+def test_result_records_equal_pandas_records_made_plain():
+    import numpy as np
+    import pandas as pd
+
+    from assetmatch.result import _is_score, _plain, _records
+
+    frame = pd.DataFrame(
+        {
+            "rank": np.array([1, 2, 3]),
+            "asset_id": pd.array(["A", None, "C"], dtype="str"),
+            "score": np.array([0.123456789, np.nan, np.inf]),
+            "s_size": np.array([1.0, 0.25, 0.0], dtype=np.float32),
+            "ok": np.array([True, False, True]),
+            "when": pd.to_datetime(["2024-01-02", None, "2024-03-04"]),
+            "move_in_date": [pd.Timestamp("2024-01-02").date(), None, np.nan],
+            "tenure": [["lease"], [], None],
+            "raw": [np.datetime64("2024-05-06"), np.float64(2.5), pd.NA],
+            "land_area_mu": np.array([167.94321, 1e7 / 3, -0.0]),
+            "count": pd.array([1, None, 3], dtype="Int64"),
+        }
+    )
+    want = [
+        {str(k): _plain(v, _is_score(str(k))) for k, v in rec.items()}
+        for rec in frame.to_dict("records")
+    ]
+    assert _records(frame) == want
+    assert _records(frame, skip=("raw",)) == [
+        {k: v for k, v in rec.items() if k != "raw"} for rec in want
+    ]
+    assert want[0]["raw"] == "2024-05-06" and want[1]["asset_id"] is None  # a real check
+    assert _records(frame.iloc[:0]) == [] and _records(frame[[]]) == [{}, {}, {}]

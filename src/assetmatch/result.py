@@ -503,7 +503,6 @@ class MatchResult:
             if k not in ("requirements", "weights")
         }
         params["as_of"] = self.as_of.isoformat()
-        table = self.table.drop(columns=["geometry"], errors="ignore")
         return {
             "assetmatch_version": self.version,
             "rules_version": self.rules_version,
@@ -523,7 +522,7 @@ class MatchResult:
             "top": len(self.table),
             "lang": self.lang,
             "counts": dict(self.counts),
-            "results": _records(table),
+            "results": _records(self.table, skip=("geometry",)),
             "near_misses": _records(self.near_misses),
             "unevaluated": self.unevaluated.to_dict(orient="records"),
         }
@@ -623,11 +622,37 @@ def _round(v: float, score: bool) -> float:
     return float(f"{v:.{FIGURE_DIGITS}g}") + 0.0
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict("records"):
-        out.append({str(k): _plain(v, _is_score(str(k))) for k, v in rec.items()})
-    return out
+def _records(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as JSON-able dicts (columns named in ``skip`` left out).
+
+    Reads the values ``frame.to_dict("records")`` reads (each column's own iteration, numpy
+    scalars of object and extension columns boxed as pandas boxes them), column by column:
+    pandas 3 builds records through ``itertuples``, one ``iloc`` per column (~1 ms a frame).
+    """
+    names: list[str] = []
+    columns: list[list[Any]] = []
+    for k, col in frame.items():
+        name = str(k)
+        if name in skip:
+            continue
+        score = _is_score(name)
+        if col.dtype == object or isinstance(col.dtype, pd.api.extensions.ExtensionDtype):
+            columns.append([_plain(_boxed(v), score) for v in col])
+        else:
+            columns.append([_plain(v, score) for v in col])
+        names.append(name)
+    if not names:
+        return [{} for _ in range(len(frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _boxed(v: Any) -> Any:
+    """A numpy date or duration of an object column as pandas' ``to_dict`` boxes it."""
+    if isinstance(v, np.datetime64):
+        return pd.Timestamp(v)
+    if isinstance(v, np.timedelta64):
+        return pd.Timedelta(v)
+    return v
 
 
 def _plain(v: Any, score: bool = False) -> Any:
