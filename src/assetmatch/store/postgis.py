@@ -517,10 +517,10 @@ class PostGisStore:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
 
-        The rows go in by one binary ``COPY`` into their typed columns (geometry as WKB); the
-        events in one ``INSERT … SELECT`` from the rows just written. Each event refers to its
-        row as written here (``create_event``) for its record and its geometry, which a trigger
-        keeps in ``asset_versions`` before the row first changes or goes.
+        The rows go in by one binary ``COPY`` into their typed columns (geometry as WKB), the
+        events by a second ``COPY``. Each event refers to its row as written here
+        (``create_event``) for its record and its geometry, which a trigger keeps in
+        ``asset_versions`` before the row first changes or goes.
 
         Parameters
         ----------
