@@ -7,7 +7,9 @@ databases) each run also imports into a fresh PostGIS database, dropped afterwar
 Each run writes the same N synthetic assets (``generate_zone(seed=1)``) both ways in the same
 process, alternating which goes first; prints the ratio of each run (wall clock, and process
 CPU time, which a busy machine inflates less), its median and spread, and both file sizes. The
-target of issue 12 is a ratio of 3 or less.
+plain write holds the same rows: tenure and obstacles as JSON text (GeoPackage has no list
+type), encoded before its timer starts. The targets of issue 12: a ratio of 3 or less, a store
+file within 1.5x of the plain file.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def _plain_frame(assets, crs):
 
 def _plain_frame_with_lists(assets, crs):
     """The plain frame plus tenure and obstacles as JSON text, as the store keeps them: the
-    like-for-like file for the size comparison (the timed plain write stays the one above)."""
+    same rows as the import (a GeoPackage has no list type), the timed plain write since
+    2026-12-04 16:40 UTC; the JSON is encoded before the timer starts. Before, the timed write
+    dropped those two columns (``_plain_frame``; its file size is still printed)."""
     plain = _plain_frame(assets, crs)
     for c in ("tenure", "obstacles"):
         plain[c] = [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in assets[c]]
@@ -107,7 +111,7 @@ def main(n: int = 10_000, runs: int = 3) -> None:
             return dt, crs
 
         def plain(crs, r=r, cpu=cpu):
-            frame = _plain_frame(assets, crs)
+            frame = _plain_frame_with_lists(assets, crs)
             t0, c0 = time.perf_counter(), time.process_time()
             frame.to_file(tmp / f"plain{r}.gpkg", engine="pyogrio")
             cpu[1] = time.process_time() - c0
@@ -158,12 +162,13 @@ def main(n: int = 10_000, runs: int = 3) -> None:
     size_plain = (tmp / "plain0.gpkg").stat().st_size / 1e6
     with am.Inventory.open(tmp / "store0.gpkg", readonly=True) as ro:
         crs = ro.crs
-    _plain_frame_with_lists(assets, crs).to_file(tmp / "lists.gpkg", engine="pyogrio")
-    size_lists = (tmp / "lists.gpkg").stat().st_size / 1e6
+    _plain_frame(assets, crs).to_file(tmp / "nolists.gpkg", engine="pyogrio")
+    size_nolists = (tmp / "nolists.gpkg").stat().st_size / 1e6
     logger.warning(
-        "plain write with tenure and obstacles as JSON text: %.1f MB (store %.2fx of it)",
-        size_lists,
-        size_store / size_lists,
+        "plain write without tenure and obstacles (the timed write before 2026-12-04): "
+        "%.1f MB (store %.2fx of it)",
+        size_nolists,
+        size_store / size_nolists,
     )
     logger.warning(
         "N=%d runs=%d: add median %.2f s, plain median %.3f s, ratio median %.1f "
