@@ -94,7 +94,8 @@ def match_many(
     client
         A ``dask.distributed.Client``: score the briefs on its cluster (the feature table is
         sent to every worker once, tasks carry chunks of briefs; the allocation is the same as
-        on one machine, exactly).
+        on one machine, exactly). The table stays on the cluster for the next call on this
+        client with the same table, until another table replaces it or the client is closed.
     scheduler
         Address of a dask scheduler (``"tcp://10.0.0.5:8786"``): a client is connected for this
         call and closed after it. Give ``client`` or ``scheduler``, not both; without either

@@ -88,7 +88,10 @@ def rank_many(
     progress
         Called as ``progress(done, total)`` (briefs) as they are scored.
     client
-        A ``dask.distributed.Client``: score the briefs on its cluster.
+        A ``dask.distributed.Client``: score the briefs on its cluster. The feature table is
+        sent to every worker once and stays there for the next call on this client with the
+        same table (an unchanged inventory), until another table replaces it or the client is
+        closed.
     scheduler
         Address of a dask scheduler (``"tcp://10.0.0.5:8786"``): a client is connected for this
         call and closed after it. Give ``client`` or ``scheduler``, not both; without either
