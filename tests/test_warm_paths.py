@@ -147,3 +147,23 @@ def test_result_records_equal_pandas_records_made_plain():
     ]
     assert want[0]["raw"] == "2024-05-06" and want[1]["asset_id"] is None  # a real check
     assert _records(frame.iloc[:0]) == [] and _records(frame[[]]) == [{}, {}, {}]
+
+
+def test_a_resolved_land_use_route_is_memoised_and_equals_a_fresh_tables():
+    from assetmatch.domain.landuse_paths import (
+        N_TENURE_MASKS,
+        LandUsePathTable,
+        load_landuse_paths,
+    )
+
+    table = load_landuse_paths()
+    classes = sorted({*table.frame["from_class"], None}, key=str)
+    for from_class in classes:
+        for mask in range(N_TENURE_MASKS):
+            for industry in (None, "P83", "C26"):
+                first = table.resolve(from_class, "education", mask, industry)
+                assert table.resolve(from_class, "education", mask, industry) is first
+                fresh = LandUsePathTable(table.frame)  # no memo yet
+                assert fresh.resolve(from_class, "education", mask, industry) == first
+    names = table.resolve("industrial", "education", ["lease", "transfer"], "P83")
+    assert names is table.resolve("industrial", "education", ["lease", "transfer"], "P83")

@@ -296,6 +296,7 @@ class LandUsePathTable:
         self.frame = pd.DataFrame(records, columns=list(PATH_COLUMNS))
         self._rules: dict[tuple[str, str], tuple[LandUsePath, ...]] = {}
         self._lookups: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
+        self._resolved: dict[tuple[Any, ...], LandUsePath] = {}
         self._version: tuple[pd.DataFrame, str] | None = None
         for rec in records:
             opt = LandUsePath(
@@ -407,11 +408,18 @@ class LandUsePathTable:
             The investor's GB/T 4754 industry code (see :meth:`options`).
         """
         mask = tenure if isinstance(tenure, int) else tenure_mask(tenure)
+        key = (from_class, to_class, int(mask), industry)
+        hit = self._resolved.get(key)
+        if hit is not None:  # every shortlisted row of a match asks; the paths are frozen
+            return hit
         opts = self.options(from_class, to_class, industry)
         feasible = [o for o in opts if _feasible(o, mask)]
         best = feasible[0] if feasible else _infeasible(opts)
         others = tuple(o for o in opts if o is not best)
-        return replace(best, alternatives=others)
+        route = replace(best, alternatives=others)
+        if len(self._resolved) < 1024:
+            self._resolved[key] = route
+        return route
 
     def lookup_arrays(
         self,
