@@ -8,7 +8,10 @@ same run:
 
 * ``scan``: the scan alone (``SiteScorer.rank_scores`` of a fitted scorer) — the part that
   grows with the zone; ``match - scan`` is the fixed cost of a call;
-* ``features``: ``match(features=X)`` on the same table, without the inventory's look-up.
+* ``features``: ``match(features=X)`` on the same table, without the inventory's look-up;
+* ``read``: a warm match whose ``table`` and ``near_misses`` are then read (the shortlist's
+  facts, reasons and frames are built on that first read), and ``dict``: a warm match then
+  ``to_dict()`` (the service's JSON) — what a caller of the result pays.
 
 Usage::
 
@@ -40,7 +43,7 @@ def one_run(inv: am.Inventory, calls: int) -> dict[str, float]:
     am.match(req, inventory=inv)
     X = inv.features()
     sc = SiteScorer(req).fit(X)
-    t: dict[str, list[float]] = {"match": [], "features": [], "scan": []}
+    t: dict[str, list[float]] = {"match": [], "features": [], "scan": [], "read": [], "dict": []}
     for _ in range(calls):
         t0 = time.perf_counter()
         am.match(req, inventory=inv)
@@ -51,6 +54,13 @@ def one_run(inv: am.Inventory, calls: int) -> dict[str, float]:
         t0 = time.perf_counter()
         sc.rank_scores(X)
         t["scan"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        res = am.match(req, inventory=inv)
+        res.table, res.near_misses  # noqa: B018
+        t["read"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        am.match(req, inventory=inv).to_dict()
+        t["dict"].append(time.perf_counter() - t0)
     return {k: statistics.median(v) * 1000 for k, v in t.items()}
 
 
@@ -68,12 +78,15 @@ def main() -> None:
         runs = [one_run(inv, args.calls) for _ in range(args.runs)]
         inv.close()
     print(f"# load average after: {os.getloadavg()}")
-    print("| run | warm match ms | match(features=X) ms | scan ms | fixed cost ms |")
-    print("|---|---|---|---|---|")
+    print(
+        "| run | warm match ms | match(features=X) ms | scan ms | fixed cost ms "
+        "| match + table read ms | match + to_dict ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for i, r in enumerate(runs, 1):
         print(
             f"| {i} | {r['match']:.2f} | {r['features']:.2f} | {r['scan']:.2f} "
-            f"| {r['match'] - r['scan']:.2f} |"
+            f"| {r['match'] - r['scan']:.2f} | {r['read']:.2f} | {r['dict']:.2f} |"
         )
     med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     lo = {k: min(r[k] for r in runs) for k in runs[0]}
@@ -81,7 +94,7 @@ def main() -> None:
     print(
         f"| median (min–max) of {len(runs)} | {med['match']:.2f} ({lo['match']:.2f}–"
         f"{hi['match']:.2f}) | {med['features']:.2f} | {med['scan']:.2f} "
-        f"| {med['match'] - med['scan']:.2f} |"
+        f"| {med['match'] - med['scan']:.2f} | {med['read']:.2f} | {med['dict']:.2f} |"
     )
 
 
