@@ -806,6 +806,37 @@ def test_dask_partitions_carry_only_their_firms_and_equal_numpy(
         context_features(assets, index, **params, engine="dask", intermediate_dir=tmp_path / "nope")
 
 
+def test_dask_partition_without_firms_through_geoparquet(cluster, tmp_path) -> None:
+    """A partition whose box plus halo holds no firm is written and read back as GeoParquet
+    too (its nearest firms, 300 km away, come from the whole index) and equals numpy."""
+    distributed = pytest.importorskip("distributed")
+    assets = gpd.GeoDataFrame(
+        {"asset_id": ["NEAR", "FAR"]},
+        geometry=[shapely.Point(X0, Y0).buffer(50), shapely.Point(X0 + 300_000, Y0).buffer(50)],
+        crs=CRS_M,
+    ).set_index("asset_id")
+    firms = gpd.GeoDataFrame(
+        {"firm_id": ["A", "B"], "industry": ["C26", "C22"]},
+        geometry=[shapely.Point(X0 + 400, Y0), shapely.Point(X0, Y0 + 1500)],
+        crs=CRS_M,
+    )
+    index = FirmIndex.build(firms, CRS_M)
+    params = {"radii_m": (500, 2000), "conflicts": []}
+    expected = context_features(assets, index, **params)
+    assert expected.loc["FAR", "nearest_C26_m"] > 290_000  # beyond every halo
+    with distributed.Client(cluster) as client:
+        got = context_features(
+            assets,
+            index,
+            **params,
+            engine="dask",
+            client=client,
+            npartitions=2,
+            intermediate_dir=tmp_path,
+        )
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
 @pytest.mark.slow
 def test_dask_engine_equals_numpy_on_two_worker_processes(tmp_path) -> None:
     """Everything pickled to 2 small worker processes (slow: each imports the library)."""

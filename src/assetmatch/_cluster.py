@@ -121,7 +121,7 @@ def _kept_future(client: Any, item: Kept) -> Any:
             kept[item.slot] = held
             logger.info("%s: reusing the copy already on the cluster", item.slot)
             return held[1]
-        future = client.scatter(item.value, broadcast=True, hash=False)
+        future = _broadcast(client, item.value)
         kept[item.slot] = (item.token, future)
         logger.info(
             "%s: sent to every worker (%s)",
@@ -129,6 +129,12 @@ def _kept_future(client: Any, item: Kept) -> Any:
             "first time on this client" if held is None else "its content changed",
         )
         return future
+
+
+def _broadcast(client: Any, value: Any) -> Any:
+    """The future of ``value`` on every worker. Wrapped in a list: ``scatter`` would take a
+    dict (the reference layers) for names and values, and fail on an empty one."""
+    return client.scatter([value], broadcast=True, hash=False)[0]
 
 
 def forget_kept(client: Any) -> None:
@@ -173,7 +179,7 @@ def run_chunks(
         refs = {
             name: _kept_future(client, value)
             if isinstance(value, Kept)
-            else client.scatter(value, broadcast=True, hash=False)
+            else _broadcast(client, value)
             for name, value in shared.items()
         }
         pending = distributed.as_completed()

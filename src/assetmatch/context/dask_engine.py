@@ -255,7 +255,9 @@ def _partition(
         {"ordinal": firms.ordinal, "category": firms.category},
         geometry=gpd.points_from_xy(firms.x, firms.y),
         crs=F.crs,
-    ).to_parquet(files.firms)
+    ).to_parquet(  # native points, no WKB to encode (geopandas cannot write none that way)
+        files.firms, geometry_encoding="geoarrow" if len(firms) else "WKB"
+    )
     return files
 
 
