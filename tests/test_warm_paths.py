@@ -167,3 +167,35 @@ def test_a_resolved_land_use_route_is_memoised_and_equals_a_fresh_tables():
                 assert fresh.resolve(from_class, "education", mask, industry) == first
     names = table.resolve("industrial", "education", ["lease", "transfer"], "P83")
     assert names is table.resolve("industrial", "education", ["lease", "transfer"], "P83")
+
+
+def test_a_path_tables_records_are_made_once_and_each_call_gets_its_own():
+    from assetmatch.domain.landuse_paths import LandUsePathTable, load_landuse_paths
+    from assetmatch.result import _jsonable, _records
+
+    table = LandUsePathTable(load_landuse_paths().frame)  # not the shared default
+    first = _jsonable(table)
+    assert first == _records(table.frame)
+    first[0]["path"] = "changed by a caller"
+    first[0]["requires_tenure"] = ["changed"]
+    assert _jsonable(table) == _records(table.frame)  # the kept rows are not the caller's
+    table.frame = table.frame.iloc[:3]  # another frame: made again
+    assert _jsonable(table) == _records(table.frame) and len(_jsonable(table)) == 3
+
+
+def test_the_memos_of_a_path_table_stay_out_of_its_pickle():
+    import pickle
+
+    from assetmatch.domain.landuse_paths import LandUsePathTable, load_landuse_paths
+    from assetmatch.result import _jsonable
+
+    table = LandUsePathTable(load_landuse_paths().frame)
+    before = pickle.dumps(table, protocol=5)
+    table.resolve("industrial", "education", 3, "P83")
+    records = _jsonable(table)
+    assert pickle.dumps(table, protocol=5) == before  # the batch path's token is unchanged
+    copy = pickle.loads(before)
+    assert copy.resolve("industrial", "education", 3, "P83") == table.resolve(
+        "industrial", "education", 3, "P83"
+    )
+    assert _jsonable(copy) == records

@@ -592,7 +592,7 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, date):
         return v.isoformat()
     if isinstance(v, LandUsePathTable):
-        return _records(v.frame)
+        return _path_records(v)
     if isinstance(v, pd.DataFrame):
         if v.index.name is not None or not isinstance(v.index, pd.RangeIndex):
             v = v.reset_index()
@@ -602,6 +602,28 @@ def _jsonable(v: Any) -> Any:
     if isinstance(v, list | tuple):
         return [_jsonable(x) for x in v]
     return str(v)
+
+
+def _path_records(table: LandUsePathTable) -> list[dict[str, Any]]:
+    """The rows of a land-use path table as JSON-able dicts, made once per table and frame.
+
+    Every ``to_dict`` of a match records the zone's path table (a few dozen rows); the rows are
+    kept on the table while it holds the same frame, and each call gets its own copy.
+    """
+    hit = getattr(table, "_json_records", None)
+    if hit is None or hit[0] is not table.frame:
+        hit = (table.frame, _records(table.frame))
+        table._json_records = hit
+    return [_fresh(r) for r in hit[1]]
+
+
+def _fresh(v: Any) -> Any:
+    """A copy of a JSON-able value (lists and dicts copied, scalars shared)."""
+    if isinstance(v, dict):
+        return {k: _fresh(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_fresh(x) for x in v]
+    return v
 
 
 #: Decimals of a score, a contribution, a weight or a share in a JSON record (scores are

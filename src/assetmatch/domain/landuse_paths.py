@@ -297,6 +297,8 @@ class LandUsePathTable:
         self._rules: dict[tuple[str, str], tuple[LandUsePath, ...]] = {}
         self._lookups: dict[tuple[Any, ...], tuple[np.ndarray, np.ndarray]] = {}
         self._resolved: dict[tuple[Any, ...], LandUsePath] = {}
+        # (frame, its rows as a match's JSON record holds them): see assetmatch.result
+        self._json_records: tuple[pd.DataFrame, list[Any]] | None = None
         self._version: tuple[pd.DataFrame, str] | None = None
         for rec in records:
             opt = LandUsePath(
@@ -385,6 +387,19 @@ class LandUsePathTable:
             )
         ]
 
+    def __getstate__(self) -> dict[str, Any]:
+        # the memos of resolve and of a match's JSON record are not the table's content: a
+        # pickled table (the batch path's token of a feature table) stays the same bytes
+        state = self.__dict__.copy()
+        state.pop("_resolved", None)
+        state.pop("_json_records", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._resolved = {}
+        self._json_records = None
+
     def resolve(
         self,
         from_class: str | None,
@@ -409,7 +424,7 @@ class LandUsePathTable:
         """
         mask = tenure if isinstance(tenure, int) else tenure_mask(tenure)
         key = (from_class, to_class, int(mask), industry)
-        hit = self._resolved.get(key)
+        hit = self.__dict__.setdefault("_resolved", {}).get(key)
         if hit is not None:  # every shortlisted row of a match asks; the paths are frozen
             return hit
         opts = self.options(from_class, to_class, industry)
