@@ -44,6 +44,9 @@ class LiveTables:
     #: Of those, the rows whose status history may have changed (their idle spell is read
     #: from their events again); the others keep the spell the table has.
     spells_changed: set[str] = field(default_factory=set)
+    #: The day every derived idle clock of :attr:`features`' frame was read at (``None``: not
+    #: one day); rows whose clock inputs did not change keep theirs only on that day.
+    clock_day: Any = None
     #: ``((layer names, layers_version), {name: layer})``: the reference layers.
     layers: tuple[tuple[Any, ...], dict[str, Any]] | None = None
 
@@ -111,10 +114,14 @@ class LiveTables:
                 return None
             return self.features, sorted(self.changed), self.changed - self.spells_changed
 
-    def keep_features(self, key: tuple[str | None, str | None], table: Any) -> None:
-        """Keep ``table``, the feature table of the store at ``key``."""
+    def keep_features(
+        self, key: tuple[str | None, str | None], table: Any, *, clock_day: Any = None
+    ) -> None:
+        """Keep ``table``, the feature table of the store at ``key`` (its frame's clocks read
+        at ``clock_day``, ``None`` if not known to be one day)."""
         with self.lock:
             self.features_key, self.features = key, table
+            self.clock_day = clock_day
             self.expected = key
             self.changed = set()
             self.spells_changed = set()
@@ -123,7 +130,7 @@ class LiveTables:
         """Forget everything (the store was closed)."""
         with self.lock:
             self.context_key = self.context = self.features_key = self.features = None
-            self.expected = None
+            self.expected = self.clock_day = None
             self.changed = set()
             self.spells_changed = set()
             self.layers = None

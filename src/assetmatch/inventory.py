@@ -1938,17 +1938,57 @@ class Inventory:
             if table is not None:
                 return table
             base = self._live.patchable(key)
+            day = self._clock_day()
             if base is not None:
                 old, rows, same_spells = base
-                new_rows = self._current_assets(rows, old, same_spells)
+                new_rows = self._rows_as_kept(rows, old, same_spells, day)
+                if new_rows is None:  # the general way: decoded, clocks derived at ``day``
+                    new_rows = self._current_assets(rows, old, same_spells)
+                    if day != self._live.clock_day:
+                        self._live.clock_day = None  # the table's rows were read on two days
                 if len(new_rows) == len(rows):
                     table = patch(old, new_rows, ctx.reindex(new_rows.index), state_time=key[0])
                 if table is not None:
                     logger.debug("feature table patched: %d rows", len(rows))
-            if table is None:
-                table = prepare_inventory(self)
-            self._live.keep_features(key, table)
+                    self._live.keep_features(key, table, clock_day=self._live.clock_day)
+                    return table
+            table = prepare_inventory(self)
+            same_day = self._clock_day() == day  # else the rows were read on two days
+            self._live.keep_features(key, table, clock_day=day if same_day else None)
             return table
+
+    def _clock_day(self) -> pd.Timestamp:
+        """The day :meth:`assets` reads the derived idle clocks at now."""
+        return pd.Timestamp(self.as_of or date.today())
+
+    def _rows_as_kept(
+        self, ids: list[str], table: Any, same_spells: set[str], day: pd.Timestamp
+    ) -> gpd.GeoDataFrame | None:
+        """The current rows of ``ids`` as :meth:`_current_assets` gives them, decoded straight
+        into the kept table's frame (:func:`assetmatch._onerow.rows_like`), or ``None`` when
+        only the general way knows them: a row whose status history or clock inputs changed,
+        a table whose clocks were read on another day, a value not decoded for certain.
+        """
+        from ._onerow import DERIVED, rows_like
+
+        frame = getattr(table, "frame", None)
+        if (
+            frame is None
+            or self._live.clock_day is None
+            or day != self._live.clock_day
+            or not all(c in frame.columns for c in DERIVED)
+            or not all(i in same_spells for i in ids)
+        ):
+            return None
+        raw = self._store.read_assets(ids)
+        found = [str(i) for i in raw["asset_id"]]
+        if sorted(found) != sorted(ids):
+            return None
+        try:
+            pos = [table.position(i) for i in found]
+        except UnknownAssetError:
+            return None
+        return rows_like(frame, pos, raw)
 
     def _reference_layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Every reference layer by name, kept in memory while no layer changes.

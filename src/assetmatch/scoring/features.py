@@ -452,56 +452,131 @@ def patch(
     """
     if table.frame is None or not len(assets):
         return None if table.frame is None else table
-    sub = prepare(assets, context, as_of=table.as_of, state_time=state_time, crs=table.crs)
-    if sub.keys() != table.keys() or sub.labels != table.labels:
+    frame = table.frame
+    if "asset_id" in assets.columns or list(assets.columns) != list(frame.columns):
         return None
-    pos = pd.Index(table.ids).get_indexer(sub.ids)
-    if (pos < 0).any():
+    lookup = table.position
+    try:
+        pos = np.array([lookup(str(i)) for i in assets.index], dtype=np.intp)
+    except UnknownAssetError:
         return None
-    arrays = {k: table[k].copy(order="K") for k in table.keys()}  # noqa: SIM118
-    for k, a in arrays.items():
-        new = sub[k]
-        if k in ("land_class", "district"):
-            new = _recode(new, sub.categories[k], table.categories[k])
-            if new is None:
-                return None
-        elif k in ("x", "y"):
-            col = "centroid_x" if k == "x" else "centroid_y"
-            off = table.origin[0] if k == "x" else table.origin[1]
-            c = context.reindex(assets.index)[col] if context is not None else None
-            if c is None:
-                return None
-            new = (c.to_numpy(dtype=np.float64) - off).astype(_F32)
-        a[pos] = new
-    if "land_class" in arrays and "tenure" in arrays:
-        arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
-            "tenure"
-        ].astype(np.int32)
-    frame = _patch_frame(table.frame, sub.frame, pos)
-    if frame is None:
+    # which frame columns the new rows change: only the arrays read from them are prepared
+    was = frame.iloc[pos].to_numpy(dtype=object)  # one pass per block, not per column
+    now = assets.to_numpy(dtype=object)
+    differ = np.zeros(len(frame.columns), dtype=bool)
+    for x, y in zip(was, now, strict=True):
+        differ |= [not _same_cell(a, b) for a, b in zip(x, y, strict=True)]
+    changed = {str(c) for c, d in zip(frame.columns, differ, strict=True) if d}
+    redo = _arrays_to_prepare(table.keys(), changed, context is not None)
+    if redo is None:  # an array this does not know the inputs of: prepare all of them
+        redo = set(table.keys()) - {"lu_key"}
+        inputs = list(assets.columns)
+    else:
+        want = set().union(*(_inputs(k) for k in redo)) if redo else set()
+        inputs = [c for c in assets.columns if c in want]
+    arrays = dict(table._arrays)  # unchanged arrays are shared (read-only) with ``table``
+    if redo:
+        use_context = context is not None and bool(redo & _CONTEXT_ARRAYS)
+        sub = prepare(
+            assets[inputs],
+            context if use_context else None,
+            as_of=table.as_of,
+            state_time=state_time,
+            crs=table.crs,
+        )
+        if not redo <= set(sub.keys()) or (
+            use_context and any(sub.labels.get(k) != table.labels.get(k) for k in _MATRICES)
+        ):
+            return None
+        for k in redo:
+            a = table[k].copy(order="K")
+            new = sub[k]
+            if k in ("land_class", "district"):
+                new = _recode(new, sub.categories[k], table.categories[k])
+                if new is None:
+                    return None
+            elif k in ("x", "y"):
+                col = "centroid_x" if k == "x" else "centroid_y"
+                off = table.origin[0] if k == "x" else table.origin[1]
+                if context is None:
+                    return None
+                c = context.reindex(assets.index)[col]
+                new = (c.to_numpy(dtype=np.float64) - off).astype(_F32)
+            a[pos] = new
+            arrays[k] = a
+        if "lu_key" in arrays and redo & {"land_class", "tenure"}:
+            arrays["lu_key"] = arrays["land_class"].astype(np.int32) * N_TENURE_MASKS + arrays[
+                "tenure"
+            ].astype(np.int32)
+    out_frame = _patch_frame(frame, assets, pos, differ)
+    if out_frame is None:
         return None
-    out = table._like(table.ids, arrays, frame=frame, state_time=state_time)
+    out = table._like(table.ids, arrays, frame=out_frame, state_time=state_time)
     for key, values in table._cache.items():  # the frame's object columns, patched too
-        if key[0] == "frame" and key[1] in frame.columns:
-            values = values.copy()
-            for k, v in zip(pos, frame[key[1]].iloc[pos].tolist(), strict=True):
-                values[k] = v
-            values.setflags(write=False)
+        if key[0] == "frame" and key[1] in out_frame.columns:
+            if key[1] in changed:
+                values = values.copy()
+                for k, v in zip(pos, out_frame[key[1]].iloc[pos].tolist(), strict=True):
+                    values[k] = v
+                values.setflags(write=False)
             out._cache[key] = values
     return out
 
 
-def _patch_frame(frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray) -> pd.DataFrame | None:
-    """``frame`` with ``rows`` written at ``pos``; ``None`` if a column would change type."""
+#: The arrays :func:`prepare` reads from the context (their rows are prepared again whenever
+#: a patch has a context), and the 2-D ones among them.
+_CONTEXT_ARRAYS: Final = frozenset({"presence", "nearest", "access", "x", "y", "radius"})
+_MATRICES: Final = ("presence", "nearest", "access")
+_OBSTACLE_ARRAYS: Final = ("obstacle_days_sum", "obstacle_days_max", "n_obstacles")
+#: The asset columns each array of :func:`prepare` is computed from (``lu_key`` is computed
+#: from ``land_class`` and ``tenure``; the context arrays from the context, and ``radius``
+#: from the land area when the context has no ``equiv_radius_m``).
+_ARRAY_INPUTS: Final[dict[str, frozenset[str]]] = {
+    **{c: frozenset({c}) for c in _FLOAT_COLUMNS},
+    "land_area_m2": frozenset({"land_area_m2", "declared_land_area_m2"}),
+    "building_area_m2": frozenset({"building_area_m2", "kind"}),
+    "status": frozenset({"status"}),
+    "kind": frozenset({"kind"}),
+    "tenure": frozenset({"tenure"}),
+    "net_land": frozenset({"net_land"}),
+    **{k: frozenset({"obstacles"}) for k in _OBSTACLE_ARRAYS},
+    "ready_day": frozenset({"ready_date"}),
+    "updated_day": frozenset(UPDATED_COLUMNS),
+    "land_class": frozenset({"land_use", "land_use_scheme"}),
+    "district": frozenset({"district"}),
+    **{k: frozenset() for k in ("presence", "nearest", "access", "x", "y")},
+    "radius": frozenset({"land_area_m2", "declared_land_area_m2"}),
+}
+
+
+def _inputs(name: str) -> frozenset[str]:
+    return _ARRAY_INPUTS[name]
+
+
+def _arrays_to_prepare(keys: list[str], changed: set[str], context: bool) -> set[str] | None:
+    """The arrays of a table with ``keys`` that rows whose ``changed`` columns changed need
+    prepared again (all context arrays when a context is given); ``None`` if one of ``keys``
+    is not an array whose inputs are known here."""
+    redo: set[str] = set()
+    for k in keys:
+        if k == "lu_key":
+            continue
+        inputs = _ARRAY_INPUTS.get(k)
+        if inputs is None:
+            return None
+        if inputs & changed or (context and k in _CONTEXT_ARRAYS):
+            redo.add(k)
+    return redo
+
+
+def _patch_frame(
+    frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray, changed: np.ndarray
+) -> pd.DataFrame | None:
+    """``frame`` with the ``changed`` columns of ``rows`` written at ``pos``; ``None`` if a
+    column would change type."""
     if list(rows.columns) != list(frame.columns):
         return None
-    # only the columns whose values changed are written (copy-on-write shares the others)
-    was = frame.iloc[pos].to_numpy(dtype=object)  # one pass per block, not per column
-    now = rows.to_numpy(dtype=object)
-    changed = np.zeros(len(frame.columns), dtype=bool)
-    for x, y in zip(was, now, strict=True):
-        changed |= [not _same_cell(a, b) for a, b in zip(x, y, strict=True)]
-    out = frame.copy(deep=False)
+    out = frame.copy(deep=False)  # copy-on-write shares the unchanged columns
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
