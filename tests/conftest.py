@@ -175,6 +175,18 @@ def new_store(store_kind, tmp_path, request):
 
 
 @pytest.fixture
+def demo_on_store(new_store):
+    """The demo zone on each kind of store (a GeoPackage, a PostGIS database): the open
+    inventory and where it is."""
+    import assetmatch as am
+
+    path = new_store()
+    inv = am.Inventory.demo(path)
+    yield inv, path
+    inv.close()
+
+
+@pytest.fixture
 def store(new_store):
     """One fresh, empty store location of the parametrised kind (GeoPackage path or PostGIS URL)."""
     return new_store()

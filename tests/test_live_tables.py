@@ -65,12 +65,9 @@ def rebuilt(location) -> object:
 
 
 @pytest.fixture
-def demo(new_store):
-    """The demo zone on each kind of store (a GeoPackage, a PostGIS database)."""
-    path = new_store()
-    inv = am.Inventory.demo(path)
-    yield inv, path
-    inv.close()
+def demo(demo_on_store):
+    """The demo zone on each kind of store (conftest's ``demo_on_store``)."""
+    return demo_on_store
 
 
 @pytest.fixture

@@ -20,11 +20,9 @@ from test_live_tables import assert_same_table, rebuilt
 
 
 @pytest.fixture
-def demo(new_store):
-    path = new_store()
-    inv = am.Inventory.demo(path)
-    yield inv, path
-    inv.close()
+def demo(demo_on_store):
+    """The demo zone on each kind of store (conftest's ``demo_on_store``)."""
+    return demo_on_store
 
 
 @pytest.fixture
