@@ -10,6 +10,7 @@ values the source gave (shown as given), codes a person types (``dayfirst=True``
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -20,6 +21,8 @@ import assetmatch as am
 from assetmatch.ingest import wording
 from conftest import LAT0, LON0, square_lonlat
 from test_ingest_columns import CELLS, CHINESE, _frame
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: Latin-letter words a Chinese reason may hold: acronyms, units, product and scheme names.
 ALLOWED = {
@@ -299,3 +302,13 @@ def test_columns_that_match_no_field_are_named_in_the_report(parcels, tmp_path):
         plain = inv.add(parcels, at="2025-02-01")
         assert plain.extra_columns == []
         assert len(plain.to_text("en").splitlines()) == 1
+
+
+def test_the_sample_spreadsheet_fills_every_column(tmp_path):
+    # data/plants.xlsx heads its district column 所在片区; it once matched no field, so every
+    # imported asset lost its district into extra (the report line above made it visible).
+    with am.Inventory.open(tmp_path / "x.gpkg") as inv:
+        report = inv.import_file(ROOT / "data" / "plants.xlsx", at="2025-01-01")
+        assert report.extra_columns == []
+        assert report.columns["district"] == "所在片区"
+        assert inv.assets().loc["PL-001", "district"] == "杏东"
