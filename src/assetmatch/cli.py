@@ -482,8 +482,9 @@ def match(
     brief: Annotated[
         str,
         typer.Argument(
+            metavar="BRIEF",
             help="The brief: a JSON requirements file, - for stdin, inline JSON, "
-            "or a Chinese description (when this version reads one)."
+            "or a Chinese description (when this version reads one).",
         ),
     ],
     top: Annotated[int, typer.Option(min=1, help="Length of the shortlist.")] = 10,
@@ -847,7 +848,10 @@ def report(
     store: StoreArg,
     brief: Annotated[
         str,
-        typer.Argument(help="The brief, as for match: a JSON file, - for stdin, or inline JSON."),
+        typer.Argument(
+            metavar="BRIEF",
+            help="The brief, as for match: a JSON file, - for stdin, or inline JSON.",
+        ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The PDF to write.")] = Path(
         "report.pdf"
