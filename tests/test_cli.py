@@ -449,3 +449,28 @@ def test_library_errors_lead_with_their_kind_in_chinese(tmp_path):
     assert zh.exit_code == 1, zh.stderr
     assert zh.stderr.startswith("assetmatch: 输入有误："), zh.stderr
     assert "land_area_mu" in zh.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["match", "{store}"], "错误：缺少参数 'BRIEF'。", "Error: Missing argument 'BRIEF'."),
+        (["nosuch"], "错误：没有命令 'nosuch'。", "Error: No such command 'nosuch'."),
+        (["mach"], "没有命令 'mach'；是否想用 'match'？", "Did you mean 'match'?"),
+        (["match", "--tpo", "3", "{store}", "x"], "没有选项 --tpo（可用：--top）", "--tpo"),
+        (["match", "{store}", "x", "y"], "错误：多余的参数：y", "unexpected extra argument"),
+        (["match", "{store}", "x", "--top"], "选项 '--top' 需要一个值。", "requires an argument"),
+        (["match", "{store}", "/no/such.json"], "BRIEF 的值无效：没有文件", "no such file"),
+    ],
+)
+def test_usage_errors_speak_the_command_language(store, args, zh, en):
+    args = [a.replace("{store}", str(store)) for a in args]
+    r_zh = run("--lang", "zh", *args)
+    r_en = run("--lang", "en", *args)
+    assert r_zh.exit_code == r_en.exit_code == 2, r_zh.stderr + r_en.stderr
+    assert zh in r_zh.stderr and "Error:" not in r_zh.stderr, r_zh.stderr
+    assert en in r_en.stderr and "错误" not in r_en.stderr, r_en.stderr
+    if r_en.stderr.startswith("Usage: "):  # click shows the usage line where it knows it
+        assert r_zh.stderr.startswith("用法：assetmatch"), r_zh.stderr
+        assert r_zh.stderr.splitlines()[0][3:] == r_en.stderr.splitlines()[0][7:]
+    assert r_zh.stdout == r_en.stdout == ""

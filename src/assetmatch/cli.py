@@ -288,6 +288,42 @@ class _Group(typer.core.TyperGroup):
         _localise(self, lang)
         return super().parse_args(ctx, args)
 
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Click's ``main``, with its usage errors in the command's language.
+
+        Click prints its own errors (a missing argument, an unknown option or command, a value
+        it cannot parse) in English; under ``--lang zh`` they are printed in Chinese, with the
+        same exit code (2).
+        """
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        argv = list(args) if args is not None else sys.argv[1:]
+        try:
+            rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except _CLICK_ERROR as exc:
+            shows_help = type(exc).__name__ == "NoArgsIsHelpError"  # its message is the help
+            if _lang_in(argv) == "zh" and isinstance(exc, _USAGE_ERROR) and not shows_help:
+                _show_usage_zh(exc)
+            elif typer.core.HAS_RICH and self.rich_markup_mode is not None:
+                from typer import rich_utils
+
+                rich_utils.rich_format_error(exc)
+            else:
+                exc.show()
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            _err("已中止" if _lang_in(argv) == "zh" else "Aborted!")
+            sys.exit(1)
+        # standalone_mode=False returns the exit code of an Exit, else what the command returned
+        sys.exit(rv if isinstance(rv, int) else EXIT_OK)
+
     def invoke(self, ctx: Any) -> Any:
         from ._errors import AssetmatchError
 
@@ -317,6 +353,58 @@ class _Group(typer.core.TyperGroup):
                 + _w("（内部错误；用 --debug 查看详情）", "(internal error; --debug shows where)")
             )
             raise typer.Exit(EXIT_BUG) from None
+
+
+#: Click's exception classes as typer (which bundles its own click) raises them.
+_USAGE_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError"
+)
+_CLICK_ERROR: type[Exception] = next(
+    c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"
+)
+
+#: Click's usage messages (``format_message()``) and their Chinese; the first match is used.
+_ZH_USAGE: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.S), zh)
+    for pattern, zh in (
+        (r"^Missing argument (.+?)\.?$", "缺少参数 \\1。"),
+        (r"^Missing option (.+?)\.?$", "缺少选项 \\1。"),
+        (r"^Missing parameter:? (.+?)\.?$", "缺少参数 \\1。"),
+        (r"^No such option: (\S+?)\.? Did you mean (.+)\?$", "没有选项 \\1；是否想用 \\2？"),
+        (r"^No such option: (\S+?) \(Possible options: (.+)\)$", "没有选项 \\1（可用：\\2）。"),
+        (r"^No such option: (\S+?)\.?$", "没有选项 \\1。"),
+        (r"^No such command (.+?)\. Did you mean (.+)\?$", "没有命令 \\1；是否想用 \\2？"),
+        (r"^No such command (.+?)\.?$", "没有命令 \\1。"),
+        (r"^Got unexpected extra arguments? ?(?:\(s\))? \((.+)\)$", "多余的参数：\\1"),
+        (r"^Option (.+?) requires an argument\.?$", "选项 \\1 需要一个值。"),
+        (r"^Option (.+?) requires (\d+) arguments\.?$", "选项 \\1 需要 \\2 个值。"),
+        (r"^Invalid value for (.+?) \(env var: (.+?)\): (.*)$", "\\1（环境变量 \\2）的值无效：\\3"),
+        (r"^Invalid value for (.+?): (.*)$", "\\1 的值无效：\\2"),
+    )
+)
+
+
+def _usage_zh(message: str) -> str:
+    """Click's usage ``message`` in Chinese (the values and names it quotes stay as they are)."""
+    for pattern, zh in _ZH_USAGE:
+        m = pattern.match(message.strip())
+        if m:
+            return m.expand(zh)
+    return message if _CJK.search(message) else f"用法有误：{message}"
+
+
+def _show_usage_zh(exc: Any) -> None:
+    """Print a click usage error as click does, in Chinese: usage line, help hint, the error."""
+    ctx = exc.ctx
+    lines = []
+    if ctx is not None:
+        usage = ctx.get_usage()
+        lines.append(re.sub(r"^Usage:\s*", "用法：", usage))
+        if ctx.command.get_help_option(ctx) is not None:
+            lines.append(f"帮助：{ctx.command_path} {ctx.help_option_names[0]}")
+        lines.append("")
+    lines.append(f"错误：{_usage_zh(exc.format_message())}")
+    _err("\n".join(lines))
 
 
 def _lang_in(args: Sequence[str]) -> str:
