@@ -474,3 +474,12 @@ def test_usage_errors_speak_the_command_language(store, args, zh, en):
         assert r_zh.stderr.startswith("用法：assetmatch"), r_zh.stderr
         assert r_zh.stderr.splitlines()[0][3:] == r_en.stderr.splitlines()[0][7:]
     assert r_zh.stdout == r_en.stdout == ""
+
+
+@pytest.mark.parametrize("command", [[], ["match"], ["keys", "add"]])
+def test_the_help_option_is_described_in_the_command_language(command):
+    zh = run("--lang", "zh", *command, "--help")
+    en = run("--lang", "en", *command, "--help")
+    assert zh.exit_code == en.exit_code == 0
+    assert "显示本帮助并退出" in zh.stdout and "Show this message" not in zh.stdout
+    assert "Show this message and exit." in en.stdout and "显示本帮助" not in en.stdout

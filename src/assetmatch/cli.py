@@ -285,7 +285,7 @@ class _Group(typer.core.TyperGroup):
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         lang = _lang_in(args)
         _STATE.set(_State(lang, debug="--debug" in args))
-        _localise(self, lang)
+        _localise(self, lang, ctx)
         return super().parse_args(ctx, args)
 
     def main(  # type: ignore[override]
@@ -1356,12 +1356,19 @@ _ZH_PARAMS: dict[tuple[str, str], str] = {
 }
 
 
-def _localise(group: Any, lang: str) -> None:
-    """Put the Chinese help on the commands and options (the code holds the English)."""
+def _localise(group: Any, lang: str, ctx: Any = None) -> None:
+    """Put the Chinese help on the commands and options (the code holds the English).
+
+    ``ctx`` (the root command's context) lets the ``-h/--help`` option, which click makes per
+    command on first use, be made now and given its Chinese help too.
+    """
     if lang != "zh":
         return
 
     def walk(cmd: Any, path: str) -> None:
+        helper = cmd.get_help_option(ctx) if ctx is not None else None
+        if helper is not None:
+            helper.help = "显示本帮助并退出。"
         if path in _ZH_HELP:
             cmd.help = _ZH_HELP[path]
             cmd.short_help = _ZH_HELP[path].split("\n")[0]
