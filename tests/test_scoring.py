@@ -710,3 +710,18 @@ def test_one_scorer_on_several_tables(assets: pd.DataFrame, context: pd.DataFram
     np.testing.assert_array_equal(sub_first.score, whole.score[[4, 2]])
     np.testing.assert_array_equal(other.score, whole.score[::-1])
     np.testing.assert_array_equal(other.move_in_days, whole.move_in_days[::-1])
+
+
+def test_a_scorer_that_has_scored_pickles_and_scores_the_same(table: FeatureTable) -> None:
+    """A used scorer keeps a memo of the table by weak reference; its pickle leaves it out."""
+    import pickle
+
+    sc = fitted(table)
+    before = sc.evaluate(table, detail=True)
+    assert sc._plan_memo is not None  # the memo a weak reference cannot pickle is there
+    copy = pickle.loads(pickle.dumps(sc))
+    assert copy._plan_memo is None and sc._plan_memo is not None  # the original keeps its memo
+    after = copy.evaluate(table, detail=True)
+    np.testing.assert_array_equal(after.score, before.score)
+    for c in before.criteria:
+        np.testing.assert_array_equal(after.scores[c], before.scores[c])

@@ -437,6 +437,13 @@ class SiteScorer(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle, without the memo of the last table's plan: it holds the table by
+        weak reference (which cannot be pickled) and is rebuilt on the next scoring."""
+        state = dict(super().__getstate__())
+        state["_plan_memo"] = None
+        return state
+
     def fit(self, X: FeatureTable, y: None = None) -> SiteScorer:
         """Validate the parameters and resolve the criteria and weights for ``X``.
 
