@@ -1162,20 +1162,24 @@ class Inventory:
             pd.Series(values["declared_land_area_m2"], dtype=object), errors="coerce"
         ).to_numpy(float)
         area[~is_poly] = declared[~is_poly]
-        out = pd.DataFrame(index=pd.Index(ids, name="asset_id"))
-        out["asset_id"] = ids
-        for c in history.EVENT_FIELDS:
+        index = pd.Index(ids, name="asset_id")
+        n = len(ids)
+        cols: dict[str, Any] = {"asset_id": np.asarray(ids, dtype=object)}
+        for c in history.EVENT_FIELDS:  # one constructor call, not a column insert per field
             col = history.json_texts(c, values[c]) if c in _JSON_COLUMNS else values[c]
             if infer:
-                out[c] = np.asarray(col, dtype=object)
+                cols[c] = np.asarray(col, dtype=object)
             else:
-                out[c] = pd.Series(col, index=out.index, dtype=object)
-        out["land_area_m2"] = area
-        out["has_boundary"] = is_poly
-        out["land_class"] = _land_classes(values["land_use"], values["land_use_scheme"])
-        out["valid_from"] = valid_from
-        out["recorded_at"] = recorded_at
-        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=out.index), crs=crs)
+                cols[c] = pd.Series(col, index=index, dtype=object)
+        cols["land_area_m2"] = area
+        cols["has_boundary"] = is_poly
+        cols["land_class"] = np.asarray(
+            _land_classes(values["land_use"], values["land_use_scheme"]), dtype=object
+        )
+        for c, v in (("valid_from", valid_from), ("recorded_at", recorded_at)):
+            cols[c] = np.asarray([v] * n if isinstance(v, str) else list(v), dtype=object)
+        out = pd.DataFrame(cols, index=index)
+        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=index), crs=crs)
 
     def _new_asset_rows(
         self, new: gpd.GeoDataFrame, fields: list[str], *, valid_at: str, recorded_at: str
