@@ -172,6 +172,30 @@ def test_conflict_columns_and_breaches() -> None:
     assert "breach_residential_near_C26" in no_layer.columns
 
 
+def test_context_columns_are_the_table_context_features_builds() -> None:
+    """The frameless columns an edit patches the kept table with equal the frame's."""
+    from assetmatch.context.engine import context_columns
+
+    rules = [ConflictRule("C26", "P83", 1000), ConflictRule("C26", "residential", 800)]
+    firms = _firms(
+        [(X0 + 1500, Y0 + 300), (X0 - 400, Y0), (X0 + 300, Y0 - 499)], ["C2661", "P83", "C22"]
+    )
+    layers = {
+        "residential": gpd.GeoDataFrame(geometry=[shapely.Point(X0 + 300, Y0 + 1300)], crs=CRS_M)
+    }
+    parcels = _assets(
+        [shapely.box(X0, Y0, X0 + 600, Y0 + 600), shapely.Point(X0 + 9000, Y0 - 7000)], ["SQ", "PT"]
+    )
+    index = FirmIndex.build(firms, CRS_M)
+    want = context_features(parcels, index, conflicts=rules, layers=layers)
+    ids, columns, params = context_columns(parcels, index, conflicts=rules, layers=layers)
+    got = pd.DataFrame(columns, index=ids)
+    assert list(columns) == list(want.columns)
+    pd.testing.assert_frame_equal(got, want, check_exact=True)  # attrs aside
+    assert params == want.attrs["context_params"]
+    assert got.loc["SQ", "conflict_C26_nearest_firm"] == "F0"
+
+
 def test_default_conflicts_are_used_when_none_given() -> None:
     # a firm recorded only as C26 may make basic chemicals (C261): it counts for that rule
     ctx = context_features(_square(), _firms([(X0 + 700, Y0)], ["C26"]))

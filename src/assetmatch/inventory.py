@@ -2160,7 +2160,8 @@ def _refresh_rows(
     ``None`` when this cannot stand for a refresh of the whole table: a dirty asset no longer
     stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or other columns.
     """
-    from .context.engine import context_features
+    from .context.engine import context_columns
+    from .context.spec import _params_attrs
 
     assets = raw.set_index("asset_id")
     if len(assets) != n_dirty or not assets.index.is_unique:
@@ -2168,12 +2169,17 @@ def _refresh_rows(
     pos = ctx.index.get_indexer(assets.index)
     if not len(pos) or (pos < 0).any():
         return None
-    old = ctx.iloc[pos]
-    fresh = context_features(assets, firms, **kw)
-    if list(fresh.columns) != list(ctx.columns) or not fresh.index.equals(assets.index):
+    ids, columns, params = context_columns(assets, firms, **kw)
+    if list(columns) != list(ctx.columns) or not ids.equals(assets.index):
         return None
-    was = old.to_numpy(dtype=object)  # row by row: a few rows, many columns
-    now = fresh.to_numpy(dtype=object)
+    # the rows as context_features would give them, without its frame of ~200 columns
+    now = np.empty((len(ids), len(columns)), dtype=object)
+    for j, values in enumerate(columns.values()):
+        now[:, j] = np.asarray(values, dtype=object) if len(ids) else values
+    attrs = _params_attrs(params)
+    new = ctx.copy(deep=False)
+    new.attrs = {}  # without attrs: pandas deep-copies them on every operation that makes a frame
+    was = new.iloc[pos].to_numpy(dtype=object)  # row by row: a few rows, many columns
     differ = np.array(
         [
             [not _same_value(a, b) for a, b in zip(x, y, strict=True)]
@@ -2182,17 +2188,13 @@ def _refresh_rows(
         dtype=bool,
     ).reshape(len(was), len(ctx.columns))
     hit = differ.any(axis=1)
-    changed, rows = fresh.index[hit], pos[hit]
-    attrs = fresh.attrs
-    new, fresh = ctx.copy(deep=False), fresh.copy(deep=False)
-    new.attrs = fresh.attrs = {}  # pandas deep-copies attrs on every column access
-    for j in np.flatnonzero(differ.any(axis=0)):  # the other columns stay shared
+    changed, rows = ids[hit], pos[hit]
+    # column by column (pandas' own multi-column setitem is slower here), only the columns
+    # where a value changed; the other columns stay shared
+    for j in np.flatnonzero(differ.any(axis=0)):
         column = new.iloc[:, j]
         values = column.to_numpy(copy=True)
-        if isinstance(column.dtype, np.dtype):  # from the row values already at hand
-            values[rows] = now[hit, j].astype(column.dtype)
-        else:
-            values[rows] = fresh.iloc[:, j].to_numpy(dtype=column.dtype)[hit]
+        values[rows] = now[hit, j].astype(values.dtype) if values.dtype != object else now[hit, j]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
     new.attrs = attrs
     return new, changed

@@ -106,6 +106,7 @@ from .spec import (
     _assemble,
     _attach_params,
     _check_run,
+    _columns,
     _n_jobs,
     _radius_name,
     _setup,
@@ -288,6 +289,46 @@ def context_features(
         "context features: %d assets done in %.1f s", len(frame), time.perf_counter() - started
     )
     return _attach_params(frame, setup.params)
+
+
+def context_columns(
+    assets: gpd.GeoDataFrame,
+    firms: FirmIndex,
+    radii_m: Sequence[float] = (1000, 3000, 5000),
+    *,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    industries: Sequence[str] | None = None,
+    level: Literal["division", "code"] = "division",
+    kernel_bandwidth_m: float = 2000.0,
+    conflicts: ConflictsLike = None,
+    firms_coords: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84",
+) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
+    """The columns :func:`context_features` would return for a few assets, without the frame.
+
+    For patching a kept context table with the rows of a few edited assets (one asset's
+    1-row frame of ~200 columns costs more to build than its features): ``(ids, columns by
+    name in the table's order, the parameters the table's attrs record)``. Same arguments as
+    :func:`context_features` (numpy engine).
+    """
+    assets, firms, layers = _lonlat_inputs(assets, firms, layers, firms_coords)
+    setup = _setup(
+        assets,
+        firms,
+        radii_m,
+        layers,
+        industries,
+        level,
+        kernel_bandwidth_m,
+        conflicts,
+        firms_coords,
+    )
+    A = _prepare_assets(setup.ids, setup.geoms)
+    out = _block_features(
+        A, setup.index, setup.labels, setup.spec, layers, chunk_size=5000, progress=None, n_jobs=1
+    )
+    _fallback_nearest(A, setup.index, setup.labels, out)
+    index = A.ids.rename("asset_id")
+    return index, _columns(A, out, setup.spec, setup.labels, index), setup.params
 
 
 def _lonlat_inputs(

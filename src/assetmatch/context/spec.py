@@ -162,7 +162,15 @@ def _column_names(spec: _Spec, labels: _Labels) -> list[str]:
 
 
 def _assemble(A: _Assets, out: _Out, spec: _Spec, labels: _Labels) -> pd.DataFrame:
+    """The context table: :func:`_columns` as a frame indexed by ``asset_id``."""
     index = A.ids.rename("asset_id")
+    return pd.DataFrame(_columns(A, out, spec, labels, index), index=index)
+
+
+def _columns(
+    A: _Assets, out: _Out, spec: _Spec, labels: _Labels, index: pd.Index
+) -> dict[str, Any]:
+    """The context table's columns by name, in order (arrays, or a Series on ``index``)."""
     cols: dict[str, Any] = {
         "centroid_x": A.cx,
         "centroid_y": A.cy,
@@ -192,14 +200,20 @@ def _assemble(A: _Assets, out: _Out, spec: _Spec, labels: _Labels) -> pd.DataFra
         breached += cols[name]
     if flags or len(spec.rules):
         cols["conflicts_breached"] = breached
-    frame = pd.DataFrame(cols, index=index)
-    return frame
+    return cols
 
 
 def _attach_params(frame: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
-    frame.attrs["context_params"] = params
-    frame.attrs["computed_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    frame.attrs.update(_params_attrs(params))
     return frame
+
+
+def _params_attrs(params: dict[str, Any]) -> dict[str, Any]:
+    """The ``attrs`` of a context table computed now with ``params``."""
+    return {
+        "context_params": params,
+        "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
 
 
 def _check_layers(layers: Mapping[str, gpd.GeoDataFrame] | None, crs: CRS) -> None:
