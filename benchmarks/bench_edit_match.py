@@ -16,6 +16,7 @@ Usage::
 
     python benchmarks/bench_edit_match.py                 # demo zone and 10,000 assets
     python benchmarks/bench_edit_match.py --n 2000 --rounds 7
+    python benchmarks/bench_edit_match.py --pg postgresql://postgres@localhost:5432/bench_db
 """
 
 from __future__ import annotations
@@ -37,12 +38,14 @@ from assetmatch.demo import PUBLIC_BRIEFS
 from assetmatch.demo.zone import generate_zone
 
 
-def zone_inventory(n: int, where: Path) -> am.Inventory:
-    """A store of ``n`` synthetic assets with firms and layers (the demo generator's)."""
+def zone_inventory(n: int, where: Path | str) -> am.Inventory:
+    """A store of ``n`` synthetic assets with firms and layers (the demo generator's), in a
+    GeoPackage in the folder ``where`` or, for a ``postgresql://`` URL, in that database."""
+    url = isinstance(where, str) and where.startswith("postgresql://")
     if n == 0:
-        return am.Inventory.demo(where / "demo.gpkg")
+        return am.Inventory.demo(where if url else Path(where) / "demo.gpkg")
     zone = generate_zone(seed=7, n_assets=n, n_firms=max(200, n // 2))
-    inv = am.Inventory.open(where / f"zone{n}.gpkg")
+    inv = am.Inventory.open(where if url else Path(where) / f"zone{n}.gpkg")
     inv.add(zone.assets, at="2024-01-01", on_error="raise")
     inv.add_firms(zone.firms)
     for name, layer in zone.layers.items():
@@ -85,6 +88,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="assets of the generated zone")
     ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument(
+        "--pg",
+        metavar="URL",
+        help="also measure the demo zone in this PostGIS database (an empty, throwaway one: "
+        "e.g. postgresql://postgres@localhost:5432/assetmatch_bench)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -95,8 +104,11 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as d:
-        for n in (0, args.n):
-            inv = zone_inventory(n, Path(d))
+        cases: list[tuple[int, Path | str]] = [(0, Path(d)), (args.n, Path(d))]
+        if args.pg:
+            cases.append((0, args.pg))
+        for n, where in cases:
+            inv = zone_inventory(n, where)
             t = run(inv, args.rounds)
             inv.close()
             med = {k: statistics.median(v) * 1000 for k, v in t.items()}
@@ -105,8 +117,9 @@ def main() -> None:
             ratios_w = sorted(p / w for p, w in zip(t["patched"], t["warm"], strict=True))
             ratios_r = sorted(r / p for r, p in zip(t["rebuild"], t["patched"], strict=True))
             name = "demo (320)" if n == 0 else f"{n:,} assets"
+            name += ", PostGIS" if isinstance(where, str) else ""
             print(
-                f"| {name} | {med['warm']:.0f} ({lo['warm']:.0f}–{hi['warm']:.0f}) "
+                f"| {name} | {med['warm']:.1f} ({lo['warm']:.1f}–{hi['warm']:.1f}) "
                 f"| {med['patched']:.0f} ({lo['patched']:.0f}–{hi['patched']:.0f}) "
                 f"| {med['rebuild']:.0f} ({lo['rebuild']:.0f}–{hi['rebuild']:.0f}) "
                 f"| {statistics.median(ratios_w):.1f}× ({ratios_w[0]:.1f}–{ratios_w[-1]:.1f}) "
