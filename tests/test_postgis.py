@@ -15,6 +15,7 @@ import threading
 import uuid
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -247,6 +248,67 @@ def test_events_read_back_as_the_geopackage_store_reads_them(migrated, tmp_path)
         gp.close()
 
 
+def test_missing_values_of_any_kind_are_stored_as_the_geopackage_store_stores_them(
+    migrated, tmp_path
+):
+    """append_events takes missing values as None, NaN, NaT or NA in columns of any dtype (and
+    a column left out) as NULL, and numpy values as Python's, as the GeoPackage store does."""
+    from pyproj import CRS
+
+    from assetmatch.store.gpkg import GpkgStore
+
+    ev = _events().drop(columns="source")  # a column left out: NULL
+    ev["author"] = pd.array(["li", pd.NA, "wang"], dtype="string")
+    ev["note"] = [float("nan"), "lease signed", None]
+    ev["batch_id"] = pd.Series(["b1", None, "b1"], dtype="str")
+    ev["field"] = pd.Series([None, "status", pd.NaT], dtype=object)
+    # a text column's missing value is NaN: it was stored as the text 'nan' (a geometry
+    # change's value when a field changed with it)
+    ev["value"] = pd.Series(['{"status": "idle"}', None, "{}"], dtype="str")
+    pg = postgis.PostGisStore(migrated)
+    gp = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        for store in (pg, gp):
+            with store.transaction():
+                store.set_crs(CRS.from_epsg(4549))
+                store.append_events(ev)
+        a, b = pg.read_events(), gp.read_events()
+        pd.testing.assert_frame_equal(a.drop(columns="geom"), b.drop(columns="geom"))
+        assert a["author"].isna().tolist() == [False, True, False] and a["source"].isna().all()
+        assert a["note"].isna().tolist() == [True, False, True]
+        assert a["batch_id"].isna().tolist() == [False, True, False]
+        assert a["field"].isna().tolist() == [True, False, True]
+        assert a["value"].isna().tolist() == [False, True, False]
+    finally:
+        pg.close()
+        gp.close()
+
+
+def test_the_crs_is_read_once_committed_and_not_kept_from_a_rolled_back_transaction(migrated):
+    from pyproj import CRS
+
+    pg = postgis.PostGisStore(migrated)
+    other = postgis.PostGisStore(migrated)
+    try:
+        with pytest.raises(RuntimeError), pg.transaction():
+            pg.set_crs(CRS.from_epsg(4549))
+            assert pg.crs == CRS.from_epsg(4549)  # this transaction sees what it set
+            raise RuntimeError("stop")
+        assert pg.crs is None and other.crs is None
+        with pg.transaction():
+            pg.set_crs(CRS.from_epsg(4547))
+            assert pg.crs == CRS.from_epsg(4547)
+        assert pg.crs == other.crs == CRS.from_epsg(4547)
+        # once committed it is not read again (a store keeps its CRS)
+        pg._execute("SELECT 1")  # the pool's connection is warm
+        with pg.transaction():
+            pg.set_meta("crs_epsg", "4549")
+        assert pg.crs == CRS.from_epsg(4547)
+    finally:
+        pg.close()
+        other.close()
+
+
 def test_a_failed_transaction_leaves_nothing(migrated):
     pg = postgis.PostGisStore(migrated)
     try:
@@ -282,14 +344,22 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
         first, second = stored["asset_id"].iloc[0], stored["asset_id"].iloc[1]
         changed = stored.iloc[[0]].copy()
         changed["status"] = "leased"
+        # a row of numpy values and columns left out (NULL), as a frame of parts may give it
+        partial = stored.iloc[[2]].drop(columns=["owner", "floors", "net_land"])
+        partial["power_kva"] = pd.array([np.float32(630)], dtype=object)
+        partial["building_area_m2"] = pd.array([np.int64(1200)], dtype=object)
         for store in (gp, pg):
             with store.transaction():
                 store.upsert_assets(changed)
+                store.upsert_assets(partial)
                 store.delete_assets([second])
         a, b = pg.read_assets(), gp.read_assets()
         _assert_same_features(a, b)
         assert pg.asset_ids() == gp.asset_ids() and second not in pg.asset_ids()
         assert pg.read_assets([first])["status"].tolist() == ["leased"]
+        third = pg.read_assets([stored["asset_id"].iloc[2]])
+        assert third[["owner", "floors", "net_land"]].isna().all(axis=None)
+        assert third[["power_kva", "building_area_m2"]].to_numpy().tolist() == [[630.0, 1200.0]]
         with pytest.raises(StoreError, match="needs a write transaction"), pg.snapshot():
             pg.upsert_assets(changed)
     finally:

@@ -36,6 +36,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import from_shapely
 from pyproj import CRS
 
 from .._errors import NotFoundError, StoreConflictError, StoreError
@@ -46,7 +47,7 @@ from .gpkg import (
     EVENT_COLUMNS,
     FIRM_TABLE_COLUMNS,
     ZONE_POLICY_COLUMNS,
-    _sql_columns,
+    _sql_column,
     _sql_rows,
     _sql_value,
     deal_frame,
@@ -304,6 +305,8 @@ class PostGisStore:
         self.readonly = readonly
         self._pool = connect(target, max_size=max_size, readonly=readonly)
         self._local = threading.local()
+        # the CRS once read as committed: a store keeps the CRS it was given first (see crs)
+        self._crs: CRS | None = None
         try:
             with self._pool.connection() as conn:
                 conn.autocommit = True
@@ -357,6 +360,7 @@ class PostGisStore:
                             yield
                     finally:
                         self._local.conn = None
+                        self._local.crs_set = False
                         conn.isolation_level = None
                         conn.read_only = None
             except psycopg.Error as exc:
@@ -402,15 +406,28 @@ class PostGisStore:
 
     @property
     def crs(self) -> CRS | None:
-        """The store's projected CRS, None until set."""
+        """The store's projected CRS, None until set.
+
+        Once set and committed it never changes (every writer checks a stored CRS before it
+        sets one), so it is read from the database once: a CRS this thread's transaction has
+        just set is read again until that transaction has ended (it may yet roll back).
+        """
+        if self._crs is not None:
+            return self._crs
         epsg = self.meta("crs_epsg")
         if epsg:
-            return CRS.from_epsg(int(epsg))
-        wkt = self.meta("crs_wkt")
-        return None if wkt is None else CRS.from_wkt(wkt)
+            crs = CRS.from_epsg(int(epsg))
+        else:
+            wkt = self.meta("crs_wkt")
+            crs = None if wkt is None else CRS.from_wkt(wkt)
+        if crs is not None and not getattr(self._local, "crs_set", False):
+            self._crs = crs
+        return crs
 
     def set_crs(self, crs: CRS) -> None:
         """Fix the store CRS (inside a transaction); a CRS without EPSG code is kept as WKT."""
+        if self._current() is not None:  # read again until this transaction has ended
+            self._local.crs_set = True
         epsg = crs.to_epsg(min_confidence=100)
         self.set_meta("crs_epsg", None if epsg is None else str(epsg))
         self.set_meta("crs_wkt", crs.to_wkt())
@@ -433,7 +450,7 @@ class PostGisStore:
         df = pd.DataFrame([[r[1].get(n) for n in names] for r in rows], columns=names)
         wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+        return _geo_frame(df, geoms, crs)
 
     def _upsert_features(
         self, table: str, key: str, columns: list[tuple[str, str]], rows: gpd.GeoDataFrame
@@ -483,7 +500,7 @@ class PostGisStore:
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+        return _geo_frame(df, geoms, crs)
 
     def asset_ids(self) -> list[str]:
         """Ids of the current assets, in the order they arrived."""
@@ -810,15 +827,26 @@ class PostGisStore:
                         break
             for k, gid in zip(present, ids, strict=True):
                 geom_ids[k] = gid
-        ev = events.reindex(columns=names).astype(object)
-        ev = ev.where(pd.notna(ev), None)
-        ev["value"] = [history.encode_record(v) for v in ev["value"]]
+        # column by column as Python objects, missing values (NaN, NaT, NA) as None
+        have = set(events.columns)
+        columns = []
+        for name in names:
+            if name not in have:
+                columns.append([None] * len(events))
+                continue
+            arr = events[name].to_numpy(dtype=object)
+            vals = arr.tolist()
+            for k in np.flatnonzero(pd.isna(arr)):
+                vals[k] = None
+            if name == "value":
+                vals = [history.encode_record(v) for v in vals]
+            columns.append(vals)
         with (
             conn.cursor() as cur,
             cur.copy("COPY asset_events ({}, geom_id) FROM STDIN".format(", ".join(names))) as copy,
         ):
-            for row, gid in zip(ev.itertuples(index=False, name=None), geom_ids, strict=True):
-                copy.write_row((*row, gid))
+            for row in zip(*columns, geom_ids, strict=True):
+                copy.write_row(row)
 
     def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:
         """Events, in recording order, with geometry decoded to shapely."""
@@ -905,11 +933,12 @@ def _asset_columns(rows: gpd.GeoDataFrame) -> list[list[Any]]:
     A text column's numbers become their text and an integral float in an integer column its
     int, as SQLite's column affinities turn them in the GeoPackage store.
     """
-    names = [n for n, _ in ASSET_PG_COLUMNS]
+    n = len(rows)
+    have = set(rows.columns)
     out = []
-    for (name, kind), vals in zip(
-        ASSET_PG_COLUMNS, _sql_columns(rows.reindex(columns=names)), strict=True
-    ):
+    for name, kind in ASSET_PG_COLUMNS:
+        # column by column, without a reindexed copy of the frame (a column it lacks is NULL)
+        vals = _sql_column(rows[name]) if name in have else [None] * n
         types = set(map(type, vals)) - {type(None)}
         want = {"text": str, "float8": float, "int8": int, "bool": int}[kind]
         if kind == "bool":
@@ -967,3 +996,10 @@ _NOT_EXPORTED = frozenset(
 
 #: GeoPackage's timestamp text, so both stores report ``recorded_at`` alike.
 _TS_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\''
+
+
+def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFrame:
+    """``df`` with ``geoms`` as its geometry column in ``crs``: the frame
+    ``GeoDataFrame(df, geometry=GeoSeries(geoms), crs=crs)`` gives, built in a third of its
+    time (the geometry array carries the CRS, so the frame has none to check and set)."""
+    return gpd.GeoDataFrame(df, geometry=from_shapely(geoms, crs=crs))
