@@ -40,6 +40,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import from_shapely
 from pyproj import CRS
 
 from .._errors import NotFoundError, StoreError
@@ -211,7 +212,15 @@ def _sql_column(s: pd.Series) -> list[Any]:
 
 def _sql_columns(df: pd.DataFrame) -> list[list[Any]]:
     """The columns of ``df`` as lists of SQLite values (see :func:`_sql_column`)."""
-    return [_sql_column(df.iloc[:, k]) for k in range(df.shape[1])]
+    return [_sql_column(s) for _, s in df.items()]  # items(): no indexer per column
+
+
+def _sql_columns_of(df: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
+    """The columns ``names`` of ``df`` as lists of SQLite values (see :func:`_sql_column`), a
+    column ``df`` lacks as NULLs: ``_sql_columns(df.reindex(columns=names))`` without the
+    reindexed copy of the frame."""
+    have = set(df.columns)
+    return [_sql_column(df[n]) if n in have else [None] * len(df) for n in names]
 
 
 def _bind_columns(df: pd.DataFrame) -> list[list[Any]]:
@@ -266,6 +275,13 @@ def restore_context(df: pd.DataFrame, meta: Any) -> pd.DataFrame:
                 df[col] = df[col].astype(dtype)
     df.attrs = json.loads(meta("context_attrs") or "{}")
     return df
+
+
+def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFrame:
+    """``df`` with ``geoms`` as its geometry column in ``crs``: the frame
+    ``GeoDataFrame(df, geometry=GeoSeries(geoms), crs=crs)`` gives, built in a third of its
+    time (the geometry array carries the CRS, so the frame has none to check and set)."""
+    return gpd.GeoDataFrame(df, geometry=from_shapely(geoms, crs=crs))
 
 
 def _sql_value(v: Any) -> Any:
@@ -624,7 +640,7 @@ class GpkgStore:
         rows = self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+        return _geo_frame(df, geoms, crs)
 
     def asset_ids(self) -> list[str]:
         """Ids of the current assets."""
@@ -653,8 +669,7 @@ class GpkgStore:
         assert srs_id is not None
         names = [n for n, _ in columns]
         blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
-        data = _sql_rows(rows.reindex(columns=names))
-        params = [[blob, *row] for blob, row in zip(blobs, data, strict=True)]
+        params = [list(r) for r in zip(blobs, *_sql_columns_of(rows, names), strict=True)]
         keys = [str(k) for k in rows[key]]
         existing = {r[0] for r in self._select(f'SELECT "{key}" FROM "{table}"', key, keys)}
         sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
@@ -746,10 +761,11 @@ class GpkgStore:
             None if g is None else shapely.to_wkb(g, byte_order=1, flavor="iso", output_dimension=2)
             for g in geoms
         ]
-        ev = events.reindex(columns=names)
-        ev["geom"] = wkb
-        ev["value"] = [history.encode_record(v) for v in ev["value"]]
-        params = _sql_rows(ev)
+        columns = {n: wkb if n == "geom" else None for n in names}
+        rest = [n for n in names if n != "geom"]
+        columns.update(zip(rest, _sql_columns_of(events, rest), strict=True))
+        columns["value"] = [history.encode_record(v) for v in columns["value"]]
+        params = list(zip(*columns.values(), strict=True))
         marks = ", ".join("?" * len(names))
         cols = ", ".join(f'"{n}"' for n in names)
         self.conn.executemany(f'INSERT INTO "asset_events" ({cols}) VALUES ({marks})', params)
@@ -824,7 +840,7 @@ class GpkgStore:
         rows = self.conn.execute(f'SELECT geom, {cols} FROM "firms" ORDER BY fid').fetchall()
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
-        return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs)
+        return _geo_frame(df, geoms, crs)
 
     def upsert_firms(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace firms by firm_id (inside a transaction)."""

@@ -36,7 +36,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from geopandas.array import from_shapely
 from pyproj import CRS
 
 from .._errors import NotFoundError, StoreConflictError, StoreError
@@ -47,6 +46,7 @@ from .gpkg import (
     EVENT_COLUMNS,
     FIRM_TABLE_COLUMNS,
     ZONE_POLICY_COLUMNS,
+    _geo_frame,
     _sql_column,
     _sql_rows,
     _sql_value,
@@ -996,10 +996,3 @@ _NOT_EXPORTED = frozenset(
 
 #: GeoPackage's timestamp text, so both stores report ``recorded_at`` alike.
 _TS_FORMAT = '\'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"\''
-
-
-def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFrame:
-    """``df`` with ``geoms`` as its geometry column in ``crs``: the frame
-    ``GeoDataFrame(df, geometry=GeoSeries(geoms), crs=crs)`` gives, built in a third of its
-    time (the geometry array carries the CRS, so the frame has none to check and set)."""
-    return gpd.GeoDataFrame(df, geometry=from_shapely(geoms, crs=crs))
