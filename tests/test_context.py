@@ -189,11 +189,17 @@ def test_context_columns_are_the_table_context_features_builds() -> None:
     index = FirmIndex.build(firms, CRS_M)
     want = context_features(parcels, index, conflicts=rules, layers=layers)
     ids, columns, params = context_columns(parcels, index, conflicts=rules, layers=layers)
-    got = pd.DataFrame(columns, index=ids)
+    assert all(isinstance(v, np.ndarray) for v in columns.values())  # no frame, no Series
+    got = pd.DataFrame({k: pd.Series(v, index=ids, dtype=v.dtype) for k, v in columns.items()})
     assert list(columns) == list(want.columns)
     pd.testing.assert_frame_equal(got, want, check_exact=True)  # attrs aside
     assert params == want.attrs["context_params"]
     assert got.loc["SQ", "conflict_C26_nearest_firm"] == "F0"
+    # again with the setup kept from the first call: the same columns
+    _, again, _ = context_columns(parcels, index, conflicts=rules, layers=layers)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame({k: pd.Series(v, index=ids, dtype=v.dtype) for k, v in again.items()}), got
+    )
 
 
 def test_default_conflicts_are_used_when_none_given() -> None:

@@ -141,3 +141,99 @@ def test_layer_change_recomputes_access(new_store):
     after = inv.context()
     assert after.at["TS-0001", "access_port_m"] == pytest.approx(0.0)
     assert before.at["TS-0001", "access_port_m"] > 1000
+
+
+def test_moved_assets_refresh_their_rows_exactly_as_a_full_recompute(new_store, monkeypatch):
+    """The few-row refresh after moves (near, far, onto a firm, onto a layer feature, into
+    another district, to a point, several in one update_many, back) equals a from-scratch
+    ``context_features`` of the store's assets exactly, and the store holds the same table."""
+    where = new_store()
+    inv = am.Inventory.demo(where)
+    inv.context()
+    calls = {"full": 0, "refresh": 0}
+    real_full, real_refresh = context_module.context_features, context_module.refresh_context
+
+    def counting(name, real):
+        def call(*a, **k):
+            calls[name] += 1
+            return real(*a, **k)
+
+        return call
+
+    monkeypatch.setattr(context_module, "context_features", counting("full", real_full))
+    monkeypatch.setattr(context_module, "refresh_context", counting("refresh", real_refresh))
+    a = inv.assets()
+    ids = list(a.index)
+    aid, other = ids[len(ids) // 2], ids[-1]
+    geom = a.geometry.loc[aid]
+    firm = inv.firms().geometry.iloc[3]
+    feature = inv.layer(inv.layers()[0]).geometry.iloc[0].centroid
+    c = geom.centroid
+
+    def to(p):
+        return translate(geom, p.x - c.x, p.y - c.y)
+
+    far_c = a.geometry.loc[other].centroid
+    moves = [
+        {aid: translate(geom, 2.0)},
+        {aid: translate(geom, 1500.0, -700.0)},
+        {aid: to(firm)},  # a firm inside the parcel: distance 0, breaches
+        {aid: to(feature)},
+        {aid: to(translate(far_c, 50.0, 50.0))},  # beside an asset of another district
+        {aid: Point(c.x + 30.0, c.y)},  # located only
+        {
+            aid: translate(geom, 0.5),
+            ids[0]: translate(a.geometry.loc[ids[0]], yoff=-900.0),
+            ids[1]: a.geometry.loc[ids[1]],  # stays put
+        },
+        {aid: geom, ids[0]: a.geometry.loc[ids[0]]},  # back where they were
+    ]
+    before = inv.context()
+    for step, move in enumerate(moves):
+        if len(move) == 1:
+            ((k, g),) = move.items()
+            inv.update(k, geometry=gpd.GeoSeries([g], crs=a.crs))
+        else:
+            inv.update_many(
+                gpd.GeoDataFrame(
+                    {"asset_id": list(move)}, geometry=list(move.values()), crs=a.crs
+                )
+            )
+        got = inv.context()
+        layers = {n: inv.layer(n) for n in inv.layers()}
+        want = real_full(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000), layers=layers)
+        pd.testing.assert_frame_equal(got.loc[want.index], want, check_exact=True, obj=f"{step}")
+        assert len(got) == len(want)
+        stored = am.Inventory.open(where)
+        try:
+            again = stored.context()
+        finally:
+            stored.close()
+        pd.testing.assert_frame_equal(again.loc[want.index], want, check_exact=True)
+        assert not got.loc[aid].equals(before.loc[aid]) or step == len(moves) - 1
+        before = got
+    assert calls == {"full": 0, "refresh": 0}  # the few-row path every time
+
+
+def test_a_refreshed_context_is_not_written_through_a_frame_handed_out(new_store):
+    """The kept table shares its unchanged blocks with the one before: a caller writing into a
+    frame it was given (before or after the edit) changes neither the kept table nor the next."""
+    inv = am.Inventory.demo(new_store())
+    old = inv.context()
+    aid = old.index[7]
+    want_old = old.copy(deep=True)
+    g = inv.assets().geometry.loc[aid]
+    inv.update(aid, geometry=gpd.GeoSeries([translate(g, 40.0)], crs=inv.crs))
+    new = inv.context()
+    want_new = new.copy(deep=True)
+    for frame in (old, new):
+        for col in frame.columns:
+            if frame[col].dtype.kind == "f":
+                frame.loc[frame.index[0], col] = -1.0
+            elif frame[col].dtype.kind == "b":
+                frame.loc[frame.index[0], col] = not frame[col].iloc[0]
+    pd.testing.assert_frame_equal(inv.context(), want_new, check_exact=True)
+    assert not old.equals(want_old)  # the writes went into the caller's frames
+    inv.update(aid, geometry=gpd.GeoSeries([g], crs=inv.crs))
+    back = inv.context()
+    pd.testing.assert_frame_equal(back, want_old, check_exact=True)

@@ -2154,29 +2154,93 @@ def _refresh_rows(
     """``ctx`` with the rows of the assets ``raw`` recomputed, and the labels that changed.
 
     An asset's context depends on its own geometry, the firms and the layers only, so the
-    rows of a few moved assets are computed from them alone (``context_features`` of those
-    assets, as ``refresh_context`` recomputes rows) and written into a copy of ``ctx`` column
-    by column, only where a value changed; the other columns stay shared (copy-on-write).
-    ``None`` when this cannot stand for a refresh of the whole table: a dirty asset no longer
-    stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or other columns.
+    rows of a few moved assets are computed from them alone (the columns ``context_features``
+    would give those assets, as ``refresh_context`` recomputes rows) and written into a copy
+    of the blocks of ``ctx`` holding a changed value; the other blocks stay shared
+    (copy-on-write). ``None`` when this cannot stand for a refresh of the whole table: a dirty
+    asset no longer stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or
+    other columns.
     """
     from .context.engine import context_columns
     from .context.spec import _params_attrs
 
-    assets = raw.set_index("asset_id")
-    if len(assets) != n_dirty or not assets.index.is_unique:
+    if len(raw) != n_dirty:
         return None
-    pos = ctx.index.get_indexer(assets.index)
+    ids, columns, params = context_columns(raw, firms, **kw)
+    if list(columns) != list(ctx.columns) or len(ids) != n_dirty or not ids.is_unique:
+        return None
+    pos = ctx.index.get_indexer(ids)
     if not len(pos) or (pos < 0).any():
         return None
-    ids, columns, params = context_columns(assets, firms, **kw)
-    if list(columns) != list(ctx.columns) or not ids.equals(assets.index):
+    values = [np.asarray(v) for v in columns.values()]
+    patched = _patch_blocks(ctx, pos, values)
+    if patched is None:
+        patched = _patch_columns(ctx, pos, values)
+    new, hit = patched
+    new.attrs = _params_attrs(params)
+    return new, ids[hit]
+
+
+def _patch_blocks(
+    ctx: pd.DataFrame, pos: np.ndarray, values: list[np.ndarray]
+) -> tuple[pd.DataFrame, np.ndarray] | None:
+    """``ctx`` with rows ``pos`` set to ``values`` (one array per column, in column order), and
+    which of those rows changed: a copy of each dtype block holding a changed value, the other
+    blocks shared as a shallow copy shares them (their references tracked, so a write into
+    either frame copies first). ``None`` where a column's dtype is not its block's or a block
+    is not a 2-D NumPy array (:func:`_patch_columns` then).
+    """
+    try:
+        from pandas.core.internals import BlockManager
+        from pandas.core.internals.blocks import new_block
+    except ImportError:  # pragma: no cover - a pandas without these internals
         return None
-    # the rows as context_features would give them, without its frame of ~200 columns
-    now = np.empty((len(ids), len(columns)), dtype=object)
-    for j, values in enumerate(columns.values()):
-        now[:, j] = np.asarray(values, dtype=object) if len(ids) else values
-    attrs = _params_attrs(params)
+    mgr = ctx._mgr.copy(deep=False)  # every block a view with its references tracked
+    plans = []
+    hit = np.zeros(len(pos), dtype=bool)
+    for blk in mgr.blocks:
+        vals = blk.values
+        if not isinstance(vals, np.ndarray) or vals.ndim != 2:
+            return None
+        locs = blk.mgr_locs.as_array
+        now = np.empty((len(locs), len(pos)), dtype=vals.dtype)
+        for r, j in enumerate(locs):
+            if values[j].dtype != vals.dtype:
+                return None
+            now[r] = values[j]
+        was = vals[:, pos]
+        if vals.dtype.kind == "f":
+            differ = ~((was == now) | (np.isnan(was) & np.isnan(now)))
+        elif vals.dtype.kind in "biu":
+            differ = was != now
+        else:
+            differ = np.array(
+                [
+                    [not _same_value(a, b) for a, b in zip(x, y, strict=True)]
+                    for x, y in zip(was, now, strict=True)
+                ],
+                dtype=bool,
+            ).reshape(was.shape)
+        hit |= differ.any(axis=0)
+        plans.append((blk, now, was, differ))
+    blocks = []
+    for blk, now, was, differ in plans:
+        if differ.any():
+            vals = blk.values.copy(order="K")
+            vals[:, pos] = np.where(differ, now, was)
+            blk = new_block(vals, blk.mgr_locs, ndim=2)
+        blocks.append(blk)
+    out = BlockManager(tuple(blocks), mgr.axes)
+    return pd.DataFrame._from_mgr(out, axes=out.axes), hit
+
+
+def _patch_columns(
+    ctx: pd.DataFrame, pos: np.ndarray, values: list[np.ndarray]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`_patch_blocks` column by column (values cast to the kept dtypes), through pandas."""
+    now = np.empty((len(pos), len(values)), dtype=object)
+    for j, v in enumerate(values):
+        now[:, j] = np.asarray(v, dtype=object)
     new = ctx.copy(deep=False)
     new.attrs = {}  # without attrs: pandas deep-copies them on every operation that makes a frame
     was = new.iloc[pos].to_numpy(dtype=object)  # row by row: a few rows, many columns
@@ -2188,7 +2252,7 @@ def _refresh_rows(
         dtype=bool,
     ).reshape(len(was), len(ctx.columns))
     hit = differ.any(axis=1)
-    changed, rows = ids[hit], pos[hit]
+    rows = pos[hit]
     # column by column (pandas' own multi-column setitem is slower here), only the columns
     # where a value changed; the other columns stay shared
     for j in np.flatnonzero(differ.any(axis=0)):
@@ -2196,8 +2260,7 @@ def _refresh_rows(
         values = column.to_numpy(copy=True)
         values[rows] = now[hit, j].astype(values.dtype) if values.dtype != object else now[hit, j]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
-    new.attrs = attrs
-    return new, changed
+    return new, hit
 
 
 def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:

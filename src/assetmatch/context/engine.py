@@ -84,9 +84,12 @@ give), :mod:`~assetmatch.context.refresh` (incremental refresh) and
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -99,16 +102,18 @@ from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
 from .kernel import ProgressCallback, _block_features, _fallback_nearest
-from .parcels import _prepare_assets
+from .parcels import _check_assets, _prepare_assets
 from .refresh import refresh_context
 from .spec import (
     ConflictsLike,
     _assemble,
     _attach_params,
+    _breach_flags,
     _check_run,
     _columns,
     _n_jobs,
     _radius_name,
+    _Setup,
     _setup,
 )
 
@@ -307,28 +312,80 @@ def context_columns(
 
     For patching a kept context table with the rows of a few edited assets (one asset's
     1-row frame of ~200 columns costs more to build than its features): ``(ids, columns by
-    name in the table's order, the parameters the table's attrs record)``. Same arguments as
-    :func:`context_features` (numpy engine).
+    name in the table's order as NumPy arrays, the parameters the table's attrs record)``.
+    Same arguments as :func:`context_features` (numpy engine). The checked parameters, industry
+    groups and conflict flags are kept with a prepared ``firms`` index for the next call with
+    the same parameters and layer objects (an edit after an edit).
     """
     assets, firms, layers = _lonlat_inputs(assets, firms, layers, firms_coords)
-    setup = _setup(
-        assets,
-        firms,
-        radii_m,
-        layers,
-        industries,
-        level,
-        kernel_bandwidth_m,
-        conflicts,
-        firms_coords,
-    )
+    args = (radii_m, layers, industries, level, kernel_bandwidth_m, conflicts, firms_coords)
+    kept = _kept_setup(assets, firms, args)
+    if kept is None:
+        setup = _setup(assets, firms, *args)
+        flags = _breach_flags(setup.spec, setup.labels)
+        _keep_setup(setup, flags, firms, args)
+    else:
+        setup, flags = kept
     A = _prepare_assets(setup.ids, setup.geoms)
     out = _block_features(
         A, setup.index, setup.labels, setup.spec, layers, chunk_size=5000, progress=None, n_jobs=1
     )
     _fallback_nearest(A, setup.index, setup.labels, out)
     index = A.ids.rename("asset_id")
-    return index, _columns(A, out, setup.spec, setup.labels, index), setup.params
+    return index, _columns(A, out, setup.spec, setup.labels, None, flags), setup.params
+
+
+#: Per prepared firm index: the parameters of its last :func:`context_columns` calls, checked
+#: (``_Setup`` without assets) with the conflict flags, under their key (see :func:`_setup_key`).
+_SETUPS: weakref.WeakKeyDictionary[FirmIndex, dict[Any, Any]] = weakref.WeakKeyDictionary()
+
+
+def _setup_key(firms: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """What a kept setup stands for: the parameters as JSON and the layer objects by name
+    (compared by identity); ``None`` for parameters not worth keeping (a rules frame…)."""
+    radii_m, layers, industries, level, bandwidth, conflicts, firms_coords = args
+    plain = conflicts is None or (
+        isinstance(conflicts, list) and all(type(r) is dict for r in conflicts)
+    )
+    if not isinstance(firms, FirmIndex) or not plain:
+        return None
+    try:
+        text = json.dumps(
+            [list(radii_m), industries, level, bandwidth, conflicts, firms_coords],
+            sort_keys=True,
+        )
+    except (TypeError, ValueError):
+        return None
+    if layers is None:
+        return (text, None)
+    return (text, tuple((str(k), id(v)) for k, v in layers.items()))
+
+
+def _kept_setup(
+    assets: Any, firms: Any, args: tuple[Any, ...]
+) -> tuple[_Setup, dict[str, tuple[str, str, float]]] | None:
+    """The kept setup of ``args`` with these assets' ids and geometries (checked), if any."""
+    key = _setup_key(firms, args)
+    kept = _SETUPS.get(firms, {}).get(key) if key is not None else None
+    if kept is None:
+        return None
+    setup, flags, layers = kept
+    if not all(a is b for a, b in zip(layers, (args[1] or {}).values(), strict=True)):
+        return None  # another layer object under a reused id
+    ids, geoms, crs, _ = _check_assets(assets)
+    if not _same_crs(crs, setup.crs):
+        return None
+    return dataclasses.replace(setup, ids=ids, geoms=geoms, same_ids=False), flags
+
+
+def _keep_setup(
+    setup: _Setup, flags: dict[str, tuple[str, str, float]], firms: Any, args: tuple[Any, ...]
+) -> None:
+    key = _setup_key(firms, args)
+    if key is None:
+        return
+    empty = dataclasses.replace(setup, ids=setup.ids[:0], geoms=setup.geoms[:0])
+    _SETUPS[firms] = {key: (empty, flags, tuple((args[1] or {}).values()))}  # the last one
 
 
 def _lonlat_inputs(

@@ -168,9 +168,16 @@ def _assemble(A: _Assets, out: _Out, spec: _Spec, labels: _Labels) -> pd.DataFra
 
 
 def _columns(
-    A: _Assets, out: _Out, spec: _Spec, labels: _Labels, index: pd.Index
+    A: _Assets,
+    out: _Out,
+    spec: _Spec,
+    labels: _Labels,
+    index: pd.Index | None,
+    flags: dict[str, tuple[str, str, float]] | None = None,
 ) -> dict[str, Any]:
-    """The context table's columns by name, in order (arrays, or a Series on ``index``)."""
+    """The context table's columns by name, in order (arrays, or a Series on ``index``; with
+    ``index`` ``None`` every column is a NumPy array, the firm ids an object array).
+    ``flags``: :func:`_breach_flags` of the spec and labels when the caller kept them."""
     cols: dict[str, Any] = {
         "centroid_x": A.cx,
         "centroid_y": A.cy,
@@ -189,10 +196,13 @@ def _columns(
         j = labels.index(code)
         cols[f"conflict_{code}_nearest_m"] = out.nearest[:, j]
         # object dtype always: firm ids of any type, None where there is no firm
-        cols[f"conflict_{code}_nearest_firm"] = pd.Series(
-            out.nearest_id[:, j], index=index, dtype=object
+        cols[f"conflict_{code}_nearest_firm"] = (
+            pd.Series(out.nearest_id[:, j], index=index, dtype=object)
+            if index is not None
+            else np.array(out.nearest_id[:, j], dtype=object)
         )
-    flags = _breach_flags(spec, labels)
+    if flags is None:
+        flags = _breach_flags(spec, labels)
     breached = np.zeros(len(A), dtype=np.int16)
     for name, (kind, other, dist) in flags.items():
         near = out.nearest[:, labels.index(other)] if kind == "firm" else out.access[other]
