@@ -195,9 +195,7 @@ def test_moved_assets_refresh_their_rows_exactly_as_a_full_recompute(new_store, 
             inv.update(k, geometry=gpd.GeoSeries([g], crs=a.crs))
         else:
             inv.update_many(
-                gpd.GeoDataFrame(
-                    {"asset_id": list(move)}, geometry=list(move.values()), crs=a.crs
-                )
+                gpd.GeoDataFrame({"asset_id": list(move)}, geometry=list(move.values()), crs=a.crs)
             )
         got = inv.context()
         layers = {n: inv.layer(n) for n in inv.layers()}
