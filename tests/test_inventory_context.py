@@ -235,3 +235,16 @@ def test_a_refreshed_context_is_not_written_through_a_frame_handed_out(new_store
     inv.update(aid, geometry=gpd.GeoSeries([g], crs=inv.crs))
     back = inv.context()
     pd.testing.assert_frame_equal(back, want_old, check_exact=True)
+
+
+def test_stored_geometries_are_read_assets_columns_without_the_frame(new_store):
+    inv = am.Inventory.demo(new_store())
+    store = inv._store
+    ids = list(inv.assets().index)
+    asked = [ids[9], "NO-SUCH-ASSET", ids[2], ids[40]]
+    got_ids, geoms = store.read_asset_geometries(asked)
+    want = store.read_assets(asked)
+    assert got_ids == list(want["asset_id"])  # the stored ones, in read_assets' order
+    assert sorted(got_ids) == sorted([ids[9], ids[2], ids[40]])
+    assert all(g.equals_exact(w, 0.0) for g, w in zip(geoms, want.geometry, strict=True))
+    assert store.read_asset_geometries(["NO-SUCH-ASSET"])[0] == []

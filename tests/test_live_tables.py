@@ -228,14 +228,14 @@ def test_moved_assets_refresh_only_their_context_rows_and_equal_a_full_recompute
     inv, _ = demo
     before = inv.context()
     sizes = []
-    real, real_columns = engine.context_features, engine.context_columns
+    real, real_rows = engine.context_features, engine.context_rows
 
-    def sized(assets, *a, **k):
-        sizes.append(len(assets))
-        return real_columns(assets, *a, **k)
+    def sized(ids, *a, **k):
+        sizes.append(len(ids))
+        return real_rows(ids, *a, **k)
 
     monkeypatch.setattr(engine, "context_features", lambda *a, **k: pytest.fail("full run"))
-    monkeypatch.setattr(engine, "context_columns", sized)
+    monkeypatch.setattr(engine, "context_rows", sized)
     a = inv.assets()
     far = shapely.affinity.translate(a.geometry.loc["TS-0003"], xoff=1500.0)
     near = shapely.affinity.translate(a.geometry.loc["TS-0004"], yoff=0.5)

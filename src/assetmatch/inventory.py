@@ -8,6 +8,7 @@ the replay of those events, all inside one store transaction per write.
 from __future__ import annotations
 
 import atexit
+import copy
 import functools
 import json
 import logging
@@ -1845,7 +1846,9 @@ class Inventory:
             layers = self._reference_layers()
             kw = {**wanted, "layers": layers}
             few = (
-                _refresh_rows(ctx, self._store.read_assets(dirty), len(set(dirty)), firms, kw)
+                _refresh_rows(
+                    ctx, self._store.read_asset_geometries(dirty), len(set(dirty)), firms, kw
+                )
                 if ctx is not None
                 and wanted == stored
                 and dirty
@@ -1854,14 +1857,14 @@ class Inventory:
             )
             if few is not None:  # only moved assets: their rows, from their geometries alone
                 new, changed = few
-                self._store.write_context(new.loc[changed], replace=False)
+                self._store.write_context(_rows_of(new, changed), replace=False)
                 self._note_context(
                     before=self._store.meta("context_computed_at"),
                     new=new,
                     changed=[str(i) for i in changed],
                     wanted=wanted,
                 )
-                return new.copy(deep=False)
+                return _shallow(new)
             assets = self._store.read_assets().set_index("asset_id")
             if ctx is None or wanted != stored or layers_dirty:
                 logger.info("computing context for %d assets and %d firms", len(assets), len(firms))
@@ -2149,9 +2152,14 @@ def _state_value(col: str, v: Any) -> Any:
 
 
 def _refresh_rows(
-    ctx: pd.DataFrame, raw: gpd.GeoDataFrame, n_dirty: int, firms: Any, kw: Mapping[str, Any]
+    ctx: pd.DataFrame,
+    raw: tuple[list[str], np.ndarray],
+    n_dirty: int,
+    firms: Any,
+    kw: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, pd.Index] | None:
-    """``ctx`` with the rows of the assets ``raw`` recomputed, and the labels that changed.
+    """``ctx`` with the rows of the assets ``raw`` (their ids and stored geometries)
+    recomputed, and the labels that changed.
 
     An asset's context depends on its own geometry, the firms and the layers only, so the
     rows of a few moved assets are computed from them alone (the columns ``context_features``
@@ -2161,12 +2169,12 @@ def _refresh_rows(
     asset no longer stored (``raw`` has fewer than ``n_dirty`` rows), one not in ``ctx``, or
     other columns.
     """
-    from .context.engine import context_columns
+    from .context.engine import context_rows
     from .context.spec import _params_attrs
 
-    if len(raw) != n_dirty:
+    if len(raw[0]) != n_dirty:
         return None
-    ids, columns, params = context_columns(raw, firms, **kw)
+    ids, columns, params = context_rows(*raw, firms.crs, firms, **kw)  # the store's CRS
     if list(columns) != list(ctx.columns) or len(ids) != n_dirty or not ids.is_unique:
         return None
     pos = ctx.index.get_indexer(ids)
@@ -2261,6 +2269,29 @@ def _patch_columns(
         values[rows] = now[hit, j].astype(values.dtype) if values.dtype != object else now[hit, j]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
     return new, hit
+
+
+def _rows_of(ctx: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
+    """``ctx.loc[labels]`` with the same ``attrs`` (not deep-copied: pandas copies them on
+    every operation that makes a frame, and a context's record its parameters)."""
+    rows = _shallow(ctx, {}).loc[labels]
+    rows.attrs = ctx.attrs
+    return rows
+
+
+def _shallow(ctx: pd.DataFrame, attrs: dict[str, Any] | None = None) -> pd.DataFrame:
+    """``ctx.copy(deep=False)`` (the blocks shared, their references tracked) with ``attrs``,
+    by default a copy of ``ctx``'s through JSON when they are JSON (a context's parameters:
+    pandas' own deep copy of them costs a millisecond)."""
+    mgr = ctx._mgr.copy(deep=False)
+    out = pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+    if attrs is None:
+        try:
+            attrs = json.loads(json.dumps(ctx.attrs))
+        except (TypeError, ValueError):
+            attrs = copy.deepcopy(ctx.attrs)
+    out.attrs = attrs
+    return out
 
 
 def _changed_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.Index:

@@ -94,6 +94,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -102,7 +103,7 @@ from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
 from .kernel import ProgressCallback, _block_features, _fallback_nearest
-from .parcels import _check_assets, _prepare_assets
+from .parcels import _check_assets, _geometry_problems, _prepare_assets
 from .refresh import refresh_context
 from .spec import (
     ConflictsLike,
@@ -326,6 +327,59 @@ def context_columns(
         _keep_setup(setup, flags, firms, args)
     else:
         setup, flags = kept
+    return _measure(setup, flags, layers)
+
+
+def context_rows(
+    ids: Sequence[str],
+    geoms: Any,
+    crs: CRS,
+    firms: FirmIndex,
+    radii_m: Sequence[float] = (1000, 3000, 5000),
+    *,
+    layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+    industries: Sequence[str] | None = None,
+    level: Literal["division", "code"] = "division",
+    kernel_bandwidth_m: float = 2000.0,
+    conflicts: ConflictsLike = None,
+    firms_coords: Literal["wgs84", "cgcs2000", "gcj02", "bd09"] = "wgs84",
+) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
+    """:func:`context_columns` of assets given as ids and geometries in ``crs`` (a store's
+    rows without their frame): with the setup kept from an earlier call, the geometries are
+    checked and measured without building a GeoDataFrame; otherwise through
+    :func:`context_columns`. Same result, same errors.
+    """
+    args = (radii_m, layers, industries, level, kernel_bandwidth_m, conflicts, firms_coords)
+    kept = _kept(firms, args)
+    if kept is None or not _same_crs(CRS.from_user_input(crs), kept[0].crs):
+        frame = gpd.GeoDataFrame(
+            {"asset_id": list(ids)}, geometry=gpd.GeoSeries(list(geoms), crs=crs)
+        )
+        return context_columns(
+            frame,
+            firms,
+            radii_m,
+            layers=layers,
+            industries=industries,
+            level=level,
+            kernel_bandwidth_m=kernel_bandwidth_m,
+            conflicts=conflicts,
+            firms_coords=firms_coords,
+        )
+    setup, flags = kept
+    index = pd.Index(list(ids), name="asset_id", dtype=object)
+    geoms = np.asarray(geoms, dtype=object)
+    problems = _geometry_problems(index, geoms, np.arange(len(index)))
+    if index.hasnans or not index.is_unique or problems:
+        frame = gpd.GeoDataFrame({"asset_id": list(ids)}, geometry=list(geoms), crs=crs)
+        _check_assets(frame)  # raises, naming every problem as context_features does
+    return _measure(dataclasses.replace(setup, ids=index, geoms=geoms), flags, layers)
+
+
+def _measure(
+    setup: _Setup, flags: dict[str, tuple[str, str, float]], layers: Any
+) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
+    """The columns of ``setup``'s assets (numpy engine, one thread), as NumPy arrays."""
     A = _prepare_assets(setup.ids, setup.geoms)
     out = _block_features(
         A, setup.index, setup.labels, setup.spec, layers, chunk_size=5000, progress=None, n_jobs=1
@@ -361,10 +415,10 @@ def _setup_key(firms: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return (text, tuple((str(k), id(v)) for k, v in layers.items()))
 
 
-def _kept_setup(
-    assets: Any, firms: Any, args: tuple[Any, ...]
+def _kept(
+    firms: Any, args: tuple[Any, ...]
 ) -> tuple[_Setup, dict[str, tuple[str, str, float]]] | None:
-    """The kept setup of ``args`` with these assets' ids and geometries (checked), if any."""
+    """The setup (without assets) and conflict flags kept for ``args``, if any."""
     key = _setup_key(firms, args)
     kept = _SETUPS.get(firms, {}).get(key) if key is not None else None
     if kept is None:
@@ -372,6 +426,17 @@ def _kept_setup(
     setup, flags, layers = kept
     if not all(a is b for a, b in zip(layers, (args[1] or {}).values(), strict=True)):
         return None  # another layer object under a reused id
+    return setup, flags
+
+
+def _kept_setup(
+    assets: Any, firms: Any, args: tuple[Any, ...]
+) -> tuple[_Setup, dict[str, tuple[str, str, float]]] | None:
+    """The kept setup of ``args`` with these assets' ids and geometries (checked), if any."""
+    kept = _kept(firms, args)
+    if kept is None:
+        return None
+    setup, flags = kept
     ids, geoms, crs, _ = _check_assets(assets)
     if not _same_crs(crs, setup.crs):
         return None

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
@@ -68,6 +69,11 @@ class Store(Protocol):
 
     def read_assets(self, ids: Sequence[str] | None = None) -> gpd.GeoDataFrame:
         """Current assets (all, or those of ``ids``)."""
+        ...
+
+    def read_asset_geometries(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The ids and geometries (store CRS) of the stored assets among ``ids``, in the
+        order :meth:`read_assets` gives them: its two columns without the frame."""
         ...
 
     def lock_assets(self, ids: Sequence[str]) -> None:

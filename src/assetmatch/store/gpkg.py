@@ -26,6 +26,7 @@ The backend stores and fetches; the domain logic (validation, diffing, replay) l
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -282,6 +283,16 @@ def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFram
     ``GeoDataFrame(df, geometry=GeoSeries(geoms), crs=crs)`` gives, built in a third of its
     time (the geometry array carries the CRS, so the frame has none to check and set)."""
     return gpd.GeoDataFrame(df, geometry=from_shapely(geoms, crs=crs))
+
+
+def context_dtype_names(ctx: pd.DataFrame) -> dict[str, str]:
+    """The ``context_dtypes`` record of a context table's columns (name → dtype name)."""
+    return {str(c): _dtype_name(t) for c, t in zip(ctx.columns, ctx.dtypes, strict=True)}
+
+
+@functools.lru_cache(maxsize=64)
+def _dtype_name(dtype: Any) -> str:
+    return str(dtype)  # not cheap for a NumPy dtype; a table has ~200 columns of ~5 dtypes
 
 
 def _sql_value(v: Any) -> Any:
@@ -642,6 +653,13 @@ class GpkgStore:
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
         return _geo_frame(df, geoms, crs)
 
+    def read_asset_geometries(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The ids and geometries of the stored assets among ``ids`` (``read_assets(ids)``'s
+        ``asset_id`` and geometry columns, without building its frame)."""
+        rows = self._select('SELECT asset_id, geom FROM "assets"', "asset_id", ids, "fid")
+        geoms = _gpkg.decode([r[1] for r in rows]) if rows else np.array([], dtype=object)
+        return [r[0] for r in rows], np.asarray(geoms, dtype=object)
+
     def asset_ids(self) -> list[str]:
         """Ids of the current assets."""
         if self.crs is None:
@@ -915,6 +933,8 @@ class GpkgStore:
         """Write context rows (indexed by asset_id). ``replace`` rebuilds the table."""
         table = "asset_context"
         cols = list(ctx.columns)
+        before = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
+        dtypes = {**before, **context_dtype_names(ctx)}
         if replace or not _gpkg.table_exists(self.conn, table):
             _gpkg.drop_table(self.conn, table)
             _gpkg.create_attribute_table(
@@ -924,22 +944,23 @@ class GpkgStore:
                 + [(c, _infer_sql_type(ctx[c])) for c in cols],
                 description="context features per asset (cache; see am_meta context_*)",
             )
-        else:
+        elif list(before) != [str(c) for c in cols]:  # else the table has them (written with)
             existing = {r[1] for r in self.conn.execute(f'PRAGMA table_info("{table}")').fetchall()}
             for c in cols:
                 if c not in existing:
                     self.conn.execute(
                         f'ALTER TABLE "{table}" ADD COLUMN "{c}" {_infer_sql_type(ctx[c])}'
                     )
-        dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
-        dtypes.update({str(c): str(t) for c, t in ctx.dtypes.items()})  # not ctx[c]: copies attrs
-        self.set_meta("context_dtypes", json.dumps(dtypes))
+        if dtypes != before or replace:
+            self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         names = ["asset_id", *cols]
         q = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" * len(names))
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in cols)
-        data = ctx.astype(object).to_numpy()
+        bare = ctx.copy(deep=False)
+        bare.attrs = {}  # pandas deep-copies attrs on every operation that makes a frame
+        data = bare.to_numpy(dtype=object)
         params = [
             [str(i), *(_sql_value(v) for v in row)] for i, row in zip(ctx.index, data, strict=True)
         ]

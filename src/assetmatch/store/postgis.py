@@ -50,6 +50,7 @@ from .gpkg import (
     _sql_column,
     _sql_rows,
     _sql_value,
+    context_dtype_names,
     deal_frame,
     restore_context,
 )
@@ -502,6 +503,17 @@ class PostGisStore:
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
         return _geo_frame(df, geoms, crs)
 
+    def read_asset_geometries(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """The ids and geometries of the stored assets among ``ids`` (``read_assets(ids)``'s
+        ``asset_id`` and geometry columns, without building its frame)."""
+        rows = self._execute(
+            "SELECT asset_id, ST_AsBinary(geom) FROM assets WHERE asset_id = ANY(%s) ORDER BY fid",
+            (list(ids),),
+        )
+        wkb = np.array([None if r[1] is None else bytes(r[1]) for r in rows], dtype=object)
+        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        return [r[0] for r in rows], geoms
+
     def asset_ids(self) -> list[str]:
         """Ids of the current assets, in the order they arrived."""
         return [r[0] for r in self._execute("SELECT asset_id FROM assets ORDER BY fid")]
@@ -713,12 +725,15 @@ class PostGisStore:
         cols = list(ctx.columns)
         if replace:
             conn.execute("DELETE FROM context")
-        dtypes = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
-        dtypes.update({str(c): str(t) for c, t in ctx.dtypes.items()})  # not ctx[c]: copies attrs
-        self.set_meta("context_dtypes", json.dumps(dtypes))
+        before = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
+        dtypes = {**before, **context_dtype_names(ctx)}
+        if dtypes != before or replace:
+            self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         self.set_meta("context_written", "1")
-        data = _sql_rows(ctx)
+        bare = ctx.copy(deep=False)
+        bare.attrs = {}  # pandas deep-copies attrs on every operation that makes a frame
+        data = _sql_rows(bare)
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO context (asset_id, features) VALUES (%s, %s) ON CONFLICT (asset_id) "
