@@ -22,6 +22,7 @@ import pytest
 from assetmatch import StoreConflictError, StoreError
 from assetmatch import _errors as am_errors
 from assetmatch.store import postgis
+from assetmatch.store.gpkg import _sql_columns_of
 from assetmatch.store.pgurl import parse_pg_url
 
 psycopg = pytest.importorskip("psycopg", reason="pip install 'assetmatch[postgis]'")
@@ -360,6 +361,33 @@ def test_assets_round_trip_as_in_the_geopackage_store(migrated, tmp_path):
         third = pg.read_assets([stored["asset_id"].iloc[2]])
         assert third[["owner", "floors", "net_land"]].isna().all(axis=None)
         assert third[["power_kva", "building_area_m2"]].to_numpy().tolist() == [[630.0, 1200.0]]
+        # rows read and written as plain columns (the update path) agree with the frames
+        some = stored["asset_id"].iloc[3:7].tolist()
+        for store in (gp, pg):
+            cols, frame = store.read_asset_columns(some), store.read_assets(some)
+            assert list(cols) == [*frame.columns.drop("geometry"), "geometry"]
+            for c in frame.columns.drop("geometry"):
+                assert cols[c] == [None if pd.isna(v) else v for v in frame[c]], c
+            assert all(a.equals(b) for a, b in zip(cols["geometry"], frame.geometry, strict=True))
+        rows = stored.iloc[[3, 4]].copy()
+        rows["status"] = ["leased", "negotiating"]
+        rows["floors"] = [7, None]
+        rows["net_land"] = [True, None]
+        names = [c for c in rows.columns if c != "geometry"]
+        plain = dict(zip(names, _sql_columns_of(rows, names), strict=True))
+        del plain["owner"]  # a column left out is NULL
+        geoms = rows.geometry.to_numpy()
+        with gp.transaction():
+            gp.upsert_assets(rows.drop(columns="owner"))
+        with pg.transaction():
+            pg.upsert_asset_columns(plain, geoms)
+        _assert_same_features(pg.read_assets(), gp.read_assets())
+        with gp.transaction():
+            gp.upsert_asset_columns(plain | {"status": ["reserved", None]}, geoms)
+        with pg.transaction():
+            pg.upsert_assets(rows.drop(columns="owner").assign(status=["reserved", None]))
+        _assert_same_features(pg.read_assets(), gp.read_assets())
+        assert pg.read_assets(some[:2])["status"].tolist()[0] == "reserved"
         with pytest.raises(StoreError, match="needs a write transaction"), pg.snapshot():
             pg.upsert_assets(changed)
     finally:

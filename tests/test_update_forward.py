@@ -117,3 +117,89 @@ def test_a_back_dated_change_takes_the_replay(demo):
     )
     assert replays[-1] == ["TS-0001", "TS-0002"]
     assert_equals_replay(inv)
+
+
+def _one_row_frame(rec: dict) -> pd.DataFrame:
+    """The frame ``Inventory.update`` built for every call before it took plain values as they
+    are: the general path its records must equal."""
+    rec = dict(rec)
+    geometry = rec.pop("geometry", None)
+    df = pd.DataFrame([rec])
+    if geometry is not None:
+        df["geometry"] = [geometry]
+    return df
+
+
+def _written(inv) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every stored asset row (geometry as WKB) and every event but its recording stamps."""
+    raw = inv._store.read_assets().sort_values("asset_id").reset_index(drop=True)
+    rows = pd.DataFrame(raw.drop(columns=["geometry", "recorded_at"])).assign(
+        wkb=shapely.to_wkb(raw.geometry)
+    )
+    ev = inv._store.read_events().drop(columns=["recorded_at", "batch_id"])
+    return rows, ev.assign(geom=[None if g is None else g.wkb for g in ev["geom"]])
+
+
+def test_update_of_plain_values_writes_what_the_frame_path_writes(new_store):
+    """update() takes plain values (text, numbers, booleans, None) without building a frame;
+    what it writes, and what it refuses, equals the general path (update_many of the one-row
+    frame it built before), on both stores."""
+    fast, general = am.Inventory.demo(new_store()), am.Inventory.demo(new_store())
+    try:
+        a = fast.assets()
+        moved = shapely.affinity.translate(a.geometry.loc["TS-0001"], xoff=30.0, yoff=-12.5)
+        lonlat = gpd.GeoSeries([a.geometry.loc["TS-0002"]], crs=a.crs).to_crs("EPSG:4490")
+        edits = [
+            {
+                "asset_id": "TS-0001",
+                "rent_yuan_m2_month": 11.5,
+                "status": "洽谈中",
+                "at": "2024-07-01",
+            },
+            {"asset_id": "TS-0001", "geometry": gpd.GeoSeries([moved], crs=a.crs), "note": "复测"},
+            {"asset_id": "TS-0100", "declared_land_area_m2": 12_000, "land_use": "0804"},
+            {"asset_id": "TS-0002", "floors": 5, "net_land": False, "owner": None, "author": "li"},
+            {"asset_id": "TS-0002", "geometry": lonlat.iloc[0], "crs": "EPSG:4490"},
+            {"asset_id": "TS-0002", "power_kva": float("nan"), "at": "2022-07-01"},  # replay
+        ]
+        refused = [
+            {"asset_id": "TS-0001", "status": "vacant", "floors": "many"},
+            {"asset_id": "TS-0001", "land_area_m2": 5.0},
+            {"asset_id": "TS-0001", "at": "1999-01-01", "rent_yuan_m2_month": 3.0},
+            {"asset_id": "TS-0001", "geometry": shapely.box(118.5, 24.8, 118.6, 24.9)},
+            {"asset_id": "NO-SUCH", "status": "idle"},
+        ]
+        calls = []
+        real = am.Inventory.update_many
+
+        def counting(self, changes, *, crs=None):
+            calls.append(self)
+            return real(self, changes, crs=crs)
+
+        am.Inventory.update_many = counting
+        try:
+            for e in edits:
+                crs = e.get("crs")
+                rec = {k: v for k, v in e.items() if k != "crs"}
+                fast.update(**rec, crs=crs)
+                general.update_many(_one_row_frame(rec), crs=crs)
+            for e in refused:
+                errors = []
+                for apply in (
+                    lambda e=e: fast.update(**e),
+                    lambda e=e: general.update_many(_one_row_frame(e)),
+                ):
+                    with pytest.raises(am.AssetmatchError) as caught:
+                        apply()
+                    errors.append((type(caught.value), str(caught.value)))
+                assert errors[0] == errors[1]
+        finally:
+            am.Inventory.update_many = real
+        assert fast not in calls and calls.count(general) == len(edits) + len(refused)
+        (rows_a, ev_a), (rows_b, ev_b) = _written(fast), _written(general)
+        pd.testing.assert_frame_equal(rows_a, rows_b)
+        pd.testing.assert_frame_equal(ev_a, ev_b)
+        assert (ev_a["source"] == "update").sum() >= len(edits) + 1
+    finally:
+        fast.close()
+        general.close()

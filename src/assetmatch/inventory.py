@@ -20,7 +20,7 @@ import tempfile
 import uuid
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from geopandas.array import from_shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
@@ -59,7 +60,7 @@ from .geo.geometry import MAX_COORDINATE
 from .ingest import pipeline as ingest
 from .schema import ASSET_COLUMNS, DERIVED_ASSET_COLUMNS, OFFERABLE_STATUSES
 from .store import _gpkg, history, offers
-from .store.gpkg import GpkgStore
+from .store.gpkg import GpkgStore, _sql_value
 from .store.pgurl import is_pg_url, parse_pg_url
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,30 @@ T = TypeVar("T")
 
 _JSON_COLUMNS = ("tenure", "obstacles", "extra")
 _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_ASSET_COLUMNS))
+
+#: Value types a one-row frame's records give back as they were given (numpy scalars, dates,
+#: lists and mappings are left to the frame: :meth:`Inventory.update` builds one for them).
+_PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def _long_changes(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The long form of wide change records (``asset_id``, optional ``at``/``author``/``note``
+    and one entry per field): one row per field, in the records' order."""
+    meta = {"asset_id", "at", "author", "note"}
+    recs = [
+        {
+            "asset_id": rec["asset_id"],
+            "at": rec.get("at"),
+            "author": rec.get("author"),
+            "note": rec.get("note"),
+            "field": f,
+            "value": v,
+        }
+        for rec in records
+        for f, v in rec.items()
+        if f not in meta
+    ]
+    return pd.DataFrame(recs, columns=["asset_id", "at", "author", "note", "field", "value"])
 
 
 #: The columns of :meth:`Inventory.events` (:meth:`Inventory.history` leaves out ``asset_id``).
@@ -669,9 +694,14 @@ class Inventory:
         ValidationError
             Listing every bad field.
         """
-        df = pd.DataFrame(
-            [{"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}]
-        )
+        rec = {"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}
+        if all(type(v) in _PLAIN_TYPES for v in rec.values()):
+            # what a one-row frame's records give back for these values: no frame needed
+            if geometry is not None:
+                rec["geometry"] = geometry
+            self._apply_updates(_long_changes([rec]), crs)
+            return
+        df = pd.DataFrame([rec])
         if geometry is not None:
             df["geometry"] = [geometry]
         self.update_many(df, crs=crs)
@@ -703,31 +733,25 @@ class Inventory:
                 if col not in long.columns:
                     long[col] = None
         else:
-            meta = {"asset_id", "at", "author", "note"}
-            recs = []
-            for rec in changes.to_dict("records"):
-                for f, v in rec.items():
-                    if f in meta:
-                        continue
-                    recs.append(
-                        {
-                            "asset_id": rec["asset_id"],
-                            "at": rec.get("at"),
-                            "author": rec.get("author"),
-                            "note": rec.get("note"),
-                            "field": f,
-                            "value": v,
-                        }
-                    )
-            long = pd.DataFrame(
-                recs, columns=["asset_id", "at", "author", "note", "field", "value"]
-            )
+            long = _long_changes(changes.to_dict("records"))
+        return self._apply_updates(long, crs)
+
+    @_store_errors
+    @_quiet_numpy
+    def _apply_updates(self, long: pd.DataFrame, crs: Any = None) -> int:
+        """Validate and write the changes of ``long`` (the long form of :meth:`update_many`):
+        the values are taken from the frame's columns once, as Python lists, and checked and
+        written row by row (no per-row pandas indexing)."""
         if long.empty:
             return 0
         long = long.reset_index(drop=True)
+        n = len(long)
+        fields = long["field"].tolist()
+        given = long["value"].to_numpy(dtype=object)
+        aids = long["asset_id"].tolist()
         problems: list[Problem] = []
         allowed = (*_UPDATABLE, "geometry", "extra")
-        for i, f in long["field"].items():
+        for i, f in enumerate(fields):
             if f not in allowed:
                 hint = (
                     " (derived from the boundary; update geometry or declared_land_area_m2)"
@@ -739,50 +763,54 @@ class Inventory:
                         i, str(f), f"not an updatable field{hint}; allowed: {', '.join(allowed)}"
                     )
                 )
-        texts: list[str | None] = [None] * len(long)
-        geoms: list[Any] = [None] * len(long)
-        for f, grp in long.groupby("field", sort=False):
-            if f not in allowed:
+        texts: list[str | None] = [None] * n
+        geoms: list[Any] = [None] * n
+        rows_of: dict[Any, list[int]] = {}  # each field's rows, fields in order of appearance
+        for i, f in enumerate(fields):
+            rows_of.setdefault(f, []).append(i)
+        for f, rows in rows_of.items():
+            if f not in allowed or f == "land_use":  # a bare code needs its scheme: below
                 continue
             if f == "geometry":
-                for i, g in grp["value"].items():
-                    gg, why = self._geometry_in_store_crs(g, crs)
+                for i in rows:
+                    gg, why = self._geometry_in_store_crs(given[i], crs)
                     if why:
                         problems.append(Problem(i, "geometry", why))
                     geoms[i] = gg
                 continue
             if f == "extra":
-                for i, v in grp["value"].items():
-                    clean, why = _clean_extra(v)
+                for i in rows:
+                    clean, why = _clean_extra(given[i])
                     if why:
                         problems.append(Problem(i, "extra", why))
                         continue
                     texts[i] = json.dumps(clean, ensure_ascii=False, sort_keys=True)
                 continue
-            one = pd.DataFrame({f: grp["value"].to_numpy(dtype=object)}, index=grp.index)
-            if f == "land_use":  # a bare code needs its scheme from the same asset
-                continue
+            one = pd.DataFrame({f: given[rows]}, index=pd.Index(rows))
             parsed, probs, _ = ingest.parse_values(one, ingest.ColumnMap({f: (f, None)}, []))
             problems.extend(probs)
-            for i in grp.index:
-                texts[i] = history.encode_value(f, parsed.at[i, f])
-        if (long["field"] == "land_use").any():
+            out = parsed[f].tolist()
+            for i, v in zip(rows, out, strict=True):
+                texts[i] = history.encode_value(f, v)
+        if "land_use" in rows_of:
             problems += self._check_land_use_changes(long, texts)
-        bad_at: set[Any] = set()
-        long["at"] = long["at"].astype(object)  # a tz-aware column would refuse the ISO text
-        for i, at in long["at"].items():
+        bad_at: set[int] = set()
+        valid_at: list[Any] = long["at"].tolist()
+        for i, at in enumerate(valid_at):
             try:
-                long.at[i, "at"] = _valid_time(at)
+                valid_at[i] = _valid_time(at)
             except ValidationError as exc:
                 problems += [Problem(i, "at", p.reason) for p in exc.problems]
                 bad_at.add(i)
-        for i, aid in long["asset_id"].items():
+        for i, aid in enumerate(aids):
             why = ingest.id_problem(aid)
             if why:
                 problems.append(Problem(i, "asset_id", why))
-        ids = sorted(set(long["asset_id"].astype(str)))
+        id_text = long["asset_id"].astype(str).tolist()
+        ids = sorted(set(id_text))
         with self._store.transaction():
-            current = self._store.read_assets(ids) if self.crs else None
+            # the stored rows as plain columns: no frame for a few rows
+            current = self._store.read_asset_columns(ids)
             known = set(current["asset_id"]) if current is not None else set()
             missing = [i for i in ids if i not in known]
             if missing:
@@ -791,54 +819,55 @@ class Inventory:
                     + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
                 )
             entered = self._store.created_at(ids)
-            for i, r in long.iterrows():
+            for i in range(n):
                 if i in bad_at:
                     continue
-                first = entered.get(str(r["asset_id"]))
-                if first is not None and pd.Timestamp(r["at"]) < pd.Timestamp(first):
+                first = entered.get(str(aids[i]))
+                if first is not None and pd.Timestamp(valid_at[i]) < pd.Timestamp(first):
                     problems.append(
                         Problem(
                             i,
                             "at",
-                            f"{r['at']} is before {r['asset_id']} entered the "
+                            f"{valid_at[i]} is before {aids[i]} entered the "
                             f"inventory ({first}); a change cannot predate its asset",
                         )
                     )
             if problems:
                 raise ValidationError("update refused (nothing was written)", problems)
-            ev = pd.DataFrame(
-                {
-                    "asset_id": long["asset_id"].astype(str),
-                    "kind": "update",
-                    "field": long["field"],
-                    "value": texts,
-                    "geom": geoms,
-                    "valid_at": long["at"],
-                    "recorded_at": _gpkg.gpkg_timestamp(),
-                    "author": [a if isinstance(a, str) else self.author for a in long["author"]],
-                    "note": [n if isinstance(n, str) else None for n in long["note"]],
-                    "batch_id": uuid.uuid4().hex[:12],
-                    "source": "update",
-                }
-            )
-            self._store.append_events(ev)
+            authors, notes = long["author"].tolist(), long["note"].tolist()
+            ev = {
+                "asset_id": id_text,
+                "kind": ["update"] * n,
+                "field": fields,
+                "value": texts,
+                "geom": geoms,
+                "valid_at": valid_at,
+                "recorded_at": [_gpkg.gpkg_timestamp()] * n,
+                "author": [a if isinstance(a, str) else self.author for a in authors],
+                "note": [x if isinstance(x, str) else None for x in notes],
+                "batch_id": [uuid.uuid4().hex[:12]] * n,
+                "source": ["update"] * n,
+            }
+            self._store.append_events(pd.DataFrame(ev))
             after = _rows_after(current, ev) if current is not None else None
             if after is None:  # a change dated before the asset's latest: replay its history
                 self._materialize(ids)
             else:
-                row_ids, values, geoms, valid_from, recorded = after
-                self._store.upsert_assets(
-                    self._asset_rows(
-                        row_ids, values, geoms, valid_from=valid_from, recorded_at=recorded
-                    )
+                row_ids, values, new_geoms, valid_from, recorded = after
+                cols = self._asset_values(
+                    row_ids, values, new_geoms, valid_from=valid_from, recorded_at=recorded
+                )
+                # what the stores make of the rows' frame (_asset_rows), value by value
+                self._store.upsert_asset_columns(
+                    {c: [_sql_value(v) for v in col] for c, col in cols.items()}, new_geoms
                 )
                 if self._rows_written is not None:
                     self._rows_written.extend(ids)
-            status = set(long.loc[long["field"] == "status", "asset_id"].astype(str))
-            moved = sorted(set(long.loc[long["field"] == "geometry", "asset_id"].astype(str)))
+            status = {a for a, f in zip(id_text, fields, strict=True) if f == "status"}
+            moved = sorted({a for a, f in zip(id_text, fields, strict=True) if f == "geometry"})
             self._mark_assets_dirty(moved)
             self._stamp({i for i in ids if i not in status})
-        return len(ev)
+        return n
 
     def _check_land_use_changes(self, long: pd.DataFrame, texts: list[str | None]) -> list[Problem]:
         problems: list[Problem] = []
@@ -1152,6 +1181,30 @@ class Inventory:
         pandas' text dtype would convert them there and back).
         """
         crs = self._store.crs
+        cols = self._asset_values(ids, values, g, valid_from=valid_from, recorded_at=recorded_at)
+        index = pd.Index(ids, name="asset_id")
+        for c in history.EVENT_FIELDS:  # one constructor call, not a column insert per field
+            if infer:
+                cols[c] = np.asarray(cols[c], dtype=object)
+            else:
+                cols[c] = pd.Series(cols[c], index=index, dtype=object)
+        out = pd.DataFrame(cols, index=index)
+        # the geometry array carries the CRS, and the new frame is not copied again
+        return gpd.GeoDataFrame(out, geometry=from_shapely(g, crs=crs), copy=False)
+
+    def _asset_values(
+        self,
+        ids: list[str],
+        values: Mapping[str, Any],
+        g: np.ndarray,
+        *,
+        valid_from: Any,
+        recorded_at: Any,
+    ) -> dict[str, Any]:
+        """The stored columns of :meth:`_asset_rows` (without its geometry), each as a list or
+        array: the value fields as given (list and JSON fields as their text), and the derived
+        columns, defined here once."""
+        crs = self._store.crs
         kinds = shapely.get_type_id(g)
         is_poly = (kinds == shapely.GeometryType.POLYGON) | (
             kinds == shapely.GeometryType.MULTIPOLYGON
@@ -1163,15 +1216,10 @@ class Inventory:
             pd.Series(values["declared_land_area_m2"], dtype=object), errors="coerce"
         ).to_numpy(float)
         area[~is_poly] = declared[~is_poly]
-        index = pd.Index(ids, name="asset_id")
         n = len(ids)
         cols: dict[str, Any] = {"asset_id": np.asarray(ids, dtype=object)}
-        for c in history.EVENT_FIELDS:  # one constructor call, not a column insert per field
-            col = history.json_texts(c, values[c]) if c in _JSON_COLUMNS else values[c]
-            if infer:
-                cols[c] = np.asarray(col, dtype=object)
-            else:
-                cols[c] = pd.Series(col, index=index, dtype=object)
+        for c in history.EVENT_FIELDS:
+            cols[c] = history.json_texts(c, values[c]) if c in _JSON_COLUMNS else values[c]
         cols["land_area_m2"] = area
         cols["has_boundary"] = is_poly
         cols["land_class"] = np.asarray(
@@ -1179,8 +1227,7 @@ class Inventory:
         )
         for c, v in (("valid_from", valid_from), ("recorded_at", recorded_at)):
             cols[c] = np.asarray([v] * n if isinstance(v, str) else list(v), dtype=object)
-        out = pd.DataFrame(cols, index=index)
-        return gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(g, index=index), crs=crs)
+        return cols
 
     def _new_asset_rows(
         self, new: gpd.GeoDataFrame, fields: list[str], *, valid_at: str, recorded_at: str
@@ -2075,9 +2122,10 @@ class Inventory:
 
 
 def _rows_after(
-    current: gpd.GeoDataFrame, ev: pd.DataFrame
+    current: Mapping[str, Sequence[Any]], ev: Mapping[str, Sequence[Any]]
 ) -> tuple[list[str], dict[str, list[Any]], np.ndarray, list[str], list[Any]] | None:
-    """The state of the assets ``current`` (stored rows) with the update events ``ev`` applied.
+    """The state of the assets ``current`` (stored rows: :meth:`read_asset_columns`, or a frame
+    of :meth:`read_assets`) with the update events ``ev`` applied.
 
     When every event is valid no earlier than its asset's latest applied change (the row's
     ``valid_from``), it comes last in the replay order (valid time, then recording order), so
@@ -2086,7 +2134,8 @@ def _rows_after(
     give it: ids, each field's values (decoded as the replay decodes them), geometries,
     ``valid_from`` and ``recorded_at`` (the later of the old and the new). ``None`` when an
     event is back-dated (or a row lacks its ``valid_from``): then only the replay knows which
-    changes come after it.
+    changes come after it. ``ev`` maps each event column to its values in order (a list or
+    a frame's column with a range index).
     """
     ids = [str(a) for a in current["asset_id"]]
     if len(set(ids)) != len(ids) or not set(ev["asset_id"]) <= set(ids):
@@ -2099,18 +2148,18 @@ def _rows_after(
     if (when < before[at]).any():
         return None
     values = {f: [_state_value(f, v) for v in current[f]] for f in history.EVENT_FIELDS}
-    geoms = np.array(list(current.geometry), dtype=object)
+    geoms = np.array(list(current["geometry"]), dtype=object)
     recorded = [_state_value("recorded_at", v) for v in current["recorded_at"]]
     latest = list(before)
-    for k in np.lexsort((np.arange(len(ev)), when)):  # replay order: valid, then recording
-        r, field = at[k], ev["field"].iat[k]
+    for k in np.lexsort((np.arange(len(when)), when)):  # replay order: valid, then recording
+        r, field = at[k], ev["field"][k]
         if field == "geometry":  # as the replay reads it back: 2-D, through WKB
-            wkb = shapely.to_wkb(ev["geom"].iat[k], flavor="iso", output_dimension=2)
+            wkb = shapely.to_wkb(ev["geom"][k], flavor="iso", output_dimension=2)
             geoms[r] = shapely.from_wkb(wkb)
         else:
-            values[field][r] = json.loads(ev["value"].iat[k])
+            values[field][r] = json.loads(ev["value"][k])
         latest[r] = max(latest[r], when[k])
-        stamps = [t for t in (recorded[r], ev["recorded_at"].iat[k]) if t is not None]
+        stamps = [t for t in (recorded[r], ev["recorded_at"][k]) if t is not None]
         recorded[r] = max(stamps)
     valid_from = [pd.Timestamp(t).isoformat() for t in latest]
     return ids, values, geoms, valid_from, recorded

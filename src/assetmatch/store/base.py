@@ -76,6 +76,11 @@ class Store(Protocol):
         order :meth:`read_assets` gives them: its two columns without the frame."""
         ...
 
+    def read_asset_columns(self, ids: Sequence[str]) -> dict[str, list[Any]] | None:
+        """The current rows of ``ids`` as :meth:`read_assets` reads them, as Python lists per
+        column (stored values, None for NULL) and ``geometry``; None before a CRS is set."""
+        ...
+
     def lock_assets(self, ids: Sequence[str]) -> None:
         """Hold the rows of ``ids`` until the transaction ends (inside a transaction), so that
         a decision read from them (an offer) cannot be taken twice by concurrent writers."""
@@ -95,6 +100,11 @@ class Store(Protocol):
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current asset rows by ``asset_id``."""
+        ...
+
+    def upsert_asset_columns(self, columns: Mapping[str, Sequence[Any]], geoms: Any) -> None:
+        """:meth:`upsert_assets` of rows given as SQLite values column by column (a column left
+        out is NULL) and their geometries."""
         ...
 
     def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:

@@ -646,9 +646,7 @@ class GpkgStore:
             return gpd.GeoDataFrame(
                 pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
             )
-        absent = {n for n, _ in self._missing_asset_columns()}  # read-only older file
-        cols = ", ".join(f'NULL AS "{n}"' if n in absent else f'"{n}"' for n in names)
-        rows = self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
+        rows = self._select_assets(names, ids)
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         geoms = _gpkg.decode([r[0] for r in rows]) if rows else np.array([], dtype=object)
         return _geo_frame(df, geoms, crs)
@@ -659,6 +657,23 @@ class GpkgStore:
         rows = self._select('SELECT asset_id, geom FROM "assets"', "asset_id", ids, "fid")
         geoms = _gpkg.decode([r[1] for r in rows]) if rows else np.array([], dtype=object)
         return [r[0] for r in rows], np.asarray(geoms, dtype=object)
+
+    def _select_assets(self, names: list[str], ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
+        absent = {n for n, _ in self._missing_asset_columns()}  # read-only older file
+        cols = ", ".join(f'NULL AS "{n}"' if n in absent else f'"{n}"' for n in names)
+        return self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
+
+    def read_asset_columns(self, ids: Sequence[str]) -> dict[str, list[Any]] | None:
+        """The current rows of ``ids`` as :meth:`read_assets` reads them, column by column as
+        Python lists of the stored values (None for NULL, no dtype inference), ``geometry``
+        decoded; None before the store has a CRS. For a few rows, without a frame."""
+        if self.srs_id is None:
+            return None
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        rows = self._select_assets(names, ids)
+        out = {n: [r[k] for r in rows] for k, n in enumerate(names, start=1)}
+        out["geometry"] = list(_gpkg.decode([r[0] for r in rows])) if rows else []
+        return out
 
     def asset_ids(self) -> list[str]:
         """Ids of the current assets."""
@@ -678,17 +693,40 @@ class GpkgStore:
         """Insert or replace current rows by asset_id (inside a transaction)."""
         self._upsert_features("assets", "asset_id", ASSET_TABLE_COLUMNS, rows)
 
+    def upsert_asset_columns(self, columns: Mapping[str, Sequence[Any]], geoms: Any) -> None:
+        """:meth:`upsert_assets` of rows given column by column as SQLite values (what
+        :func:`_sql_column` makes of a frame's column; a column left out is NULL) and their
+        geometries: for a few rows, without a frame."""
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        n = len(geoms)
+        self._write_features(
+            "assets",
+            "asset_id",
+            names,
+            [list(columns[c]) if c in columns else [None] * n for c in names],
+            np.asarray(geoms, dtype=object),
+        )
+
     def _upsert_features(
         self, table: str, key: str, columns: list[tuple[str, str]], rows: gpd.GeoDataFrame
     ) -> None:
         # UPDATE then INSERT rather than SQLite's UPSERT: an UPSERT's conflict handling would
         # override the R-tree triggers' own INSERT OR REPLACE.
+        names = [n for n, _ in columns]
+        self._write_features(
+            table, key, names, _sql_columns_of(rows, names), rows.geometry.to_numpy()
+        )
+
+    def _write_features(
+        self, table: str, key: str, names: list[str], data: list[list[Any]], geoms: np.ndarray
+    ) -> None:
+        """Insert or replace rows given as SQLite values column by column (``data``, one list
+        per name of ``names``, the key first) and their geometries."""
         srs_id = self.srs_id
         assert srs_id is not None
-        names = [n for n, _ in columns]
-        blobs = _gpkg.encode(rows.geometry.to_numpy(), srs_id)
-        params = [list(r) for r in zip(blobs, *_sql_columns_of(rows, names), strict=True)]
-        keys = [str(k) for k in rows[key]]
+        blobs = _gpkg.encode(geoms, srs_id)
+        params = [list(r) for r in zip(blobs, *data, strict=True)]
+        keys = [str(k) for k in data[0]]
         existing = {r[0] for r in self._select(f'SELECT "{key}" FROM "{table}"', key, keys)}
         sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
         upd = [[*p[:1], *p[2:], p[1]] for p, k in zip(params, keys, strict=True) if k in existing]
@@ -699,7 +737,7 @@ class GpkgStore:
             cols = ", ".join(f'"{n}"' for n in names)
             marks = ", ".join("?" * (len(names) + 1))
             self.conn.executemany(f'INSERT INTO "{table}" (geom, {cols}) VALUES ({marks})', ins)
-        _gpkg.touch(self.conn, table, bounds=shapely.bounds(rows.geometry.to_numpy()))
+        _gpkg.touch(self.conn, table, bounds=shapely.bounds(geoms))
 
     def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a

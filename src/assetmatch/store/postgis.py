@@ -492,12 +492,7 @@ class PostGisStore:
             return gpd.GeoDataFrame(
                 pd.DataFrame(columns=names), geometry=gpd.GeoSeries([]), crs=None
             )
-        cols = ", ".join(f"{n}::int" if t == "bool" else n for n, t in ASSET_PG_COLUMNS)
-        sql = f"SELECT ST_AsBinary(geom), {cols} FROM assets"
-        if ids is None:
-            rows = self._execute(sql + " ORDER BY fid")
-        else:
-            rows = self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+        rows = self._select_assets(ids)
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
         wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
@@ -514,6 +509,26 @@ class PostGisStore:
         geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
         return [r[0] for r in rows], geoms
 
+    def _select_assets(self, ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
+        cols = ", ".join(f"{n}::int" if t == "bool" else n for n, t in ASSET_PG_COLUMNS)
+        sql = f"SELECT ST_AsBinary(geom), {cols} FROM assets"
+        if ids is None:
+            return self._execute(sql + " ORDER BY fid")
+        return self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+
+    def read_asset_columns(self, ids: Sequence[str]) -> dict[str, list[Any]] | None:
+        """The current rows of ``ids`` as :meth:`read_assets` reads them, column by column as
+        Python lists of the stored values (None for NULL, no dtype inference), ``geometry``
+        decoded; None before the store has a CRS. For a few rows, without a frame."""
+        if self.crs is None:
+            return None
+        names = [n for n, _ in ASSET_PG_COLUMNS]
+        rows = self._select_assets(ids)
+        out = {n: [r[k] for r in rows] for k, n in enumerate(names, start=1)}
+        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
+        out["geometry"] = list(shapely.from_wkb(wkb)) if rows else []
+        return out
+
     def asset_ids(self) -> list[str]:
         """Ids of the current assets, in the order they arrived."""
         return [r[0] for r in self._execute("SELECT asset_id FROM assets ORDER BY fid")]
@@ -529,17 +544,32 @@ class PostGisStore:
 
     def upsert_assets(self, rows: gpd.GeoDataFrame) -> None:
         """Insert or replace current rows by asset_id (inside a transaction, one statement)."""
+        self._write_assets(_asset_columns(rows), rows.geometry.to_numpy())
+
+    def upsert_asset_columns(self, columns: Mapping[str, Sequence[Any]], geoms: Any) -> None:
+        """:meth:`upsert_assets` of rows given column by column as SQLite values (what the
+        GeoPackage store's ``_sql_column`` makes of a frame's column; a column left out is
+        NULL) and their geometries: for a few rows, without a frame."""
+        n = len(geoms)
+        self._write_assets(
+            _typed_columns(
+                [list(columns[c]) if c in columns else [None] * n for c, _ in ASSET_PG_COLUMNS]
+            ),
+            np.asarray(geoms, dtype=object),
+        )
+
+    def _write_assets(self, columns: list[list[Any]], geoms: np.ndarray) -> None:
         conn = self._transaction_conn("writing assets")
         names = [n for n, _ in ASSET_PG_COLUMNS]
         marks = ", ".join(f"%s::{t}" for _, t in ASSET_PG_COLUMNS)
         updates = ", ".join(f"{n} = excluded.{n}" for n in [*names[1:], "geom"])
-        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
+        wkb = shapely.to_wkb(geoms, flavor="iso", output_dimension=2)
         with conn.cursor() as cur:
             cur.executemany(
                 f"INSERT INTO assets ({', '.join(names)}, geom) "
                 f"VALUES ({marks}, ST_GeomFromWKB(%s)) "
                 f"ON CONFLICT (asset_id) DO UPDATE SET {updates}",
-                list(zip(*_asset_columns(rows), wkb, strict=True)),
+                list(zip(*columns, wkb, strict=True)),
             )
 
     def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
@@ -950,10 +980,17 @@ def _asset_columns(rows: gpd.GeoDataFrame) -> list[list[Any]]:
     """
     n = len(rows)
     have = set(rows.columns)
+    # column by column, without a reindexed copy of the frame (a column it lacks is NULL)
+    return _typed_columns(
+        [_sql_column(rows[name]) if name in have else [None] * n for name, _ in ASSET_PG_COLUMNS]
+    )
+
+
+def _typed_columns(columns: list[list[Any]]) -> list[list[Any]]:
+    """The SQLite values of each column of :data:`ASSET_PG_COLUMNS` (see
+    :func:`_asset_columns`) as values of the column's type."""
     out = []
-    for name, kind in ASSET_PG_COLUMNS:
-        # column by column, without a reindexed copy of the frame (a column it lacks is NULL)
-        vals = _sql_column(rows[name]) if name in have else [None] * n
+    for (name, kind), vals in zip(ASSET_PG_COLUMNS, columns, strict=True):
         types = set(map(type, vals)) - {type(None)}
         want = {"text": str, "float8": float, "int8": int, "bool": int}[kind]
         if kind == "bool":
