@@ -2070,7 +2070,7 @@ class Inventory:
             ctx = self._store.read_context()
             if ctx is not None:
                 self._live.keep_context(key, ctx)
-        return None if ctx is None else ctx.copy(deep=False)  # copy-on-write: callers may edit
+        return None if ctx is None else _shallow(ctx)  # copy-on-write: callers may edit
 
     def _current_assets(
         self, ids: list[str], table: Any = None, same_spells: set[str] | None = None
@@ -2224,7 +2224,7 @@ def _refresh_rows(
     if len(raw[0]) != n_dirty:
         return None
     ids, columns, params = context_rows(*raw, firms.crs, firms, **kw)  # the store's CRS
-    if list(columns) != list(ctx.columns) or len(ids) != n_dirty or not ids.is_unique:
+    if list(columns) != ctx.columns.tolist() or len(ids) != n_dirty or not ids.is_unique:
         return None
     pos = ctx.index.get_indexer(ids)
     if not len(pos) or (pos < 0).any():
@@ -2332,8 +2332,7 @@ def _shallow(ctx: pd.DataFrame, attrs: dict[str, Any] | None = None) -> pd.DataF
     """``ctx.copy(deep=False)`` (the blocks shared, their references tracked) with ``attrs``,
     by default a copy of ``ctx``'s through JSON when they are JSON (a context's parameters:
     pandas' own deep copy of them costs a millisecond)."""
-    mgr = ctx._mgr.copy(deep=False)
-    out = pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+    out = pd.DataFrame(ctx)  # shallow, references tracked, without attrs
     if attrs is None:
         try:
             attrs = json.loads(json.dumps(ctx.attrs))

@@ -102,7 +102,7 @@ from .._errors import ValidationError
 from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
-from .kernel import ProgressCallback, _block_features, _fallback_nearest
+from .kernel import ProgressCallback, _block_features, _fallback_nearest, _layer_tree
 from .parcels import _check_assets, _geometry_problems, _prepare_assets
 from .refresh import refresh_context
 from .spec import (
@@ -322,12 +322,8 @@ def context_columns(
     args = (radii_m, layers, industries, level, kernel_bandwidth_m, conflicts, firms_coords)
     kept = _kept_setup(assets, firms, args)
     if kept is None:
-        setup = _setup(assets, firms, *args)
-        flags = _breach_flags(setup.spec, setup.labels)
-        _keep_setup(setup, flags, firms, args)
-    else:
-        setup, flags = kept
-    return _measure(setup, flags, layers)
+        kept = _keep_setup(_setup(assets, firms, *args), firms, args)
+    return _measure(kept, layers)
 
 
 def context_rows(
@@ -351,7 +347,7 @@ def context_rows(
     """
     args = (radii_m, layers, industries, level, kernel_bandwidth_m, conflicts, firms_coords)
     kept = _kept(firms, args)
-    if kept is None or not _same_crs(CRS.from_user_input(crs), kept[0].crs):
+    if kept is None or not _same_crs(CRS.from_user_input(crs), kept.setup.crs):
         frame = gpd.GeoDataFrame(
             {"asset_id": list(ids)}, geometry=gpd.GeoSeries(list(geoms), crs=crs)
         )
@@ -366,31 +362,39 @@ def context_rows(
             conflicts=conflicts,
             firms_coords=firms_coords,
         )
-    setup, flags = kept
     index = pd.Index(list(ids), name="asset_id", dtype=object)
     geoms = np.asarray(geoms, dtype=object)
     problems = _geometry_problems(index, geoms, np.arange(len(index)))
     if index.hasnans or not index.is_unique or problems:
         frame = gpd.GeoDataFrame({"asset_id": list(ids)}, geometry=list(geoms), crs=crs)
         _check_assets(frame)  # raises, naming every problem as context_features does
-    return _measure(dataclasses.replace(setup, ids=index, geoms=geoms), flags, layers)
+    setup = dataclasses.replace(kept.setup, ids=index, geoms=geoms)
+    return _measure(dataclasses.replace(kept, setup=setup), layers)
 
 
-def _measure(
-    setup: _Setup, flags: dict[str, tuple[str, str, float]], layers: Any
-) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
-    """The columns of ``setup``'s assets (numpy engine, one thread), as NumPy arrays."""
+def _measure(kept: _Kept, layers: Any) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
+    """The columns of the assets of ``kept``'s setup (numpy engine, one thread), as NumPy
+    arrays."""
+    setup = kept.setup
     A = _prepare_assets(setup.ids, setup.geoms)
     out = _block_features(
-        A, setup.index, setup.labels, setup.spec, layers, chunk_size=5000, progress=None, n_jobs=1
+        A,
+        setup.index,
+        setup.labels,
+        setup.spec,
+        layers,
+        chunk_size=5000,
+        progress=None,
+        n_jobs=1,
+        trees=kept.trees,
     )
     _fallback_nearest(A, setup.index, setup.labels, out)
     index = A.ids.rename("asset_id")
-    return index, _columns(A, out, setup.spec, setup.labels, None, flags), setup.params
+    return index, _columns(A, out, setup.spec, setup.labels, None, kept.flags), setup.params
 
 
 #: Per prepared firm index: the parameters of its last :func:`context_columns` calls, checked
-#: (``_Setup`` without assets) with the conflict flags, under their key (see :func:`_setup_key`).
+#: (:class:`_Kept`), under their key (see :func:`_setup_key`).
 _SETUPS: weakref.WeakKeyDictionary[FirmIndex, dict[Any, Any]] = weakref.WeakKeyDictionary()
 
 
@@ -415,42 +419,53 @@ def _setup_key(firms: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     return (text, tuple((str(k), id(v)) for k, v in layers.items()))
 
 
-def _kept(
-    firms: Any, args: tuple[Any, ...]
-) -> tuple[_Setup, dict[str, tuple[str, str, float]]] | None:
-    """The setup (without assets) and conflict flags kept for ``args``, if any."""
+@dataclasses.dataclass(frozen=True)
+class _Kept:
+    """A checked setup without assets, its conflict flags, the layer objects it was checked
+    with and their features' trees (by layer name; ``None`` for an empty layer)."""
+
+    setup: _Setup
+    flags: dict[str, tuple[str, str, float]]
+    layers: tuple[Any, ...]
+    trees: dict[str, Any]
+
+
+def _kept(firms: Any, args: tuple[Any, ...]) -> _Kept | None:
+    """What :func:`_keep_setup` kept for ``args``, if anything."""
     key = _setup_key(firms, args)
     kept = _SETUPS.get(firms, {}).get(key) if key is not None else None
     if kept is None:
         return None
-    setup, flags, layers = kept
-    if not all(a is b for a, b in zip(layers, (args[1] or {}).values(), strict=True)):
+    if not all(a is b for a, b in zip(kept.layers, (args[1] or {}).values(), strict=True)):
         return None  # another layer object under a reused id
-    return setup, flags
+    return kept
 
 
-def _kept_setup(
-    assets: Any, firms: Any, args: tuple[Any, ...]
-) -> tuple[_Setup, dict[str, tuple[str, str, float]]] | None:
+def _kept_setup(assets: Any, firms: Any, args: tuple[Any, ...]) -> _Kept | None:
     """The kept setup of ``args`` with these assets' ids and geometries (checked), if any."""
     kept = _kept(firms, args)
     if kept is None:
         return None
-    setup, flags = kept
     ids, geoms, crs, _ = _check_assets(assets)
-    if not _same_crs(crs, setup.crs):
+    if not _same_crs(crs, kept.setup.crs):
         return None
-    return dataclasses.replace(setup, ids=ids, geoms=geoms, same_ids=False), flags
+    setup = dataclasses.replace(kept.setup, ids=ids, geoms=geoms, same_ids=False)
+    return dataclasses.replace(kept, setup=setup)
 
 
-def _keep_setup(
-    setup: _Setup, flags: dict[str, tuple[str, str, float]], firms: Any, args: tuple[Any, ...]
-) -> None:
+def _keep_setup(setup: _Setup, firms: Any, args: tuple[Any, ...]) -> _Kept:
+    """``setup`` with its flags and layer trees, kept for the next call with ``args``."""
+    layers = args[1] or {}
+    kept = _Kept(
+        setup=dataclasses.replace(setup, ids=setup.ids[:0], geoms=setup.geoms[:0]),
+        flags=_breach_flags(setup.spec, setup.labels),
+        layers=tuple(layers.values()),
+        trees={name: _layer_tree(layers[name]) for name in setup.spec.layer_names},
+    )
     key = _setup_key(firms, args)
-    if key is None:
-        return
-    empty = dataclasses.replace(setup, ids=setup.ids[:0], geoms=setup.geoms[:0])
-    _SETUPS[firms] = {key: (empty, flags, tuple((args[1] or {}).values()))}  # the last one
+    if key is not None:
+        _SETUPS[firms] = {key: kept}  # the last one
+    return dataclasses.replace(kept, setup=setup)
 
 
 def _lonlat_inputs(

@@ -409,8 +409,10 @@ def _block_features(
     progress: ProgressCallback | None,
     n_jobs: int,
     what: str = "context features",
+    trees: Mapping[str, shapely.STRtree | None] | None = None,
 ) -> _Out:
-    """Counts, presence, window-nearest and access for a set of assets."""
+    """Counts, presence, window-nearest and access for a set of assets (``trees``: the
+    layers' :func:`_layer_tree` when the caller kept them)."""
     out = _Out.empty(len(A), labels.n, len(spec.radii))
     finest = min(max(spec.rmax / 4, 100.0), 2000.0)
     tiles = _tiles(A.ox, A.oy, finest, max(spec.rmax, finest))
@@ -462,17 +464,28 @@ def _block_features(
             pool.shutdown()
     for name in spec.layer_names:
         assert layers is not None
-        out.access[name] = _access(A.geoms, layers[name])
+        kept = False if trees is None else trees[name]
+        out.access[name] = _access(A.geoms, layers[name], kept)
     return out
 
 
-def _access(geoms: np.ndarray, layer: gpd.GeoDataFrame) -> np.ndarray:
+def _layer_tree(layer: gpd.GeoDataFrame) -> shapely.STRtree | None:
+    """The tree of a layer's features (``None`` for a layer without any)."""
     feats = np.asarray(layer.geometry.array, dtype=object)
     feats = feats[~(pd.isna(feats) | shapely.is_empty(feats))] if len(feats) else feats
+    return shapely.STRtree(feats) if len(feats) else None
+
+
+def _access(
+    geoms: np.ndarray, layer: gpd.GeoDataFrame, tree: shapely.STRtree | bool | None = False
+) -> np.ndarray:
+    """Distance to the nearest feature of ``layer`` (``inf`` for an empty layer); ``tree``:
+    :func:`_layer_tree` of it when the caller kept it."""
+    if tree is False:
+        tree = _layer_tree(layer)
     result = np.full(len(geoms), np.inf)
-    if not len(feats) or not len(geoms):
+    if tree is None or not len(geoms):
         return result
-    tree = shapely.STRtree(feats)
     (qi, _), d = tree.query_nearest(geoms, return_distance=True, all_matches=False)
     result[qi] = d
     return result

@@ -287,7 +287,7 @@ def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFram
 
 def context_dtype_names(ctx: pd.DataFrame) -> dict[str, str]:
     """The ``context_dtypes`` record of a context table's columns (name → dtype name)."""
-    return {str(c): _dtype_name(t) for c, t in zip(ctx.columns, ctx.dtypes, strict=True)}
+    return {str(c): _dtype_name(t) for c, t in zip(ctx.columns.tolist(), ctx.dtypes, strict=True)}
 
 
 @functools.lru_cache(maxsize=64)
@@ -970,7 +970,7 @@ class GpkgStore:
     def write_context(self, ctx: pd.DataFrame, *, replace: bool) -> None:
         """Write context rows (indexed by asset_id). ``replace`` rebuilds the table."""
         table = "asset_context"
-        cols = list(ctx.columns)
+        cols = ctx.columns.tolist()
         before = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
         dtypes = {**before, **context_dtype_names(ctx)}
         if replace or not _gpkg.table_exists(self.conn, table):
@@ -996,8 +996,7 @@ class GpkgStore:
         q = ", ".join(f'"{n}"' for n in names)
         marks = ", ".join("?" * len(names))
         updates = ", ".join(f'"{n}" = excluded."{n}"' for n in cols)
-        bare = ctx.copy(deep=False)
-        bare.attrs = {}  # pandas deep-copies attrs on every operation that makes a frame
+        bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
         data = bare.to_numpy(dtype=object)
         params = [
             [str(i), *(_sql_value(v) for v in row)] for i, row in zip(ctx.index, data, strict=True)

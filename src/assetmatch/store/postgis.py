@@ -761,8 +761,7 @@ class PostGisStore:
             self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         self.set_meta("context_written", "1")
-        bare = ctx.copy(deep=False)
-        bare.attrs = {}  # pandas deep-copies attrs on every operation that makes a frame
+        bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
         data = _sql_rows(bare)
         with conn.cursor() as cur:
             cur.executemany(
