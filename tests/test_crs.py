@@ -228,3 +228,28 @@ def test_crs_from_gpkg_undefined_systems():
     with pytest.raises(CRSError, match="unreadable definition"):
         crs_rules.crs_from_gpkg("NONE", None, "PROJCS[nonsense")
     assert crs_rules.crs_from_gpkg("epsg", 4490, "").to_epsg() == 4490
+
+
+def test_objects_made_once_per_crs_give_what_fresh_ones_give():
+    """geo.crs keeps the transformers, Proj and geodetic CRSs it makes by the text each CRS was
+    made from: a warm call equals a cold one, for the same CRS given as EPSG code or WKT."""
+    from assetmatch.geo import crs as crs_rules
+
+    geoms = np.array(
+        [shapely.box(373000, 2759000, 373100, 2759250), shapely.Point(374000, 2760000)],
+        dtype=object,
+    )
+    for crs in (CRS.from_epsg(4549), CRS.from_wkt(CRS.from_epsg(4549).to_wkt())):
+        crs_rules._MADE.clear()
+        cold = (
+            crs_rules.ground_area_m2(geoms, crs),
+            crs_rules._xy_to_lonlat(np.array([373000.0]), np.array([2759000.0]), crs),
+        )
+        assert crs_rules._MADE  # made and kept
+        warm = (
+            crs_rules.ground_area_m2(geoms, crs),
+            crs_rules._xy_to_lonlat(np.array([373000.0]), np.array([2759000.0]), crs),
+        )
+        np.testing.assert_array_equal(cold[0], warm[0])
+        np.testing.assert_array_equal(np.asarray(cold[1]), np.asarray(warm[1]))
+        assert crs_rules._lonlat_target(crs) == CRS.from_epsg(4490)

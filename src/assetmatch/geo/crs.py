@@ -13,11 +13,11 @@ in front (``40,512,345`` in zone 40 versus ``512,345``) given with the wrong CRS
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import warnings
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar, cast
 
 import numpy as np
 import pyproj
@@ -28,6 +28,8 @@ from pyproj import CRS, Transformer
 from assetmatch._errors import CRSError, ValidationError
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: Rough bounding box of China (lon_min, lat_min, lon_max, lat_max) used to choose a CRS.
 CHINA_BBOX: Final[tuple[float, float, float, float]] = (73.0, 3.0, 136.0, 54.0)
@@ -137,32 +139,62 @@ def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
 # --------------------------------------------------------------------------- lon/lat
 
 
+#: Objects made from CRSs, by kind and the text each CRS was made from (``CRS.srs``: cheap,
+#: where hashing a CRS writes its WKT): see :func:`_by_srs`.
+_MADE: dict[tuple[str, ...], Any] = {}
+
+
+def _by_srs(kind: str, crss: tuple[CRS, ...], make: Callable[[], T]) -> T:
+    """``make()``, made once per ``kind`` and the texts the ``crss`` were made from (a CRS
+    object is immutable; pyproj's transformers, ``Proj`` and CRS objects may be shared between
+    threads since pyproj 3.1). Making a transformer costs ~0.2 ms and ``geodetic_crs`` ~0.1 ms;
+    a one-asset edit asked for several of each."""
+    srs = tuple(c.srs for c in crss)
+    if not all(srs):
+        return make()
+    key = (kind, *srs)
+    try:
+        return cast(T, _MADE[key])
+    except KeyError:
+        if len(_MADE) > 512:  # a process meets a handful of CRSs; never grow without bound
+            _MADE.clear()
+        made = _MADE[key] = make()
+        return made
+
+
 def _lonlat_target(crs: CRS) -> CRS:
-    geodetic = crs.geodetic_crs
-    if geodetic is not None and geodetic.datum is not None and "China 2000" in geodetic.datum.name:
-        return CRS.from_epsg(4490)
-    return CRS.from_epsg(4326)
+    def make() -> CRS:
+        geodetic = crs.geodetic_crs
+        datum = None if geodetic is None else geodetic.datum
+        if datum is not None and "China 2000" in datum.name:
+            return CRS.from_epsg(4490)
+        return CRS.from_epsg(4326)
+
+    return _by_srs("lonlat_target", (crs,), make)
 
 
-@functools.lru_cache(maxsize=64)
 def _transformer(src: CRS, dst: CRS) -> Transformer:
-    """The ``always_xy`` transformer from ``src`` to ``dst``, made once per pair (making one
-    costs ~0.2 ms, a one-asset edit asked for three; pyproj's transformers may be shared
-    between threads since pyproj 3.1)."""
-    return Transformer.from_crs(src, dst, always_xy=True)
+    """The ``always_xy`` transformer from ``src`` to ``dst``, made once per pair."""
+    return _by_srs(
+        "transformer", (src, dst), lambda: Transformer.from_crs(src, dst, always_xy=True)
+    )
 
 
-@functools.lru_cache(maxsize=64)
 def _proj(crs: CRS) -> pyproj.Proj:
-    """``pyproj.Proj(crs)``, made once per CRS (thread-safe as the transformers are)."""
-    return pyproj.Proj(crs)
+    """``pyproj.Proj(crs)``, made once per CRS."""
+    return _by_srs("proj", (crs,), lambda: pyproj.Proj(crs))
+
+
+def _geodetic(crs: CRS) -> CRS | None:
+    """``crs.geodetic_crs``, made once per CRS."""
+    return _by_srs("geodetic", (crs,), lambda: crs.geodetic_crs)
 
 
 def _xy_to_lonlat(
     x: NDArray[np.float64], y: NDArray[np.float64], crs: CRS
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     target = _lonlat_target(crs)
-    if crs.is_geographic and crs.geodetic_crs is not None and crs.geodetic_crs.equals(target):
+    if crs.is_geographic and _geodetic(crs) is not None and _geodetic(crs).equals(target):
         return x, y
     transformer = _transformer(crs, target)
     lon, lat = transformer.transform(x, y)
@@ -297,7 +329,7 @@ def ground_area_m2(geoms: Any, crs: Any) -> NDArray[np.float64]:
     centre = shapely.centroid(work)
     cx = np.asarray(shapely.get_x(centre), dtype=float)
     cy = np.asarray(shapely.get_y(centre), dtype=float)
-    geodetic = proj_crs.geodetic_crs
+    geodetic = _geodetic(proj_crs)
     to_geo = _transformer(proj_crs, geodetic)
     lon, lat = to_geo.transform(cx, cy)
     factors = _proj(proj_crs).get_factors(np.asarray(lon), np.asarray(lat))
