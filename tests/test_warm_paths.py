@@ -199,3 +199,47 @@ def test_the_memos_of_a_path_table_stay_out_of_its_pickle():
         "industrial", "education", 3, "P83"
     )
     assert _jsonable(copy) == records
+
+
+def test_shortlist_columns_equal_the_columns_pandas_infers():
+    import importlib
+    from datetime import date
+
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import Point
+
+    am_match = importlib.import_module("assetmatch.match")
+    cases = {
+        "text": ["a", "中文", ""],
+        "text_missing": ["a", None, "c"],
+        "all_missing": [None, None, None],
+        "np_text": np.array(["A-1", "B-2", "C-3"]),
+        "np_str_items": [np.str_("a"), "b", "c"],
+        "nan_in_text": ["a", float("nan"), "c"],
+        "numbers": [1.5, 2.0, float("nan")],
+        "mixed": ["a", 1, None],
+        "dates": [date(2024, 1, 2), None, date(2025, 3, 4)],
+        "floats": np.array([0.5, np.nan, 2.0]),
+        "ints": np.arange(1, 4),
+        "flags": np.array([True, False, True]),
+        "geometry": gpd.array.from_shapely(np.array([Point(0, 0), None, Point(1, 1)])),
+    }
+    want = pd.DataFrame(cases)
+    got = am_match._frame({k: am_match._column(v) for k, v in cases.items()})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [repr(t) for t in got.dtypes] == [repr(t) for t in want.dtypes]
+    assert got._mgr.nblocks == want._mgr.nblocks
+    assert got["text_missing"].tolist() == want["text_missing"].tolist()
+    empty = {
+        "np_text": np.array([], dtype=str),
+        "text": [],
+        "floats": np.array([], dtype=float),
+        "ints": np.arange(1, 1),
+    }
+    want = pd.DataFrame(empty)
+    got = am_match._frame({k: am_match._column(v) for k, v in empty.items()})
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert [repr(t) for t in got.dtypes] == [repr(t) for t in want.dtypes]
+    assert repr(got.index) == repr(want.index) and repr(got.columns) == repr(want.columns)
