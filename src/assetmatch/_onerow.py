@@ -29,7 +29,7 @@ import pandas as pd
 from .schema import ASSET_COLUMNS
 from .store import history
 
-__all__ = ["CLOCK_INPUTS", "DERIVED", "rows_like"]
+__all__ = ["CLOCK_INPUTS", "DERIVED", "changed_cells", "rows_like"]
 
 #: The columns ``Inventory._with_clocks`` derives after decoding (the kept row's are reused).
 DERIVED: Final = (
@@ -181,4 +181,52 @@ def rows_like(
         for a, b in zip(old_geoms, new_geoms, strict=True)
     ):
         out[geom] = gpd.GeoSeries(list(new_geoms), index=out.index, crs=frame.crs)
+    return out
+
+
+def _kept(v: Any) -> Any:
+    """A kept frame cell as plain Python (a NumPy scalar as its Python value)."""
+    return v.item() if isinstance(v, np.generic) and not isinstance(v, np.datetime64) else v
+
+
+def changed_cells(
+    table: Any,
+    pos: Sequence[int],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    geoms: Sequence[Any],
+) -> list[dict[str, Any]] | None:
+    """The cells of the kept feature ``table``'s frame that the stored rows change.
+
+    ``rows`` are stored rows (values of the columns ``names``, as the store reads them; the
+    ``asset_id`` column may be among them) and ``geoms`` their geometries; ``pos`` the rows of
+    ``table`` holding the same assets. Each row's cells are read from the table without
+    building its frame (:meth:`~assetmatch.scoring.features.FeatureTable.frame_cell`). Returns,
+    for each row, its changed columns and their decoded cells (the geometry column included);
+    ``None`` when a value is not one this module decodes for certain, a column is one the
+    frame lacks, or an input of the derived columns changed.
+    """
+    have = set(table.frame_columns)
+    geom = table.frame_geometry_name
+    if geom is None or not all(c in have for c in DERIVED):
+        return None
+    stored = [(j, c) for j, c in enumerate(names) if c != "asset_id"]
+    if any(c not in have for _, c in stored):
+        return None
+    out: list[dict[str, Any]] = []
+    try:
+        for p, row, g in zip(pos, rows, geoms, strict=True):
+            cells: dict[str, Any] = {}
+            for j, c in stored:
+                now = _decode(c, row[j])
+                if not _same(_kept(table.frame_cell(p, c)), now):
+                    cells[c] = now
+            if CLOCK_INPUTS & cells.keys():
+                return None
+            old = table.frame_cell(p, geom)
+            if not (old is g or (old is not None and g is not None and old.equals_exact(g, 0.0))):
+                cells[geom] = g
+            out.append(cells)
+    except _SlowError:
+        return None
     return out

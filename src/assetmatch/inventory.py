@@ -73,6 +73,9 @@ _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_AS
 #: Value types a one-row frame's records give back as they were given (numpy scalars, dates,
 #: lists and mappings are left to the frame: :meth:`Inventory.update` builds one for them).
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+#: Up to this many changed rows, the kept feature table is patched row by row
+#: (:meth:`Inventory._patched_rows`); more take the frame paths.
+_PATCHED_ROWS = 32
 
 
 def _long_changes(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
@@ -1995,6 +1998,11 @@ class Inventory:
             day = self._clock_day()
             if base is not None:
                 old, rows, same_spells = base
+                table = self._patched_rows(old, rows, same_spells, day, ctx, key[0])
+                if table is not None:
+                    logger.debug("feature table patched row by row: %d rows", len(rows))
+                    self._live.keep_features(key, table, clock_day=self._live.clock_day)
+                    return table
                 new_rows = self._rows_as_kept(rows, old, same_spells, day)
                 if new_rows is None:  # the general way: decoded, clocks derived at ``day``
                     new_rows = self._current_assets(rows, old, same_spells)
@@ -2014,6 +2022,54 @@ class Inventory:
     def _clock_day(self) -> pd.Timestamp:
         """The day :meth:`assets` reads the derived idle clocks at now."""
         return pd.Timestamp(self.as_of or date.today())
+
+    def _patched_rows(
+        self,
+        table: Any,
+        ids: list[str],
+        same_spells: set[str],
+        day: pd.Timestamp,
+        ctx: pd.DataFrame | None,
+        state_time: str | None,
+    ) -> Any:
+        """The kept feature ``table`` with the rows of ``ids`` patched from their stored values
+        and ``ctx`` without frames (:func:`assetmatch._onerow.changed_cells`,
+        :func:`assetmatch.scoring.features.patch_rows`), or ``None`` when only the frame
+        paths know them: more than a few rows, a row whose status history or clock inputs
+        changed, a table whose clocks were read on another day, a value not decoded for
+        certain, anything the row patch does not express.
+        """
+        from ._onerow import changed_cells
+        from .scoring.features import patch_rows
+
+        reader = getattr(self._store, "read_asset_columns", None)
+        if (
+            reader is None
+            or not hasattr(table, "frame_cell")
+            or len(ids) > _PATCHED_ROWS
+            or self._live.clock_day is None
+            or day != self._live.clock_day
+            or not all(i in same_spells for i in ids)
+        ):
+            return None
+        try:
+            pos = [table.position(i) for i in ids]
+        except UnknownAssetError:
+            return None
+        cols = reader(ids)
+        if cols is None or "geometry" not in cols:
+            return None
+        found = [str(i) for i in cols.get("asset_id", ())]
+        at = {a: k for k, a in enumerate(found)}
+        if len(at) != len(found) or sorted(found) != sorted(ids):
+            return None
+        names = [c for c in cols if c != "geometry"]
+        order = [at[i] for i in ids]
+        values = [[cols[c][k] for c in names] for k in order]
+        cells = changed_cells(table, pos, names, values, [cols["geometry"][k] for k in order])
+        if cells is None:
+            return None
+        return patch_rows(table, pos, cells, ctx, state_time=state_time)
 
     def _rows_as_kept(
         self, ids: list[str], table: Any, same_spells: set[str], day: pd.Timestamp
@@ -2226,8 +2282,8 @@ def _refresh_rows(
     ids, columns, params = context_rows(*raw, firms.crs, firms, **kw)  # the store's CRS
     if list(columns) != ctx.columns.tolist() or len(ids) != n_dirty or not ids.is_unique:
         return None
-    pos = _positions(ctx.index, ids)
-    if pos is None or not len(pos):
+    pos = ctx.index.get_indexer(ids)
+    if not len(pos) or (pos < 0).any():
         return None
     values = [np.asarray(v) for v in columns.values()]
     patched = _patch_blocks(ctx, pos, values)
@@ -2323,27 +2379,9 @@ def _patch_columns(
 def _rows_of(ctx: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
     """``ctx.loc[labels]`` with the same ``attrs`` (not deep-copied: pandas copies them on
     every operation that makes a frame, and a context's record its parameters)."""
-    pos = _positions(ctx.index, labels)
-    bare = _shallow(ctx, {})
-    rows = bare.loc[labels] if pos is None else bare.iloc[pos]
+    rows = _shallow(ctx, {}).loc[labels]
     rows.attrs = ctx.attrs
     return rows
-
-
-def _positions(index: pd.Index, labels: Sequence[Any]) -> np.ndarray | None:
-    """Positions of a few ``labels`` in a unique ``index`` (``None`` if one is not there):
-    through the index's kept hash table, label by label (``get_indexer`` converts an
-    arrow-backed index of 10,000 ids to objects first, ~1 ms)."""
-    out = np.empty(len(labels), dtype=np.intp)
-    for k, label in enumerate(labels):
-        try:
-            at = index.get_loc(label)
-        except KeyError:
-            return None
-        if not isinstance(at, int | np.integer):  # a duplicated label: a slice or a mask
-            return None
-        out[k] = at
-    return out
 
 
 def _shallow(ctx: pd.DataFrame, attrs: dict[str, Any] | None = None) -> pd.DataFrame:

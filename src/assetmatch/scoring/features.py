@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -81,6 +82,9 @@ class FeatureTable:
         self._frame = frame
         #: ``(table, rows)`` when this table is ``table.take(rows)``: its frame is cut lazily
         self._taken_from: tuple[FeatureTable, np.ndarray] | None = None
+        #: The frame of a patched table, built only when read (:func:`patch_rows`)
+        self._pending: _PendingFrame | None = None
+        self._frame_columns: _FrameColumns | None = None  # :attr:`frame`'s columns, read once
         self.crs = crs
         self.origin = origin
         self.as_of = as_of
@@ -101,6 +105,9 @@ class FeatureTable:
     @property
     def frame(self) -> pd.DataFrame | None:
         """The assets (GeoDataFrame) of the table's rows, or ``None``."""
+        if self._frame is None and self._pending is not None:
+            self._frame = self._pending.build()
+            self._pending = None
         if self._frame is None and self._taken_from is not None:
             parent, rows = self._taken_from
             whole = parent.frame
@@ -110,24 +117,62 @@ class FeatureTable:
 
     @frame.setter
     def frame(self, value: pd.DataFrame | None) -> None:
-        self._frame, self._taken_from = value, None
+        self._frame, self._taken_from, self._pending = value, None, None
+
+    def _unbuilt_frame(self) -> pd.DataFrame | None:
+        """A frame with :attr:`frame`'s columns and CRS, found without building or cutting it."""
+        table: FeatureTable = self
+        while table._taken_from is not None and table._frame is None:
+            table = table._taken_from[0]
+        if table._frame is None and table._pending is not None:
+            return table._pending.base
+        return table._frame
+
+    @property
+    def has_frame(self) -> bool:
+        """Whether the table has an assets frame (found without building it)."""
+        return self._unbuilt_frame() is not None
 
     @property
     def frame_columns(self) -> tuple[str, ...]:
         """The columns of :attr:`frame` (none without one), read without cutting it."""
-        table: FeatureTable = self
-        while table._taken_from is not None:
-            table = table._taken_from[0]
-        f = table._frame
+        f = self._unbuilt_frame()
         return () if f is None else tuple(f.columns)
 
     @property
     def frame_crs(self) -> Any:
         """The CRS of :attr:`frame` (``None`` without one), read without cutting it."""
-        table: FeatureTable = self
-        while table._taken_from is not None:
-            table = table._taken_from[0]
-        return getattr(table._frame, "crs", None)
+        return getattr(self._unbuilt_frame(), "crs", None)
+
+    def frame_cell(self, row: int, col: str) -> Any:
+        """The cell of :attr:`frame` at row position ``row``, column ``col``, read without
+        building the frame (as its column's array gives it: a NumPy scalar, ``pd.NA``...).
+
+        Raises ``KeyError`` for a column the frame lacks, ``ValueError`` without a frame.
+        """
+        if self._frame is None and self._pending is not None:
+            return self._pending.cell(row, col)
+        if self._frame is None and self._taken_from is not None:
+            parent, rows = self._taken_from
+            return parent.frame_cell(int(rows[row]), col)
+        if self._frame is None:
+            raise ValueError("the feature table has no assets frame")
+        return self._columns().get(col)[row]
+
+    @property
+    def frame_geometry_name(self) -> str | None:
+        """The name of :attr:`frame`'s geometry column (``None`` without one), read without
+        building or cutting the frame."""
+        f = self._unbuilt_frame()
+        name = getattr(f, "_geometry_column_name", None)
+        return name if isinstance(name, str) and f is not None and name in f.columns else None
+
+    def _columns(self) -> _FrameColumns:
+        """The columns of the built :attr:`frame`, each read once."""
+        memo = self._frame_columns
+        if memo is None or memo.frame is not self._frame:
+            memo = self._frame_columns = _FrameColumns(self._frame)
+        return memo
 
     def frame_values(self, col: str) -> np.ndarray | None:
         """Column ``col`` of :attr:`frame` as an object array (``None`` if it has none).
@@ -142,12 +187,16 @@ class FeatureTable:
         key = ("frame", col)
         out = self._cache.get(key)
         if out is None:
-            f = self._frame
-            if f is None or col not in f.columns:
-                return None
-            out = np.empty(len(f), dtype=object)
-            out[:] = f[col].tolist()
-            out.setflags(write=False)
+            if self._frame is None and self._pending is not None:
+                out = self._pending.values(col)
+                if out is None:
+                    return None
+            else:
+                if self._frame is None:
+                    return None
+                out = self._columns().values(col)
+                if out is None:
+                    return None
             self._cache[key] = out
         return out
 
@@ -207,7 +256,7 @@ class FeatureTable:
                 for k, a in self._arrays.items()
             },
         )
-        if self._frame is not None or self._taken_from is not None:
+        if self._frame is not None or self._taken_from is not None or self._pending is not None:
             sub._taken_from = (self, rows)
         return sub
 
@@ -376,29 +425,16 @@ def prepare(
         missing = int(ctx.isna().all(axis=1).sum()) if len(ctx.columns) else n
         if missing:
             logger.warning("%d of %d assets have no context features", missing, n)
-        for key, rx in (
-            ("presence", _PRESENCE_RE),
-            ("nearest", _NEAREST_RE),
-            ("access", _ACCESS_RE),
-        ):
-            cols = [(m.group(1), c) for c in ctx.columns if (m := rx.match(str(c)))]
-            if key == "nearest":  # industries only named by conflict rules
-                have = {lab for lab, _ in cols}
-                cols += [
-                    (m.group(1), c)
-                    for c in ctx.columns
-                    if (m := _CONFLICT_NEAREST_RE.match(str(c))) and m.group(1) not in have
-                ]
-            if cols:
-                labels[key] = tuple(lab for lab, _ in cols)
-                mat = np.empty((n, len(cols)), dtype=_F32, order="F")
-                block = ctx[[c for _, c in cols]]
-                if all(isinstance(d, np.dtype) and d.kind in "fiub" for d in block.dtypes):
-                    mat[:] = block.to_numpy(dtype=np.float64)  # one conversion, not one per column
-                else:
-                    for j, (_, c) in enumerate(cols):
-                        mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(np.float64)
-                arrays[key] = mat
+        for key, (labs, names) in _context_layout(tuple(ctx.columns)).items():
+            labels[key] = labs
+            mat = np.empty((n, len(names)), dtype=_F32, order="F")
+            block = ctx[list(names)]
+            if all(isinstance(d, np.dtype) and d.kind in "fiub" for d in block.dtypes):
+                mat[:] = block.to_numpy(dtype=np.float64)  # one conversion, not one per column
+            else:
+                for j, c in enumerate(names):
+                    mat[:, j] = pd.to_numeric(ctx[c], errors="coerce").to_numpy(np.float64)
+            arrays[key] = mat
         if {"centroid_x", "centroid_y"} <= set(ctx.columns):
             cx = ctx["centroid_x"].to_numpy(dtype=np.float64)
             cy = ctx["centroid_y"].to_numpy(dtype=np.float64)
@@ -432,6 +468,31 @@ def prepare(
         table.nbytes / 1e6,
     )
     return table
+
+
+@functools.lru_cache(maxsize=16)
+def _context_layout(
+    columns: tuple[Any, ...],
+) -> dict[str, tuple[tuple[str, ...], tuple[Any, ...]]]:
+    """The 2-D context arrays :func:`prepare` builds from context ``columns``: for each of
+    ``presence``, ``nearest`` and ``access`` that has columns, its labels and the columns."""
+    out: dict[str, tuple[tuple[str, ...], tuple[Any, ...]]] = {}
+    for key, rx in (
+        ("presence", _PRESENCE_RE),
+        ("nearest", _NEAREST_RE),
+        ("access", _ACCESS_RE),
+    ):
+        cols = [(m.group(1), c) for c in columns if (m := rx.match(str(c)))]
+        if key == "nearest":  # industries only named by conflict rules
+            have = {lab for lab, _ in cols}
+            cols += [
+                (m.group(1), c)
+                for c in columns
+                if (m := _CONFLICT_NEAREST_RE.match(str(c))) and m.group(1) not in have
+            ]
+        if cols:
+            out[key] = (tuple(lab for lab, _ in cols), tuple(c for _, c in cols))
+    return out
 
 
 def patch(
@@ -569,6 +630,517 @@ def _arrays_to_prepare(keys: list[str], changed: set[str], context: bool) -> set
     return redo
 
 
+# ------------------------------------------------------------------ row patches
+
+
+class _FrameColumns:
+    """The columns of one assets frame, each taken out once: its array (to read cells without
+    pandas) and its values as a read-only object array (:meth:`FeatureTable.frame_values`).
+    Shared by every patched table whose frame is this one with some cells written over it."""
+
+    __slots__ = ("_arrays", "_values", "frame")
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._arrays: dict[str, Any] = {}
+        self._values: dict[str, np.ndarray] = {}
+
+    def get(self, col: str) -> Any:
+        """Column ``col`` as its array (NumPy, or the pandas extension array); ``KeyError`` if
+        the frame has no such column."""
+        a = self._arrays.get(col)
+        if a is None:
+            if col not in self.frame.columns:
+                raise KeyError(col)
+            a = self.frame[col].array
+            if isinstance(a, pd.arrays.NumpyExtensionArray):
+                a = a.to_numpy()
+            self._arrays[col] = a
+        return a
+
+    def values(self, col: str) -> np.ndarray | None:
+        """Column ``col`` as ``frame[col].tolist()`` gives it, in a read-only object array."""
+        out = self._values.get(col)
+        if out is None:
+            if col not in self.frame.columns:
+                return None
+            out = np.empty(len(self.frame), dtype=object)
+            out[:] = self.frame[col].tolist()
+            out.setflags(write=False)
+            self._values[col] = out
+        return out
+
+
+class _PendingFrame:
+    """The frame of a patched table before anything reads it whole: the frame ``columns`` were
+    read from, with ``cells`` (column → row → ``(cell, value as tolist() gives it)``) written
+    over it. :meth:`build` makes the frame :func:`prepare` of the same rows would keep."""
+
+    __slots__ = ("cells", "columns")
+
+    def __init__(
+        self, columns: _FrameColumns, cells: dict[str, dict[int, tuple[Any, Any]]]
+    ) -> None:
+        self.columns = columns
+        self.cells = cells
+
+    @property
+    def base(self) -> pd.DataFrame:
+        return self.columns.frame
+
+    def n_rows(self) -> int:
+        """How many rows have a cell written over them."""
+        return len({r for c in self.cells.values() for r in c})
+
+    def cell(self, row: int, col: str) -> Any:
+        c = self.cells.get(col)
+        if c is not None and row in c:
+            return c[row][0]
+        return self.columns.get(col)[row]
+
+    def values(self, col: str) -> np.ndarray | None:
+        base = self.columns.values(col)
+        c = self.cells.get(col)
+        if base is None or not c:
+            return base
+        out = base.copy()
+        for r, (_, v) in c.items():
+            out[r] = v
+        out.setflags(write=False)
+        return out
+
+    def build(self) -> pd.DataFrame:
+        base = self.base
+        out = base.copy(deep=False)  # copy-on-write: unchanged columns are shared
+        for col, c in self.cells.items():
+            arr = self.columns.get(col).copy()
+            for r, (v, _) in c.items():
+                arr[r] = v
+            out.isetitem(base.columns.get_loc(col), arr)
+        return out
+
+
+class _SlowRowError(Exception):
+    """A row value :func:`patch_rows` does not prepare for certain (the caller rebuilds)."""
+
+
+#: The arrays :func:`patch_rows` knows how to prepare for one row from its cells.
+_ROW_ARRAYS: Final = frozenset(_ARRAY_INPUTS) | {"lu_key"}
+
+
+def patch_rows(
+    table: FeatureTable,
+    pos: Sequence[int],
+    cells: Sequence[Mapping[str, Any]],
+    context: pd.DataFrame | None,
+    *,
+    state_time: str | None = None,
+) -> FeatureTable | None:
+    """A copy of ``table`` with some rows' frame cells and context replaced, or ``None``.
+
+    The one-row counterpart of :func:`patch`, for the few rows an edit changed: each array's
+    value of a row is prepared from the row's cells as :func:`prepare` prepares a column, in
+    plain Python, and written into a copy of only the arrays whose values change (the others
+    are shared, read-only, with ``table``). The frame is not built: the new table keeps
+    ``table``'s frame and the changed cells, and builds its frame when something reads it
+    whole (:attr:`FeatureTable.frame`); cells and object columns are read without it.
+
+    Parameters
+    ----------
+    table
+        The table to patch (not modified: results that hold it keep their rows).
+    pos
+        Row positions in ``table`` of the rows to patch.
+    cells
+        For each row of ``pos``, the frame cells that changed (column → new cell, as the
+        general decoding gives it; the geometry column included).
+    context
+        The whole current context table (indexed by ``asset_id``), or ``None`` when the table
+        has no context arrays.
+    state_time
+        Recorded time of the new state.
+
+    Returns
+    -------
+    FeatureTable or None
+        ``None`` when this cannot express the change and the caller must take the general
+        way: a cell the column's type does not hold, a new district or land class, other
+        context columns, a row missing from the context, or a table without its frame.
+    """
+    if table._frame is not None:
+        base, old_cells = table._columns(), {}
+    elif table._pending is not None:
+        base, old_cells = table._pending.columns, table._pending.cells
+    else:
+        return None
+    if not set(table.keys()) <= _ROW_ARRAYS:
+        return None
+    pos = [int(p) for p in pos]
+    columns = set(base.frame.columns)
+    try:
+        new_cells = [_checked_cells(base, c, columns) for c in cells]
+        writes = _row_writes(table, pos, new_cells, base, old_cells, columns)
+        if context is not None:
+            _context_writes(table, pos, context, writes, new_cells, base, old_cells)
+        elif _CONTEXT_ARRAYS & set(table.keys()):
+            return None
+    except _SlowRowError:
+        return None
+    arrays = dict(table._arrays)  # unchanged arrays are shared (read-only) with ``table``
+    for k, items in writes.items():
+        a = table[k].copy(order="K")
+        for p, v in items:
+            a[p] = v
+        arrays[k] = a
+    merged = {c: dict(rows) for c, rows in old_cells.items()}
+    for p, row in zip(pos, new_cells, strict=True):
+        for c, v in row.items():
+            merged.setdefault(c, {})[p] = v
+    out = table._like(table.ids, arrays, state_time=state_time)
+    out._index = table._index  # the same ids: their look-up is shared
+    pending = _PendingFrame(base, merged)
+    if pending.n_rows() > _PENDING_ROWS:
+        out._frame = pending.build()
+    else:
+        out._pending = pending
+    changed = {c for row in new_cells for c in row}
+    for key, values in table._cache.items():  # the frame's object columns, patched too
+        if key[0] == "frame":
+            c = key[1]
+            if c in changed:
+                values = values.copy()
+                for p, row in zip(pos, new_cells, strict=True):
+                    if c in row:
+                        values[p] = row[c][1]
+                values.setflags(write=False)
+            out._cache[key] = values
+    return out
+
+
+#: Rows a patched table may hold over its kept frame before its frame is built (then the
+#: next patch starts again from the built one).
+_PENDING_ROWS: Final = 256
+
+
+def _checked_cells(
+    base: _FrameColumns, row: Mapping[str, Any], columns: set[str]
+) -> dict[str, tuple[Any, Any]]:
+    """Each new cell of ``row`` as its column's array holds it and as ``tolist()`` gives it
+    (the column's own conversion, so that the built frame keeps its dtypes)."""
+    out: dict[str, tuple[Any, Any]] = {}
+    for c, v in row.items():
+        if c not in columns:
+            raise _SlowRowError
+        array = base.get(c)
+        if isinstance(array.dtype, pd.StringDtype):  # a string, or missing (the dtype's NA)
+            if isinstance(v, str):
+                out[c] = (v, v)
+                continue
+            if _missing_scalar(v):
+                na = array.dtype.na_value
+                out[c] = (na, na)
+                continue
+            raise _SlowRowError
+        probe = array[:1].copy()
+        if len(probe) != 1:
+            raise _SlowRowError
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                probe[0] = v
+        except (TypeError, ValueError, OverflowError, Warning):
+            raise _SlowRowError from None
+        out[c] = (probe[0], probe.tolist()[0])
+    return out
+
+
+def _row_writes(
+    table: FeatureTable,
+    pos: list[int],
+    new_cells: list[dict[str, tuple[Any, Any]]],
+    base: _FrameColumns,
+    old_cells: Mapping[str, Mapping[int, tuple[Any, Any]]],
+    columns: set[str],
+) -> dict[str, list[tuple[int, Any]]]:
+    """The values to write into each array (``array → [(row, value)]``) for the rows' new
+    cells: only the arrays whose inputs changed, and only values that differ."""
+    writes: dict[str, list[tuple[int, Any]]] = {}
+    keys = set(table.keys())
+    for p, row in zip(pos, new_cells, strict=True):
+        redo = _arrays_to_prepare(list(keys), set(row), False)
+        if redo is None:
+            raise _SlowRowError
+        if not redo:
+            continue
+
+        def get(c: str, p: int = p, row: dict[str, tuple[Any, Any]] = row) -> Any:
+            if c in row:
+                return row[c][0]
+            kept = old_cells.get(c)
+            if kept is not None and p in kept:
+                return kept[p][0]
+            return base.get(c)[p]
+
+        values = _row_values(table, redo, get, columns)
+        if redo & {"land_class", "tenure"} and "lu_key" in keys:
+            lc = values.get("land_class", table["land_class"][p])
+            tn = values.get("tenure", table["tenure"][p])
+            values["lu_key"] = np.int32(lc) * N_TENURE_MASKS + np.int32(tn)
+        for k, v in values.items():
+            if not _same_value(table[k][p], v):
+                writes.setdefault(k, []).append((p, v))
+    return writes
+
+
+def _row_values(
+    table: FeatureTable,
+    redo: set[str],
+    get: Callable[[str], Any],
+    columns: set[str],
+) -> dict[str, Any]:
+    """The values :func:`prepare` gives one row in the arrays ``redo`` (context arrays
+    aside), from the row's cells (``get``)."""
+
+    def cell(c: str) -> Any:
+        return get(c) if c in columns else None
+
+    out: dict[str, Any] = {}
+    for k in redo - _CONTEXT_ARRAYS:
+        if k in _FLOAT_COLUMNS and k not in ("land_area_m2", "building_area_m2"):
+            out[k] = _f32(cell(k))
+        elif k == "land_area_m2":
+            a = _f32(cell(k))
+            if "declared_land_area_m2" in columns and np.isnan(a):
+                a = _f32(cell("declared_land_area_m2"))
+            out[k] = a
+        elif k == "building_area_m2":
+            b = _f32(cell(k))
+            land = _code(cell("kind"), table.categories["kind"]) == KINDS.index("land")
+            out[k] = _F32(0.0) if land and np.isnan(b) else b
+        elif k in ("status", "kind"):
+            out[k] = np.int16(_code(cell(k), table.categories[k]))
+        elif k == "tenure":
+            out[k] = _tenure_masks(_one(cell("tenure")), 1)[0] if "tenure" in columns else None
+        elif k == "net_land":
+            out[k] = _net_land(cell("net_land")) if "net_land" in columns else _F32(np.nan)
+        elif k in _OBSTACLE_ARRAYS:
+            values = _one(cell("obstacles")) if "obstacles" in columns else None
+            total, longest, count = _obstacle_days(values, 1)
+            out.update(obstacle_days_sum=total[0], obstacle_days_max=longest[0])
+            out["n_obstacles"] = count[0]
+        elif k == "ready_day":
+            out[k] = _day(cell("ready_date")) if "ready_date" in columns else _F32(np.nan)
+        elif k == "updated_day":
+            col = next((c for c in UPDATED_COLUMNS if c in columns), None)
+            if col is None:
+                raise _SlowRowError
+            out[k] = _day(get(col))
+        elif k == "land_class":
+            out[k] = _land_class_code(table, cell("land_use"), cell("land_use_scheme"), columns)
+        elif k == "district":
+            out[k] = _category_code(table, "district", cell("district"))
+        else:  # an array this does not prepare
+            raise _SlowRowError
+    if out.get("tenure", 0) is None:
+        out["tenure"] = np.uint8(TENURE_UNKNOWN_BIT)
+    return {k: v for k, v in out.items() if k in redo}
+
+
+def _context_writes(
+    table: FeatureTable,
+    pos: list[int],
+    context: pd.DataFrame,
+    writes: dict[str, list[tuple[int, Any]]],
+    new_cells: list[dict[str, tuple[Any, Any]]],
+    base: _FrameColumns,
+    old_cells: Mapping[str, Mapping[int, tuple[Any, Any]]],
+) -> None:
+    """Add to ``writes`` the context arrays' values of the rows ``pos`` that differ from the
+    table's (``context`` read as :func:`prepare` reads it)."""
+    layout, at, centroids, radius = _context_plan(context.columns)
+    want = set(layout) | ({"x", "y", "radius"} if centroids else set())
+    if want != _CONTEXT_ARRAYS & set(table.keys()):
+        raise _SlowRowError
+    if any(table.labels.get(k) != labs for k, (labs, _) in layout.items()):
+        raise _SlowRowError
+    index = context.index
+    rows = []
+    for i in table.ids[pos]:
+        try:
+            r = index.get_loc(i)
+        except (KeyError, TypeError):
+            raise _SlowRowError from None
+        if not isinstance(r, int | np.integer):  # not unique
+            raise _SlowRowError
+        rows.append(int(r))
+    values = _context_values(context, np.array(rows, dtype=np.intp), at)
+    start = 0
+    for k, (labs, _) in layout.items():
+        block = values[:, start : start + len(labs)].astype(_F32)
+        start += len(labs)
+        mat = table[k]
+        for i, p in enumerate(pos):
+            if mat[p].tobytes() != block[i].tobytes():
+                writes.setdefault(k, []).append((p, block[i]))
+    if not centroids:
+        return
+    land = dict(writes.get("land_area_m2", ()))
+    for i, p in enumerate(pos):
+        new = {
+            "x": _F32(values[i, start] - table.origin[0]),
+            "y": _F32(values[i, start + 1] - table.origin[1]),
+        }
+        if radius:
+            r = _F32(values[i, start + 2])
+        else:
+            a = land.get(p, table["land_area_m2"][p])
+            r = np.sqrt(np.array([a], dtype=_F32) / np.pi).astype(_F32)[0]
+        new["radius"] = _F32(0.0) if np.isnan(r) else r
+        for k, v in new.items():
+            if not _same_value(table[k][p], v):
+                writes.setdefault(k, []).append((p, v))
+
+
+#: The last context columns :func:`_context_plan` planned for, and the plan.
+_PLANNED: list[tuple[pd.Index, Any]] = []
+
+
+def _context_plan(
+    columns: pd.Index,
+) -> tuple[dict[str, tuple[tuple[str, ...], tuple[Any, ...]]], np.ndarray, bool, bool]:
+    """What :func:`prepare` reads from context ``columns``: the 2-D arrays' layout
+    (:func:`_context_layout`), the positions of their columns then of ``centroid_x``,
+    ``centroid_y`` and ``equiv_radius_m`` (those present), and whether there are centroids
+    and a radius. Kept for the last columns (a refreshed context keeps its columns)."""
+    for kept, plan in _PLANNED:
+        if kept is columns or kept.equals(columns):
+            return plan  # type: ignore[no-any-return]
+    names = columns.tolist()
+    layout = _context_layout(tuple(names))
+    have = set(names)
+    centroids = {"centroid_x", "centroid_y"} <= have
+    radius = centroids and "equiv_radius_m" in have
+    want = [c for _, ns in layout.values() for c in ns]
+    want += ["centroid_x", "centroid_y"] if centroids else []
+    want += ["equiv_radius_m"] if radius else []
+    at = columns.get_indexer(want)
+    if not columns.is_unique or (at < 0).any():
+        raise _SlowRowError
+    plan = (layout, at, centroids, radius)
+    _PLANNED[:] = [(columns, plan)]
+    return plan
+
+
+def _context_values(context: pd.DataFrame, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``context.iloc[rows, at]`` as float64 (columns of numeric NumPy blocks only), read
+    from the frame's blocks without building a frame."""
+    out = np.empty((len(rows), len(at)), dtype=np.float64)
+    mgr = context._mgr
+    blknos, blklocs = mgr.blknos[at], mgr.blklocs[at]
+    for b in np.unique(blknos):
+        values = mgr.blocks[b].values
+        if (
+            not isinstance(values, np.ndarray)
+            or values.ndim != 2
+            or values.dtype.kind not in "fiub"
+        ):
+            raise _SlowRowError
+        sel = blknos == b
+        out[:, sel] = values[blklocs[sel]][:, rows].T
+    return out
+
+
+def _one(value: Any) -> np.ndarray:
+    """A one-element object array holding ``value`` (a list stays one element)."""
+    out = np.empty(1, dtype=object)
+    out[0] = value
+    return out
+
+
+def _missing_scalar(v: Any) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+
+
+def _f32(v: Any) -> np.float32:
+    """:func:`prepare`'s float column value of one cell (``pd.to_numeric``, then float32)."""
+    if _missing_scalar(v):
+        return _F32(np.nan)
+    if isinstance(v, float | int | np.floating | np.integer) and not isinstance(v, bool | np.bool_):
+        return _F32(np.float64(v))
+    s = pd.to_numeric(pd.Series([v], dtype=object), errors="coerce")
+    return _F32(s.to_numpy(dtype=np.float64)[0])
+
+
+def _code(v: Any, vocabulary: tuple[str, ...]) -> int:
+    """:func:`_codes` of one value (unknown and missing: the last code)."""
+    if isinstance(v, str):
+        try:
+            return vocabulary.index(v)
+        except ValueError:
+            return len(vocabulary)
+    if _missing_scalar(v):
+        return len(vocabulary)
+    raise _SlowRowError
+
+
+def _net_land(v: Any) -> np.float32:
+    """:func:`_bool_float` of one value."""
+    if isinstance(v, bool | np.bool_):
+        return _F32(1.0 if v else 0.0)
+    if _missing_scalar(v):
+        return _F32(np.nan)
+    return _bool_float(pd.Series([v], dtype=object), 1)[0]
+
+
+#: An ISO date or naive date-time with no zone: its day is its first ten characters.
+_NAIVE_ISO: Final = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?")
+
+
+def _day(v: Any) -> np.float32:
+    """:func:`_days` of one value."""
+    if _missing_scalar(v):
+        return _F32(np.nan)
+    d: Any = None
+    if isinstance(v, pd.Timestamp) and v.tz is None:
+        d = np.datetime64(v.as_unit("ns").value, "ns").astype("datetime64[D]")
+    elif isinstance(v, str) and _NAIVE_ISO.fullmatch(v) and "1678" < v[:4] < "2262":
+        try:
+            d = np.datetime64(v[:10], "D")
+        except ValueError:
+            d = None
+    if d is None:
+        return _days(pd.Series([v], dtype=object), 1)[0]
+    return _F32((d - _EPOCH).astype(np.float64))
+
+
+def _land_class_code(table: FeatureTable, code: Any, scheme: Any, columns: set[str]) -> Any:
+    """The ``land_class`` code of a row with land-use ``code`` (in ``scheme``)."""
+    if "land_use" not in columns:
+        return _category_code(table, "land_class", None)
+    schemes = _one(scheme) if "land_use_scheme" in columns else None
+    resolved, _ = _landuse.resolve_many(_one(code), schemes, default_scheme="2020")
+    return _category_code(table, "land_class", resolved["land_class"].iloc[0])
+
+
+def _category_code(table: FeatureTable, name: str, v: Any) -> Any:
+    """The code of ``v`` in the table's categories of ``name`` (missing: the last code)."""
+    cats = table.categories[name]
+    dtype = table[name].dtype
+    if _missing_scalar(v):
+        return dtype.type(len(cats))
+    if not isinstance(v, str):
+        raise _SlowRowError
+    try:
+        return dtype.type(cats.index(v))
+    except ValueError:  # a category the table has not seen: rebuild
+        raise _SlowRowError from None
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    """Whether two array values are the same bits (NaN equal to NaN)."""
+    return bool(np.asarray(a).tobytes() == np.asarray(b, dtype=np.asarray(a).dtype).tobytes())
+
+
 def _patch_frame(
     frame: pd.DataFrame, rows: pd.DataFrame, pos: np.ndarray, changed: np.ndarray
 ) -> pd.DataFrame | None:
@@ -642,13 +1214,18 @@ def _factorize(values: pd.Series) -> tuple[np.ndarray, tuple[str, ...]]:
     return out, cats
 
 
-def _tenure_masks(values: pd.Series | None, n: int) -> np.ndarray:
+def _objects(values: pd.Series | np.ndarray) -> np.ndarray:
+    """The values of a Series (or an object array, as it is) as an object array."""
+    return values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+
+
+def _tenure_masks(values: pd.Series | np.ndarray | None, n: int) -> np.ndarray:
     out = np.full(n, TENURE_UNKNOWN_BIT, dtype=np.uint8)
     if values is None:
         return out
     memo: dict[Any, int] = {}
     split = re.compile(r"[,;|/\s]+")
-    for i, v in enumerate(values.to_numpy(dtype=object)):
+    for i, v in enumerate(_objects(values)):
         if v is None or (isinstance(v, float) and math.isnan(v)):
             continue
         if isinstance(v, str):
@@ -669,13 +1246,15 @@ def _bool_float(values: pd.Series | None, n: int) -> np.ndarray:
     return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64).astype(_F32)
 
 
-def _obstacle_days(values: pd.Series | None, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _obstacle_days(
+    values: pd.Series | np.ndarray | None, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     total = np.zeros(n, dtype=_F32)
     longest = np.zeros(n, dtype=_F32)
     count = np.zeros(n, dtype=np.int16)
     if values is None:
         return total, longest, count
-    for i, obs in enumerate(values.to_numpy(dtype=object)):
+    for i, obs in enumerate(_objects(values)):
         if obs is None or isinstance(obs, float) or len(obs) == 0:
             continue
         days = [_obstacle_delay(o) for o in obs]
