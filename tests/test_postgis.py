@@ -231,19 +231,26 @@ def test_events_read_back_as_the_geopackage_store_reads_them(migrated, tmp_path)
             with store.transaction():
                 store.set_crs(CRS.from_epsg(4549))
                 store.append_events(_events())
+            with store.transaction():  # the same events as a mapping of lists (the update path)
+                store.append_events(_events().to_dict("list"))
         a, b = pg.read_events(), gp.read_events()
         pd.testing.assert_frame_equal(a.drop(columns="geom"), b.drop(columns="geom"))
+        again = a.iloc[3:].drop(columns=["event_id", "geom"]).reset_index(drop=True)
+        pd.testing.assert_frame_equal(again, a.iloc[:3].drop(columns=["event_id", "geom"]))
+        assert [g is None for g in a["geom"]] == [False, True, False] * 2
+        assert a["geom"].iloc[3].equals(a["geom"].iloc[0])
+        a, b = a.iloc[:3], b.iloc[:3]
         assert [g is None for g in a["geom"]] == [False, True, False]
         assert all(
             (x is None and y is None) or x.equals(y)
             for x, y in zip(a["geom"], b["geom"], strict=True)
         )
-        assert pg.read_events(["B2"])["asset_id"].tolist() == ["B2"]
+        assert pg.read_events(["B2"])["asset_id"].tolist() == ["B2", "B2"]
         assert pg.created_at(["A1", "B2", "C3"]) == gp.created_at(["A1", "B2", "C3"])
         assert pg.crs == gp.crs == CRS.from_epsg(4549)
-        # geometry stored once: two geometries for the three events
+        # geometry stored once: two geometries for each three events
         with psycopg.connect(migrated.conninfo()) as conn:
-            assert conn.execute("SELECT count(*) FROM geometries").fetchone()[0] == 2
+            assert conn.execute("SELECT count(*) FROM geometries").fetchone()[0] == 4
     finally:
         pg.close()
         gp.close()

@@ -851,7 +851,7 @@ class Inventory:
                 "batch_id": [uuid.uuid4().hex[:12]] * n,
                 "source": ["update"] * n,
             }
-            self._store.append_events(pd.DataFrame(ev))
+            self._store.append_events(ev)  # its columns as they are: no frame for a few rows
             after = _rows_after(current, ev) if current is not None else None
             if after is None:  # a change dated before the asset's latest: replay its history
                 self._materialize(ids)
@@ -902,7 +902,8 @@ class Inventory:
                 return None, f"give one geometry, got {len(g)} rows"
             if g.crs is None:
                 return None, "the GeoSeries has no CRS; set one with .set_crs(...)"
-            g = g.to_crs(store_crs)
+            if g.crs.srs != store_crs.srs:  # made from the same text: the same CRS, no work
+                g = g.to_crs(store_crs)
             g = g.geometry.iloc[0] if isinstance(g, gpd.GeoDataFrame) else g.iloc[0]
         elif isinstance(g, shapely.Geometry) and crs is not None:
             try:
@@ -913,7 +914,9 @@ class Inventory:
             return None, f"{type(g).__name__} is not a geometry"
         from .geo.geometry import check_geometries
 
-        chk = check_geometries(gpd.GeoSeries([g]), allow_points=True)
+        one = np.empty(1, dtype=object)  # as a one-row GeoSeries, without building one
+        one[0] = g
+        chk = check_geometries(one, allow_points=True)
         if not chk.ok[0]:
             return None, "; ".join(p.reason for p in chk.problems)
         bad, probs = ingest.check_placement(chk.geometry, store_crs, [0])

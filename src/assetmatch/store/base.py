@@ -118,8 +118,9 @@ class Store(Protocol):
         """Remove current asset rows (their history stays)."""
         ...
 
-    def append_events(self, events: pd.DataFrame) -> None:
-        """Append history events; never overwrites one."""
+    def append_events(self, events: pd.DataFrame | Mapping[str, Sequence[Any]]) -> None:
+        """Append history events (a frame, or a mapping of its columns to lists); never
+        overwrites one."""
         ...
 
     def read_events(self, ids: Sequence[str] | None = None) -> pd.DataFrame:

@@ -216,12 +216,18 @@ def _sql_columns(df: pd.DataFrame) -> list[list[Any]]:
     return [_sql_column(s) for _, s in df.items()]  # items(): no indexer per column
 
 
-def _sql_columns_of(df: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
+def _sql_columns_of(
+    df: pd.DataFrame | Mapping[str, Sequence[Any]], names: Sequence[str]
+) -> list[list[Any]]:
     """The columns ``names`` of ``df`` as lists of SQLite values (see :func:`_sql_column`), a
     column ``df`` lacks as NULLs: ``_sql_columns(df.reindex(columns=names))`` without the
-    reindexed copy of the frame."""
-    have = set(df.columns)
-    return [_sql_column(df[n]) if n in have else [None] * len(df) for n in names]
+    reindexed copy of the frame. ``df`` may also be a mapping of names to equal-length lists
+    of plain values (text, numbers, None), taken value by value (:func:`_sql_value`)."""
+    if isinstance(df, pd.DataFrame):
+        have = set(df.columns)
+        return [_sql_column(df[n]) if n in have else [None] * len(df) for n in names]
+    n_rows = len(next(iter(df.values()), []))
+    return [[_sql_value(v) for v in df[n]] if n in df else [None] * n_rows for n in names]
 
 
 def _bind_columns(df: pd.DataFrame) -> list[list[Any]]:
@@ -809,10 +815,13 @@ class GpkgStore:
         _gpkg.touch(self.conn, "assets", bounds=np.empty((0, 4)))
 
     # ---------------------------------------------------------------- events
-    def append_events(self, events: pd.DataFrame) -> None:
-        """Append events (inside a transaction). Geometry is stored as ISO WKB."""
+    def append_events(self, events: pd.DataFrame | Mapping[str, Sequence[Any]]) -> None:
+        """Append events (inside a transaction). Geometry is stored as ISO WKB.
+
+        ``events`` is a frame, or (a few events) a mapping of its columns to lists."""
         names = [n for n, _ in EVENT_COLUMNS]
-        geoms = events["geom"].to_numpy() if "geom" in events else np.full(len(events), None)
+        n = len(events) if isinstance(events, pd.DataFrame) else len(events["asset_id"])
+        geoms = np.asarray(events["geom"], dtype=object) if "geom" in events else np.full(n, None)
         wkb = [
             None if g is None else shapely.to_wkb(g, byte_order=1, flavor="iso", output_dimension=2)
             for g in geoms

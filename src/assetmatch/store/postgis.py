@@ -847,12 +847,15 @@ class PostGisStore:
         return pd.DataFrame([list(r) for r in rows], columns=names)
 
     # ---------------------------------------------------------------- history
-    def append_events(self, events: pd.DataFrame) -> None:
-        """Append events (inside a transaction); each geometry goes once into ``geometries``."""
+    def append_events(self, events: pd.DataFrame | Mapping[str, Sequence[Any]]) -> None:
+        """Append events (inside a transaction); each geometry goes once into ``geometries``.
+
+        ``events`` is a frame, or (a few events) a mapping of its columns to lists."""
         names = [n for n, _ in EVENT_COLUMNS if n != "geom"]
-        geoms = events["geom"].to_numpy() if "geom" in events else np.full(len(events), None)
+        n = len(events) if isinstance(events, pd.DataFrame) else len(events["asset_id"])
+        geoms = np.asarray(events["geom"], dtype=object) if "geom" in events else np.full(n, None)
         present = np.flatnonzero(~shapely.is_missing(np.asarray(geoms, dtype=object)))
-        geom_ids: list[Any] = [None] * len(events)
+        geom_ids: list[Any] = [None] * n
         conn = self._transaction_conn("append_events")
         if len(present):
             wkb = shapely.to_wkb(
@@ -872,13 +875,19 @@ class PostGisStore:
             for k, gid in zip(present, ids, strict=True):
                 geom_ids[k] = gid
         # column by column as Python objects, missing values (NaN, NaT, NA) as None
-        have = set(events.columns)
+        have = set(events.columns) if isinstance(events, pd.DataFrame) else set(events)
         columns = []
         for name in names:
             if name not in have:
-                columns.append([None] * len(events))
+                columns.append([None] * n)
                 continue
-            arr = events[name].to_numpy(dtype=object)
+            col = events[name]
+            if isinstance(col, pd.Series):
+                arr = col.to_numpy(dtype=object)
+            else:
+                arr = np.empty(n, dtype=object)
+                for k, v in enumerate(col):
+                    arr[k] = v
             vals = arr.tolist()
             for k in np.flatnonzero(pd.isna(arr)):
                 vals[k] = None
