@@ -87,3 +87,19 @@ def test_frames_given_to_a_result_are_kept_as_they_are(inv):
     assert [f.name for f in dataclasses.fields(am.MatchResult)][:2] == ["table", "near_misses"]
     with pytest.raises(TypeError):
         am.MatchResult(near_misses=one)  # type: ignore[call-arg]  # the table stays required
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_record_made_before_the_frames_equals_one_made_from_them(inv, lang):
+    briefs = [*PUBLIC_BRIEFS.values(), {**PUBLIC_BRIEFS["hengzhong"], "land_area_mu": [5000, 6000]}]
+    for brief in briefs:
+        for kw in ({}, {"top": 25, "near_misses": 15}, {"top": 3, "near_misses": 0}):
+            res = am.match(brief, inventory=inv, lang=lang, **kw)
+            early = res.to_json()
+            # the record is read from the shortlist's columns: no frame is built for it
+            assert not isinstance(res.__dict__["_table"], pd.DataFrame)
+            assert not isinstance(res.__dict__["_near_misses"], pd.DataFrame)
+            res.table, res.near_misses  # noqa: B018
+            assert res.to_json() == early
+            given = dataclasses.replace(res, table=res.table.copy(), near_misses=res.near_misses)
+            assert given.to_json() == early

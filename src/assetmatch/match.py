@@ -22,6 +22,8 @@ from typing import Any, Final
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
+from pandas.core.construction import sanitize_array
 
 from ._errors import Problem, UnknownAssetError, ValidationError, wrong_type
 from .context._crs import _project_lonlat
@@ -410,14 +412,17 @@ class _Shortlist:
         self.scores, self.nm_scores, self.lang = scores, nm_scores, lang
         self._detail: _Detail | None = None
 
-    def columns(self, name: str) -> dict[str, Any]:
+    def columns(self, name: str, geometry: bool = True) -> dict[str, Any]:
         """The columns of the result frame ``name`` (``"table"`` or ``"near_misses"``), each a
-        NumPy or extension array as the frame holds it (see :func:`_frame`)."""
+        NumPy or extension array as the frame holds it (see :func:`_frame`); the table's
+        ``geometry`` left out when ``geometry`` is false (a JSON record has none)."""
         if self._detail is None:
             self._detail = _detail(self.ctx, np.concatenate([self.rows, self.nm_rows]))
         k = len(self.rows)
         if name == "table":
-            return _ranked_columns(self.ctx, self._detail, slice(0, k), self.scores, self.lang)
+            return _ranked_columns(
+                self.ctx, self._detail, slice(0, k), self.scores, self.lang, geometry
+            )
         return _near_miss_columns(self.ctx, self._detail, slice(k, None), self.nm_scores, self.lang)
 
     def build(self, name: str) -> pd.DataFrame:
@@ -436,7 +441,7 @@ def _detail(result: _Ctx, rows: np.ndarray) -> _Detail:
 
 
 def _ranked_columns(
-    result: _Ctx, d: _Detail, part: slice, scores: np.ndarray, lang: str
+    result: _Ctx, d: _Detail, part: slice, scores: np.ndarray, lang: str, geometry: bool = True
 ) -> dict[str, Any]:
     sub, ev = d.sub, d.ev
     idx = np.arange(len(sub))[part]
@@ -463,16 +468,29 @@ def _ranked_columns(
     data["building_area_m2"] = sub["building_area_m2"][idx].astype(float)
     data["status"] = [f["status"] for f in facts]
     data["land_use_path"] = [f["land_use_path"] for f in facts]
-    geometry = sub.frame_values("geometry") if "geometry" in sub.frame_columns else None
-    if geometry is not None:
+    shapes = sub.frame_values("geometry") if geometry else None  # None without the column
+    if shapes is not None:
         import geopandas as gpd
 
-        data["geometry"] = gpd.array.from_shapely(geometry[idx], crs=sub.frame_crs)
+        data["geometry"] = gpd.array.from_shapely(shapes[idx], crs=sub.frame_crs)
     return {k: _column(v) for k, v in data.items()}
 
 
-#: The dtype pandas infers for a column of Python strings (and missing values).
-_STR: Final = pd.StringDtype("pyarrow", na_value=np.nan)
+#: The dtype pandas infers for a column of Python strings (and missing values): stored in
+#: PyArrow when it is installed.
+_STR: Final = pd.StringDtype(na_value=np.nan)
+
+
+def _strings(values: list[Any] | np.ndarray) -> Any:
+    """The ``str`` column of ``values`` (a NumPy array of text, or ``str`` and ``None``)."""
+    if _STR.storage != "pyarrow":
+        return sanitize_array(values, None)
+    import pyarrow as pa
+    from pandas.arrays import ArrowStringArray
+
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    return ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR)
 
 
 def _column(values: Any) -> Any:
@@ -480,27 +498,23 @@ def _column(values: Any) -> Any:
 
     Numeric NumPy arrays and extension arrays are kept; a NumPy array of text, and a list of
     ``str`` (some maybe ``None``, at least one a string) become the ``str`` column pandas infers
-    for them, built straight from a PyArrow array; anything else goes through pandas' own
-    conversion. Inferring the type of the few columns of a shortlist was most of its frames'
-    cost (~1 ms). Equal to the inferred column (tested).
+    for them, built straight from a PyArrow array when pandas stores text in PyArrow; anything
+    else goes through pandas' own conversion. Inferring the type of the few columns of a
+    shortlist was most of its frames' cost (~1 ms). Equal to the inferred column (tested).
     """
-    import pyarrow as pa
-    from pandas.arrays import ArrowStringArray
-    from pandas.core.construction import sanitize_array
-
     if isinstance(values, np.ndarray):
         if values.ndim == 1 and values.dtype.kind in "fiub":
             return values
         if values.ndim == 1 and values.dtype.kind == "U":
-            return ArrowStringArray(pa.array(values.tolist(), type=pa.large_string()), dtype=_STR)
-    elif isinstance(values, pd.api.extensions.ExtensionArray):
+            return _strings(values)
+    elif isinstance(values, ExtensionArray):
         return values
     elif (
         isinstance(values, list)
         and any(v is not None for v in values)
         and all(v is None or type(v) is str for v in values)
     ):
-        return ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR)
+        return _strings(values)
     return sanitize_array(values, None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -63,6 +63,11 @@ class _Pending(Protocol):
 
     def build(self, name: str) -> pd.DataFrame:
         """The frame ``name`` (``"table"`` or ``"near_misses"``)."""
+        ...
+
+    def columns(self, name: str, geometry: bool = True) -> dict[str, Any]:
+        """The columns of the frame ``name``, each an array as the frame would hold it
+        (without ``geometry`` when ``geometry`` is false)."""
         ...
 
 
@@ -160,6 +165,10 @@ class MatchResult:
         return self._unevaluated(self.lang)
 
     def _unevaluated(self, lang: str) -> pd.DataFrame:
+        return pd.DataFrame(self._unevaluated_rows(lang), columns=["criterion", "name", "reason"])
+
+    def _unevaluated_rows(self, lang: str) -> list[dict[str, str]]:
+        """The rows of :attr:`unevaluated` in ``lang``, as dicts."""
         rows = []
         for c in getattr(self.model, "unevaluated_", ()):
             # a whole criterion, or one check inside a criterion (school siting, …)
@@ -171,7 +180,7 @@ class MatchResult:
                     "reason": _t(MISSING_DATA.get(c, MISSING_DATA_DEFAULT), lang),
                 }
             )
-        return pd.DataFrame(rows, columns=["criterion", "name", "reason"])
+        return rows
 
     @property
     def message(self) -> str:
@@ -217,7 +226,7 @@ class MatchResult:
                 + f" ({offer} on offer, {n} in the inventory)"
             )
         text += f"，截至 {self.as_of.isoformat()}" if zh else f", as of {self.as_of.isoformat()}"
-        missing = self._unevaluated(lang)["name"].tolist()
+        missing = [r["name"] for r in self._unevaluated_rows(lang)]
         if missing:
             text += (
                 ("；未评估：" + "、".join(missing))
@@ -503,6 +512,7 @@ class MatchResult:
             if k not in ("requirements", "weights")
         }
         params["as_of"] = self.as_of.isoformat()
+        results = self._frame_records("table", skip=("geometry",))
         return {
             "assetmatch_version": self.version,
             "rules_version": self.rules_version,
@@ -519,13 +529,22 @@ class MatchResult:
                 "n_assets": len(self.features),
             },
             "as_of": self.as_of.isoformat(),
-            "top": len(self.table),
+            "top": len(results),
             "lang": self.lang,
             "counts": dict(self.counts),
-            "results": _records(self.table, skip=("geometry",)),
-            "near_misses": _records(self.near_misses),
-            "unevaluated": self.unevaluated.to_dict(orient="records"),
+            "results": results,
+            "near_misses": self._frame_records("near_misses"),
+            "unevaluated": self._unevaluated_rows(self.lang),
         }
+
+    def _frame_records(self, name: str, skip: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """The records of the frame ``name`` (see :func:`_records`), read from the columns
+        the frame is made of when it has not been built (a JSON record needs no frame)."""
+        value = self.__dict__[f"_{name}"]
+        if isinstance(value, pd.DataFrame) or not hasattr(value, "columns"):
+            return _records(getattr(self, name), skip)
+        columns = value.columns(name, geometry="geometry" not in skip)
+        return _column_records(columns.items(), skip)
 
     def to_pdf(
         self,
@@ -576,12 +595,24 @@ class MatchResult:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
 
 
+#: ``id(crs) -> (crs, text)`` of the CRS a record named lately (pyproj's ``to_epsg`` is
+#: ~0.2 ms a call; a CRS object does not change, and the entry keeps it alive and its id its own).
+_CRS_TEXTS: dict[int, tuple[Any, str]] = {}
+
+
 def _crs_text(crs: Any) -> str:
+    hit = _CRS_TEXTS.get(id(crs))
+    if hit is not None and hit[0] is crs:
+        return hit[1]
     try:
         epsg = crs.to_epsg()
     except AttributeError:
         return str(crs)
-    return f"EPSG:{epsg}" if epsg else crs.to_wkt()
+    text = f"EPSG:{epsg}" if epsg else crs.to_wkt()
+    if len(_CRS_TEXTS) >= 16:
+        _CRS_TEXTS.clear()
+    _CRS_TEXTS[id(crs)] = (crs, text)
+    return text
 
 
 def _jsonable(v: Any) -> Any:
@@ -651,9 +682,17 @@ def _records(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[dict[str, 
     scalars of object and extension columns boxed as pandas boxes them), column by column:
     pandas 3 builds records through ``itertuples``, one ``iloc`` per column (~1 ms a frame).
     """
+    return _column_records(frame.items(), skip, len(frame))
+
+
+def _column_records(
+    items: Iterable[tuple[Any, Any]], skip: tuple[str, ...] = (), n: int | None = None
+) -> list[dict[str, Any]]:
+    """The records of columns given as (name, Series or array) pairs (see :func:`_records`):
+    a column is iterated as a Series of it would be, and its values made plain."""
     names: list[str] = []
     columns: list[list[Any]] = []
-    for k, col in frame.items():
+    for k, col in items:
         name = str(k)
         if name in skip:
             continue
@@ -664,7 +703,7 @@ def _records(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[dict[str, 
             columns.append([_plain(v, score) for v in col])
         names.append(name)
     if not names:
-        return [{} for _ in range(len(frame))]
+        return [{} for _ in range(n or 0)]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
 
 
