@@ -523,12 +523,15 @@ def test_firms_on_edges_vertices_and_at_the_radii_equal_brute_force() -> None:
 
 
 @pytest.mark.parametrize("tree_after", [0, 10**9])  # k-d tree at once, or brute force only
+@pytest.mark.parametrize("batch", [None, 7])  # labels settled together, or a few pairs at once
 def test_nearest_beyond_the_radii_by_tree_or_brute_force(
-    tree_after: int, monkeypatch: pytest.MonkeyPatch
+    tree_after: int, batch: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from assetmatch.context import kernel as ctx_mod
 
     monkeypatch.setattr(ctx_mod, "_FAR_TREE_ROWS", tree_after)
+    if batch is not None:
+        monkeypatch.setattr(ctx_mod, "_REFINE_PAIRS", batch)
     assets, firms = _random_case(6, 300, 150, extent=40_000)
     c = assets.geometry.iloc[1].centroid  # two firms at one place 1 km off A1: a tie
     twins = _firms([(c.x + 1000.0, c.y)] * 2, ["G59", "G59"]).assign(firm_id=["T1", "T2"])

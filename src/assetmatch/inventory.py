@@ -2285,8 +2285,8 @@ def _refresh_rows(
     ids, columns, params = context_rows(*raw, firms.crs, firms, **kw)  # the store's CRS
     if list(columns) != ctx.columns.tolist() or len(ids) != n_dirty or not ids.is_unique:
         return None
-    pos = ctx.index.get_indexer(ids)
-    if not len(pos) or (pos < 0).any():
+    pos = _positions(ctx.index, ids)
+    if pos is None or not len(pos):
         return None
     values = [np.asarray(v) for v in columns.values()]
     patched = _patch_blocks(ctx, pos, values)
@@ -2382,9 +2382,27 @@ def _patch_columns(
 def _rows_of(ctx: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
     """``ctx.loc[labels]`` with the same ``attrs`` (not deep-copied: pandas copies them on
     every operation that makes a frame, and a context's record its parameters)."""
-    rows = _shallow(ctx, {}).loc[labels]
+    pos = _positions(ctx.index, labels)
+    bare = _shallow(ctx, {})
+    rows = bare.loc[labels] if pos is None else bare.iloc[pos]
     rows.attrs = ctx.attrs
     return rows
+
+
+def _positions(index: pd.Index, labels: Sequence[Any]) -> np.ndarray | None:
+    """Positions of a few ``labels`` in a unique ``index`` (``None`` if one is not there):
+    through the index's kept hash table, label by label (``get_indexer`` converts an
+    arrow-backed index of 10,000 ids to objects first, ~1 ms)."""
+    out = np.empty(len(labels), dtype=np.intp)
+    for k, label in enumerate(labels):
+        try:
+            at = index.get_loc(label)
+        except KeyError:
+            return None
+        if not isinstance(at, int | np.integer):  # a duplicated label: a slice or a mask
+            return None
+        out[k] = at
+    return out
 
 
 def _shallow(ctx: pd.DataFrame, attrs: dict[str, Any] | None = None) -> pd.DataFrame:

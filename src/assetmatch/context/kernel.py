@@ -492,12 +492,19 @@ def _access(
 
 
 def _fallback_nearest(A: _Assets, F: FirmIndex, labels: _Labels, out: _Out) -> None:
-    """Exact nearest firm for the (asset, label) pairs not found within the largest radius."""
+    """Exact nearest firm for the (asset, label) pairs not found within the largest radius.
+
+    The candidates of several labels are settled together (up to :data:`_REFINE_PAIRS` pairs
+    at once): every step is per pair or per (asset, label) group, so a batch gives the values
+    one label at a time gives, in fewer NumPy calls (one asset's refresh has ~20 labels).
+    """
     todo = np.isnan(out.nearest)
     if not todo.any():
         return
     n_pairs = int(todo.sum())
     started = time.perf_counter()
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    size = 0
     for j in np.flatnonzero(todo.any(axis=0)):
         rows = np.flatnonzero(todo[:, j])
         key, pos = F._member_positions(labels.member[:, j])
@@ -505,23 +512,47 @@ def _fallback_nearest(A: _Assets, F: FirmIndex, labels: _Labels, out: _Out) -> N
             out.nearest[rows, j] = np.inf
             continue
         ri, firm = _far_candidates(A, F, key, pos, rows)
-        # keep the candidates whose rectangle distance is below their asset's best upper bound
-        a = rows[ri]
-        low = _rectangle_distance(A, a, F.x[firm], F.y[firm])
-        starts = np.flatnonzero(np.r_[True, ri[1:] != ri[:-1]])
-        best = np.minimum.reduceat(low + A.gap[a], starts)
-        keep = low <= np.repeat(best, np.diff(np.r_[starts, len(ri)])) + 2 * _EPS_M
-        a, firm, ri = a[keep], firm[keep], ri[keep]
-        est, tol, exact = _distance_estimate(A, a, F.x[firm], F.y[firm])
-        ri, d, firm = _pick_nearest(A, F, a, firm, ri, est, tol, exact)
-        out.nearest[rows[ri], j] = d
-        out.nearest_ord[rows[ri], j] = F.ordinal[firm]
-        out.nearest_id[rows[ri], j] = F.firm_id[firm]
+        parts.append((int(j), rows, ri, firm))
+        size += len(ri)
+        if size >= _REFINE_PAIRS:
+            _settle_nearest(A, F, out, parts)
+            parts, size = [], 0
+    _settle_nearest(A, F, out, parts)
     logger.info(
         "context features: %d nearest firms beyond the largest radius found in %.2f s",
         n_pairs,
         time.perf_counter() - started,
     )
+
+
+def _settle_nearest(
+    A: _Assets,
+    F: FirmIndex,
+    out: _Out,
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]],
+) -> None:
+    """Nearest firms of :func:`_far_candidates`' pairs ``(label, rows, ri, firm)`` of labels."""
+    if not parts:
+        return
+    # one group per (label, asset): ``ri`` offset by the rows of the labels before
+    offsets = np.cumsum([0] + [len(rows) for _, rows, _, _ in parts[:-1]])
+    grp = np.concatenate([ri + o for (_, _, ri, _), o in zip(parts, offsets, strict=True)])
+    a = np.concatenate([rows[ri] for _, rows, ri, _ in parts])
+    firm = np.concatenate([f for _, _, _, f in parts])
+    col = np.concatenate([np.full(len(rows), j) for j, rows, _, _ in parts])
+    row = np.concatenate([rows for _, rows, _, _ in parts])
+    # keep the candidates whose rectangle distance is below their asset's best upper bound
+    low = _rectangle_distance(A, a, F.x[firm], F.y[firm])
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    best = np.minimum.reduceat(low + A.gap[a], starts)
+    keep = low <= np.repeat(best, np.diff(np.r_[starts, len(grp)])) + 2 * _EPS_M
+    a, firm, grp = a[keep], firm[keep], grp[keep]
+    est, tol, exact = _distance_estimate(A, a, F.x[firm], F.y[firm])
+    g, d, firm = _pick_nearest(A, F, a, firm, grp, est, tol, exact)
+    r, j = row[g], col[g]
+    out.nearest[r, j] = d
+    out.nearest_ord[r, j] = F.ordinal[firm]
+    out.nearest_id[r, j] = F.firm_id[firm]
 
 
 def _far_candidates(
