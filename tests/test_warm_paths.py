@@ -231,6 +231,7 @@ def test_shortlist_columns_equal_the_columns_pandas_infers():
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert [repr(t) for t in got.dtypes] == [repr(t) for t in want.dtypes]
     assert got._mgr.nblocks == want._mgr.nblocks
+    assert repr(got.index) == repr(want.index) and repr(got.columns) == repr(want.columns)
     assert got["text_missing"].tolist() == want["text_missing"].tolist()
     empty = {
         "np_text": np.array([], dtype=str),
