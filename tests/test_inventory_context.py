@@ -248,3 +248,18 @@ def test_stored_geometries_are_read_assets_columns_without_the_frame(new_store):
     assert sorted(got_ids) == sorted([ids[9], ids[2], ids[40]])
     assert all(g.equals_exact(w, 0.0) for g, w in zip(geoms, want.geometry, strict=True))
     assert store.read_asset_geometries(["NO-SUCH-ASSET"])[0] == []
+
+
+def test_settings_read_and_written_at_once_are_those_read_one_by_one(new_store):
+    inv = am.Inventory.demo(new_store())
+    store = inv._store
+    keys = ["context_params", "no_such_setting", "firms_version", "crs_epsg"]
+    assert store.metas(keys) == {k: store.meta(k) for k in keys}
+    with store.transaction():
+        store.set_metas({"am_test_a": "1", "am_test_b": None, "context_removed": '["X"]'})
+    assert store.metas(["am_test_a", "am_test_b", "context_removed"]) == {
+        "am_test_a": "1",
+        "am_test_b": None,
+        "context_removed": '["X"]',
+    }
+    assert store.meta("am_test_a") == "1"

@@ -1870,28 +1870,22 @@ class Inventory:
         if self.crs is None:  # nothing was ever added: no assets, no CRS to measure in
             return pd.DataFrame(index=pd.Index([], name="asset_id", dtype=object))
         with self._store.snapshot():  # a fresh cache is read without taking the write lock
-            stored = json.loads(self._store.meta("context_params") or "null")
+            m = self._store.metas(_CONTEXT_META)  # one query: a round trip each on PostGIS
+            stored = json.loads(m["context_params"] or "null")
             wanted = _context_params(params, stored)
-            pending = any(
-                self._store.meta(k)
-                for k in (
-                    "context_dirty_assets",
-                    "context_removed",
-                    "context_dirty_firm_xy",
-                    "context_layers_dirty",
-                )
-            )
+            pending = any(m[k] for k in _CONTEXT_PENDING)
             if wanted == stored and (not pending or not refresh):
-                ctx = self._kept_context()
+                ctx = self._kept_context(m)
                 if ctx is not None:
                     return ctx
         with self._store.transaction():  # re-read under the lock: another process may have won
-            stored = json.loads(self._store.meta("context_params") or "null")
-            ctx = self._kept_context()
-            dirty = json.loads(self._store.meta("context_dirty_assets") or "[]")
-            removed = json.loads(self._store.meta("context_removed") or "[]")
-            firm_xy = json.loads(self._store.meta("context_dirty_firm_xy") or "[]")
-            layers_dirty = self._store.meta("context_layers_dirty") == "1"
+            m = self._store.metas(_CONTEXT_META)
+            stored = json.loads(m["context_params"] or "null")
+            ctx = self._kept_context(m)
+            dirty = json.loads(m["context_dirty_assets"] or "[]")
+            removed = json.loads(m["context_removed"] or "[]")
+            firm_xy = json.loads(m["context_dirty_firm_xy"] or "[]")
+            layers_dirty = m["context_layers_dirty"] == "1"
             nothing = not (dirty or removed or firm_xy or layers_dirty)
             if ctx is not None and wanted == stored and (nothing or not refresh):
                 return ctx
@@ -1912,7 +1906,7 @@ class Inventory:
                 new, changed = few
                 self._store.write_context(_rows_of(new, changed), replace=False)
                 self._note_context(
-                    before=self._store.meta("context_computed_at"),
+                    before=m["context_computed_at"],  # read in this transaction
                     new=new,
                     changed=[str(i) for i in changed],
                     wanted=wanted,
@@ -1961,17 +1955,15 @@ class Inventory:
         """Record a context just written (inside the write transaction): its time, its
         parameters, nothing pending; and keep it in memory with the rows it changed."""
         now = _gpkg.gpkg_timestamp()
-        self._store.set_meta("context_params", json.dumps(wanted))
-        self._store.set_meta("context_computed_at", now)
+        self._store.set_metas(
+            {
+                "context_params": json.dumps(wanted),
+                "context_computed_at": now,
+                **dict.fromkeys(_CONTEXT_PENDING),
+            }
+        )
         self._live.refreshed_context(before, now, changed)
         self._live.keep_context((now, json.dumps(wanted)), new)
-        for k in (
-            "context_dirty_assets",
-            "context_removed",
-            "context_dirty_firm_xy",
-            "context_layers_dirty",
-        ):
-            self._store.set_meta(k, None)
 
     def features(self, as_of: Any = None) -> Any:
         """The columnar feature table that :func:`assetmatch.match` scans.
@@ -2121,9 +2113,12 @@ class Inventory:
             self._live.layers = (key, layers)
         return dict(layers)
 
-    def _kept_context(self) -> pd.DataFrame | None:
-        """The stored context, from memory when this inventory holds the stored version."""
-        key = (self._store.meta("context_computed_at"), self._store.meta("context_params"))
+    def _kept_context(self, meta: Mapping[str, str | None] | None = None) -> pd.DataFrame | None:
+        """The stored context, from memory when this inventory holds the stored version
+        (``meta``: the store's ``context_computed_at`` and ``context_params`` when just read)."""
+        if meta is None:
+            meta = self._store.metas(("context_computed_at", "context_params"))
+        key = (meta["context_computed_at"], meta["context_params"])
         ctx = self._live.context_for(key)
         if ctx is None:
             ctx = self._store.read_context()
@@ -2676,6 +2671,16 @@ def _decode_rows(raw: gpd.GeoDataFrame, crs: CRS | None) -> gpd.GeoDataFrame:
     ]
     df = df[[c for c in order if c in df.columns] + [df.geometry.name]]
     return gpd.GeoDataFrame(df, geometry=df.geometry.name, crs=crs)
+
+
+#: The settings that say whether the kept context is current (read at once by ``context``).
+_CONTEXT_PENDING = (
+    "context_dirty_assets",
+    "context_removed",
+    "context_dirty_firm_xy",
+    "context_layers_dirty",
+)
+_CONTEXT_META = ("context_params", "context_computed_at", *_CONTEXT_PENDING)
 
 
 def _context_params(params: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:

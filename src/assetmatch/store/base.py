@@ -54,6 +54,14 @@ class Store(Protocol):
         """A setting, or ``None``."""
         ...
 
+    def metas(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """Several settings at once, by key (``None`` for a key not set)."""
+        ...
+
+    def set_metas(self, values: Mapping[str, str | None]) -> None:
+        """Set several settings at once (inside a transaction)."""
+        ...
+
     def set_meta(self, key: str, value: str | None) -> None:
         """Set a setting (inside a transaction)."""
         ...

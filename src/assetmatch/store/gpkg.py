@@ -598,6 +598,25 @@ class GpkgStore:
         row = self.conn.execute("SELECT value FROM am_meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else row[0]
 
+    def metas(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """Several settings at once, by key (``None`` for a key not set)."""
+        keys = list(keys)
+        marks = ",".join("?" * len(keys))
+        got = dict(
+            self.conn.execute(
+                f"SELECT key, value FROM am_meta WHERE key IN ({marks})", keys
+            ).fetchall()
+        )
+        return {k: got.get(k) for k in keys}
+
+    def set_metas(self, values: Mapping[str, str | None]) -> None:
+        """Set several settings at once (inside a transaction)."""
+        self.conn.executemany(
+            "INSERT INTO am_meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
     def set_meta(self, key: str, value: str | None) -> None:
         """Set a setting (inside a transaction)."""
         self.conn.execute(

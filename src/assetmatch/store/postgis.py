@@ -397,6 +397,20 @@ class PostGisStore:
         rows = self._execute("SELECT value FROM am_meta WHERE key = %s", (key,))
         return rows[0][0] if rows else None
 
+    def metas(self, keys: Sequence[str]) -> dict[str, str | None]:
+        """Several settings at once, by key (``None`` for a key not set): one round trip."""
+        keys = list(keys)
+        got = dict(self._execute("SELECT key, value FROM am_meta WHERE key = ANY(%s)", (keys,)))
+        return {k: got.get(k) for k in keys}
+
+    def set_metas(self, values: Mapping[str, str | None]) -> None:
+        """Set several settings at once (inside a transaction): one round trip."""
+        self._execute(
+            "INSERT INTO am_meta (key, value) SELECT * FROM unnest(%s::text[], %s::text[]) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (list(values), list(values.values())),
+        )
+
     def set_meta(self, key: str, value: str | None) -> None:
         """Set a setting (inside a transaction)."""
         self._execute(
@@ -762,7 +776,10 @@ class PostGisStore:
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         self.set_meta("context_written", "1")
         bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
-        data = _sql_rows(bare)
+        if len(bare) <= _FEW_ROWS:  # an edit's rows: value by value, not a pandas call per column
+            data = [[_sql_value(v) for v in row] for row in bare.to_numpy(dtype=object)]
+        else:
+            data = _sql_rows(bare)
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO context (asset_id, features) VALUES (%s, %s) ON CONFLICT (asset_id) "
@@ -1039,6 +1056,10 @@ def _wkb_dumper(oid: int) -> type:
 
     WkbDumper.oid = oid
     return WkbDumper
+
+
+#: Up to this many rows, :meth:`PostGisStore.write_context` converts values one by one.
+_FEW_ROWS = 16
 
 
 def _json_number(v: Any) -> Any:
