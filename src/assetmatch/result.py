@@ -682,7 +682,10 @@ def _records(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[dict[str, 
     scalars of object and extension columns boxed as pandas boxes them), column by column:
     pandas 3 builds records through ``itertuples``, one ``iloc`` per column (~1 ms a frame).
     """
-    return _column_records(frame.items(), skip, len(frame))
+    # the columns' arrays as their blocks hold them (no Series per column); each iterates to
+    # the values its Series would, up to NumPy scalars, which _plain makes Python ones
+    arrays = zip(frame.columns, frame._iter_column_arrays(), strict=True)
+    return _column_records(arrays, skip, len(frame))
 
 
 def _column_records(
