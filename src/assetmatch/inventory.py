@@ -98,6 +98,25 @@ def _long_changes(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(recs, columns=["asset_id", "at", "author", "note", "field", "value"])
 
 
+def _long_columns(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns of ``_long_changes([rec])`` as :meth:`Inventory._apply_updates` takes them
+    from it, for a record of plain values (text ``asset_id``): lists, and ``value`` as the
+    frame's constructor infers that column (a text column's None is NaN, ints among floats are
+    floats), taken as objects."""
+    meta = {"asset_id", "at", "author", "note"}
+    items = [(f, v) for f, v in rec.items() if f not in meta]
+    n = len(items)
+    value = pd.DataFrame([{"value": v} for _, v in items], columns=["value"])["value"]
+    return {
+        "asset_id": [rec["asset_id"]] * n,
+        "at": [rec.get("at")] * n,
+        "author": [rec.get("author")] * n,
+        "note": [rec.get("note")] * n,
+        "field": [f for f, _ in items],
+        "value": value.to_numpy(dtype=object),
+    }
+
+
 #: The columns of :meth:`Inventory.events` (:meth:`Inventory.history` leaves out ``asset_id``).
 _EVENT_COLUMNS = (
     "event_id",
@@ -698,11 +717,15 @@ class Inventory:
             Listing every bad field.
         """
         rec = {"asset_id": asset_id, "at": at, "author": author, "note": note, **fields}
-        if all(type(v) in _PLAIN_TYPES for v in rec.values()):
+        if (
+            type(asset_id) is str
+            and "land_use" not in fields  # its check reads the long frame
+            and all(type(v) in _PLAIN_TYPES for v in rec.values())
+        ):
             # what a one-row frame's records give back for these values: no frame needed
             if geometry is not None:
                 rec["geometry"] = geometry
-            self._apply_updates(_long_changes([rec]), crs)
+            self._apply_updates(_long_columns(rec), crs)
             return
         df = pd.DataFrame([rec])
         if geometry is not None:
@@ -741,17 +764,26 @@ class Inventory:
 
     @_store_errors
     @_quiet_numpy
-    def _apply_updates(self, long: pd.DataFrame, crs: Any = None) -> int:
-        """Validate and write the changes of ``long`` (the long form of :meth:`update_many`):
-        the values are taken from the frame's columns once, as Python lists, and checked and
-        written row by row (no per-row pandas indexing)."""
-        if long.empty:
+    def _apply_updates(self, long: pd.DataFrame | dict[str, Any], crs: Any = None) -> int:
+        """Validate and write the changes of ``long`` (the long form of :meth:`update_many`, or
+        its columns as :func:`_long_columns` gives them): the values are taken from the frame's
+        columns once, as Python lists, and checked and written row by row (no per-row pandas
+        indexing)."""
+        if isinstance(long, pd.DataFrame):
+            if long.empty:
+                return 0
+            long = long.reset_index(drop=True)
+            cols = {c: long[c].tolist() for c in ("asset_id", "at", "author", "note", "field")}
+            given = long["value"].to_numpy(dtype=object)
+            id_text = long["asset_id"].astype(str).tolist()
+        else:
+            cols, given = long, long["value"]
+            id_text = [str(a) for a in cols["asset_id"]]  # text already (see _long_columns)
+        n = len(given)
+        if not n:
             return 0
-        long = long.reset_index(drop=True)
-        n = len(long)
-        fields = long["field"].tolist()
-        given = long["value"].to_numpy(dtype=object)
-        aids = long["asset_id"].tolist()
+        fields = cols["field"]
+        aids = cols["asset_id"]
         problems: list[Problem] = []
         allowed = (*_UPDATABLE, "geometry", "extra")
         for i, f in enumerate(fields):
@@ -771,8 +803,15 @@ class Inventory:
         rows_of: dict[Any, list[int]] = {}  # each field's rows, fields in order of appearance
         for i, f in enumerate(fields):
             rows_of.setdefault(f, []).append(i)
+        plain = [f for f in rows_of if f in allowed and f not in ("geometry", "extra", "land_use")]
+        parsed_once = self._parse_single_rows(plain, rows_of, given) if len(plain) > 1 else None
         for f, rows in rows_of.items():
             if f not in allowed or f == "land_use":  # a bare code needs its scheme: below
+                continue
+            if parsed_once is not None and f in parsed_once:
+                value, probs = parsed_once[f]
+                problems.extend(probs)
+                texts[rows[0]] = history.encode_value(f, value)
                 continue
             if f == "geometry":
                 for i in rows:
@@ -796,9 +835,10 @@ class Inventory:
             for i, v in zip(rows, out, strict=True):
                 texts[i] = history.encode_value(f, v)
         if "land_use" in rows_of:
+            assert isinstance(long, pd.DataFrame)  # update() leaves land use to the frame
             problems += self._check_land_use_changes(long, texts)
         bad_at: set[int] = set()
-        valid_at: list[Any] = long["at"].tolist()
+        valid_at: list[Any] = list(cols["at"])
         for i, at in enumerate(valid_at):
             try:
                 valid_at[i] = _valid_time(at)
@@ -809,7 +849,6 @@ class Inventory:
             why = ingest.id_problem(aid)
             if why:
                 problems.append(Problem(i, "asset_id", why))
-        id_text = long["asset_id"].astype(str).tolist()
         ids = sorted(set(id_text))
         with self._store.transaction():
             # the stored rows as plain columns: no frame for a few rows
@@ -837,7 +876,7 @@ class Inventory:
                     )
             if problems:
                 raise ValidationError("update refused (nothing was written)", problems)
-            authors, notes = long["author"].tolist(), long["note"].tolist()
+            authors, notes = cols["author"], cols["note"]
             ev = {
                 "asset_id": id_text,
                 "kind": ["update"] * n,
@@ -871,6 +910,28 @@ class Inventory:
             self._mark_assets_dirty(moved)
             self._stamp({i for i in ids if i not in status})
         return n
+
+    @staticmethod
+    def _parse_single_rows(
+        fields: list[Any], rows_of: Mapping[Any, list[int]], given: np.ndarray
+    ) -> dict[Any, tuple[Any, list[Problem]]] | None:
+        """Each of ``fields`` (one change each) parsed in one :func:`ingest.parse_values` call,
+        its problems named by the change's row as a call per field names them; None (parse
+        field by field) when a field has several changes or a problem names another field."""
+        if any(len(rows_of[f]) != 1 for f in fields):
+            return None
+        one = pd.DataFrame({f: given[rows_of[f]] for f in fields}, index=pd.Index([0]))
+        parsed, probs, _ = ingest.parse_values(
+            one, ingest.ColumnMap({f: (f, None) for f in fields}, [])
+        )
+        if any(p.field not in rows_of for p in probs):
+            return None
+        out: dict[Any, tuple[Any, list[Problem]]] = {}
+        for f in fields:
+            row = rows_of[f][0]
+            mine = [Problem(row, p.field, p.reason) for p in probs if p.field == f]
+            out[f] = (parsed[f].tolist()[0], mine)
+        return out
 
     def _check_land_use_changes(self, long: pd.DataFrame, texts: list[str | None]) -> list[Problem]:
         problems: list[Problem] = []
