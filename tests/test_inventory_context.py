@@ -211,6 +211,19 @@ def test_moved_assets_refresh_their_rows_exactly_as_a_full_recompute(new_store, 
         assert not got.loc[aid].equals(before.loc[aid]) or step == len(moves) - 1
         before = got
     assert calls == {"full": 0, "refresh": 0}  # the few-row path every time
+    # another inventory on the store: its kept table is the one it read; it edits in turn
+    other = am.Inventory.open(where)
+    try:
+        other.context()
+        other.update(aid, geometry=gpd.GeoSeries([translate(geom, -3.0, 7.0)], crs=a.crs))
+        got = other.context()
+        layers = {n: other.layer(n) for n in other.layers()}
+        want = real_full(other.assets(), other.firms(), radii_m=(1000, 3000, 5000), layers=layers)
+        pd.testing.assert_frame_equal(got.loc[want.index], want, check_exact=True)
+        pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+    finally:
+        other.close()
+    assert calls == {"full": 0, "refresh": 0}
 
 
 def test_a_refreshed_context_is_not_written_through_a_frame_handed_out(new_store):

@@ -112,6 +112,7 @@ from .spec import (
     _breach_flags,
     _check_run,
     _columns,
+    _conflict_codes,
     _n_jobs,
     _radius_name,
     _Setup,
@@ -390,7 +391,8 @@ def _measure(kept: _Kept, layers: Any) -> tuple[pd.Index, dict[str, Any], dict[s
     )
     _fallback_nearest(A, setup.index, setup.labels, out)
     index = A.ids.rename("asset_id")
-    return index, _columns(A, out, setup.spec, setup.labels, None, kept.flags), setup.params
+    columns = _columns(A, out, setup.spec, setup.labels, None, kept.flags, kept.codes)
+    return index, columns, setup.params
 
 
 #: Per prepared firm index: the parameters of its last :func:`context_columns` calls, checked
@@ -428,6 +430,7 @@ class _Kept:
     flags: dict[str, tuple[str, str, float]]
     layers: tuple[Any, ...]
     trees: dict[str, Any]
+    codes: list[str]  # the industry codes the conflict rules name
 
 
 def _kept(firms: Any, args: tuple[Any, ...]) -> _Kept | None:
@@ -461,6 +464,7 @@ def _keep_setup(setup: _Setup, firms: Any, args: tuple[Any, ...]) -> _Kept:
         flags=_breach_flags(setup.spec, setup.labels),
         layers=tuple(layers.values()),
         trees={name: _layer_tree(layers[name]) for name in setup.spec.layer_names},
+        codes=_conflict_codes(setup.spec.rules),
     )
     key = _setup_key(firms, args)
     if key is not None:

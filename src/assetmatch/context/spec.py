@@ -174,10 +174,12 @@ def _columns(
     labels: _Labels,
     index: pd.Index | None,
     flags: dict[str, tuple[str, str, float]] | None = None,
+    codes: list[str] | None = None,
 ) -> dict[str, Any]:
     """The context table's columns by name, in order (arrays, or a Series on ``index``; with
     ``index`` ``None`` every column is a NumPy array, the firm ids an object array).
-    ``flags``: :func:`_breach_flags` of the spec and labels when the caller kept them."""
+    ``flags``, ``codes``: :func:`_breach_flags` of the spec and labels and
+    :func:`_conflict_codes` of its rules, when the caller kept them."""
     cols: dict[str, Any] = {
         "centroid_x": A.cx,
         "centroid_y": A.cy,
@@ -192,7 +194,7 @@ def _columns(
         cols[f"presence_{labels.codes[j]}"] = out.presence[:, j]
     for name in spec.layer_names:
         cols[f"access_{name}_m"] = out.access[name]
-    for code in _conflict_codes(spec.rules):
+    for code in _conflict_codes(spec.rules) if codes is None else codes:
         j = labels.index(code)
         cols[f"conflict_{code}_nearest_m"] = out.nearest[:, j]
         # object dtype always: firm ids of any type, None where there is no firm
