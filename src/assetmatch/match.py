@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Final
 
 import numpy as np
@@ -476,21 +477,26 @@ def _ranked_columns(
     return {k: _column(v) for k, v in data.items()}
 
 
-#: The dtype pandas infers for a column of Python strings (and missing values): stored in
-#: PyArrow when it is installed.
-_STR: Final = pd.StringDtype(na_value=np.nan)
+@lru_cache(maxsize=1)
+def _str_dtype() -> Any:
+    """The dtype pandas 3 infers for a column of Python strings (``str``, in PyArrow when it is
+    installed); ``None`` before pandas 3, whose inference follows ``future.infer_string``."""
+    if int(pd.__version__.split(".")[0]) < 3:
+        return None
+    return sanitize_array(["a"], None).dtype
 
 
 def _strings(values: list[Any] | np.ndarray) -> Any:
     """The ``str`` column of ``values`` (a NumPy array of text, or ``str`` and ``None``)."""
-    if _STR.storage != "pyarrow":
+    dtype = _str_dtype()
+    if getattr(dtype, "storage", None) != "pyarrow":
         return sanitize_array(values, None)
     import pyarrow as pa
     from pandas.arrays import ArrowStringArray
 
     if isinstance(values, np.ndarray):
         values = values.tolist()
-    return ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=_STR)
+    return ArrowStringArray(pa.array(values, type=pa.large_string()), dtype=dtype)
 
 
 def _column(values: Any) -> Any:
