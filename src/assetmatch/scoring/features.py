@@ -136,8 +136,12 @@ class FeatureTable:
     @property
     def frame_columns(self) -> tuple[str, ...]:
         """The columns of :attr:`frame` (none without one), read without cutting it."""
-        f = self._unbuilt_frame()
-        return () if f is None else tuple(f.columns)
+        table: FeatureTable = self
+        while table._taken_from is not None and table._frame is None:
+            table = table._taken_from[0]
+        if table._frame is None and table._pending is not None:
+            return table._pending.columns.names
+        return () if table._frame is None else table._columns().names
 
     @property
     def frame_crs(self) -> Any:
@@ -638,10 +642,12 @@ class _FrameColumns:
     pandas) and its values as a read-only object array (:meth:`FeatureTable.frame_values`).
     Shared by every patched table whose frame is this one with some cells written over it."""
 
-    __slots__ = ("_arrays", "_values", "frame")
+    __slots__ = ("_arrays", "_values", "frame", "names")
 
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
+        #: The column names (read once: iterating an arrow-backed Index is slow)
+        self.names: tuple[str, ...] = tuple(frame.columns.tolist())
         self._arrays: dict[str, Any] = {}
         self._values: dict[str, np.ndarray] = {}
 
@@ -650,7 +656,7 @@ class _FrameColumns:
         the frame has no such column."""
         a = self._arrays.get(col)
         if a is None:
-            if col not in self.frame.columns:
+            if col not in self.names:
                 raise KeyError(col)
             a = self.frame[col].array
             if isinstance(a, pd.arrays.NumpyExtensionArray):
@@ -662,7 +668,7 @@ class _FrameColumns:
         """Column ``col`` as ``frame[col].tolist()`` gives it, in a read-only object array."""
         out = self._values.get(col)
         if out is None:
-            if col not in self.frame.columns:
+            if col not in self.names:
                 return None
             out = np.empty(len(self.frame), dtype=object)
             out[:] = self.frame[col].tolist()
@@ -776,7 +782,7 @@ def patch_rows(
     if not set(table.keys()) <= _ROW_ARRAYS:
         return None
     pos = [int(p) for p in pos]
-    columns = set(base.frame.columns)
+    columns = set(base.names)
     try:
         new_cells = [_checked_cells(base, c, columns) for c in cells]
         writes = _row_writes(table, pos, new_cells, base, old_cells, columns)
@@ -1033,20 +1039,26 @@ def _context_plan(
 
 def _context_values(context: pd.DataFrame, rows: np.ndarray, at: np.ndarray) -> np.ndarray:
     """``context.iloc[rows, at]`` as float64 (columns of numeric NumPy blocks only), read
-    from the frame's blocks without building a frame."""
-    out = np.empty((len(rows), len(at)), dtype=np.float64)
+    from the frame's blocks without building a frame (a context read from a store has a
+    block per column: the cells are read one by one, not block by block)."""
     mgr = context._mgr
-    blknos, blklocs = mgr.blknos[at], mgr.blklocs[at]
-    for b in np.unique(blknos):
-        values = mgr.blocks[b].values
-        if (
-            not isinstance(values, np.ndarray)
-            or values.ndim != 2
-            or values.dtype.kind not in "fiub"
-        ):
-            raise _SlowRowError
-        sel = blknos == b
-        out[:, sel] = values[blklocs[sel]][:, rows].T
+    blocks = mgr.blocks
+    columns = []
+    checked: set[int] = set()
+    for b, loc in zip(mgr.blknos[at].tolist(), mgr.blklocs[at].tolist(), strict=True):
+        values = blocks[b].values
+        if b not in checked:
+            if (
+                not isinstance(values, np.ndarray)
+                or values.ndim != 2
+                or values.dtype.kind not in "fiub"
+            ):
+                raise _SlowRowError
+            checked.add(b)
+        columns.append(values[loc])
+    out = np.empty((len(rows), len(at)), dtype=np.float64)
+    for i, r in enumerate(rows.tolist()):
+        out[i] = [c[r] for c in columns]
     return out
 
 
