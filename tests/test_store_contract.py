@@ -82,3 +82,23 @@ def test_postgis_store_methods_so_far_follow_the_contract(name):
         (p.name, p.kind) for p in want.parameters.values()
     ]
     assert isinstance(PostGisStore.crs, property) and PostGisStore.engine == "postgis"
+
+
+def test_gpkg_store_keeps_only_a_crs_read_committed(tmp_path):
+    """GpkgStore.crs keeps the CRS of an srs_id read outside a transaction; one set and read in
+    a transaction that rolls back is not kept (its srs_id may come back with another CRS)."""
+    from pyproj import CRS
+
+    store = GpkgStore(tmp_path / "s.gpkg")
+    try:
+        with pytest.raises(RuntimeError), store.transaction():
+            store.set_crs(CRS.from_epsg(4549))
+            assert store.crs == CRS.from_epsg(4549)
+            raise RuntimeError("stop")
+        assert store.crs is None
+        with store.transaction():
+            store.set_crs(CRS.from_epsg(4547))
+        assert store.crs == CRS.from_epsg(4547)
+        assert store.crs is store.crs  # kept once read committed
+    finally:
+        store.close()

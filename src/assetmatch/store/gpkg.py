@@ -354,6 +354,7 @@ class GpkgStore:
         self._conns_lock = threading.Lock()
         self._write_lock = threading.RLock()
         self._closed = False
+        self._srs_crs: dict[int, CRS] = {}  # the CRS of each srs_id read committed (see crs)
         self._immutable = False
         exists = _check_path(self.path, create=create, readonly=readonly)
         if exists and not readonly and not _writable(self.path):
@@ -633,9 +634,22 @@ class GpkgStore:
 
     @property
     def crs(self) -> CRS | None:
-        """The store's projected CRS, None until the first geometry arrives."""
+        """The store's projected CRS, None until the first geometry arrives.
+
+        The CRS of an ``srs_id`` read outside a transaction is kept (a committed row of
+        ``gpkg_spatial_ref_sys`` never changes); one read inside a transaction may yet be
+        rolled back, so it is read again next time."""
         srs = self.srs_id
-        return None if srs is None else _gpkg.crs_of(self.conn, srs)
+        if srs is None:
+            return None
+        known = self._srs_crs.get(srs)
+        if known is not None:
+            return known
+        conn = self.conn
+        crs = _gpkg.crs_of(conn, srs)
+        if not conn.in_transaction:
+            self._srs_crs[srs] = crs
+        return crs
 
     def set_crs(self, crs: CRS) -> None:
         """Fix the store CRS and create the spatial tables (inside a transaction)."""
