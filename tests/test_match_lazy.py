@@ -103,3 +103,20 @@ def test_a_record_made_before_the_frames_equals_one_made_from_them(inv, lang):
             assert res.to_json() == early
             given = dataclasses.replace(res, table=res.table.copy(), near_misses=res.near_misses)
             assert given.to_json() == early
+
+
+@pytest.mark.parametrize("read_first", [False, True])
+def test_a_result_pickles_without_its_inventory(inv, read_first, tmp_path):
+    """A result travels (a process pool, a cache) with its frames, scorer and features; the
+    open inventory stays behind, and the report then takes it as an argument."""
+    import pickle
+
+    want = read_now(PUBLIC_BRIEFS["hengzhong"], inv)
+    res = am.match(PUBLIC_BRIEFS["hengzhong"], inventory=inv)
+    if read_first:
+        res.table  # noqa: B018
+    got = pickle.loads(pickle.dumps(res))
+    assert got.inventory is None and res.inventory is inv  # the original keeps its inventory
+    assert_same(got, want)
+    again = am.match(PUBLIC_BRIEFS["hengzhong"], features=got.features)  # its table still scores
+    pd.testing.assert_frame_equal(again.table, want.table, check_exact=True)

@@ -147,6 +147,14 @@ class MatchResult:
     version: str = field(default_factory=package_version)
     inventory: Any = field(default=None, repr=False, compare=False)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """The state to pickle: everything but the open inventory (a store connection cannot
+        travel); an unpickled result has ``inventory=None``, so its report takes
+        ``to_pdf(inventory=...)`` for maps and rent history."""
+        state = dict(self.__dict__)
+        state["inventory"] = None
+        return state
+
     def __repr__(self) -> str:
         return (
             f"MatchResult({len(self.table)} ranked of {self.counts['n_eligible']} eligible, "
