@@ -926,7 +926,8 @@ def _row_values(
         elif k in ("status", "kind"):
             out[k] = np.int16(_code(cell(k), table.categories[k]))
         elif k == "tenure":
-            out[k] = _tenure_masks(_one(cell("tenure")), 1)[0] if "tenure" in columns else None
+            values = _one(cell("tenure")) if "tenure" in columns else None
+            out[k] = _tenure_masks(values, 1)[0]
         elif k == "net_land":
             out[k] = _net_land(cell("net_land")) if "net_land" in columns else _F32(np.nan)
         elif k in _OBSTACLE_ARRAYS:
@@ -947,8 +948,6 @@ def _row_values(
             out[k] = _category_code(table, "district", cell("district"))
         else:  # an array this does not prepare
             raise _SlowRowError
-    if out.get("tenure", 0) is None:
-        out["tenure"] = np.uint8(TENURE_UNKNOWN_BIT)
     return {k: v for k, v in out.items() if k in redo}
 
 
