@@ -361,6 +361,24 @@ def test_update_many_without_author_or_asset_id(inv):
         inv.update_many(pd.DataFrame({"status": ["idle"]}))
 
 
+def test_an_author_or_note_that_is_not_text_is_refused_not_replaced(inv):
+    before = len(inv.history("A"))
+    with pytest.raises(am.ValidationError) as one:
+        inv.update("A", author=123, status="negotiating")
+    assert [(p.row, p.field) for p in one.value.problems] == [(0, "author")]
+    wide = pd.DataFrame(
+        {"asset_id": ["A", "A"], "note": ["ok", ["a", "list"]], "rent_yuan_m2_month": [11.0, 12.0]}
+    )
+    with pytest.raises(am.ValidationError) as many:
+        inv.update_many(wide)
+    assert [(p.row, p.field) for p in many.value.problems] == [(1, "note")]
+    assert "got list" in str(many.value)
+    assert len(inv.history("A")) == before  # nothing was written
+    inv.update_many(wide.assign(note=["ok", None]))  # text or left out: accepted
+    after = inv.history("A")
+    assert len(after) == before + 2 and "ok" in after["note"].tolist()
+
+
 def test_update_with_a_set_in_extra_is_refused(inv):
     with pytest.raises(am.ValidationError, match="set is not a JSON value"):
         inv.update("A", extra={"tags": {"a", "b"}})

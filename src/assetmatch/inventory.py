@@ -849,6 +849,12 @@ class Inventory:
             why = ingest.id_problem(aid)
             if why:
                 problems.append(Problem(i, "asset_id", why))
+        for field_name in ("author", "note"):  # text, or left out (the inventory's author)
+            for i, v in enumerate(cols[field_name]):
+                if not (v is None or isinstance(v, str) or (isinstance(v, float) and v != v)):
+                    problems.append(
+                        Problem(i, field_name, f"must be text or left out, got {type(v).__name__}")
+                    )
         ids = sorted(set(id_text))
         with self._store.transaction():
             # the stored rows as plain columns: no frame for a few rows
