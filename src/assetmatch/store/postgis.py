@@ -71,6 +71,14 @@ _MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
 
 
+def _geometries(wkb: Sequence[Any]) -> np.ndarray:
+    """Shapely geometries (an object array) of WKB values as the driver returns them
+    (``memoryview`` or bytes; ``None`` for NULL)."""
+    if not len(wkb):
+        return np.array([], dtype=object)
+    return shapely.from_wkb(np.array([None if v is None else bytes(v) for v in wkb], dtype=object))
+
+
 def _driver() -> Any:
     try:
         import psycopg
@@ -463,8 +471,7 @@ class PostGisStore:
         else:
             rows = self._execute(sql + f" WHERE {key} = ANY(%s) ORDER BY fid", (list(ids),))
         df = pd.DataFrame([[r[1].get(n) for n in names] for r in rows], columns=names)
-        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
-        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        geoms = _geometries([r[0] for r in rows])
         return _geo_frame(df, geoms, crs)
 
     def _upsert_features(
@@ -508,8 +515,7 @@ class PostGisStore:
             )
         rows = self._select_assets(ids)
         df = pd.DataFrame([r[1:] for r in rows], columns=names)
-        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
-        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        geoms = _geometries([r[0] for r in rows])
         return _geo_frame(df, geoms, crs)
 
     def read_asset_geometries(self, ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
@@ -519,8 +525,7 @@ class PostGisStore:
             "SELECT asset_id, ST_AsBinary(geom) FROM assets WHERE asset_id = ANY(%s) ORDER BY fid",
             (list(ids),),
         )
-        wkb = np.array([None if r[1] is None else bytes(r[1]) for r in rows], dtype=object)
-        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        geoms = _geometries([r[1] for r in rows])
         return [r[0] for r in rows], geoms
 
     def _select_assets(self, ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
@@ -539,8 +544,7 @@ class PostGisStore:
         names = [n for n, _ in ASSET_PG_COLUMNS]
         rows = self._select_assets(ids)
         out = {n: [r[k] for r in rows] for k, n in enumerate(names, start=1)}
-        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
-        out["geometry"] = list(shapely.from_wkb(wkb)) if rows else []
+        out["geometry"] = list(_geometries([r[0] for r in rows]))
         return out
 
     def asset_ids(self) -> list[str]:
@@ -752,8 +756,7 @@ class PostGisStore:
             (key,),
         )
         df = pd.DataFrame([[r[1].get(c) for c in attrs] for r in rows], columns=attrs)
-        wkb = np.array([None if r[0] is None else bytes(r[0]) for r in rows], dtype=object)
-        geoms = shapely.from_wkb(wkb) if rows else np.array([], dtype=object)
+        geoms = _geometries([r[0] for r in rows])
         return gpd.GeoDataFrame(df, geometry=gpd.GeoSeries(geoms, index=df.index), crs=self.crs)
 
     # ---------------------------------------------------------------- context
@@ -950,9 +953,7 @@ class PostGisStore:
         k = len(names)
         df = pd.DataFrame([r[:k] for r in rows], columns=names)
         if len(df):
-            df["geom"] = shapely.from_wkb(
-                np.array([None if g is None else bytes(g) for g in df["geom"]], dtype=object)
-            )
+            df["geom"] = _geometries(df["geom"].tolist())
             by_ref = ((df["kind"] == "create") & df["value"].isna()).to_numpy()
             if by_ref.any():
                 # the row as kept (a document) or as it still is (its typed columns)
