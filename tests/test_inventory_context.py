@@ -208,6 +208,8 @@ def test_moved_assets_refresh_their_rows_exactly_as_a_full_recompute(new_store, 
         finally:
             stored.close()
         pd.testing.assert_frame_equal(again.loc[want.index], want, check_exact=True)
+        assert again.attrs == got.attrs  # the parameters and time recorded with the rows
+        assert got.attrs["context_params"] == want.attrs["context_params"]
         assert not got.loc[aid].equals(before.loc[aid]) or step == len(moves) - 1
         before = got
     assert calls == {"full": 0, "refresh": 0}  # the few-row path every time

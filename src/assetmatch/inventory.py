@@ -1932,6 +1932,10 @@ class Inventory:
         then are applied incrementally (only the assets a change can affect are recomputed).
         ``params`` (radii_m, …) different from the stored ones force a full recompute.
         """
+        return _shallow(self._context(refresh=refresh, **params))  # the kept table not the caller's
+
+    def _context(self, *, refresh: bool = True, **params: Any) -> pd.DataFrame:
+        """:meth:`context` as kept in memory, not copied: callers must not write into it."""
         from .context.engine import context_features, refresh_context
 
         if self.crs is None:  # nothing was ever added: no assets, no CRS to measure in
@@ -1970,15 +1974,16 @@ class Inventory:
                 else None
             )
             if few is not None:  # only moved assets: their rows, from their geometries alone
-                new, changed = few
-                self._store.write_context(_rows_of(new, changed), replace=False)
+                new, changed, rows = few
+                self._store.write_context_rows(changed, rows)
                 self._note_context(
                     before=m["context_computed_at"],  # read in this transaction
                     new=new,
                     changed=[str(i) for i in changed],
                     wanted=wanted,
+                    attrs=None if new.attrs == ctx.attrs else new.attrs,  # a new computed_at
                 )
-                return _shallow(new)
+                return new
             assets = self._store.read_assets().set_index("asset_id")
             if ctx is None or wanted != stored or layers_dirty:
                 logger.info("computing context for %d assets and %d firms", len(assets), len(firms))
@@ -1991,7 +1996,7 @@ class Inventory:
                     else None
                 )
                 new = refresh_context(
-                    ctx,
+                    _shallow(ctx),
                     assets,
                     firms,
                     changed_asset_ids=[d for d in dirty if d in assets.index],
@@ -2009,7 +2014,7 @@ class Inventory:
                 self._store.write_context(new.loc[changed], replace=False)
                 changed = [str(i) for i in changed]
             self._note_context(before=before, new=new, changed=changed, wanted=wanted)
-        return new.copy(deep=False)  # copy-on-write: the kept table is not the caller's
+        return new
 
     def _note_context(
         self,
@@ -2018,15 +2023,19 @@ class Inventory:
         new: pd.DataFrame,
         changed: list[str] | None,
         wanted: dict[str, Any],
+        attrs: dict[str, Any] | None = None,
     ) -> None:
         """Record a context just written (inside the write transaction): its time, its
-        parameters, nothing pending; and keep it in memory with the rows it changed."""
+        parameters, nothing pending, its table's ``attrs`` when given (rows written without
+        their frame); and keep it in memory with the rows it changed."""
         now = _gpkg.gpkg_timestamp()
+        extra = {} if attrs is None else {"context_attrs": json.dumps(attrs, default=str)}
         self._store.set_metas(
             {
                 "context_params": json.dumps(wanted),
                 "context_computed_at": now,
                 **dict.fromkeys(_CONTEXT_PENDING),
+                **extra,
             }
         )
         self._live.refreshed_context(before, now, changed)
@@ -2051,7 +2060,7 @@ class Inventory:
         if table is not None:
             return table
         with self._live.lock:
-            ctx = self.context()  # applies pending changes, noting the rows they touched
+            ctx = self._context()  # applies pending changes, noting the rows they touched
             key, day = self._features_state()
             table = self._live.features_for(key)
             if table is not None:
@@ -2189,7 +2198,8 @@ class Inventory:
 
     def _kept_context(self, meta: Mapping[str, str | None] | None = None) -> pd.DataFrame | None:
         """The stored context, from memory when this inventory holds the stored version
-        (``meta``: the store's ``context_computed_at`` and ``context_params`` when just read)."""
+        (``meta``: the store's ``context_computed_at`` and ``context_params`` when just read):
+        the kept table itself, not to be written into."""
         if meta is None:
             meta = self._store.metas(("context_computed_at", "context_params"))
         key = (meta["context_computed_at"], meta["context_params"])
@@ -2198,7 +2208,7 @@ class Inventory:
             ctx = self._store.read_context()
             if ctx is not None:
                 self._live.keep_context(key, ctx)
-        return None if ctx is None else _shallow(ctx)  # copy-on-write: callers may edit
+        return ctx
 
     def _current_assets(
         self, ids: list[str], table: Any = None, same_spells: set[str] | None = None
@@ -2334,9 +2344,9 @@ def _refresh_rows(
     n_dirty: int,
     firms: Any,
     kw: Mapping[str, Any],
-) -> tuple[pd.DataFrame, pd.Index] | None:
+) -> tuple[pd.DataFrame, pd.Index, dict[str, np.ndarray]] | None:
     """``ctx`` with the rows of the assets ``raw`` (their ids and stored geometries)
-    recomputed, and the labels that changed.
+    recomputed, the labels that changed and their rows (one array per column, in order).
 
     An asset's context depends on its own geometry, the firms and the layers only, so the
     rows of a few moved assets are computed from them alone (the columns ``context_features``
@@ -2359,11 +2369,15 @@ def _refresh_rows(
         return None
     values = [np.asarray(v) for v in columns.values()]
     patched = _patch_blocks(ctx, pos, values)
-    if patched is None:
-        patched = _patch_columns(ctx, pos, values)
-    new, hit = patched
+    if patched is None:  # the rows as the kept dtypes hold them
+        new, hit = _patch_columns(ctx, pos, values)
+        values = [new.iloc[pos, j].to_numpy() for j in range(len(values))]
+    else:
+        new, hit = patched
     new.attrs = _params_attrs(params)
-    return new, ids[hit]
+    if not hit.all():
+        values = [v[hit] for v in values]
+    return new, ids[hit], dict(zip(columns, values, strict=True))
 
 
 def _patch_blocks(
@@ -2446,16 +2460,6 @@ def _patch_columns(
         values[rows] = now[hit, j].astype(values.dtype) if values.dtype != object else now[hit, j]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
     return new, hit
-
-
-def _rows_of(ctx: pd.DataFrame, labels: pd.Index) -> pd.DataFrame:
-    """``ctx.loc[labels]`` with the same ``attrs`` (not deep-copied: pandas copies them on
-    every operation that makes a frame, and a context's record its parameters)."""
-    pos = _positions(ctx.index, labels)
-    bare = _shallow(ctx, {})
-    rows = bare.loc[labels] if pos is None else bare.iloc[pos]
-    rows.attrs = ctx.attrs
-    return rows
 
 
 def _positions(index: pd.Index, labels: Sequence[Any]) -> np.ndarray | None:

@@ -167,6 +167,11 @@ class Store(Protocol):
         """Store context features (all rows when ``replace``, else the rows given)."""
         ...
 
+    def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
+        """Store a few rows of context features given as columns: all the stored columns, in
+        their order and of their recorded dtypes (an edit's refreshed rows)."""
+        ...
+
     def read_context(self) -> pd.DataFrame | None:
         """Stored context features, ``None`` when never computed."""
         ...

@@ -248,6 +248,30 @@ def _bind_columns(df: pd.DataFrame) -> list[list[Any]]:
     return out
 
 
+def _sql_array(values: np.ndarray) -> list[Any]:
+    """A NumPy column as SQL values, as :func:`_sql_value` gives them value by value (NaN →
+    NULL, numbers and booleans as Python's), without a call per number."""
+    if values.dtype.kind == "f":
+        return [None if v != v else v for v in values.tolist()]
+    if values.dtype.kind == "b":
+        return values.astype(np.int64).tolist()
+    if values.dtype.kind in "iu":
+        return values.tolist()
+    return [_sql_value(v) for v in values]
+
+
+@functools.lru_cache(maxsize=8)
+def _context_upsert_sql(names: tuple[str, ...]) -> str:
+    """The statement writing context rows of these columns (``asset_id`` first) by asset id."""
+    q = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" * len(names))
+    updates = ", ".join(f'"{n}" = excluded."{n}"' for n in names[1:])
+    return (
+        f'INSERT INTO "asset_context" ({q}) VALUES ({marks}) '
+        f"ON CONFLICT(asset_id) DO UPDATE SET {updates}"
+    )
+
+
 def _sql_rows(df: pd.DataFrame) -> list[list[Any]]:
     """Rows of SQLite values, converted column by column (NaN/NaT/NA → NULL, numpy → Python)."""
     cols = _sql_columns(df)
@@ -1034,21 +1058,22 @@ class GpkgStore:
         if dtypes != before or replace:
             self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
-        names = ["asset_id", *cols]
-        q = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join("?" * len(names))
-        updates = ", ".join(f'"{n}" = excluded."{n}"' for n in cols)
         bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
         data = bare.to_numpy(dtype=object)
         params = [
             [str(i), *(_sql_value(v) for v in row)] for i, row in zip(ctx.index, data, strict=True)
         ]
-        self.conn.executemany(
-            f'INSERT INTO "{table}" ({q}) VALUES ({marks}) '
-            f"ON CONFLICT(asset_id) DO UPDATE SET {updates}",
-            params,
-        )
+        self.conn.executemany(_context_upsert_sql(("asset_id", *map(str, cols))), params)
         _gpkg.touch(self.conn, table, None)
+
+    def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
+        """Write a few rows of the stored context table: ``columns`` are all of its columns
+        in its order and of the dtypes recorded, one value per id (an edit's refreshed rows,
+        without a frame; inside a transaction)."""
+        names = ["asset_id", *columns]
+        params = list(zip(list(map(str, ids)), *map(_sql_array, columns.values()), strict=True))
+        self.conn.executemany(_context_upsert_sql(tuple(names)), params)
+        _gpkg.touch(self.conn, "asset_context", None)
 
     def read_context(self) -> pd.DataFrame | None:
         """The cached context, indexed by asset_id, or None if never computed."""

@@ -47,6 +47,7 @@ from .gpkg import (
     FIRM_TABLE_COLUMNS,
     ZONE_POLICY_COLUMNS,
     _geo_frame,
+    _sql_array,
     _sql_column,
     _sql_rows,
     _sql_value,
@@ -766,8 +767,6 @@ class PostGisStore:
         Columns and their dtypes are recorded in ``context_dtypes`` (in column order), as the
         GeoPackage store records them.
         """
-        from psycopg.types.json import Jsonb
-
         conn = self._transaction_conn("write_context")
         cols = list(ctx.columns)
         if replace:
@@ -783,13 +782,28 @@ class PostGisStore:
             data = [[_sql_value(v) for v in row] for row in bare.to_numpy(dtype=object)]
         else:
             data = _sql_rows(bare)
+        self._upsert_context([str(i) for i in ctx.index], cols, data)
+
+    def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
+        """Write a few rows of the stored context table: ``columns`` are all of its columns
+        in its order and of the dtypes recorded, one value per id (an edit's refreshed rows,
+        without a frame; inside a transaction)."""
+        cols = list(columns)
+        data = zip(*map(_sql_array, columns.values()), strict=True)
+        self._upsert_context(list(map(str, ids)), cols, data)
+
+    def _upsert_context(self, ids: list[str], cols: list[str], data: Any) -> None:
+        """Merge the rows ``data`` (SQL values in the order of ``cols``) into ``ids``' features."""
+        from psycopg.types.json import Jsonb
+
+        conn = self._transaction_conn("write_context")
         with conn.cursor() as cur:
             cur.executemany(
                 "INSERT INTO context (asset_id, features) VALUES (%s, %s) ON CONFLICT (asset_id) "
                 "DO UPDATE SET features = context.features || excluded.features",
                 [
-                    (str(i), Jsonb({c: _json_number(v) for c, v in zip(cols, row, strict=True)}))
-                    for i, row in zip(ctx.index, data, strict=True)
+                    (i, Jsonb({c: _json_number(v) for c, v in zip(cols, row, strict=True)}))
+                    for i, row in zip(ids, data, strict=True)
                 ],
             )
 
