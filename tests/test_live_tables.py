@@ -160,6 +160,27 @@ def test_the_context_a_caller_edits_is_not_the_one_kept(demo):
     assert inv.context().loc[ctx.index[0], col] != -1.0
 
 
+@pytest.mark.parametrize("cow", [True, False])
+def test_tables_handed_out_share_memory_only_where_pandas_copies_on_write(demo, monkeypatch, cow):
+    """pandas 2 without copy-on-write writes through a shallow copy into the kept table:
+    there the context handed out and a patched feature frame are deep copies."""
+    import numpy as np
+
+    from assetmatch import _cow, inventory
+
+    monkeypatch.setattr(_cow, "copy_on_write", lambda: cow)
+    monkeypatch.setattr(inventory, "copy_on_write", lambda: cow)
+    inv, _ = demo
+    kept = inv._context()
+    given = inv.context()
+    col = next(c for c in given.columns if c.startswith("nearest_"))
+    assert np.shares_memory(given[col].to_numpy(), kept[col].to_numpy()) is cow
+    frame = inv.features().frame
+    copy = _cow.detached(frame)
+    num = next(c for c in frame.columns if frame[c].dtype.kind == "f")
+    assert np.shares_memory(copy[num].to_numpy(), frame[num].to_numpy()) is cow
+
+
 def test_results_keep_the_table_they_were_ranked_on(demo):
     inv, _ = demo
     req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])

@@ -33,6 +33,7 @@ from geopandas.array import from_shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
+from ._cow import copy_on_write
 from ._errors import (
     CRSError,
     LandUseError,
@@ -2479,10 +2480,12 @@ def _positions(index: pd.Index, labels: Sequence[Any]) -> np.ndarray | None:
 
 
 def _shallow(ctx: pd.DataFrame, attrs: dict[str, Any] | None = None) -> pd.DataFrame:
-    """``ctx.copy(deep=False)`` (the blocks shared, their references tracked) with ``attrs``,
+    """``ctx.copy(deep=False)`` (the blocks shared, their references tracked; a deep copy
+    where pandas does not copy on write, see :mod:`assetmatch._cow`) with ``attrs``,
     by default a copy of ``ctx``'s through JSON when they are JSON (a context's parameters:
     pandas' own deep copy of them costs a millisecond)."""
-    out = pd.DataFrame(ctx)  # shallow, references tracked, without attrs
+    # shallow, references tracked, without attrs; deep where pandas writes through
+    out = pd.DataFrame(ctx) if copy_on_write() else pd.DataFrame(ctx, copy=True)
     if attrs is None:
         try:
             attrs = json.loads(json.dumps(ctx.attrs))

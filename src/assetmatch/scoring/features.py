@@ -18,6 +18,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from .._cow import detached
 from .._errors import UnknownAssetError
 from ..domain import landuse as _landuse
 from ..domain.landuse_paths import N_TENURE_MASKS, TENURE_UNKNOWN_BIT, tenure_mask
@@ -1159,7 +1160,7 @@ def _patch_frame(
     column would change type."""
     if list(rows.columns) != list(frame.columns):
         return None
-    out = frame.copy(deep=False)  # copy-on-write shares the unchanged columns
+    out = detached(frame)  # copy-on-write shares the unchanged columns
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
