@@ -710,3 +710,118 @@ def test_a_store_of_schema_7_upgrades_and_reads_the_same(pg_target):
         assert store.read_events()["geom"][0].area == 10000.0
     finally:
         store.close()
+
+
+def _asset_indexes(conn) -> dict[str, tuple[int, str, bool]]:
+    """The indexes of ``assets``: name → (oid, definition, valid)."""
+    rows = conn.execute(
+        "SELECT c.relname, c.oid, pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'assets'::regclass"
+    ).fetchall()
+    return {r[0]: (int(r[1]), r[2], r[3]) for r in rows}
+
+
+def _box_ids(conn, box, *, index: bool) -> list[str]:
+    """Ids of the assets whose envelope meets ``box``, through the GiST index or a scan."""
+    with conn.transaction():
+        conn.execute(f"SET LOCAL enable_seqscan = {'off' if index else 'on'}")
+        conn.execute(f"SET LOCAL enable_indexscan = {'on' if index else 'off'}")
+        conn.execute(f"SET LOCAL enable_bitmapscan = {'on' if index else 'off'}")
+        sql = "SELECT asset_id FROM assets WHERE geom && ST_MakeEnvelope(%s, %s, %s, %s)"
+        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + sql, box).fetchall())
+        assert ("assets_geom_gist" in plan) == index, plan
+        return sorted(r[0] for r in conn.execute(sql, box).fetchall())
+
+
+def test_a_first_import_builds_the_gist_index_after_its_rows(migrated, monkeypatch):
+    """An import into an empty store drops the GiST index and builds it once after the COPY
+    (sent in chunks, here of 7 rows): the same indexes as the schema made, valid, finding
+    what a scan finds. A later import fills the index it finds (same index, not rebuilt) and
+    still meets its stored ids as updates."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    monkeypatch.setattr(postgis, "_COPY_CHUNK", 7)
+    zone = generate_zone(seed=3, n_assets=60, n_firms=20)
+    first, later = zone.assets.iloc[:40], zone.assets.iloc[30:]
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
+        made = _asset_indexes(conn)
+        assert "assets_geom_gist" in made
+        with am.Inventory.open(url) as inv:
+            report = inv.add(first, at="2024-01-01")
+            assert len(report.created) == 40
+            built = _asset_indexes(conn)
+            assert {k: v[1:] for k, v in built.items()} == {k: v[1:] for k, v in made.items()}
+            assert built["assets_geom_gist"][0] != made["assets_geom_gist"][0]  # built anew
+            assert all(valid for _, _, valid in built.values())
+            minx, miny, maxx, maxy = inv.assets(derived=False).total_bounds
+            box = (minx, miny, (minx + maxx) / 2, (miny + maxy) / 2)
+            found = _box_ids(conn, box, index=True)
+            assert found and found == _box_ids(conn, box, index=False)
+
+            report = inv.add(later, at="2024-02-01")
+            assert len(report.created) == 20 and len(report.created) + len(report.updated) + len(
+                report.unchanged
+            ) == len(later)
+            assert _asset_indexes(conn) == built  # kept, not dropped and built again
+            stored = inv.assets(derived=False)
+            assert len(stored) == 60 and stored.index.is_unique
+            box = tuple(stored.total_bounds)
+            assert _box_ids(conn, box, index=True) == _box_ids(conn, box, index=False)
+            assert len(_box_ids(conn, box, index=True)) == stored.geometry.notna().sum()
+            counts = conn.execute(
+                "SELECT count(*), count(DISTINCT asset_id) FROM asset_events WHERE kind = 'create'"
+            ).fetchone()
+            assert counts == (60, 60)
+
+
+def test_a_first_import_beside_a_reader_keeps_the_index_and_waits_for_no_one(migrated):
+    """Another session holding the table (an open read): the import does not wait for it, and
+    fills the index it finds instead of building it anew."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=4, n_assets=30, n_firms=20)
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    with psycopg.connect(migrated.conninfo()) as reader, am.Inventory.open(url) as inv:
+        made = _asset_indexes(reader)
+        reader.execute("SELECT count(*) FROM assets").fetchone()  # its transaction stays open
+        inv.add(zone.assets, at="2024-01-01")
+        reader.rollback()
+        assert _asset_indexes(reader) == made
+        assert reader.execute("SELECT count(*) FROM assets").fetchone()[0] == 30
+
+
+def test_a_failed_first_import_leaves_the_index_as_it_was(migrated):
+    """The index dropped for a first import comes back with the rollback of a failed one."""
+    import assetmatch as am
+    from assetmatch.ingest import pipeline as ingest
+    from conftest import LAT0, LON0, square_lonlat
+
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    parcels = gpd.GeoDataFrame(
+        {"asset_id": ["A-1", "A-2"], "kind": ["land", "land"]},
+        geometry=[square_lonlat(LON0, LAT0, 300), square_lonlat(LON0 + 0.01, LAT0, 300)],
+        crs="EPSG:4490",
+    )
+    with (
+        psycopg.connect(migrated.conninfo(), autocommit=True) as conn,
+        am.Inventory.open(url) as inv,
+    ):
+        made = _asset_indexes(conn)
+        prepared = ingest.prepare_assets(parcels, store_crs=None)
+        with inv._store.transaction():
+            inv._store.set_crs(prepared.crs)
+        rows = inv._new_asset_rows(
+            prepared.frame.set_index("asset_id"),
+            prepared.given,
+            valid_at="2025-02-01",
+            recorded_at="2025-02-01T00:00:00.000Z",
+        )
+        twice = pd.concat([rows, rows.iloc[:1]])  # the same id twice: the COPY fails
+        with pytest.raises(StoreConflictError), inv._store.transaction():
+            inv._store.add_assets(twice, {"valid_at": "2025-02-01"})
+        assert _asset_indexes(conn) == made
+        assert conn.execute("SELECT count(*) FROM assets").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM asset_events").fetchone()[0] == 0

@@ -534,7 +534,13 @@ class PostGisStore:
         sql = f"SELECT ST_AsBinary(geom), {cols} FROM assets"
         if ids is None:
             return self._execute(sql + " ORDER BY fid")
+        if len(ids) > _MANY_IDS and not self._any("assets"):
+            return []  # (an import into an empty store: the ids need not travel)
         return self._execute(sql + " WHERE asset_id = ANY(%s) ORDER BY fid", (list(ids),))
+
+    def _any(self, table: str) -> bool:
+        """Whether ``table`` (one of the store's) holds any row."""
+        return bool(self._execute(f"SELECT EXISTS (SELECT 1 FROM {table})")[0][0])
 
     def read_asset_columns(self, ids: Sequence[str]) -> dict[str, list[Any]] | None:
         """The current rows of ``ids`` as :meth:`read_assets` reads them, column by column as
@@ -600,6 +606,12 @@ class PostGisStore:
         (``create_event``) for its record and its geometry, which a trigger keeps in
         ``asset_versions`` before the row first changes or goes.
 
+        Into an empty ``assets`` table (a first import) the GiST index of the geometries is
+        dropped before the ``COPY`` and built again after it, in the same transaction: one
+        sorted build instead of an insertion per row (a third of the server's work for
+        100,000 rows). That needs the table to itself until the commit; when another session
+        holds any lock on it, the index is kept and filled row by row as for any import.
+
         Parameters
         ----------
         rows
@@ -623,12 +635,13 @@ class PostGisStore:
                 (n,),
             ).fetchall()
         ]
-        columns = _asset_columns(rows)
-        wkb = shapely.to_wkb(rows.geometry.to_numpy(), flavor="iso", output_dimension=2)
         psycopg = _driver()
         try:
             with conn.cursor() as cur:
-                self._copy_new_assets(cur, columns, wkb.tolist(), event_ids, event)
+                gist = _gist_set_aside(cur)
+                self._copy_new_assets(cur, rows, event_ids, event)
+                for definition in gist:
+                    cur.execute(definition)
         except psycopg.errors.UniqueViolation:
             raise StoreConflictError(
                 f"{self.target}: another writer added some of these assets meanwhile; "
@@ -638,29 +651,43 @@ class PostGisStore:
     def _copy_new_assets(
         self,
         cur: psycopg.Cursor[Any],
-        columns: list[list[Any]],
-        wkb: list[bytes | None],
+        rows: gpd.GeoDataFrame,
         event_ids: list[int],
         event: Mapping[str, Any],
     ) -> None:
-        """The statements of :meth:`add_assets` (rows, events)."""
+        """The statements of :meth:`add_assets` (rows, events).
+
+        The rows are converted and formatted a chunk at a time while a thread of the driver
+        sends what is formatted (``QueuedLibpqWriter``): the server stores one chunk while the
+        next is prepared, instead of the two taking turns."""
+        from psycopg.copy import QueuedLibpqWriter
+
         geometry = _geometry_oid(cur)
         cur.adapters.register_dumper(None, _wkb_dumper(geometry))
         names = [n for n, _ in ASSET_PG_COLUMNS]
+        ids: list[str] = []
         with cur.copy(
-            f"COPY assets ({', '.join(names)}, geom, create_event) FROM STDIN (FORMAT BINARY)"
+            f"COPY assets ({', '.join(names)}, geom, create_event) FROM STDIN (FORMAT BINARY)",
+            writer=QueuedLibpqWriter(cur),
         ) as copy:
             copy.set_types([*(t for _, t in ASSET_PG_COLUMNS), geometry, "int8"])
-            for row in zip(*columns, wkb, event_ids, strict=True):
-                copy.write_row(row)
+            for start in range(0, len(rows), _COPY_CHUNK):
+                part = rows.iloc[start : start + _COPY_CHUNK]
+                columns = _asset_columns(part)
+                wkb = shapely.to_wkb(part.geometry.to_numpy(), flavor="iso", output_dimension=2)
+                marks = event_ids[start : start + _COPY_CHUNK]
+                for row in zip(*columns, wkb.tolist(), marks, strict=True):
+                    copy.write_row(row)
+                ids.extend(columns[0])
         # the events by COPY too: an INSERT … SELECT from the rows just written (looking each
         # up by create_event) cost the server 1.5-2x as much
         shared = tuple(event.get(k) for k in history.SHARED_EVENT_FIELDS)
         with cur.copy(
             "COPY asset_events (event_id, asset_id, kind, "
-            f"{', '.join(history.SHARED_EVENT_FIELDS)}) FROM STDIN"
+            f"{', '.join(history.SHARED_EVENT_FIELDS)}) FROM STDIN",
+            writer=QueuedLibpqWriter(cur),
         ) as copy:
-            for event_id, asset_id in zip(event_ids, columns[0], strict=True):
+            for event_id, asset_id in zip(event_ids, ids, strict=True):
                 copy.write_row((event_id, asset_id, "create", *shared))
 
     def delete_assets(self, ids: Sequence[str]) -> None:
@@ -988,6 +1015,8 @@ class PostGisStore:
 
     def created_at(self, ids: Sequence[str]) -> dict[str, str]:
         """Valid time of each asset's latest ``create`` event (when it entered the inventory)."""
+        if len(ids) > _MANY_IDS and not self._any("asset_events"):
+            return {}
         rows = self._execute(
             "SELECT asset_id, max(valid_at) FROM asset_events "
             "WHERE kind = 'create' AND asset_id = ANY(%s) GROUP BY asset_id",
@@ -1051,6 +1080,35 @@ def _as_kind(name: str, kind: str, v: Any) -> Any:
     raise StoreError(f"assets column {name} holds {kind} values; got {v!r}")
 
 
+def _gist_set_aside(cur: psycopg.Cursor[Any]) -> list[str]:
+    """Drop the GiST indexes of an empty ``assets`` table, to be built again after a bulk load
+    in the same transaction; returns their definitions (none when the table holds rows, or when
+    another session holds a lock on it: the table is not waited for, so two imports at once
+    cannot deadlock on it)."""
+    psycopg = _driver()
+    if cur.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
+        return []
+    try:
+        with cur.connection.transaction():  # a savepoint: a refused lock leaves the import
+            cur.execute("LOCK TABLE assets IN ACCESS EXCLUSIVE MODE NOWAIT")
+    except psycopg.errors.LockNotAvailable:
+        logger.debug("assets is in use elsewhere: its GiST index is filled row by row")
+        return []
+    # with the table to itself, no other writer has rows in it that this one cannot see
+    if cur.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
+        return []
+    rows = cur.execute(
+        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+        "WHERE i.indrelid = 'assets'::regclass AND a.amname = 'gist' "
+        "AND NOT i.indisunique AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+    ).fetchall()
+    for name, _ in rows:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [definition for _, definition in rows]
+
+
 def _geometry_oid(cur: psycopg.Cursor[Any]) -> int:
     """The oid of PostGIS's geometry type in the database of ``cur``."""
     row = cur.execute("SELECT 'geometry'::regtype::oid").fetchone()
@@ -1072,6 +1130,14 @@ def _wkb_dumper(oid: int) -> type:
     WkbDumper.oid = oid
     return WkbDumper
 
+
+#: From this many ids on, a lookup by id first asks whether the table holds any row (one
+#: round trip, against sending and unpacking the ids for nothing into an empty store).
+_MANY_IDS = 1_000
+
+#: Rows converted and formatted at a time by :meth:`PostGisStore.add_assets` (the server stores
+#: one chunk while the next is prepared).
+_COPY_CHUNK = 10_000
 
 #: Up to this many rows, :meth:`PostGisStore.write_context` converts values one by one.
 _FEW_ROWS = 16
