@@ -1961,8 +1961,8 @@ class Inventory:
             nothing = not (dirty or removed or firm_xy or layers_dirty)
             if ctx is not None and wanted == stored and (nothing or not refresh):
                 return ctx
-            firms = self._firm_index()
-            layers = self._reference_layers()
+            firms = self._firm_index(m["firms_version"])  # read in this transaction
+            layers = self._reference_layers(m["layers_version"])
             kw = {**wanted, "layers": layers}
             few = (
                 _refresh_rows(
@@ -2179,14 +2179,14 @@ class Inventory:
             return None
         return rows_like(frame, pos, raw)
 
-    def _reference_layers(self) -> dict[str, gpd.GeoDataFrame]:
+    def _reference_layers(self, version: str | None) -> dict[str, gpd.GeoDataFrame]:
         """Every reference layer by name, kept in memory while no layer changes.
 
-        The key is the layer names and the ``layers_version`` that :meth:`add_layer` renews; a
-        store written before that version existed is read every time (no key to trust).
+        The key is the layer names and ``version``, the store's ``layers_version`` that
+        :meth:`add_layer` renews (read by the caller with its other settings); a store written
+        before that version existed is read every time (no key to trust).
         """
         names = self._store.layer_names()
-        version = self._store.meta("layers_version")
         key = (tuple(names), version)
         with self._live.lock:
             kept = self._live.layers
@@ -2232,11 +2232,12 @@ class Inventory:
             kept = frame["idle_since_derived"].iloc[[table.position(i) for i in same]]
         return self._with_clocks(_decode_rows(raw, self.crs), events, None, kept_spells=kept)
 
-    def _firm_index(self) -> Any:
-        """The firms prepared for context queries, kept in memory while the firms don't change."""
+    def _firm_index(self, version: str | None) -> Any:
+        """The firms prepared for context queries, kept in memory while the firms don't change
+        (``version``: the store's ``firms_version``, read by the caller with its other settings)."""
         from .context.engine import FirmIndex
 
-        key = (self._store.meta("firms_version"), self.crs.to_wkt() if self.crs else None)
+        key = (version, self.crs.to_wkt() if self.crs else None)
         cached = getattr(self, "_firm_index_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -2761,7 +2762,13 @@ _CONTEXT_PENDING = (
     "context_dirty_firm_xy",
     "context_layers_dirty",
 )
-_CONTEXT_META = ("context_params", "context_computed_at", *_CONTEXT_PENDING)
+_CONTEXT_META = (
+    "context_params",
+    "context_computed_at",
+    *_CONTEXT_PENDING,
+    "firms_version",
+    "layers_version",
+)
 
 
 def _context_params(params: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
