@@ -483,3 +483,16 @@ def test_the_help_option_is_described_in_the_command_language(command):
     assert zh.exit_code == en.exit_code == 0
     assert "显示本帮助并退出" in zh.stdout and "Show this message" not in zh.stdout
     assert "Show this message and exit." in en.stdout and "显示本帮助" not in en.stdout
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_usage_lines_name_every_argument_in_capitals(lang):
+    """Each command's usage line names its arguments as its help lists them (STORE, FILE,
+    ASSET_ID…), not some in capitals and others as the Python parameter's name."""
+    commands = ["match", "demo", "import", "history", "report", "init", "update", "list", "export"]
+    for command in commands:
+        r = run("--lang", lang, command, "--help")
+        assert r.exit_code == 0, r.output
+        usage = next(line for line in r.stdout.splitlines() if line.strip())
+        names = re.findall(r"\{([^}]*)\}", usage)
+        assert all(n == n.upper() for n in names), (command, usage)

@@ -723,7 +723,10 @@ def _sheet(value: str | None) -> str | int | None:
 def import_(
     store: StoreArg,
     file: Annotated[
-        Path, typer.Argument(help="GeoPackage, Shapefile, GeoJSON, Excel or CSV to import.")
+        Path,
+        typer.Argument(
+            metavar="FILE", help="GeoPackage, Shapefile, GeoJSON, Excel or CSV to import."
+        ),
     ],
     coords: Annotated[
         Coords,
@@ -899,7 +902,7 @@ def history_lines(events: Any) -> list[str]:
 @app.command()
 def history(
     store: StoreArg,
-    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    asset_id: Annotated[str, typer.Argument(metavar="ASSET_ID", help="The asset's id.")],
     as_json: Annotated[bool, typer.Option("--json", help="The events as JSON records.")] = False,
 ) -> None:
     """Print an asset's history: one line per event with what changed."""
@@ -1014,7 +1017,7 @@ def _parse_value(text: str) -> Any:
 @app.command()
 def update(
     store: StoreArg,
-    asset_id: Annotated[str, typer.Argument(help="The asset's id.")],
+    asset_id: Annotated[str, typer.Argument(metavar="ASSET_ID", help="The asset's id.")],
     status: Annotated[
         str | None, typer.Option(help="New status (idle, available, negotiating, leased…).")
     ] = None,
@@ -1203,7 +1206,9 @@ def list_(
 @app.command()
 def export(
     store: StoreArg,
-    dest: Annotated[Path, typer.Argument(help="The GeoPackage to write (must not exist).")],
+    dest: Annotated[
+        Path, typer.Argument(metavar="DEST", help="The GeoPackage to write (must not exist).")
+    ],
 ) -> None:
     """Write the whole inventory to one GeoPackage file (QGIS and GDAL read it)."""
     inv = _open(store, readonly=True)
@@ -1244,7 +1249,9 @@ def serve(
 
 @keys_app.command("add")
 def keys_add(
-    keys_file: Annotated[Path, typer.Argument(help="The keys file (created if missing).")],
+    keys_file: Annotated[
+        Path, typer.Argument(metavar="KEYS_FILE", help="The keys file (created if missing).")
+    ],
     scope: Annotated[Scope, typer.Option(help="read (match and read) or write.")] = Scope.read,
 ) -> None:
     """Make a new key, store its hash, print the key once."""
