@@ -330,3 +330,20 @@ def test_an_update_reaches_the_next_match(tmp_path) -> None:
     other = assetmatch.Inventory.open(inv.path)
     other.update("TS-0001", status="available", at="2024-06-30")
     assert match(HENGZHONG, inventory=inv).table.loc[0, "asset_id"] == "TS-0001"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_printed_score_table_lines_up_in_either_language(hengzhong: MatchResult, lang) -> None:
+    """Chinese criterion names take two columns a character on a terminal: the score table's
+    lines all have the same display width, numbers right-aligned under their heads."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    text = str(hengzhong.explain(hengzhong.table["asset_id"].iloc[0], lang=lang))
+    lines = text.splitlines()
+    head = lines.index("各项得分：" if lang == "zh" else "Scores:")
+    table = lines[head + 1 :]
+    assert len(table) >= 5
+    assert len({width(line) for line in table}) == 1, table

@@ -72,5 +72,6 @@ class Explanation:
             else ["criterion", "weight", "score", "contribution"]
         )
         lines.append("各项得分：" if zh else "Scores:")
-        lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        with pd.option_context("display.unicode.east_asian_width", True):  # 指标 is 4 columns
+            lines.append(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
         return "\n".join(lines)
