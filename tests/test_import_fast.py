@@ -22,6 +22,7 @@ from shapely.geometry import MultiPolygon, Point
 
 import assetmatch as am
 from assetmatch.demo.zone import generate_zone
+from assetmatch.geo import crs as crs_rules
 from assetmatch.ingest import pipeline as ingest
 from assetmatch.inventory import _decode_rows
 from assetmatch.store import _gpkg, history
@@ -190,6 +191,9 @@ def test_rows_of_an_import_equal_the_replay_of_full_create_events(store):
         polygons = batch.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
         assert got["has_boundary"].to_numpy().tolist() == polygons.tolist()
         assert not polygons[:5].any() and polygons[5]
+        # the boundary areas an import keeps from its checks are exactly those measured anew
+        measured = crs_rules.ground_area_m2(got.geometry.to_numpy()[polygons], inv.crs)
+        assert got["land_area_m2"].to_numpy(dtype=float)[polygons].tolist() == measured.tolist()
         # each create's record is the full record: the given fields, None for the rest
         for aid, ev in zip(events["asset_id"], events["value"], strict=True):
             rec = inv.history(aid)["value"][0]

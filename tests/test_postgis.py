@@ -735,13 +735,14 @@ def _box_ids(conn, box, *, index: bool) -> list[str]:
 
 def test_a_first_import_builds_the_gist_index_after_its_rows(migrated, monkeypatch):
     """An import into an empty store drops the GiST index and builds it once after the COPY
-    (sent in chunks, here of 7 rows): the same indexes as the schema made, valid, finding
-    what a scan finds. A later import fills the index it finds (same index, not rebuilt) and
+    (its rows built 9 at a time, sent 7 at a time): the same indexes as the schema made, valid,
+    finding what a scan finds. A later import fills the index it finds (same index, not rebuilt) and
     still meets its stored ids as updates."""
     import assetmatch as am
     from assetmatch.demo.zone import generate_zone
 
     monkeypatch.setattr(postgis, "_COPY_CHUNK", 7)
+    monkeypatch.setattr(postgis.PostGisStore, "add_chunk_rows", 9)
     zone = generate_zone(seed=3, n_assets=60, n_firms=20)
     first, later = zone.assets.iloc[:40], zone.assets.iloc[30:]
     url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"

@@ -621,10 +621,20 @@ class Inventory:
         # an id removed earlier has history: its row is the replay of all of it
         returning = sorted(self._store.created_at(created))
         sub = new[new.index.astype(str).isin(created)] if len(created) < len(new) else new
-        rows = self._new_asset_rows(
-            sub, fields, valid_at=event["valid_at"], recorded_at=event["recorded_at"]
-        )
-        self._store.add_assets(rows, event)
+
+        def rows_of(part: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+            return self._new_asset_rows(
+                part, fields, valid_at=event["valid_at"], recorded_at=event["recorded_at"]
+            )
+
+        # a store that writes in chunks (PostGIS: the server stores one while the next is built)
+        # gets the rows built a chunk at a time, as it asks for them
+        chunk = getattr(self._store, "add_chunk_rows", None)
+        if chunk and len(sub) > chunk:
+            parts = (rows_of(sub.iloc[k : k + chunk]) for k in range(0, len(sub), chunk))
+            self._store.add_assets(parts, event, n=len(sub))
+        else:
+            self._store.add_assets(rows_of(sub), event)
         if self._rows_written is not None:
             self._rows_written.extend(created)
         if returning:
@@ -1243,6 +1253,7 @@ class Inventory:
         valid_from: Any,
         recorded_at: Any,
         infer: bool = True,
+        measured: np.ndarray | None = None,
     ) -> gpd.GeoDataFrame:
         """Current rows as stored, from each field's plain values (as :func:`history.replay`
         gives them, or :func:`history.normalize_column` of a new asset's values; list and JSON
@@ -1252,10 +1263,13 @@ class Inventory:
         The one definition of every derived column: ground area (boundary, else the declared
         area), ``has_boundary``, ``land_class``, JSON text of list and ``extra`` columns.
         ``infer=False`` keeps the value columns as Python objects (rows only to be written:
-        pandas' text dtype would convert them there and back).
+        pandas' text dtype would convert them there and back). ``measured``: see
+        :meth:`_asset_values`.
         """
         crs = self._store.crs
-        cols = self._asset_values(ids, values, g, valid_from=valid_from, recorded_at=recorded_at)
+        cols = self._asset_values(
+            ids, values, g, valid_from=valid_from, recorded_at=recorded_at, measured=measured
+        )
         index = pd.Index(ids, name="asset_id")
         for c in history.EVENT_FIELDS:  # one constructor call, not a column insert per field
             if infer:
@@ -1274,18 +1288,26 @@ class Inventory:
         *,
         valid_from: Any,
         recorded_at: Any,
+        measured: np.ndarray | None = None,
     ) -> dict[str, Any]:
         """The stored columns of :meth:`_asset_rows` (without its geometry), each as a list or
         array: the value fields as given (list and JSON fields as their text), and the derived
-        columns, defined here once."""
+        columns, defined here once.
+
+        ``measured``: the ground areas of these geometries where already measured by
+        :func:`~assetmatch.geo.crs.ground_area_m2` in the store CRS (an import's prepared
+        ``land_area_m2``; NaN where not), taken instead of measuring them again."""
         crs = self._store.crs
         kinds = shapely.get_type_id(g)
         is_poly = (kinds == shapely.GeometryType.POLYGON) | (
             kinds == shapely.GeometryType.MULTIPOLYGON
         )
         area = np.full(len(ids), np.nan)
-        if is_poly.any():
-            area[is_poly] = crs_rules.ground_area_m2(g[is_poly], crs)
+        if measured is not None:
+            area[is_poly] = np.asarray(measured, dtype=float)[is_poly]
+        todo = is_poly & np.isnan(area)
+        if todo.any():
+            area[todo] = crs_rules.ground_area_m2(g[todo], crs)
         declared = pd.to_numeric(
             pd.Series(values["declared_land_area_m2"], dtype=object), errors="coerce"
         ).to_numpy(float)
@@ -1320,6 +1342,8 @@ class Inventory:
             valid_from=[pd.Timestamp(valid).isoformat()] * n,
             recorded_at=[recorded_at] * n,
             infer=False,
+            # the prepared frame's boundary areas: ground_area_m2 of these geometries already
+            measured=new["land_area_m2"].to_numpy(dtype=float) if "land_area_m2" in new else None,
         )
 
     def _stamp(self, spells_kept: set[str] | frozenset[str] = frozenset()) -> None:

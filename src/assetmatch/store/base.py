@@ -18,7 +18,7 @@ Conventions every store keeps:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -115,11 +115,20 @@ class Store(Protocol):
         out is NULL) and their geometries."""
         ...
 
-    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+    def add_assets(
+        self,
+        rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+        event: Mapping[str, Any],
+        *,
+        n: int | None = None,
+    ) -> None:
         """Insert rows of assets new to the store, each with a ``create`` event (sharing
         ``event``'s ``valid_at, recorded_at, author, note, batch_id, source``) whose record and
         geometry are the row as written here; :meth:`read_events` gives them back as a dict
-        and a geometry, also after the row has changed or gone."""
+        and a geometry, also after the row has changed or gone.
+
+        ``rows`` may also come as frames of consecutive rows, ``n`` in all, built as the store
+        takes them (a store with ``add_chunk_rows`` writes one while the next is built)."""
         ...
 
     def delete_assets(self, ids: Sequence[str]) -> None:

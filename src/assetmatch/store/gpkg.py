@@ -33,7 +33,7 @@ import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -802,7 +802,13 @@ class GpkgStore:
             self.conn.executemany(f'INSERT INTO "{table}" (geom, {cols}) VALUES ({marks})', ins)
         _gpkg.touch(self.conn, table, bounds=shapely.bounds(geoms))
 
-    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+    def add_assets(
+        self,
+        rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+        event: Mapping[str, Any],
+        *,
+        n: int | None = None,
+    ) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
 
@@ -818,7 +824,13 @@ class GpkgStore:
         event
             What the create events share: ``valid_at, recorded_at, author, note, batch_id,
             source``.
+        n
+            The number of rows when they come as frames of consecutive rows (written here
+            as one).
         """
+        if not isinstance(rows, pd.DataFrame):
+            parts = list(rows)
+            rows = pd.concat(parts) if parts else gpd.GeoDataFrame()
         n = len(rows)
         if not n:
             return

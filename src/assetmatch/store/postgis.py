@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -70,6 +70,13 @@ MIGRATION_LOCK = 0x61737365746D6174 - (1 << 63)
 _MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 #: SQLSTATEs worth running a transaction again for: serialization_failure, deadlock_detected.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
+#: From this many ids on, a lookup by id first asks whether the table holds any row (one
+#: round trip, against sending and unpacking the ids for nothing into an empty store).
+_MANY_IDS = 1_000
+
+#: Rows converted and formatted at a time by :meth:`PostGisStore.add_assets` (the server stores
+#: one chunk while the next is prepared).
+_COPY_CHUNK = 10_000
 
 
 def _geometries(wkb: Sequence[Any]) -> np.ndarray:
@@ -309,6 +316,8 @@ class PostGisStore:
     """
 
     engine = "postgis"
+    #: An import hands :meth:`add_assets` its rows built this many at a time.
+    add_chunk_rows = _COPY_CHUNK
 
     def __init__(self, target: PgTarget, *, max_size: int = 4, readonly: bool = False) -> None:
         self.target = target
@@ -371,6 +380,7 @@ class PostGisStore:
                     finally:
                         self._local.conn = None
                         self._local.crs_set = False
+                        self._local.crs_value = None
                         conn.isolation_level = None
                         conn.read_only = None
             except psycopg.Error as exc:
@@ -438,6 +448,8 @@ class PostGisStore:
         """
         if self._crs is not None:
             return self._crs
+        if getattr(self._local, "crs_set", False):  # as this transaction set it
+            return self._local.crs_value
         epsg = self.meta("crs_epsg")
         if epsg:
             crs = CRS.from_epsg(int(epsg))
@@ -450,11 +462,15 @@ class PostGisStore:
 
     def set_crs(self, crs: CRS) -> None:
         """Fix the store CRS (inside a transaction); a CRS without EPSG code is kept as WKT."""
-        if self._current() is not None:  # read again until this transaction has ended
-            self._local.crs_set = True
         epsg = crs.to_epsg(min_confidence=100)
         self.set_meta("crs_epsg", None if epsg is None else str(epsg))
         self.set_meta("crs_wkt", crs.to_wkt())
+        if self._current() is not None:  # not kept for good until this transaction has ended
+            self._local.crs_set = True
+            # what reading it back gives
+            self._local.crs_value = (
+                CRS.from_wkt(crs.to_wkt()) if epsg is None else CRS.from_epsg(epsg)
+            )
 
     # ---------------------------------------------------------------- assets
     def _read_features(
@@ -597,7 +613,13 @@ class PostGisStore:
                 list(zip(*columns, wkb, strict=True)),
             )
 
-    def add_assets(self, rows: gpd.GeoDataFrame, event: Mapping[str, Any]) -> None:
+    def add_assets(
+        self,
+        rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
+        event: Mapping[str, Any],
+        *,
+        n: int | None = None,
+    ) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
 
@@ -619,8 +641,16 @@ class PostGisStore:
         event
             What the create events share: ``valid_at, recorded_at, author, note, batch_id,
             source``.
+        n
+            The number of rows when they come as frames of consecutive rows (then each frame is
+            built while the one before is on its way: see :attr:`add_chunk_rows`).
         """
-        n = len(rows)
+        if isinstance(rows, pd.DataFrame):
+            n = len(rows)
+            whole = rows
+            rows = (whole.iloc[k : k + _COPY_CHUNK] for k in range(0, n, _COPY_CHUNK))
+        elif n is None:
+            raise StoreError("add_assets: rows given in parts need their number (n)")
         if not n:
             return
         conn = self._transaction_conn("add_assets")
@@ -651,15 +681,15 @@ class PostGisStore:
     def _copy_new_assets(
         self,
         cur: psycopg.Cursor[Any],
-        rows: gpd.GeoDataFrame,
+        parts: Iterable[gpd.GeoDataFrame],
         event_ids: list[int],
         event: Mapping[str, Any],
     ) -> None:
         """The statements of :meth:`add_assets` (rows, events).
 
-        The rows are converted and formatted a chunk at a time while a thread of the driver
-        sends what is formatted (``QueuedLibpqWriter``): the server stores one chunk while the
-        next is prepared, instead of the two taking turns."""
+        The rows are converted and formatted a frame at a time while a thread of the driver
+        sends what is formatted (``QueuedLibpqWriter``): the server stores one part while the
+        next is built and prepared, instead of the two taking turns."""
         from psycopg.copy import QueuedLibpqWriter
 
         geometry = _geometry_oid(cur)
@@ -671,14 +701,15 @@ class PostGisStore:
             writer=QueuedLibpqWriter(cur),
         ) as copy:
             copy.set_types([*(t for _, t in ASSET_PG_COLUMNS), geometry, "int8"])
-            for start in range(0, len(rows), _COPY_CHUNK):
-                part = rows.iloc[start : start + _COPY_CHUNK]
+            for part in parts:
                 columns = _asset_columns(part)
                 wkb = shapely.to_wkb(part.geometry.to_numpy(), flavor="iso", output_dimension=2)
-                marks = event_ids[start : start + _COPY_CHUNK]
+                marks = event_ids[len(ids) : len(ids) + len(part)]
                 for row in zip(*columns, wkb.tolist(), marks, strict=True):
                     copy.write_row(row)
                 ids.extend(columns[0])
+            if len(ids) != len(event_ids):
+                raise StoreError(f"add_assets: {len(ids)} rows came, {len(event_ids)} announced")
         # the events by COPY too: an INSERT … SELECT from the rows just written (looking each
         # up by create_event) cost the server 1.5-2x as much
         shared = tuple(event.get(k) for k in history.SHARED_EVENT_FIELDS)
@@ -1130,14 +1161,6 @@ def _wkb_dumper(oid: int) -> type:
     WkbDumper.oid = oid
     return WkbDumper
 
-
-#: From this many ids on, a lookup by id first asks whether the table holds any row (one
-#: round trip, against sending and unpacking the ids for nothing into an empty store).
-_MANY_IDS = 1_000
-
-#: Rows converted and formatted at a time by :meth:`PostGisStore.add_assets` (the server stores
-#: one chunk while the next is prepared).
-_COPY_CHUNK = 10_000
 
 #: Up to this many rows, :meth:`PostGisStore.write_context` converts values one by one.
 _FEW_ROWS = 16
