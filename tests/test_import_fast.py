@@ -450,7 +450,9 @@ def test_adding_an_asset_another_writer_added_meanwhile_is_a_conflict(store, par
         )
         conflict = pytest.raises(am.StoreConflictError, match="run the import again")
         with conflict, inv._store.transaction():
-            inv._store.add_assets(rows, {"valid_at": "2025-02-01"})
+            inv._store.add_assets(
+                rows, {"valid_at": "2025-02-01", "recorded_at": "2025-02-01T00:00:00.000Z"}
+            )
         pd.testing.assert_frame_equal(inv.events(), before)
     finally:
         inv.close()

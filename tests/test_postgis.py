@@ -822,7 +822,39 @@ def test_a_failed_first_import_leaves_the_index_as_it_was(migrated):
         )
         twice = pd.concat([rows, rows.iloc[:1]])  # the same id twice: the COPY fails
         with pytest.raises(StoreConflictError), inv._store.transaction():
-            inv._store.add_assets(twice, {"valid_at": "2025-02-01"})
+            inv._store.add_assets(
+                twice, {"valid_at": "2025-02-01", "recorded_at": "2025-02-01T00:00:00.000Z"}
+            )
         assert _asset_indexes(conn) == made
         assert conn.execute("SELECT count(*) FROM assets").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM asset_events").fetchone()[0] == 0
+
+
+def test_a_create_event_the_database_refuses_leaves_nothing(migrated):
+    """The events' COPY runs in a thread of its own: its error reaches the caller, nothing of
+    the import stays (rows, events, the index set aside), and the store writes on after it."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=5, n_assets=25, n_firms=20)
+    url = f"postgresql://{migrated.user}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+    with (
+        psycopg.connect(migrated.conninfo(), autocommit=True) as conn,
+        am.Inventory.open(url) as inv,
+    ):
+        made = _asset_indexes(conn)
+        inv.add(zone.assets.iloc[:5], at="2024-01-01")
+        rows = inv._store.read_assets()
+        fresh = rows.assign(asset_id=[f"X-{k}" for k in range(len(rows))])
+        # no recorded_at: the events' COPY meets the NOT NULL constraint
+        with pytest.raises(StoreError, match="recorded_at"), inv._store.transaction():
+            inv._store.add_assets(
+                (fresh.iloc[k : k + 2] for k in range(0, len(fresh), 2)),
+                {"valid_at": "2025-02-01"},
+                ids=fresh["asset_id"].tolist(),
+            )
+        assert conn.execute("SELECT count(*) FROM assets").fetchone()[0] == 5
+        assert conn.execute("SELECT count(*) FROM asset_events").fetchone()[0] == 5
+        assert _asset_indexes(conn).keys() == made.keys()
+        inv.add(zone.assets.iloc[5:], at="2024-02-01")
+        assert len(inv.assets(derived=False)) == 25

@@ -632,7 +632,7 @@ class Inventory:
         chunk = getattr(self._store, "add_chunk_rows", None)
         if chunk and len(sub) > chunk:
             parts = (rows_of(sub.iloc[k : k + chunk]) for k in range(0, len(sub), chunk))
-            self._store.add_assets(parts, event, n=len(sub))
+            self._store.add_assets(parts, event, ids=sub.index.astype(str).tolist())
         else:
             self._store.add_assets(rows_of(sub), event)
         if self._rows_written is not None:

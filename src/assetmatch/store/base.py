@@ -120,15 +120,16 @@ class Store(Protocol):
         rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
         event: Mapping[str, Any],
         *,
-        n: int | None = None,
+        ids: Sequence[str] | None = None,
     ) -> None:
         """Insert rows of assets new to the store, each with a ``create`` event (sharing
         ``event``'s ``valid_at, recorded_at, author, note, batch_id, source``) whose record and
         geometry are the row as written here; :meth:`read_events` gives them back as a dict
         and a geometry, also after the row has changed or gone.
 
-        ``rows`` may also come as frames of consecutive rows, ``n`` in all, built as the store
-        takes them (a store with ``add_chunk_rows`` writes one while the next is built)."""
+        ``rows`` may also come as frames of consecutive rows, built as the store takes them (a
+        store with ``add_chunk_rows`` writes one while the next is built), with ``ids``: the
+        rows' ``asset_id`` in order."""
         ...
 
     def delete_assets(self, ids: Sequence[str]) -> None:

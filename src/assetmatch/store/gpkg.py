@@ -807,7 +807,7 @@ class GpkgStore:
         rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
         event: Mapping[str, Any],
         *,
-        n: int | None = None,
+        ids: Sequence[str] | None = None,
     ) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
@@ -824,9 +824,9 @@ class GpkgStore:
         event
             What the create events share: ``valid_at, recorded_at, author, note, batch_id,
             source``.
-        n
-            The number of rows when they come as frames of consecutive rows (written here
-            as one).
+        ids
+            The rows' ``asset_id`` in order, when they come as frames of consecutive rows
+            (written here as one).
         """
         if not isinstance(rows, pd.DataFrame):
             parts = list(rows)

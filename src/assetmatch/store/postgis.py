@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import math
@@ -27,7 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -618,15 +619,16 @@ class PostGisStore:
         rows: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
         event: Mapping[str, Any],
         *,
-        n: int | None = None,
+        ids: Sequence[str] | None = None,
     ) -> None:
         """Insert the rows of assets new to the store, each with its ``create`` event (inside a
         transaction).
 
-        The rows go in by one binary ``COPY`` into their typed columns (geometry as WKB), the
-        events by a second ``COPY``. Each event refers to its row as written here
-        (``create_event``) for its record and its geometry, which a trigger keeps in
-        ``asset_versions`` before the row first changes or goes.
+        The events go in by a text ``COPY``, sent from a thread while this one builds the
+        first rows; then the rows by a binary ``COPY`` into their typed columns (geometry as
+        WKB). Each event refers to its row as written here (``create_event``) for its record
+        and its geometry, which a trigger keeps in ``asset_versions`` before the row first
+        changes or goes.
 
         Into an empty ``assets`` table (a first import) the GiST index of the geometries is
         dropped before the ``COPY`` and built again after it, in the same transaction: one
@@ -637,21 +639,22 @@ class PostGisStore:
         Parameters
         ----------
         rows
-            Current rows as :meth:`upsert_assets` takes them, of ids not in the store.
+            Current rows as :meth:`upsert_assets` takes them, of ids not in the store; or
+            frames of consecutive rows, each built while the one before is on its way (see
+            :attr:`add_chunk_rows`).
         event
             What the create events share: ``valid_at, recorded_at, author, note, batch_id,
             source``.
-        n
-            The number of rows when they come as frames of consecutive rows (then each frame is
-            built while the one before is on its way: see :attr:`add_chunk_rows`).
+        ids
+            The rows' ``asset_id`` in order, when they come as frames.
         """
         if isinstance(rows, pd.DataFrame):
-            n = len(rows)
             whole = rows
-            rows = (whole.iloc[k : k + _COPY_CHUNK] for k in range(0, n, _COPY_CHUNK))
-        elif n is None:
-            raise StoreError("add_assets: rows given in parts need their number (n)")
-        if not n:
+            ids = [str(v) for v in whole["asset_id"].tolist()]
+            rows = (whole.iloc[k : k + _COPY_CHUNK] for k in range(0, len(whole), _COPY_CHUNK))
+        elif ids is None:
+            raise StoreError("add_assets: rows given as frames need their ids")
+        if not len(ids):
             return
         conn = self._transaction_conn("add_assets")
         # the sequence looked up once (a materialised CTE, so the planner cannot pull the
@@ -662,14 +665,15 @@ class PostGisStore:
                 "WITH s AS MATERIALIZED (SELECT "
                 "pg_get_serial_sequence('asset_events', 'event_id')::regclass AS e) "
                 "SELECT nextval(s.e) FROM s, generate_series(1, %s)",
-                (n,),
+                (len(ids),),
             ).fetchall()
         ]
         psycopg = _driver()
         try:
             with conn.cursor() as cur:
                 gist = _gist_set_aside(cur)
-                self._copy_new_assets(cur, rows, event_ids, event)
+                parts = self._copy_create_events(conn, iter(rows), event_ids, list(ids), event)
+                self._copy_new_assets(cur, parts, event_ids, list(ids))
                 for definition in gist:
                     cur.execute(definition)
         except psycopg.errors.UniqueViolation:
@@ -678,14 +682,61 @@ class PostGisStore:
                 "nothing was written, run the import again"
             ) from None
 
+    def _copy_create_events(
+        self,
+        conn: psycopg.Connection,
+        parts: Iterator[gpd.GeoDataFrame],
+        event_ids: list[int],
+        ids: list[str],
+        event: Mapping[str, Any],
+    ) -> Iterator[gpd.GeoDataFrame]:
+        """``COPY`` the create events of :meth:`add_assets` from a thread; meanwhile build the
+        first frames of ``parts`` (work without the connection). Returns the frames still to
+        write: those built, then the rest.
+
+        The events by ``COPY`` (an ``INSERT … SELECT`` from the rows just written, looking each
+        up by create_event, cost the server 1.5-2x as much), before the rows: the server
+        stores them while the rows are built."""
+        shared = tuple(event.get(k) for k in history.SHARED_EVENT_FIELDS)
+        failed: list[BaseException] = []
+
+        def send() -> None:
+            try:
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(
+                        "COPY asset_events (event_id, asset_id, kind, "
+                        f"{', '.join(history.SHARED_EVENT_FIELDS)}) FROM STDIN"
+                    ) as copy,
+                ):
+                    for event_id, asset_id in zip(event_ids, ids, strict=True):
+                        copy.write_row((event_id, asset_id, "create", *shared))
+            except BaseException as exc:  # handed to the caller's thread
+                failed.append(exc)
+
+        sender = threading.Thread(target=send, name="assetmatch-events-copy", daemon=True)
+        sender.start()
+        built: list[gpd.GeoDataFrame] = []
+        try:
+            while sender.is_alive():
+                part = next(parts, None)
+                if part is None:
+                    break
+                built.append(part)
+        finally:
+            sender.join()  # the connection is this thread's again
+        if failed:
+            raise failed[0]
+        return itertools.chain(built, parts)
+
     def _copy_new_assets(
         self,
         cur: psycopg.Cursor[Any],
         parts: Iterable[gpd.GeoDataFrame],
         event_ids: list[int],
-        event: Mapping[str, Any],
+        ids: list[str],
     ) -> None:
-        """The statements of :meth:`add_assets` (rows, events).
+        """The rows' ``COPY`` of :meth:`add_assets`.
 
         The rows are converted and formatted a frame at a time while a thread of the driver
         sends what is formatted (``QueuedLibpqWriter``): the server stores one part while the
@@ -695,7 +746,7 @@ class PostGisStore:
         geometry = _geometry_oid(cur)
         cur.adapters.register_dumper(None, _wkb_dumper(geometry))
         names = [n for n, _ in ASSET_PG_COLUMNS]
-        ids: list[str] = []
+        done = 0
         with cur.copy(
             f"COPY assets ({', '.join(names)}, geom, create_event) FROM STDIN (FORMAT BINARY)",
             writer=QueuedLibpqWriter(cur),
@@ -703,23 +754,15 @@ class PostGisStore:
             copy.set_types([*(t for _, t in ASSET_PG_COLUMNS), geometry, "int8"])
             for part in parts:
                 columns = _asset_columns(part)
+                if columns[0] != ids[done : done + len(part)]:
+                    raise StoreError("add_assets: the rows are not those of the ids given")
                 wkb = shapely.to_wkb(part.geometry.to_numpy(), flavor="iso", output_dimension=2)
-                marks = event_ids[len(ids) : len(ids) + len(part)]
+                marks = event_ids[done : done + len(part)]
                 for row in zip(*columns, wkb.tolist(), marks, strict=True):
                     copy.write_row(row)
-                ids.extend(columns[0])
-            if len(ids) != len(event_ids):
-                raise StoreError(f"add_assets: {len(ids)} rows came, {len(event_ids)} announced")
-        # the events by COPY too: an INSERT … SELECT from the rows just written (looking each
-        # up by create_event) cost the server 1.5-2x as much
-        shared = tuple(event.get(k) for k in history.SHARED_EVENT_FIELDS)
-        with cur.copy(
-            "COPY asset_events (event_id, asset_id, kind, "
-            f"{', '.join(history.SHARED_EVENT_FIELDS)}) FROM STDIN",
-            writer=QueuedLibpqWriter(cur),
-        ) as copy:
-            for event_id, asset_id in zip(event_ids, ids, strict=True):
-                copy.write_row((event_id, asset_id, "create", *shared))
+                done += len(part)
+            if done != len(ids):
+                raise StoreError(f"add_assets: {done} rows came for {len(ids)} ids")
 
     def delete_assets(self, ids: Sequence[str]) -> None:
         """Remove current rows and their context (their history stays)."""
