@@ -14,6 +14,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -74,6 +75,9 @@ _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_AS
 #: Value types a one-row frame's records give back as they were given (numpy scalars, dates,
 #: lists and mappings are left to the frame: :meth:`Inventory.update` builds one for them).
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+#: The settings an update reads before it writes (:meth:`Inventory._apply_updates`): the
+#: state time it replaces and the context bookkeeping of :meth:`Inventory._mark_assets_dirty`.
+_UPDATE_METAS = ("state_time", "context_params", "context_dirty_assets")
 #: Up to this many changed rows, the kept feature table is patched row by row
 #: (:meth:`Inventory._patched_rows`); more take the frame paths.
 _PATCHED_ROWS = 32
@@ -107,14 +111,20 @@ def _long_columns(rec: Mapping[str, Any]) -> dict[str, Any]:
     meta = {"asset_id", "at", "author", "note"}
     items = [(f, v) for f, v in rec.items() if f not in meta]
     n = len(items)
-    value = pd.DataFrame([{"value": v} for _, v in items], columns=["value"])["value"]
+    value = np.empty(n, dtype=object)
+    if len({type(v) for _, v in items}) <= 1:  # values of one type: the column keeps them
+        for k, (_, v) in enumerate(items):
+            value[k] = v
+    else:  # ints among floats become floats, a text column's None NaN, ...: pandas decides
+        frame = pd.DataFrame([{"value": v} for _, v in items], columns=["value"])
+        value = frame["value"].to_numpy(dtype=object)
     return {
         "asset_id": [rec["asset_id"]] * n,
         "at": [rec.get("at")] * n,
         "author": [rec.get("author")] * n,
         "note": [rec.get("note")] * n,
         "field": [f for f, _ in items],
-        "value": value.to_numpy(dtype=object),
+        "value": value,
     }
 
 
@@ -147,6 +157,17 @@ def _valid_time(at: Any, field: str = "at") -> str:
         return date.today().isoformat()
     ts = _checked_date(at, field)
     return ts.date().isoformat() if ts == ts.normalize() else ts.isoformat()
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _before(a: str, b: str) -> bool:
+    """Whether the valid time ``a`` (ISO text) is before ``b``: ``pd.Timestamp(a) <
+    pd.Timestamp(b)``, two plain ISO dates compared as their text (the same order)."""
+    if _ISO_DAY.match(a) and _ISO_DAY.match(b):
+        return a < b
+    return bool(pd.Timestamp(a) < pd.Timestamp(b))
 
 
 def _checked_date(value: Any, field: str, *, dayfirst: bool | None = None) -> pd.Timestamp:
@@ -815,9 +836,17 @@ class Inventory:
         for i, f in enumerate(fields):
             rows_of.setdefault(f, []).append(i)
         plain = [f for f in rows_of if f in allowed and f not in ("geometry", "extra", "land_use")]
+        read: set[Any] = set()  # fields whose one change is a plain acceptable value
+        for f in plain:
+            if len(rows_of[f]) == 1:  # a number, a code, clean text: no frame to parse it
+                value = ingest.parse_scalar(f, given[rows_of[f][0]])
+                if value is not ingest.NOT_PLAIN:
+                    texts[rows_of[f][0]] = history.encode_value(f, value)
+                    read.add(f)
+        plain = [f for f in plain if f not in read]
         parsed_once = self._parse_single_rows(plain, rows_of, given) if len(plain) > 1 else None
         for f, rows in rows_of.items():
-            if f not in allowed or f == "land_use":  # a bare code needs its scheme: below
+            if f not in allowed or f == "land_use" or f in read:  # land use: below
                 continue
             if parsed_once is not None and f in parsed_once:
                 value, probs = parsed_once[f]
@@ -868,8 +897,9 @@ class Inventory:
                     )
         ids = sorted(set(id_text))
         with self._store.transaction():
-            # the stored rows as plain columns: no frame for a few rows
-            current = self._store.read_asset_columns(ids)
+            # the stored rows as plain columns (no frame for a few rows), when each asset
+            # entered, and the settings this write reads: one read where the store allows
+            current, entered, meta = self._store.read_for_update(ids, _UPDATE_METAS)
             known = set(current["asset_id"]) if current is not None else set()
             missing = [i for i in ids if i not in known]
             if missing:
@@ -877,12 +907,11 @@ class Inventory:
                     f"not in the inventory: {', '.join(missing[:10])}"
                     + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
                 )
-            entered = self._store.created_at(ids)
             for i in range(n):
                 if i in bad_at:
                     continue
                 first = entered.get(str(aids[i]))
-                if first is not None and pd.Timestamp(valid_at[i]) < pd.Timestamp(first):
+                if first is not None and _before(valid_at[i], first):
                     problems.append(
                         Problem(
                             i,
@@ -907,25 +936,33 @@ class Inventory:
                 "batch_id": [uuid.uuid4().hex[:12]] * n,
                 "source": ["update"] * n,
             }
-            self._store.append_events(ev)  # its columns as they are: no frame for a few rows
-            after = _rows_after(current, ev) if current is not None else None
-            if after is None:  # a change dated before the asset's latest: replay its history
-                self._materialize(ids)
-            else:
-                row_ids, values, new_geoms, valid_from, recorded = after
-                cols = self._asset_values(
-                    row_ids, values, new_geoms, valid_from=valid_from, recorded_at=recorded
-                )
-                # what the stores make of the rows' frame (_asset_rows), value by value
-                self._store.upsert_asset_columns(
-                    {c: [_sql_value(v) for v in col] for c, col in cols.items()}, new_geoms
-                )
-                if self._rows_written is not None:
-                    self._rows_written.extend(ids)
             status = {a for a, f in zip(id_text, fields, strict=True) if f == "status"}
             moved = sorted({a for a, f in zip(id_text, fields, strict=True) if f == "geometry"})
-            self._mark_assets_dirty(moved)
-            self._stamp({i for i in ids if i not in status})
+            after = _rows_after(current, ev) if current is not None else None
+            if after is None:  # a change dated before the asset's latest: replay its history
+                self._store.append_events(ev)  # its columns as they are: no frame
+                self._materialize(ids)
+                self._mark_assets_dirty(moved)
+                self._stamp({i for i in ids if i not in status})
+                return n
+            row_ids, values, new_geoms, valid_from, recorded = after
+            row = self._asset_values(
+                row_ids, values, new_geoms, valid_from=valid_from, recorded_at=recorded
+            )
+            # the events, the rows (what the stores make of the rows' frame, _asset_rows,
+            # value by value) and the bookkeeping of _mark_assets_dirty and _stamp, written
+            # together: one statement in the PostGIS store
+            now = _gpkg.gpkg_timestamp()
+            metas: dict[str, str | None] = {"state_time": now}
+            if moved and meta["context_params"] is not None:
+                dirty = json.loads(meta["context_dirty_assets"] or "[]")
+                metas["context_dirty_assets"] = json.dumps(sorted({*dirty, *moved}))
+            self._store.write_update(
+                ev, {c: [_sql_value(v) for v in col] for c, col in row.items()}, new_geoms, metas
+            )
+            if self._rows_written is not None:
+                self._rows_written.extend(ids)
+            self._stamped(meta["state_time"], now, {i for i in ids if i not in status})
         return n
 
     @staticmethod
@@ -1308,9 +1345,7 @@ class Inventory:
         todo = is_poly & np.isnan(area)
         if todo.any():
             area[todo] = crs_rules.ground_area_m2(g[todo], crs)
-        declared = pd.to_numeric(
-            pd.Series(values["declared_land_area_m2"], dtype=object), errors="coerce"
-        ).to_numpy(float)
+        declared = _numbers(values["declared_land_area_m2"])
         area[~is_poly] = declared[~is_poly]
         n = len(ids)
         cols: dict[str, Any] = {"asset_id": np.asarray(ids, dtype=object)}
@@ -1352,6 +1387,13 @@ class Inventory:
         before = self._store.meta("state_time")
         now = _gpkg.gpkg_timestamp()
         self._store.set_meta("state_time", now)
+        self._stamped(before, now, spells_kept)
+
+    def _stamped(
+        self, before: str | None, now: str, spells_kept: set[str] | frozenset[str]
+    ) -> None:
+        """:meth:`_stamp` once ``state_time`` is ``now`` (it was ``before``): tell the
+        in-memory tables which rows this write changed."""
         rows, self._rows_written = self._rows_written, []
         self._live.wrote_assets(before, now, rows, spells_kept)
 
@@ -2329,6 +2371,22 @@ def _rows_after(
     return ids, values, geoms, valid_from, recorded
 
 
+def _numbers(values: Any) -> np.ndarray:
+    """``pd.to_numeric(pd.Series(values, dtype=object), errors="coerce")`` as floats; Python
+    numbers and None (a few rows' values) converted one by one, anything else by pandas."""
+    if len(values) <= 32:
+        out = np.full(len(values), np.nan)
+        for k, v in enumerate(values):
+            t = type(v)
+            if t is float or t is int:
+                out[k] = v
+            elif v is not None:
+                break
+        else:
+            return out
+    return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+
+
 def _iso_times(values: Any) -> np.ndarray | None:
     """ISO date(-time) texts as ``datetime64[ns]`` (what :func:`history.parse_stored_dates`
     gives them), or ``None`` if one is missing, not text or outside the dates it allows."""
@@ -2736,20 +2794,19 @@ def _stored_text(field: str, stored: Any) -> str:
 
 
 def _land_classes(codes: pd.Series, schemes: pd.Series) -> list[str | None]:
-    cache: dict[tuple[str, str], str | None] = {}
     out: list[str | None] = []
     for c, s in zip(codes, schemes, strict=True):
-        if c is None or s is None:
-            out.append(None)
-            continue
-        key = (str(c), str(s))
-        if key not in cache:
-            try:
-                cache[key] = landuse.resolve(key[0], key[1]).land_class
-            except LandUseError:
-                cache[key] = None
-        out.append(cache[key])
+        out.append(None if c is None or s is None else _land_class(str(c), str(s)))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _land_class(code: str, scheme: str) -> str | None:
+    """The land class of a code in a scheme (the land-use tables are fixed), None if none."""
+    try:
+        return landuse.resolve(code, scheme).land_class
+    except LandUseError:
+        return None
 
 
 def _decode_rows(raw: gpd.GeoDataFrame, crs: CRS | None) -> gpd.GeoDataFrame:

@@ -32,7 +32,16 @@ from ..geo import webmap
 from . import vector
 from .readers import TABLE_SUFFIXES, VECTOR_SUFFIXES, read_source
 from .report import ImportReport
-from .values import ColumnMap, _blank, _short, id_problem, map_columns, parse_values
+from .values import (
+    NOT_PLAIN,
+    ColumnMap,
+    _blank,
+    _short,
+    id_problem,
+    map_columns,
+    parse_scalar,
+    parse_values,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -513,6 +522,7 @@ def prepare_assets(
 
 
 __all__ = [  # the steps, wherever they live, under the one name the inventory uses
+    "NOT_PLAIN",
     "TABLE_SUFFIXES",
     "VECTOR_SUFFIXES",
     "ColumnMap",
@@ -522,6 +532,7 @@ __all__ = [  # the steps, wherever they live, under the one name the inventory u
     "check_placement",
     "id_problem",
     "map_columns",
+    "parse_scalar",
     "parse_values",
     "prepare_assets",
     "prepare_geometry",

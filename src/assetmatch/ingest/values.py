@@ -533,6 +533,52 @@ def _land_use_word_notes(
     return [Problem(r, "land_use", texts[c]) for r, c in zip(labels, inverse.tolist(), strict=True)]
 
 
+#: What :func:`parse_scalar` returns for a value it leaves to :func:`parse_values`.
+NOT_PLAIN: Any = object()
+
+#: Text fields :func:`parse_scalar` reads (the others have vocabularies, lists or schemes).
+_PLAIN_TEXT_FIELDS = frozenset(
+    f
+    for f, kind in ASSET_COLUMNS.items()
+    if kind == "str" and f not in ("asset_id", "kind", "status", "land_use", "land_use_scheme")
+)
+
+
+def parse_scalar(fld: str, value: Any) -> Any:
+    """What :func:`parse_values` makes of one plain, acceptable value of the asset field
+    ``fld`` (given under its canonical name, no unit), without a frame; :data:`NOT_PLAIN`
+    when the value needs the column parsers (text to read, a blank, a problem to report,
+    dates, lists, land use).
+
+    Only values ``parse_values`` takes without a problem or a note are read here:
+    a finite non-negative Python ``int``/``float`` of a number field (within 0-1 for a share),
+    a canonical ``status``/``kind`` code, and text with nothing to strip that is not blank in
+    words. ``tests/test_update_fast.py`` checks the two agree.
+    """
+    t = type(value)
+    if t is float or t is int:  # not bool: the column parsers read it
+        kind = ASSET_COLUMNS.get(fld)
+        if kind not in ("float", "int") or fld in DERIVED_ASSET_COLUMNS:
+            return NOT_PLAIN
+        try:
+            f = float(value)
+        except OverflowError:
+            return NOT_PLAIN
+        if not (math.isfinite(f) and f >= 0):
+            return NOT_PLAIN
+        if fld in SHARE_COLUMNS and f > 1:
+            return NOT_PLAIN
+        return f
+    if t is str:
+        if fld == "status":
+            return value if value in STATUSES else NOT_PLAIN
+        if fld == "kind":
+            return value if value in KINDS else NOT_PLAIN
+        if fld in _PLAIN_TEXT_FIELDS and value == value.strip() and value not in vector.BLANK_TEXT:
+            return value
+    return NOT_PLAIN
+
+
 def parse_values(
     df: pd.DataFrame,
     mapping: ColumnMap,

@@ -89,6 +89,28 @@ class Store(Protocol):
         column (stored values, None for NULL) and ``geometry``; None before a CRS is set."""
         ...
 
+    def read_for_update(
+        self, ids: Sequence[str], keys: Sequence[str]
+    ) -> tuple[dict[str, list[Any]] | None, dict[str, str], dict[str, str | None]]:
+        """What an update of ``ids`` reads first (inside a transaction), in as few statements
+        as the store allows: :meth:`read_asset_columns` of ``ids``, :meth:`created_at` of
+        those found and :meth:`metas` of ``keys``. The PostGIS store reads them in one
+        statement and locks the rows found until the transaction ends."""
+        ...
+
+    def write_update(
+        self,
+        events: Mapping[str, Sequence[Any]],
+        columns: Mapping[str, Sequence[Any]],
+        geoms: Any,
+        metas: Mapping[str, str | None],
+    ) -> None:
+        """What an update writes (inside a transaction): :meth:`append_events` of ``events``
+        (a mapping of event columns to lists), :meth:`upsert_asset_columns` of ``columns``
+        and ``geoms``, and :meth:`set_metas` of ``metas``, with the same result as those
+        three calls; the PostGIS store sends them as one statement."""
+        ...
+
     def lock_assets(self, ids: Sequence[str]) -> None:
         """Hold the rows of ``ids`` until the transaction ends (inside a transaction), so that
         a decision read from them (an offer) cannot be taken twice by concurrent writers."""

@@ -379,6 +379,7 @@ class GpkgStore:
         self._write_lock = threading.RLock()
         self._closed = False
         self._srs_crs: dict[int, CRS] = {}  # the CRS of each srs_id read committed (see crs)
+        self._srs_id: int | None = None  # the srs_id once read committed (see srs_id)
         self._immutable = False
         exists = _check_path(self.path, create=create, readonly=readonly)
         if exists and not readonly and not _writable(self.path):
@@ -652,9 +653,18 @@ class GpkgStore:
 
     @property
     def srs_id(self) -> int | None:
-        """srs_id of the store CRS, None until set."""
+        """srs_id of the store CRS, None until set.
+
+        Once set and committed it never changes (the CRS is fixed once), so one read outside
+        a transaction is kept; one read inside may yet be rolled back and is read again."""
+        if self._srs_id is not None:
+            return self._srs_id
         v = self.meta("srs_id")
-        return None if v is None else int(v)
+        if v is None:
+            return None
+        if not self.conn.in_transaction:
+            self._srs_id = int(v)
+        return int(v)
 
     @property
     def crs(self) -> CRS | None:
@@ -722,9 +732,52 @@ class GpkgStore:
         return [r[0] for r in rows], np.asarray(geoms, dtype=object)
 
     def _select_assets(self, names: list[str], ids: Sequence[str] | None) -> list[tuple[Any, ...]]:
-        absent = {n for n, _ in self._missing_asset_columns()}  # read-only older file
-        cols = ", ".join(f'NULL AS "{n}"' if n in absent else f'"{n}"' for n in names)
-        return self._select(f'SELECT geom, {cols} FROM "assets"', "asset_id", ids, "fid")
+        return self._select(
+            f'SELECT geom, {self._asset_cols(names)} FROM "assets"', "asset_id", ids, "fid"
+        )
+
+    def _asset_cols(self, names: list[str]) -> str:
+        """The select list of ``names`` from ``assets``: a column an older file opened read-only
+        lacks reads as NULL (a writable file has every column: it was upgraded on opening)."""
+        absent = {n for n, _ in self._missing_asset_columns()} if self.readonly else set()
+        return ", ".join(f'NULL AS "{n}"' if n in absent else f'"{n}"' for n in names)
+
+    def read_for_update(
+        self, ids: Sequence[str], keys: Sequence[str]
+    ) -> tuple[dict[str, list[Any]] | None, dict[str, str], dict[str, str | None]]:
+        """:meth:`read_asset_columns` of ``ids``, :meth:`created_at` of those found and
+        :meth:`metas` of ``keys``, in two statements (inside a transaction: the file is the
+        writer's already)."""
+        ids = list(ids)
+        got = self.metas(list(dict.fromkeys([*keys, "srs_id"])))
+        metas = {k: got[k] for k in keys}
+        if got["srs_id"] is None:
+            return None, self.created_at(ids), metas
+        names = [n for n, _ in ASSET_TABLE_COLUMNS]
+        entered = (
+            '(SELECT max(valid_at) FROM "asset_events" e '
+            "WHERE e.asset_id = a.asset_id AND e.kind = 'create')"
+        )
+        select = f'SELECT geom, {self._asset_cols(names)}, {entered} FROM "assets" a'
+        rows = self._select(select, "asset_id", ids, "fid")
+        out = {n: [r[k] for r in rows] for k, n in enumerate(names, start=1)}
+        out["geometry"] = list(_gpkg.decode([r[0] for r in rows])) if rows else []
+        created = {r[1]: r[-1] for r in rows if r[-1] is not None}
+        return out, created, metas
+
+    def write_update(
+        self,
+        events: Mapping[str, Sequence[Any]],
+        columns: Mapping[str, Sequence[Any]],
+        geoms: Any,
+        metas: Mapping[str, str | None],
+    ) -> None:
+        """:meth:`append_events`, :meth:`upsert_asset_columns` and :meth:`set_metas` (inside a
+        transaction: in SQLite each statement is a call, not a round trip)."""
+        self.append_events(events)
+        self.upsert_asset_columns(columns, geoms)
+        if metas:
+            self.set_metas(metas)
 
     def read_asset_columns(self, ids: Sequence[str]) -> dict[str, list[Any]] | None:
         """The current rows of ``ids`` as :meth:`read_assets` reads them, column by column as
@@ -790,12 +843,25 @@ class GpkgStore:
         blobs = _gpkg.encode(geoms, srs_id)
         params = [list(r) for r in zip(blobs, *data, strict=True)]
         keys = [str(k) for k in data[0]]
-        existing = {r[0] for r in self._select(f'SELECT "{key}" FROM "{table}"', key, keys)}
+        # the stored geometry of each existing row: a row whose geometry is written as it is
+        # stored keeps it (no R-tree update: the same row, box and extent either way)
+        existing = dict(self._select(f'SELECT "{key}", geom FROM "{table}"', key, keys))
         sets = ", ".join(f'"{n}" = ?' for n in ["geom", *names[1:]])
-        upd = [[*p[:1], *p[2:], p[1]] for p, k in zip(params, keys, strict=True) if k in existing]
+        upd: list[list[Any]] = []
+        kept: list[list[Any]] = []
+        for p, k in zip(params, keys, strict=True):
+            if k not in existing:
+                continue
+            if existing[k] == p[0]:
+                kept.append([*p[2:], p[1]])
+            else:
+                upd.append([*p[:1], *p[2:], p[1]])
         ins = [p for p, k in zip(params, keys, strict=True) if k not in existing]
         if upd:
             self.conn.executemany(f'UPDATE "{table}" SET {sets} WHERE "{key}" = ?', upd)
+        if kept:
+            rest = ", ".join(f'"{n}" = ?' for n in names[1:])
+            self.conn.executemany(f'UPDATE "{table}" SET {rest} WHERE "{key}" = ?', kept)
         if ins:
             cols = ", ".join(f'"{n}"' for n in names)
             marks = ", ".join("?" * (len(names) + 1))
