@@ -277,3 +277,40 @@ def test_read_for_update_reads_what_the_three_reads_read(new_store):
                 assert cols[c] == want[0][c], c
     finally:
         inv.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-07-01",
+        "2024-07-01T00:00:00",
+        "2024-07-01T13:45:59",
+        "2024-02-29",
+        "2023-02-29",
+        "1900-01-01",
+        "1899-12-31",
+        "2200-12-31T23:59:59",
+        "2201-01-01",
+        "2024-07-01T10:00",
+        "2024-07-01 10:00:00",
+        "2024-07-01T10:00:00.5",
+        "2024-07-01T24:00:00",
+        "2024-13-01",
+        "2024-07-01T10:00:00+08:00",
+        "tomorrow",
+    ],
+)
+def test_iso_times_read_a_valid_time_as_pandas_does(text):
+    """``_rows_after`` reads plain ISO times with numpy: the same instant pandas reads, and
+    None for what pandas refuses or the inventory does not keep."""
+    low = pd.Timestamp(inventory_mod.history.DATE_MIN)
+    high = pd.Timestamp(inventory_mod.history.DATE_MAX) + pd.Timedelta(1, "D")
+    try:
+        t = pd.Timestamp(text)
+        want = t.as_unit("ns").to_datetime64() if t.tzinfo is None and low <= t < high else None
+    except ValueError:
+        want = None
+    got = inventory_mod._iso_times([text])
+    assert (got is None) == (want is None)
+    if want is not None:
+        assert got[0] == want

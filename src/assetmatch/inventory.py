@@ -160,6 +160,10 @@ def _valid_time(at: Any, field: str = "at") -> str:
 
 
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+#: A naive ISO date or date-time to the second (what the stores keep as valid times).
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}(T([01]\d|2[0-3]):[0-5]\d:[0-5]\d)?\Z")
+#: The first and last day the inventory keeps, as ISO text (see ``history.check_date``).
+_DAY_RANGE = (history.DATE_MIN.isoformat(), history.DATE_MAX.isoformat())
 
 
 def _before(a: str, b: str) -> bool:
@@ -2396,6 +2400,12 @@ def _iso_times(values: Any) -> np.ndarray | None:
     for k, v in enumerate(values):
         if not isinstance(v, str):
             return None
+        if _ISO_TIME.match(v) and _DAY_RANGE[0] <= v[:10] <= _DAY_RANGE[1]:
+            try:  # a plain ISO date(-time) in range: numpy reads it as pandas does
+                out[k] = np.datetime64(v, "ns")
+                continue
+            except ValueError:  # no such day (2024-02-30)
+                return None
         try:
             t = pd.Timestamp(v)
         except (ValueError, TypeError, OverflowError):

@@ -207,7 +207,7 @@ def _check_geometries(geoms: Any, *, allow_points: bool) -> GeometryCheck:
     repairs: list[dict[str, Any]] = []
 
     candidates = np.array([r is None for r in reason], dtype=bool)
-    polygonal = candidates & np.isin(type_id, (_POLYGON, _MULTIPOLYGON))
+    polygonal = candidates & ((type_id == _POLYGON) | (type_id == _MULTIPOLYGON))  # not isin
     valid = np.zeros(n, dtype=bool)
     valid[polygonal] = shapely.is_valid(arr[polygonal])
     to_fix = (polygonal & ~valid) | (candidates & (type_id == _COLLECTION))

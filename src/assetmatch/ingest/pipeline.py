@@ -318,8 +318,7 @@ def check_placement(
     if not present.any():
         return bad, problems
     idx = np.flatnonzero(present)
-    sub = gpd.GeoSeries(arr[idx], crs=store_crs)
-    outside = crs_rules.outside_area_of_use(sub, store_crs)
+    outside = crs_rules.outside_own_area_of_use(arr[idx], store_crs)
     area_use = store_crs.area_of_use
     where = f" ({area_use.name}, {area_use.bounds})" if area_use is not None else ""
     for k in np.flatnonzero(outside):
@@ -334,7 +333,8 @@ def check_placement(
             )
         )
     if polygons:
-        is_poly = np.isin(shapely.get_type_id(arr[idx]), (3, 6)) & ~outside
+        kinds = shapely.get_type_id(arr[idx])
+        is_poly = ((kinds == 3) | (kinds == 6)) & ~outside  # not np.isin: ~14 µs for one
         if is_poly.any():
             area = np.full(len(idx), np.inf)
             area[is_poly] = crs_rules.ground_area_m2(arr[idx][is_poly], store_crs)
