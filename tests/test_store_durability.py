@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import assetmatch as am
@@ -138,12 +139,21 @@ def test_concurrent_writers_lose_nothing(store):
     for p, (out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
         assert out.strip() == "ok"
-    h = am.Inventory.open(path).history("SHARED-00000")
+    inv = am.Inventory.open(path)
+    h = inv.history("SHARED-00000")
     upd = h[h["kind"] == "update"]
     assert len(upd) == n_workers * n_updates
     for w in range(1, n_workers + 1):
         mine = upd[upd["author"] == f"w{w}"]
         assert sorted(mine["value"]) == [float(w * 1000 + i) for i in range(n_updates)]
+    # the current row is the replay of the history: no writer's row overwrote a later change
+    # (each update reads its row locked until it commits)
+    row = inv.assets().drop(columns="recorded_at")
+    with inv._store.transaction():
+        inv._materialize(["SHARED-00000"])
+    pd.testing.assert_frame_equal(row, inv.assets().drop(columns="recorded_at"))
+    assert row.loc["SHARED-00000", "rent_yuan_m2_month"] == upd["value"].iloc[-1]
+    inv.close()
 
 
 @pytest.mark.slow
