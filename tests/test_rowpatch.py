@@ -241,3 +241,33 @@ def test_one_row_values_equal_the_column_functions():
             w = want.to_numpy(dtype=np.float64).astype(np.float32)[0]
             got = f._f32(v)
         assert (math.isnan(w) and math.isnan(got)) or (w == got and type(got) is np.float32), v
+
+
+def test_a_patched_table_keeps_the_scores_whose_arrays_it_shares(demo):
+    """Values a match memoised on the table (hand-over days, offerable, access…) are kept by
+    a patched table only while it shares every array they were computed from; an edit of one
+    of those arrays computes them again, equal to a table built from scratch."""
+    inv, path = demo
+    req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
+    am.match(req, inventory=inv)
+
+    def memo(table, name):
+        return next(v for k, v in table._cache.items() if k[0] == name)
+
+    ids = list(inv.assets().index)
+    before = inv.features()
+    handover, access = memo(before, "handover"), memo(before, "access")
+    inv.update(ids[2], rent_yuan_m2_month=17.5)  # neither hand-over nor access reads rent
+    after = inv.features()
+    assert after is not before
+    assert memo(after, "handover") is handover and memo(after, "access") is access
+    am.match(req, inventory=inv)
+    inv.update(ids[4], building_area_m2=0.0)  # hand-over reads it (net land on bare land)
+    patched = inv.features()
+    assert not any(k[0] == "handover" for k in patched._cache)  # not carried
+    mine = am.match(req, inventory=inv)
+    assert memo(patched, "handover") is not handover
+    want = rebuilt(path)
+    theirs = am.match(req, features=want)
+    np.testing.assert_array_equal(memo(patched, "handover"), memo(want, "handover"))
+    pd.testing.assert_frame_equal(mine.table, theirs.table)

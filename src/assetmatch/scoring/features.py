@@ -92,6 +92,9 @@ class FeatureTable:
         self.state_time = state_time
         self.landuse_paths = landuse_paths
         self._cache: dict[tuple[Any, ...], np.ndarray] = {}
+        #: The arrays each memoised value of :meth:`cached` / :meth:`flag` was computed from,
+        #: when declared: a patched table keeps the values whose arrays it shares
+        self._inputs: dict[tuple[Any, ...], tuple[str, ...]] = {}
         self._index: pd.Index | None = None
         for k, a in self._arrays.items():
             if len(a) != len(self.ids):
@@ -278,24 +281,61 @@ class FeatureTable:
         return self.flag(
             (reduce.__name__ + "_nan", name),
             lambda: a.dtype.kind == "f" and bool(reduce(np.isnan(a))),
+            inputs=(name,),
         )
 
-    def flag(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> bool:
-        """Return the memoised truth of ``compute()`` for ``key`` (a fact about the columns)."""
+    def flag(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], Any],
+        *,
+        inputs: Sequence[str] | None = None,
+    ) -> bool:
+        """Return the memoised truth of ``compute()`` for ``key`` (a fact about the columns);
+        ``inputs``: the arrays it reads (see :meth:`cached`)."""
         flag = self._cache.get(key)
         if flag is None:
             flag = np.array(bool(compute()))
-            self._cache[key] = flag
+            self._keep(key, flag, inputs)
         return bool(flag)
 
-    def cached(self, key: tuple[Any, ...], compute: Callable[[], np.ndarray]) -> np.ndarray:
-        """Return the memoised array for ``key``, computing it once."""
+    def cached(
+        self,
+        key: tuple[Any, ...],
+        compute: Callable[[], np.ndarray],
+        *,
+        inputs: Sequence[str] | None = None,
+    ) -> np.ndarray:
+        """Return the memoised array for ``key``, computing it once.
+
+        ``inputs`` names every array ``compute`` reads (besides the categories): a table
+        patched from this one (:func:`patch`, :func:`patch_rows`) that shares all of them keeps
+        the value instead of computing it again. Leave it out when unsure.
+        """
         out = self._cache.get(key)
         if out is None:
             out = compute()
             out.setflags(write=False)
-            self._cache[key] = out
+            self._keep(key, out, inputs)
         return out
+
+    def _keep(self, key: tuple[Any, ...], value: np.ndarray, inputs: Sequence[str] | None) -> None:
+        self._cache[key] = value
+        if inputs is not None:
+            self._inputs[key] = tuple(inputs)
+
+    def _keep_unchanged(self, old: FeatureTable) -> None:
+        """Take ``old``'s memoised values whose declared input arrays this table shares (the
+        same objects: a patch shares the arrays it did not write) with its categories."""
+        if self.categories is not old.categories:
+            return
+        mine, theirs = self._arrays, old._arrays
+        for key, inputs in old._inputs.items():
+            if key not in self._cache and all(
+                n in mine and mine[n] is theirs.get(n) for n in inputs
+            ):
+                self._cache[key] = old._cache[key]
+                self._inputs[key] = inputs
 
 
 _PRESENCE_RE: Final = re.compile(r"^presence_(.+)$")
@@ -586,6 +626,7 @@ def patch(
                     values[k] = v
                 values.setflags(write=False)
             out._cache[key] = values
+    out._keep_unchanged(table)
     return out
 
 
@@ -821,6 +862,7 @@ def patch_rows(
                         values[p] = row[c][1]
                 values.setflags(write=False)
             out._cache[key] = values
+    out._keep_unchanged(table)
     return out
 
 

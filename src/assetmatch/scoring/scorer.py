@@ -331,6 +331,17 @@ class _Plan:
 _PARAM_NAMES: dict[type, tuple[str, ...]] = {}
 
 
+#: The arrays the hand-over days without a ready date are computed from (both obstacle
+#: aggregates: which one is read depends on the scorer's ``obstacle_mode``).
+_BASE_DAYS_INPUTS: Final = (
+    "status",
+    "building_area_m2",
+    "net_land",
+    "obstacle_days_max",
+    "obstacle_days_sum",
+)
+
+
 class SiteScorer(BaseEstimator):
     """Score assets against an investor's requirements (a scikit-learn estimator).
 
@@ -563,9 +574,17 @@ class SiteScorer(BaseEstimator):
             # firms data: without any firm near any asset, synergy and conflicts are unknown,
             # not "no related industry" and "no conflict"
             "synergy": "presence" in X
-            and X.flag(("any_positive", "presence"), lambda: np.any(X["presence"] > 0)),
+            and X.flag(
+                ("any_positive", "presence"),
+                lambda: np.any(X["presence"] > 0),
+                inputs=("presence",),
+            ),
             "conflicts": "nearest" in X
-            and X.flag(("any_finite", "nearest"), lambda: np.isfinite(X["nearest"]).any()),
+            and X.flag(
+                ("any_finite", "nearest"),
+                lambda: np.isfinite(X["nearest"]).any(),
+                inputs=("nearest",),
+            ),
             "access": "access" in X,
             "near": "x" in X,
             "district": True,
@@ -728,7 +747,7 @@ class SiteScorer(BaseEstimator):
             days = self._status_lut(X)[X["status"]] + self._net_land_days(X, slice(None))
             return (days + self._obstacles(X)).astype(_F32)
 
-        return X.cached(key, compute)
+        return X.cached(key, compute, inputs=_BASE_DAYS_INPUTS)
 
     def _handover(self, X: FeatureTable, as_of_day: float) -> np.ndarray:
         """Days until hand-over at ``as_of_day`` (brief-independent; see the module docstring)."""
@@ -740,7 +759,7 @@ class SiteScorer(BaseEstimator):
             np.copyto(days, self._base_days(X), where=np.isnan(ready))
             return _floor0(days).astype(_F32)
 
-        return X.cached(key, compute)
+        return X.cached(key, compute, inputs=("ready_day", *_BASE_DAYS_INPUTS))
 
     def _construction(self, X: FeatureTable) -> np.ndarray:
         """Construction days of bare land (0 where there are buildings)."""
@@ -748,6 +767,7 @@ class SiteScorer(BaseEstimator):
         return X.cached(
             ("construction", days),
             lambda: ((X["building_area_m2"] <= 0) * _F32(days)).astype(_F32),
+            inputs=("building_area_m2",),
         )
 
     def _base_key(self) -> tuple[Any, ...]:
@@ -778,7 +798,7 @@ class SiteScorer(BaseEstimator):
             lut = np.array([s in OFFERABLE_STATUSES for s in cats] + [False])
             return lut[X["status"]]
 
-        return X.cached(("offerable", bool(self.offerable_only)), compute)
+        return X.cached(("offerable", bool(self.offerable_only)), compute, inputs=("status",))
 
     def _access(self, X: FeatureTable) -> np.ndarray:
         scale = float(self.access_scale_m)
@@ -793,7 +813,7 @@ class SiteScorer(BaseEstimator):
                 out = np.where(cnt > 0, tot / np.maximum(cnt, 1), self.unknown_score)
             return out.astype(_F32)
 
-        return X.cached(("access", scale, float(self.unknown_score)), compute)
+        return X.cached(("access", scale, float(self.unknown_score)), compute, inputs=("access",))
 
     def _freshness(self, X: FeatureTable, as_of_day: float) -> np.ndarray:
         horizon = float(self.freshness_horizon_days)
@@ -803,7 +823,8 @@ class SiteScorer(BaseEstimator):
             s = np.clip(_F32(1) - age * _F32(1.0 / max(horizon, 1e-9)), 0.0, 1.0)
             return np.nan_to_num(s, nan=self.unknown_score).astype(_F32)
 
-        return X.cached(("freshness", as_of_day, horizon, float(self.unknown_score)), compute)
+        key = ("freshness", as_of_day, horizon, float(self.unknown_score))
+        return X.cached(key, compute, inputs=("updated_day",))
 
     # ------------------------------------------------------------------ per-call plan
 
