@@ -314,3 +314,31 @@ def test_iso_times_read_a_valid_time_as_pandas_does(text):
     assert (got is None) == (want is None)
     if want is not None:
         assert got[0] == want
+
+
+def test_gpkg_row_write_keeps_an_unchanged_geometry(tmp_path):
+    """A field change rewrites the asset row without its geometry (no R-tree update: the
+    same blob, box and extent); a boundary move writes the geometry and its box."""
+    inv = am.Inventory.demo(tmp_path / "demo.gpkg")
+    try:
+        conn = inv._store.conn
+        statements: list[str] = []
+        conn.set_trace_callback(statements.append)
+        inv.update("TS-0001", rent_yuan_m2_month=12.5)
+        conn.set_trace_callback(None)
+        writes = [s for s in statements if s.startswith('UPDATE "assets"')]
+        assert writes and not any('"geom" =' in s for s in writes)
+        box = conn.execute(
+            'SELECT r.* FROM "rtree_assets_geom" r JOIN "assets" a ON a.fid = r.id '
+            "WHERE a.asset_id = 'TS-0001'"
+        ).fetchall()
+        g = inv.assets().geometry.loc["TS-0001"]
+        inv.update("TS-0001", geometry=shapely.affinity.translate(g, xoff=25.0))
+        moved = conn.execute(
+            'SELECT r.* FROM "rtree_assets_geom" r JOIN "assets" a ON a.fid = r.id '
+            "WHERE a.asset_id = 'TS-0001'"
+        ).fetchall()
+        assert moved[0][1] == pytest.approx(box[0][1] + 25.0, abs=0.1)  # 32-bit boxes
+        assert inv.assets().loc["TS-0001", "rent_yuan_m2_month"] == 12.5
+    finally:
+        inv.close()
