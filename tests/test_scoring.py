@@ -481,6 +481,16 @@ def test_education_in_an_industrial_plant_under_a_zone_that_opts_in() -> None:
     assert transfer.path == "change_of_use" and transfer.delay_days == 365
 
 
+def test_industry_on_storage_land_is_a_change_of_the_contracted_use() -> None:
+    # the 2020 classification separates 10 工矿用地 and 11 仓储用地: a plant on land granted
+    # for storage changes the contracted use (城市房地产管理法第十八条), whatever the investor
+    for industry in (None, "C22", "G59"):
+        p = landuse_path("logistics_storage", "industrial", industry=industry)
+        assert p.path == "change_of_use" and p.delay_days == 180, industry
+        assert "城市房地产管理法第十八条" in p.basis and p.checked == "2026-12-04"
+    assert "仓储用地 11" in p.note_zh and "contract" in p.note_en
+
+
 def test_logistics_on_industrial_land_is_a_change_of_use_own_storage_is_not() -> None:
     # Fujian's 产业项目用地管理分类目录: transport and commercial storage logistics are commercial
     # land; a plant's own storage (工业仓储) stays industrial
