@@ -13,8 +13,10 @@ CSV and Excel, the feature id (0-based) for vector files, the index label for a 
 
 from __future__ import annotations
 
+import contextvars
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -385,6 +387,53 @@ class Prepared:
     crs: CRS | None
 
 
+#: From this many rows on, :func:`prepare_assets` checks the geometry in a second thread while
+#: it parses the values (below, a thread costs more than it saves).
+PARALLEL_ROWS = 5_000
+
+
+class _Beside:
+    """Run ``work`` in a thread beside the ``with`` block (or, when not ``parallel``, at
+    :meth:`result`), with the caller's context (numpy's error state among it).
+
+    Leaving the block waits for the thread, so an error of the block comes first, as if
+    ``work`` ran after it; :meth:`result` gives ``work``'s value or raises its error."""
+
+    def __init__(self, work: Callable[[], Any], parallel: bool) -> None:
+        self._work = work
+        self._parallel = parallel
+        self._thread: threading.Thread | None = None
+        self._outcome: tuple[bool, Any] | None = None
+
+    def _run(self) -> None:
+        try:
+            self._outcome = (True, self._work())
+        except BaseException as exc:  # handed to the caller's thread
+            self._outcome = (False, exc)
+
+    def __enter__(self) -> _Beside:
+        if self._parallel:
+            context = contextvars.copy_context()
+            self._thread = threading.Thread(
+                target=context.run, args=(self._run,), name="assetmatch-geometry-checks"
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._thread is not None:
+            self._thread.join()
+
+    def result(self) -> Any:
+        if self._outcome is None:
+            self._run()
+        assert self._outcome is not None
+        ok, value = self._outcome
+        if not ok:
+            raise value
+        return value
+
+
 def prepare_assets(
     source: Any,
     *,
@@ -414,9 +463,24 @@ def prepare_assets(
         report.columns["declared_land_area_m2"] = report.columns["land_area_m2"]
     if "lon" in report.columns and "lat" in report.columns:
         report.columns["geometry"] = f"{report.columns['lon']}/{report.columns['lat']}"
-    values, problems, notes = parse_values(
-        df, mapping, land_use_scheme=land_use_scheme, dayfirst=dayfirst
-    )
+
+    def geometry() -> tuple[list[Problem], PreparedGeometry]:
+        if isinstance(df, gpd.GeoDataFrame):
+            geoms = df.geometry
+            if geoms.crs is None and crs is not None:
+                geoms = geoms.set_crs(crs)
+            gprobs: list[Problem] = []
+        else:
+            geoms, gprobs = table_geometry(df, mapping, crs=crs)
+        return gprobs, prepare_geometry(geoms, store_crs=store_crs, coords=coords, swap_xy=swap_xy)
+
+    # the geometry's checks (mostly GEOS and PROJ, which let other threads run) beside the
+    # values' (mostly Python): on two cores the two halves overlap; results and the order of
+    # problems and errors as when run one after the other
+    with _Beside(geometry, len(df) >= PARALLEL_ROWS) as geometry_done:
+        values, problems, notes = parse_values(
+            df, mapping, land_use_scheme=land_use_scheme, dayfirst=dayfirst
+        )
     if "asset_id" not in values:
         raise ValidationError(
             "the source has no asset id column",
@@ -429,14 +493,8 @@ def prepare_assets(
                 )
             ],
         )
-    if isinstance(df, gpd.GeoDataFrame):
-        geoms = df.geometry
-        if geoms.crs is None and crs is not None:
-            geoms = geoms.set_crs(crs)
-    else:
-        geoms, gprobs = table_geometry(df, mapping, crs=crs)
-        problems.extend(gprobs)
-    pg = prepare_geometry(geoms, store_crs=store_crs, coords=coords, swap_xy=swap_xy)
+    gprobs, pg = geometry_done.result()
+    problems.extend(gprobs)
     problems.extend(pg.problems)
 
     ids = values["asset_id"]
