@@ -100,24 +100,24 @@ def _long_changes(records: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         for f, v in rec.items()
         if f not in meta
     ]
-    return pd.DataFrame(recs, columns=["asset_id", "at", "author", "note", "field", "value"])
+    out = pd.DataFrame(recs, columns=["asset_id", "at", "author", "note", "field", "value"])
+    # each value as given: one column holds every field's values, and pandas' inference over
+    # them (a text column's None as NaN, ints among floats as floats) would let one field's
+    # values change another's
+    out["value"] = pd.Series([r["value"] for r in recs], index=out.index, dtype=object)
+    return out
 
 
 def _long_columns(rec: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of ``_long_changes([rec])`` as :meth:`Inventory._apply_updates` takes them
-    from it, for a record of plain values (text ``asset_id``): lists, and ``value`` as the
-    frame's constructor infers that column (a text column's None is NaN, ints among floats are
-    floats), taken as objects."""
+    from it, for a record of plain values (text ``asset_id``): lists, and ``value`` the values
+    as given, as objects."""
     meta = {"asset_id", "at", "author", "note"}
     items = [(f, v) for f, v in rec.items() if f not in meta]
     n = len(items)
     value = np.empty(n, dtype=object)
-    if len({type(v) for _, v in items}) <= 1:  # values of one type: the column keeps them
-        for k, (_, v) in enumerate(items):
-            value[k] = v
-    else:  # ints among floats become floats, a text column's None NaN, ...: pandas decides
-        frame = pd.DataFrame([{"value": v} for _, v in items], columns=["value"])
-        value = frame["value"].to_numpy(dtype=object)
+    for k, (_, v) in enumerate(items):
+        value[k] = v
     return {
         "asset_id": [rec["asset_id"]] * n,
         "at": [rec.get("at")] * n,
