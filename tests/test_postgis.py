@@ -858,3 +858,34 @@ def test_a_create_event_the_database_refuses_leaves_nothing(migrated):
         assert _asset_indexes(conn).keys() == made.keys()
         inv.add(zone.assets.iloc[5:], at="2024-02-01")
         assert len(inv.assets(derived=False)) == 25
+
+
+def test_a_role_that_does_not_own_the_table_imports_with_the_index_kept(migrated, pg_admin):
+    """A writer role that may not drop the index (not the owner) imports into an empty store
+    as before: the index is filled row by row, not dropped."""
+    import assetmatch as am
+    from assetmatch.demo.zone import generate_zone
+
+    _, admin = pg_admin
+    role = f"am_writer_{uuid.uuid4().hex[:8]}"
+    admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
+            for sql in (
+                f'GRANT USAGE, CREATE ON SCHEMA public TO "{role}"',
+                f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO "{role}"',
+                f'GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO "{role}"',
+            ):
+                conn.execute(sql)
+            made = _asset_indexes(conn)
+            zone = generate_zone(seed=4, n_assets=30, n_firms=20)
+            url = f"postgresql://{role}@{migrated.host}:{migrated.port}/{migrated.dbname}"
+            with am.Inventory.open(url) as inv:
+                report = inv.add(zone.assets, at="2024-01-01")
+            assert len(report.created) == 30
+            assert _asset_indexes(conn) == made
+            assert conn.execute("SELECT count(*) FROM asset_events").fetchone()[0] == 30
+    finally:
+        with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
+            conn.execute(f'DROP OWNED BY "{role}"')
+        admin.execute(f'DROP ROLE IF EXISTS "{role}"')

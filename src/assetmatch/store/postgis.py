@@ -1277,30 +1277,33 @@ def _as_kind(name: str, kind: str, v: Any) -> Any:
 
 def _gist_set_aside(cur: psycopg.Cursor[Any]) -> list[str]:
     """Drop the GiST indexes of an empty ``assets`` table, to be built again after a bulk load
-    in the same transaction; returns their definitions (none when the table holds rows, or when
-    another session holds a lock on it: the table is not waited for, so two imports at once
-    cannot deadlock on it)."""
+    in the same transaction; returns their definitions.
+
+    None are dropped when the table holds rows, when another session holds a lock on it (the
+    table is not waited for, so two imports at once cannot deadlock on it), or when this role
+    may not drop them (it does not own the table): the import then fills the index row by
+    row, as any import does."""
     psycopg = _driver()
     if cur.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
         return []
     try:
-        with cur.connection.transaction():  # a savepoint: a refused lock leaves the import
+        with cur.connection.transaction():  # a savepoint: a refusal leaves the import as it was
             cur.execute("LOCK TABLE assets IN ACCESS EXCLUSIVE MODE NOWAIT")
-    except psycopg.errors.LockNotAvailable:
-        logger.debug("assets is in use elsewhere: its GiST index is filled row by row")
+            # with the table to itself, no other writer has rows in it this one cannot see
+            if cur.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
+                return []
+            rows = cur.execute(
+                "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+                "WHERE i.indrelid = 'assets'::regclass AND a.amname = 'gist' "
+                "AND NOT i.indisunique AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
+            ).fetchall()
+            for name, _ in rows:
+                cur.execute(f'DROP INDEX "{name}"')
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.InsufficientPrivilege) as exc:
+        logger.debug("the GiST index of assets is filled row by row (%s)", exc.sqlstate)
         return []
-    # with the table to itself, no other writer has rows in it that this one cannot see
-    if cur.execute("SELECT EXISTS (SELECT 1 FROM assets)").fetchone()[0]:
-        return []
-    rows = cur.execute(
-        "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
-        "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
-        "WHERE i.indrelid = 'assets'::regclass AND a.amname = 'gist' "
-        "AND NOT i.indisunique AND NOT EXISTS "
-        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"
-    ).fetchall()
-    for name, _ in rows:
-        cur.execute(f'DROP INDEX "{name}"')
     return [definition for _, definition in rows]
 
 
