@@ -47,8 +47,8 @@ class LiveTables:
     #: The day every derived idle clock of :attr:`features`' frame was read at (``None``: not
     #: one day); rows whose clock inputs did not change keep theirs only on that day.
     clock_day: Any = None
-    #: ``((layer names, layers_version), {name: layer})``: the reference layers.
-    layers: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+    #: ``(layers_version, {name: layer})``: the reference layers.
+    layers: tuple[str | None, dict[str, Any]] | None = None
 
     # ---------------------------------------------------------------- context
     def context_for(self, key: tuple[str | None, str | None]) -> pd.DataFrame | None:

@@ -2005,8 +2005,14 @@ class Inventory:
         """
         return _shallow(self._context(refresh=refresh, **params))  # the kept table not the caller's
 
-    def _context(self, *, refresh: bool = True, **params: Any) -> pd.DataFrame:
-        """:meth:`context` as kept in memory, not copied: callers must not write into it."""
+    def _context(
+        self, *, refresh: bool = True, seen: dict[str, Any] | None = None, **params: Any
+    ) -> pd.DataFrame:
+        """:meth:`context` as kept in memory, not copied: callers must not write into it.
+
+        ``seen``, when given, receives the store's settings read with the context (and the
+        ``context_computed_at`` it left): what :meth:`_features_state` would read next.
+        """
         from .context.engine import context_features, refresh_context
 
         if self.crs is None:  # nothing was ever added: no assets, no CRS to measure in
@@ -2019,6 +2025,7 @@ class Inventory:
             if wanted == stored and (not pending or not refresh):
                 ctx = self._kept_context(m)
                 if ctx is not None:
+                    _saw(seen, m)
                     return ctx
         with self._store.transaction():  # re-read under the lock: another process may have won
             m = self._store.metas(_CONTEXT_META)
@@ -2030,6 +2037,7 @@ class Inventory:
             layers_dirty = m["context_layers_dirty"] == "1"
             nothing = not (dirty or removed or firm_xy or layers_dirty)
             if ctx is not None and wanted == stored and (nothing or not refresh):
+                _saw(seen, m)
                 return ctx
             firms = self._firm_index(m["firms_version"])  # read in this transaction
             layers = self._reference_layers(m["layers_version"])
@@ -2047,13 +2055,14 @@ class Inventory:
             if few is not None:  # only moved assets: their rows, from their geometries alone
                 new, changed, rows = few
                 self._store.write_context_rows(changed, rows)
-                self._note_context(
+                now = self._note_context(
                     before=m["context_computed_at"],  # read in this transaction
                     new=new,
                     changed=[str(i) for i in changed],
                     wanted=wanted,
                     attrs=None if new.attrs == ctx.attrs else new.attrs,  # a new computed_at
                 )
+                _saw(seen, m, now)
                 return new
             assets = self._store.read_assets().set_index("asset_id")
             if ctx is None or wanted != stored or layers_dirty:
@@ -2076,7 +2085,6 @@ class Inventory:
                     **kw,
                 )
                 replace = list(new.columns) != list(ctx.columns)
-            before = self._store.meta("context_computed_at")
             if replace:
                 self._store.write_context(new, replace=True)
                 changed = None
@@ -2084,7 +2092,10 @@ class Inventory:
                 changed = _changed_rows(ctx, new)
                 self._store.write_context(new.loc[changed], replace=False)
                 changed = [str(i) for i in changed]
-            self._note_context(before=before, new=new, changed=changed, wanted=wanted)
+            now = self._note_context(
+                before=m["context_computed_at"], new=new, changed=changed, wanted=wanted
+            )
+            _saw(seen, m, now)
         return new
 
     def _note_context(
@@ -2095,10 +2106,10 @@ class Inventory:
         changed: list[str] | None,
         wanted: dict[str, Any],
         attrs: dict[str, Any] | None = None,
-    ) -> None:
+    ) -> str:
         """Record a context just written (inside the write transaction): its time, its
         parameters, nothing pending, its table's ``attrs`` when given (rows written without
-        their frame); and keep it in memory with the rows it changed."""
+        their frame); and keep it in memory with the rows it changed. Returns its time."""
         now = _gpkg.gpkg_timestamp()
         extra = {} if attrs is None else {"context_attrs": json.dumps(attrs, default=str)}
         self._store.set_metas(
@@ -2111,6 +2122,7 @@ class Inventory:
         )
         self._live.refreshed_context(before, now, changed)
         self._live.keep_context((now, json.dumps(wanted)), new)
+        return now
 
     def features(self, as_of: Any = None) -> Any:
         """The columnar feature table that :func:`assetmatch.match` scans.
@@ -2131,8 +2143,10 @@ class Inventory:
         if table is not None:
             return table
         with self._live.lock:
-            ctx = self._context()  # applies pending changes, noting the rows they touched
-            key, day = self._features_state()
+            seen: dict[str, Any] = {}
+            ctx = self._context(seen=seen)  # applies pending changes, noting the rows they touched
+            # the state the context was read or written at (else read it)
+            key, day = _state_of(seen) if seen else self._features_state()
             table = self._live.features_for(key)
             if table is not None:
                 return table
@@ -2163,10 +2177,7 @@ class Inventory:
     def _features_state(self) -> tuple[tuple[str | None, str | None], pd.Timestamp]:
         """``(state_time, context_computed_at)`` and :meth:`_clock_day`, read together (one
         round trip to a database store instead of three)."""
-        m = self._store.metas(["state_time", "context_computed_at", "demo_as_of"])
-        as_of = m["demo_as_of"]
-        day = pd.Timestamp(date.fromisoformat(as_of) if as_of is not None else date.today())
-        return (m["state_time"], m["context_computed_at"]), day
+        return _state_of(self._store.metas(["state_time", "context_computed_at", "demo_as_of"]))
 
     def _clock_day(self) -> pd.Timestamp:
         """The day :meth:`assets` reads the derived idle clocks at now."""
@@ -2252,19 +2263,17 @@ class Inventory:
     def _reference_layers(self, version: str | None) -> dict[str, gpd.GeoDataFrame]:
         """Every reference layer by name, kept in memory while no layer changes.
 
-        The key is the layer names and ``version``, the store's ``layers_version`` that
-        :meth:`add_layer` renews (read by the caller with its other settings); a store written
-        before that version existed is read every time (no key to trust).
+        The key is ``version``, the store's ``layers_version`` that :meth:`add_layer` (the one
+        way layers are written) renews, read by the caller with its other settings; a store
+        written before that version existed is read every time (no key to trust).
         """
-        names = self._store.layer_names()
-        key = (tuple(names), version)
         with self._live.lock:
             kept = self._live.layers
-            if version is not None and kept is not None and kept[0] == key:
+            if version is not None and kept is not None and kept[0] == version:
                 return dict(kept[1])
-        layers = {n: self._store.read_layer(n) for n in names}
+        layers = {n: self._store.read_layer(n) for n in self._store.layer_names()}
         with self._live.lock:
-            self._live.layers = (key, layers)
+            self._live.layers = (version, layers)
         return dict(layers)
 
     def _kept_context(self, meta: Mapping[str, str | None] | None = None) -> pd.DataFrame | None:
@@ -2859,7 +2868,30 @@ _CONTEXT_META = (
     *_CONTEXT_PENDING,
     "firms_version",
     "layers_version",
+    "state_time",  # for the feature table's key (Inventory._features_state), read at once
+    "demo_as_of",
 )
+
+
+def _saw(
+    seen: dict[str, Any] | None, meta: Mapping[str, str | None], computed_at: str | None = None
+) -> None:
+    """Fill ``seen`` (see :meth:`Inventory._context`) from the settings ``meta`` read with the
+    context, with ``computed_at`` when the context was just written."""
+    if seen is not None:
+        seen.update(meta)
+        if computed_at is not None:
+            seen["context_computed_at"] = computed_at
+
+
+def _state_of(
+    meta: Mapping[str, str | None],
+) -> tuple[tuple[str | None, str | None], pd.Timestamp]:
+    """``((state_time, context_computed_at), day the idle clocks are read at)`` of settings
+    read from the store (see :meth:`Inventory._features_state`)."""
+    as_of = meta["demo_as_of"]
+    day = pd.Timestamp(date.fromisoformat(as_of) if as_of is not None else date.today())
+    return (meta["state_time"], meta["context_computed_at"]), day
 
 
 def _context_params(params: Mapping[str, Any], stored: Mapping[str, Any] | None) -> dict[str, Any]:
