@@ -17,6 +17,7 @@ Usage::
     python benchmarks/bench_edit_match.py                 # demo zone and 10,000 assets
     python benchmarks/bench_edit_match.py --n 2000 --rounds 7
     python benchmarks/bench_edit_match.py --pg postgresql://postgres@localhost:5432/bench_db
+    python benchmarks/bench_edit_match.py --steps   # and the patched edit step by step
 """
 
 from __future__ import annotations
@@ -84,6 +85,37 @@ def run(inv: am.Inventory, rounds: int) -> dict[str, list[float]]:
     return out
 
 
+def steps(inv: am.Inventory, rounds: int) -> dict[str, list[float]]:
+    """The patched edit step by step: ``update`` (a boundary moved a few metres), then the
+    context refresh (``inv.context()``), the feature patch (``inv.features()``) and the match
+    that the patched path runs inside ``match``; and a rent change alone with its match."""
+    req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
+    am.match(req, inventory=inv)
+    a = inv.assets()
+    aid = a.index[len(a) // 2]
+    geom = a.geometry.loc[aid]
+    out: dict[str, list[float]] = {
+        k: [] for k in ("update", "context", "features", "match", "rent + match")
+    }
+    for r in range(rounds):
+        moved = shapely.affinity.translate(geom, xoff=2.0 * (r % 5 + 1))
+        t0 = time.perf_counter()
+        inv.update(aid, geometry=gpd.GeoSeries([moved], crs=a.crs))
+        t1 = time.perf_counter()
+        inv.context()
+        t2 = time.perf_counter()
+        inv.features()
+        t3 = time.perf_counter()
+        am.match(req, inventory=inv)
+        t4 = time.perf_counter()
+        inv.update(aid, rent_yuan_m2_month=10.0 + r % 3)
+        am.match(req, inventory=inv)
+        t5 = time.perf_counter()
+        for k, dt in zip(out, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+            out[k].append(dt)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="assets of the generated zone")
@@ -94,6 +126,11 @@ def main() -> None:
         help="also measure the demo zone in this PostGIS database (an empty, throwaway one: "
         "e.g. postgresql://postgres@localhost:5432/assetmatch_bench)",
     )
+    ap.add_argument(
+        "--steps",
+        action="store_true",
+        help="also time the patched edit step by step (update, context, features, match)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     print(f"# {platform.platform()}, {os.cpu_count()} cores, Python {platform.python_version()}")
@@ -103,6 +140,7 @@ def main() -> None:
         "| patched / warm | rebuild / patched |"
     )
     print("|---|---|---|---|---|---|")
+    by_step: list[tuple[int, Path | str, dict[str, list[float]]]] = []
     with tempfile.TemporaryDirectory() as d:
         cases: list[tuple[int, Path | str]] = [(0, Path(d)), (args.n, Path(d))]
         if args.pg:
@@ -110,6 +148,8 @@ def main() -> None:
         for n, where in cases:
             inv = zone_inventory(n, where)
             t = run(inv, args.rounds)
+            if args.steps:
+                by_step.append((n, where, steps(inv, args.rounds)))
             inv.close()
             med = {k: statistics.median(v) * 1000 for k, v in t.items()}
             lo = {k: min(v) * 1000 for k, v in t.items()}
@@ -125,6 +165,19 @@ def main() -> None:
                 f"| {statistics.median(ratios_w):.1f}× ({ratios_w[0]:.1f}–{ratios_w[-1]:.1f}) "
                 f"| {statistics.median(ratios_r):.1f}× ({ratios_r[0]:.1f}–{ratios_r[-1]:.1f}) |"
             )
+    if by_step:
+        print()
+        print("| zone | update ms | context ms | features ms | match ms | rent change + match ms |")
+        print("|---|---|---|---|---|---|")
+        for n, where, t in by_step:
+            name = ("demo (320)" if n == 0 else f"{n:,} assets") + (
+                ", PostGIS" if isinstance(where, str) else ""
+            )
+            cells = [
+                f"{statistics.median(v) * 1000:.1f} ({min(v) * 1000:.1f}–{max(v) * 1000:.1f})"
+                for v in t.values()
+            ]
+            print(f"| {name} | " + " | ".join(cells) + " |")
     print(f"# load average after: {os.getloadavg()}")
 
 
