@@ -606,6 +606,12 @@ class PostGisStore:
         conn = self._transaction_conn("writing an update")
         n = len(events["asset_id"])
         ev_cols = [_event_values(events, name, n) for name in _UPDATE_EVENT_COLUMNS]
+        # the events' text columns as one JSON document (a parameter per column would pass
+        # psycopg's limit of parameters of a statement it parses once, and cost a dumper each)
+        ev_json = json.dumps(
+            [dict(zip(_UPDATE_EVENT_COLUMNS, r, strict=True)) for r in zip(*ev_cols, strict=True)],
+            default=str,
+        )
         egeoms = np.empty(n, dtype=object)
         egeoms[:] = list(events["geom"]) if "geom" in events else [None] * n
         present = ~shapely.is_missing(egeoms)
@@ -618,12 +624,11 @@ class PostGisStore:
         )
         row_wkb = shapely.to_wkb(np.asarray(geoms, dtype=object), flavor="iso", output_dimension=2)
         params = (
-            *ev_cols,
             ev_wkb,
+            ev_json,
             *row_cols,
             [None if w is None else bytes(w) for w in row_wkb],
-            list(metas),
-            list(metas.values()),
+            json.dumps(dict(metas)),
         )
         conn.execute(_WRITE_UPDATE_SQL, params)
 
@@ -1189,31 +1194,34 @@ def _write_update_sql() -> str:
     """The one statement of :meth:`PostGisStore.write_update`: the events' geometries get
     their ids first (``nextval`` of the identity, in the events' order), then the events go
     in in their order (so their ids grow as with ``COPY``), the asset rows are upserted and
-    the settings set."""
+    the settings set.
+
+    Parameters: the events' text columns as a JSON array of objects, their WKB geometries
+    (``bytea[]``), one typed array per asset column, the rows' WKB (cast to geometry as
+    ``ST_GeomFromWKB`` reads it: SRID 0), the settings as a JSON object. It stays under
+    psycopg's limits (4,096 characters, 50 parameters) for a statement whose parsing it keeps.
+    """
     ev = _UPDATE_EVENT_COLUMNS
-    ev_cast = ", ".join(f"ev.{n}::timestamptz" if n == "recorded_at" else f"ev.{n}" for n in ev)
-    names = [n for n, _ in ASSET_PG_COLUMNS]
-    row_arrays = ", ".join(f"%s::{t}[]" for _, t in ASSET_PG_COLUMNS)
-    updates = ", ".join(f"{n} = excluded.{n}" for n in [*names[1:], "geom"])
+    ev_cols = ", ".join(
+        f"(j.e->>'{n}')::timestamptz" if n == "recorded_at" else f"j.e->>'{n}'" for n in ev
+    )
+    names = ", ".join(n for n, _ in ASSET_PG_COLUMNS)
+    arrays = ", ".join(f"%s::{t}[]" for _, t in ASSET_PG_COLUMNS)
+    updates = ", ".join(f"{n}=excluded.{n}" for n, _ in [*ASSET_PG_COLUMNS[1:], ("geom", "")])
     return (
-        "WITH ev AS (SELECT * FROM unnest("
-        + ", ".join(["%s::text[]"] * len(ev))
-        + ", %s::bytea[]) WITH ORDINALITY AS t("
-        + ", ".join(ev)
-        + ", wkb, ord)), "
+        "WITH j AS (SELECT e, ord, (%s::bytea[])[ord::int] AS wkb "
+        "FROM json_array_elements(%s::json) WITH ORDINALITY AS t(e, ord)), "
         "gid AS (SELECT s.ord, s.wkb, nextval(pg_get_serial_sequence('geometries', 'geom_id')) "
-        "AS geom_id FROM (SELECT ord, wkb FROM ev WHERE wkb IS NOT NULL ORDER BY ord) s), "
+        "AS geom_id FROM (SELECT ord, wkb FROM j WHERE wkb IS NOT NULL ORDER BY ord) s), "
         "g AS (INSERT INTO geometries (geom_id, geom) OVERRIDING SYSTEM VALUE "
         "SELECT geom_id, ST_GeomFromWKB(wkb) FROM gid), "
         f"e AS (INSERT INTO asset_events ({', '.join(ev)}, geom_id) "
-        f"SELECT {ev_cast}, gid.geom_id FROM ev LEFT JOIN gid USING (ord) ORDER BY ev.ord), "
-        f"a AS (INSERT INTO assets ({', '.join(names)}, geom) "
-        f"SELECT {', '.join(f'r.{n}' for n in names)}, ST_GeomFromWKB(r.wkb) "
-        f"FROM unnest({row_arrays}, %s::bytea[]) AS r({', '.join(names)}, wkb) "
-        f"ON CONFLICT (asset_id) DO UPDATE SET {updates}), "
-        "m AS (INSERT INTO am_meta (key, value) SELECT * FROM unnest(%s::text[], %s::text[]) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value) "
-        "SELECT 1"
+        f"SELECT {ev_cols}, gid.geom_id FROM j LEFT JOIN gid USING (ord) ORDER BY j.ord), "
+        f"a AS (INSERT INTO assets ({names}, geom) "
+        f"SELECT * FROM unnest({arrays}, %s::bytea[]::geometry[]) "
+        f"ON CONFLICT (asset_id) DO UPDATE SET {updates}) "
+        "INSERT INTO am_meta (key, value) SELECT * FROM json_each_text(%s::json) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"
     )
 
 
