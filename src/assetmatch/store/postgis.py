@@ -1233,8 +1233,11 @@ def _event_values(events: Mapping[str, Sequence[Any]], name: str, n: int) -> lis
     missing values (NaN, NaT, NA) as None, ``value`` as its stored text."""
     if name not in events:
         return [None] * n
+    vals = list(events[name])
+    if name != "value" and all(v is None or type(v) is str for v in vals):
+        return vals  # text and None: nothing to convert
     arr = np.empty(n, dtype=object)
-    arr[:] = list(events[name])
+    arr[:] = vals
     vals = arr.tolist()
     for k in np.flatnonzero(pd.isna(arr)):
         vals[k] = None
