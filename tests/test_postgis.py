@@ -868,7 +868,10 @@ def test_a_role_that_does_not_own_the_table_imports_with_the_index_kept(migrated
 
     _, admin = pg_admin
     role = f"am_writer_{uuid.uuid4().hex[:8]}"
-    admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    try:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+    except psycopg.errors.InsufficientPrivilege:
+        pytest.skip("the test server's role may not create roles (CREATEROLE)")
     try:
         with psycopg.connect(migrated.conninfo(), autocommit=True) as conn:
             for sql in (
