@@ -292,20 +292,27 @@ def deal_frame(deals: pd.DataFrame) -> pd.DataFrame:
 def restore_context(df: pd.DataFrame, meta: Any) -> pd.DataFrame:
     """Give stored context columns back the dtypes and ``attrs`` recorded in the settings.
 
-    ``meta`` is the store's :meth:`meta` (``context_dtypes``, ``context_attrs``).
+    ``meta`` is the store's :meth:`meta` (``context_dtypes``, ``context_attrs``). The table is
+    built anew from its columns, so that pandas holds it as one block per dtype, as a computed
+    context (its ~200 columns set one by one would make ~200 blocks: every row patch of an
+    edit then copies and compares block by block).
     """
+    cols: dict[Any, pd.Series] = {c: df[c] for c in df.columns}
     for col, dtype in json.loads(meta("context_dtypes") or "{}").items():
-        if col in df.columns:
+        if col in cols:
+            s = cols[col]
             if dtype == "bool":
-                df[col] = df[col].fillna(0).astype(bool)
+                s = s.fillna(0).astype(bool)
             elif dtype in ("str", "string", "object"):
-                df[col] = df[col].astype(object).where(df[col].notna(), None)
+                s = s.astype(object).where(s.notna(), None)
                 if dtype != "object":
-                    df[col] = df[col].astype(dtype)
+                    s = s.astype(dtype)
             else:
-                df[col] = df[col].astype(dtype)
-    df.attrs = json.loads(meta("context_attrs") or "{}")
-    return df
+                s = s.astype(dtype)
+            cols[col] = s
+    out = pd.DataFrame(cols, index=df.index, columns=df.columns)
+    out.attrs = json.loads(meta("context_attrs") or "{}")
+    return out
 
 
 def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFrame:
