@@ -745,8 +745,10 @@ def with_zone_rules(
         + checked.loc[checked["path"] == "not_allowed", "to_class"]
     )
     keep = ~keys(base.frame).isin(set(keys(checked))) & ~pair.isin(forbidden)
-    merged = pd.concat([base.frame[keep], checked], ignore_index=True)
-    return LandUsePathTable(merged.astype(object).where(merged.notna(), None))
+    # as objects on both sides: the result is objects anyway, and pandas 2 warns when a column
+    # that is empty on one side would change the result's dtype
+    merged = pd.concat([base.frame[keep].astype(object), checked.astype(object)], ignore_index=True)
+    return LandUsePathTable(merged.where(merged.notna(), None))
 
 
 def landuse_path(
