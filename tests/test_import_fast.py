@@ -135,8 +135,8 @@ def _varied_batch() -> gpd.GeoDataFrame:
     batch.loc[batch.index[6:9], "rent_yuan_m2_month"] = np.nan
     batch["floors"] = batch["floors"].astype("Int64")
     batch.loc[batch.index[9:12], "floors"] = pd.NA
-    batch.loc[batch.index[12], "tenure"] = []
-    batch.loc[batch.index[13], "obstacles"] = [
+    batch.at[batch.index[12], "tenure"] = []  # .at: a list into one cell on pandas 2 and 3
+    batch.at[batch.index[13], "obstacles"] = [
         {"kind": "planning_adjustment", "description": "调规", "delay_days": 90}
     ]
     batch.loc[batch.index[14], "name"] = None

@@ -125,7 +125,7 @@ def test_result_records_equal_pandas_records_made_plain():
     frame = pd.DataFrame(
         {
             "rank": np.array([1, 2, 3]),
-            "asset_id": pd.array(["A", None, "C"], dtype="str"),
+            "asset_id": pd.Series(["A", None, "C"]).array,  # the default text column
             "score": np.array([0.123456789, np.nan, np.inf]),
             "s_size": np.array([1.0, 0.25, 0.0], dtype=np.float32),
             "ok": np.array([True, False, True]),

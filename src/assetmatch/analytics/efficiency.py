@@ -108,7 +108,7 @@ def load_thresholds(path: str | os.PathLike[str] | None = None) -> pd.DataFrame:
         problems.append(Problem(int(row), "industry", f"{out.index[row]!r} appears twice"))
     for col in _THRESHOLD_COLUMNS:
         text = raw[col].str.strip() if col in raw.columns else pd.Series("", index=raw.index)
-        num = pd.to_numeric(text.replace("", np.nan), errors="coerce")
+        num = pd.to_numeric(text.mask(text == ""), errors="coerce")  # no downcasting replace
         for row in np.flatnonzero((num.isna() & (text != "")).to_numpy()):
             problems.append(Problem(int(row), col, f"{text.iloc[row]!r} is not a number"))
         for row in np.flatnonzero((num < 0).to_numpy()):

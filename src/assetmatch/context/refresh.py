@@ -13,6 +13,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
+from .._cow import copy_on_write
 from .._errors import CRSError, Problem, UnknownAssetError, ValidationError
 from ._crs import _same_crs
 from .firms import FirmIndex, _firms_to_crs
@@ -237,7 +238,9 @@ def refresh_context(
                     values[rows] = new
                     data[col] = pd.Series(values, index=context.index, dtype=old.dtype, copy=False)
                     continue
-            data[col] = old  # unchanged: shared copy-on-write with ``context``
+            # unchanged: shared copy-on-write with ``context`` (copied where pandas would write
+            # through a shared column, see assetmatch._cow)
+            data[col] = old if copy_on_write() else old.copy()
         result = pd.DataFrame(data, index=context.index, copy=False)
     else:
         keep_rows = ~recompute[kept_pos]
