@@ -200,8 +200,8 @@ class Store(Protocol):
         ...
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Store a few rows of context features given as columns: all the stored columns, in
-        their order and of their recorded dtypes (an edit's refreshed rows)."""
+        """Store rows of context features given as columns: all the stored columns, in their
+        order and of their recorded dtypes (an edit's refreshed rows, or a whole table's)."""
         ...
 
     def read_context(self) -> pd.DataFrame | None:

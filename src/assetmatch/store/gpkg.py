@@ -188,14 +188,12 @@ _NATIVE = frozenset({str, int, float, bytes, type(None)})
 def _sql_column(s: pd.Series) -> list[Any]:
     """One column as SQLite values (NaN/NaT/NA → NULL, booleans → 0/1, numpy → Python),
     whole-array where the dtype or the value types allow, value by value otherwise."""
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "fiub":  # numbers, booleans
+        return _sql_array(s.to_numpy())
     if pd.api.types.is_bool_dtype(s.dtype) and not s.isna().any():
         return s.astype(int).tolist()
     if pd.api.types.is_float_dtype(s.dtype):
-        arr = s.to_numpy(dtype=float)
-        vals = arr.tolist()
-        for k in np.flatnonzero(np.isnan(arr)):
-            vals[k] = None
-        return vals
+        return _sql_array(s.to_numpy(dtype=float))
     if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
         vals = s.to_numpy(dtype=object, na_value=None).tolist()
     else:
@@ -320,6 +318,12 @@ def _geo_frame(df: pd.DataFrame, geoms: np.ndarray, crs: CRS) -> gpd.GeoDataFram
     ``GeoDataFrame(df, geometry=GeoSeries(geoms), crs=crs)`` gives, built in a third of its
     time (the geometry array carries the CRS, so the frame has none to check and set)."""
     return gpd.GeoDataFrame(df, geometry=from_shapely(geoms, crs=crs))
+
+
+def context_columns(ctx: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A context table's columns by name as arrays, what ``write_context_rows`` takes."""
+    bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
+    return {str(c): bare.iloc[:, j].to_numpy() for j, c in enumerate(bare.columns)}
 
 
 def context_dtype_names(ctx: pd.DataFrame) -> dict[str, str]:
@@ -1143,17 +1147,11 @@ class GpkgStore:
         if dtypes != before or replace:
             self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
-        bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
-        data = bare.to_numpy(dtype=object)
-        params = [
-            [str(i), *(_sql_value(v) for v in row)] for i, row in zip(ctx.index, data, strict=True)
-        ]
-        self.conn.executemany(_context_upsert_sql(("asset_id", *map(str, cols))), params)
-        _gpkg.touch(self.conn, table, None)
+        self.write_context_rows(ctx.index, context_columns(ctx))
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Write a few rows of the stored context table: ``columns`` are all of its columns
-        in its order and of the dtypes recorded, one value per id (an edit's refreshed rows,
+        """Write rows of the stored context table: ``columns`` are all of its columns in its
+        order and of the dtypes recorded, one value per id (an edit's refreshed rows come
         without a frame; inside a transaction)."""
         names = ["asset_id", *columns]
         params = list(zip(list(map(str, ids)), *map(_sql_array, columns.values()), strict=True))

@@ -52,6 +52,7 @@ from .gpkg import (
     _sql_column,
     _sql_rows,
     _sql_value,
+    context_columns,
     context_dtype_names,
     deal_frame,
     restore_context,
@@ -930,7 +931,6 @@ class PostGisStore:
         GeoPackage store records them.
         """
         conn = self._transaction_conn("write_context")
-        cols = list(ctx.columns)
         if replace:
             conn.execute("DELETE FROM context")
         before = json.loads(self.meta("context_dtypes") or "{}") if not replace else {}
@@ -939,25 +939,17 @@ class PostGisStore:
             self.set_meta("context_dtypes", json.dumps(dtypes))
         self.set_meta("context_attrs", json.dumps(ctx.attrs, default=str))
         self.set_meta("context_written", "1")
-        bare = pd.DataFrame(ctx)  # without attrs: pandas deep-copies them per operation
-        if len(bare) <= _FEW_ROWS:  # an edit's rows: value by value, not a pandas call per column
-            data = [[_sql_value(v) for v in row] for row in bare.to_numpy(dtype=object)]
-        else:
-            data = _sql_rows(bare)
-        self._upsert_context([str(i) for i in ctx.index], cols, data)
+        self.write_context_rows(ctx.index, context_columns(ctx))
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Write a few rows of the stored context table: ``columns`` are all of its columns
-        in its order and of the dtypes recorded, one value per id (an edit's refreshed rows,
-        without a frame; inside a transaction)."""
-        cols = list(columns)
-        data = zip(*map(_sql_array, columns.values()), strict=True)
-        self._upsert_context(list(map(str, ids)), cols, data)
-
-    def _upsert_context(self, ids: list[str], cols: list[str], data: Any) -> None:
-        """Merge the rows ``data`` (SQL values in the order of ``cols``) into ``ids``' features."""
+        """Write rows of the stored context table: ``columns`` are all of its columns in its
+        order and of the dtypes recorded, one value per id (merged into each row's features;
+        inside a transaction)."""
         from psycopg.types.json import Jsonb
 
+        cols = list(columns)
+        data = zip(*map(_sql_array, columns.values()), strict=True)
+        ids = [str(i) for i in ids]
         conn = self._transaction_conn("write_context")
         with conn.cursor() as cur:
             cur.executemany(
@@ -1338,10 +1330,6 @@ def _wkb_dumper(oid: int) -> type:
 
     WkbDumper.oid = oid
     return WkbDumper
-
-
-#: Up to this many rows, :meth:`PostGisStore.write_context` converts values one by one.
-_FEW_ROWS = 16
 
 
 def _json_number(v: Any) -> Any:
