@@ -2276,12 +2276,10 @@ class Inventory:
             self._live.layers = (version, layers)
         return dict(layers)
 
-    def _kept_context(self, meta: Mapping[str, str | None] | None = None) -> pd.DataFrame | None:
+    def _kept_context(self, meta: Mapping[str, str | None]) -> pd.DataFrame | None:
         """The stored context, from memory when this inventory holds the stored version
-        (``meta``: the store's ``context_computed_at`` and ``context_params`` when just read):
-        the kept table itself, not to be written into."""
-        if meta is None:
-            meta = self._store.metas(("context_computed_at", "context_params"))
+        (``meta``: the store's ``context_computed_at`` and ``context_params``, just read by the
+        caller): the kept table itself, not to be written into."""
         key = (meta["context_computed_at"], meta["context_params"])
         ctx = self._live.context_for(key)
         if ctx is None:
