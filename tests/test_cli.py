@@ -164,6 +164,9 @@ def test_import_with_a_bad_row_exits_1_naming_it(tmp_path):
     assert r.stdout.startswith("import from ")
     assert "5 accepted (5 new" in r.stdout and "1 rejected" in r.stdout
     assert r.stderr.strip() == "assetmatch: 1 row(s) refused: row 7 (PL-006)"
+    # a land-use word read as a class is named in words, not by the library's key
+    assert "'仓储' read as 11 仓储用地 (logistics and storage)" in r.stdout
+    assert "logistics_storage" not in r.stdout
     with am.Inventory.open(store, create=False) as inv:  # the good rows are in
         assert sorted(inv.assets().index) == ["PL-001", "PL-002", "PL-003", "PL-004", "PL-005"]
 

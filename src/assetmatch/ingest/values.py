@@ -525,7 +525,7 @@ def _land_use_word_notes(
         key = key * len(uniques) + codes
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     texts = [
-        f"{w!r} read as {code} {w}用地 ({cls}) in "
+        f"{w!r} read as {code} {w}用地 ({landuse.LAND_CLASSES.get(cls, ('', cls))[1]}) in "
         f"{landuse.SCHEME_NAMES.get(scheme, scheme)}; give the code to be exact"
         for w, code, scheme, cls in zip(*(part[first] for part in parts), strict=True)
     ]
