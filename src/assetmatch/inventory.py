@@ -36,6 +36,7 @@ from pyproj.exceptions import CRSError as PyprojCRSError
 
 from ._cow import copy_on_write
 from ._errors import (
+    AssetmatchError,
     CRSError,
     LandUseError,
     NotFoundError,
@@ -76,8 +77,22 @@ _UPDATABLE = tuple(c for c in ASSET_COLUMNS if c not in ("asset_id", *DERIVED_AS
 #: lists and mappings are left to the frame: :meth:`Inventory.update` builds one for them).
 _PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
 #: The settings an update reads before it writes (:meth:`Inventory._apply_updates`): the
-#: state time it replaces and the context bookkeeping of :meth:`Inventory._mark_assets_dirty`.
-_UPDATE_METAS = ("state_time", "context_params", "context_dirty_assets")
+#: state time it replaces, the context bookkeeping of :meth:`Inventory._mark_assets_dirty`,
+#: and what says whether the context kept in memory is current (:meth:`Inventory._moved_rows`).
+_UPDATE_METAS = (
+    "state_time",
+    "context_params",
+    "context_computed_at",
+    "context_dirty_assets",
+    "context_removed",
+    "context_dirty_firm_xy",
+    "context_layers_dirty",
+    "firms_version",
+    "layers_version",
+)
+#: Up to this many moved assets, an update recomputes their context rows in its own
+#: transaction when the context it replaces is kept in memory (:meth:`Inventory._moved_rows`).
+_MOVED_ROWS = 32
 #: Up to this many changed rows, the kept feature table is patched row by row
 #: (:meth:`Inventory._patched_rows`); more take the frame paths.
 _PATCHED_ROWS = 32
@@ -958,16 +973,71 @@ class Inventory:
             # together: one statement in the PostGIS store
             now = _gpkg.gpkg_timestamp()
             metas: dict[str, str | None] = {"state_time": now}
+            fresh = None
             if moved and meta["context_params"] is not None:
-                dirty = json.loads(meta["context_dirty_assets"] or "[]")
-                metas["context_dirty_assets"] = json.dumps(sorted({*dirty, *moved}))
+                fresh = self._moved_rows(meta, moved, row_ids, new_geoms)
+                if fresh is None:  # the next context() recomputes them
+                    dirty = json.loads(meta["context_dirty_assets"] or "[]")
+                    metas["context_dirty_assets"] = json.dumps(sorted({*dirty, *moved}))
+                else:
+                    new_ctx, changed, ctx_rows, attrs = fresh
+                    metas["context_computed_at"] = now
+                    if attrs is not None:
+                        metas["context_attrs"] = json.dumps(attrs, default=str)
             self._store.write_update(
                 ev, {c: [_sql_value(v) for v in col] for c, col in row.items()}, new_geoms, metas
             )
+            if fresh is not None:  # the moved assets' context rows, in the same transaction
+                self._store.write_context_rows(changed, ctx_rows)
+                self._live.refreshed_context(
+                    meta["context_computed_at"], now, [str(i) for i in changed]
+                )
+                self._live.keep_context((now, meta["context_params"]), new_ctx)
             if self._rows_written is not None:
                 self._rows_written.extend(ids)
             self._stamped(meta["state_time"], now, {i for i in ids if i not in status})
         return n
+
+    def _moved_rows(
+        self,
+        meta: Mapping[str, str | None],
+        moved: list[str],
+        ids: list[str],
+        geoms: np.ndarray,
+    ) -> tuple[pd.DataFrame, pd.Index, dict[str, np.ndarray], dict[str, Any] | None] | None:
+        """The context after a few assets moved, computed inside the update that moves them.
+
+        When this inventory keeps in memory the context the store holds (``meta``: the
+        settings the update read in its transaction) with nothing pending, the firms and the
+        layers it was computed from, and at most :data:`_MOVED_ROWS` assets moved, their rows
+        are computed now from their new geometries (``geoms``, those of ``ids`` as the store
+        will hold them), so the update writes them with the assets and the next match finds
+        the context current, instead of a second transaction in :meth:`context`. Returns the
+        new context, the labels of the rows that changed, those rows (one array per column)
+        and the table's ``attrs`` when they changed; ``None`` to leave the rows to
+        :meth:`context` (marked dirty), as when a geometry is one the context cannot measure
+        (the next :meth:`context` names the problem).
+        """
+        if len(moved) > _MOVED_ROWS or any(meta[k] for k in _CONTEXT_PENDING):
+            return None
+        ctx = self._live.context_for((meta["context_computed_at"], meta["context_params"]))
+        if ctx is None or meta["layers_version"] is None:
+            return None
+        firms = self._firm_index(meta["firms_version"], build=False)
+        layers = self._reference_layers(meta["layers_version"], read=False)
+        if firms is None or layers is None:
+            return None
+        at = {a: k for k, a in enumerate(ids)}
+        raw = (list(moved), np.array([geoms[at[a]] for a in moved], dtype=object))
+        kw = {**json.loads(meta["context_params"] or "{}"), "layers": layers}
+        try:
+            few = _refresh_rows(ctx, raw, len(moved), firms, kw)
+        except AssetmatchError:
+            return None
+        if few is None:
+            return None
+        new, changed, rows = few
+        return new, changed, rows, None if new.attrs == ctx.attrs else new.attrs
 
     @staticmethod
     def _parse_single_rows(
@@ -2260,17 +2330,22 @@ class Inventory:
             return None
         return rows_like(frame, pos, raw)
 
-    def _reference_layers(self, version: str | None) -> dict[str, gpd.GeoDataFrame]:
+    def _reference_layers(
+        self, version: str | None, *, read: bool = True
+    ) -> dict[str, gpd.GeoDataFrame] | None:
         """Every reference layer by name, kept in memory while no layer changes.
 
         The key is ``version``, the store's ``layers_version`` that :meth:`add_layer` (the one
         way layers are written) renews, read by the caller with its other settings; a store
-        written before that version existed is read every time (no key to trust).
+        written before that version existed is read every time (no key to trust). With
+        ``read=False``, ``None`` unless they are kept.
         """
         with self._live.lock:
             kept = self._live.layers
             if version is not None and kept is not None and kept[0] == version:
                 return dict(kept[1])
+        if not read:
+            return None
         layers = {n: self._store.read_layer(n) for n in self._store.layer_names()}
         with self._live.lock:
             self._live.layers = (version, layers)
@@ -2309,15 +2384,18 @@ class Inventory:
             kept = frame["idle_since_derived"].iloc[[table.position(i) for i in same]]
         return self._with_clocks(_decode_rows(raw, self.crs), events, None, kept_spells=kept)
 
-    def _firm_index(self, version: str | None) -> Any:
+    def _firm_index(self, version: str | None, *, build: bool = True) -> Any:
         """The firms prepared for context queries, kept in memory while the firms don't change
-        (``version``: the store's ``firms_version``, read by the caller with its other settings)."""
+        (``version``: the store's ``firms_version``, read by the caller with its other settings).
+        With ``build=False``, ``None`` unless they are kept."""
         from .context.engine import FirmIndex
 
         key = (version, self.crs.to_wkt() if self.crs else None)
         cached = getattr(self, "_firm_index_cache", None)
         if cached is not None and cached[0] == key:
             return cached[1]
+        if not build:
+            return None
         firms = self._store.read_firms().set_index("firm_id")
         index = FirmIndex.build(firms, self.crs)
         self._firm_index_cache = (key, index)
