@@ -3,6 +3,9 @@ inventory keeps the stored context in memory; otherwise it marks them for the ne
 
 from __future__ import annotations
 
+import json
+import threading
+
 import geopandas as gpd
 import pandas as pd
 from shapely.affinity import translate
@@ -130,3 +133,51 @@ def test_a_match_after_a_move_equals_one_on_a_fresh_inventory(new_store):
         assert got.to_dict() == want.to_dict()
     finally:
         inv.close()
+
+
+def test_writers_in_two_processes_keep_both_moved_assets_marked(new_store):
+    """Two inventories (as two processes would) move two assets at the same time: the first
+    is held between reading the store's settings and writing; the second's update either
+    waits for it (the PostGIS store's writer lock, SQLite's) or would have written its marker
+    first, which the first then overwrote. Both assets stay marked, and context() gives the
+    full recompute."""
+    where = new_store()
+    first = am.Inventory.demo(where)
+    second = am.Inventory.open(where)
+    try:
+        first.context()
+        first._live.clear()  # nothing kept: both updates mark their asset
+        held, go = threading.Event(), threading.Event()
+        write = first._store.write_update
+
+        def write_later(*args, **kw):
+            held.set()
+            go.wait(10)
+            return write(*args, **kw)
+
+        first._store.write_update = write_later
+        g1, g2 = moved(first, "TS-0001", 20.0), moved(first, "TS-0002", -20.0)
+        errors: list[BaseException] = []
+
+        def run(inv, aid, g):
+            try:
+                inv.update(aid, geometry=g)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        a = threading.Thread(target=run, args=(first, "TS-0001", g1))
+        a.start()
+        assert held.wait(10)
+        b = threading.Thread(target=run, args=(second, "TS-0002", g2))
+        b.start()
+        b.join(1.0)  # done by now unless it waits for the first writer
+        go.set()
+        a.join(10)
+        b.join(10)
+        assert not errors
+        assert json.loads(first._store.meta("context_dirty_assets")) == ["TS-0001", "TS-0002"]
+        want = full_context(first)
+        pd.testing.assert_frame_equal(first.context().loc[want.index], want, check_exact=True)
+    finally:
+        second.close()
+        first.close()

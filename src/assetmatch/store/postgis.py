@@ -9,9 +9,12 @@
   ``store/migrations/`` (``0001_schema.sql`` ...) run in order, each in its own transaction,
   under an advisory lock so two processes opening a new database at once do not both run them.
   ``am_schema_migrations`` records what ran and when.
+- Every write transaction of :class:`PostGisStore` takes the advisory lock
+  :data:`WRITER_LOCK` first, so writer processes queue (as on SQLite) and none overwrites the
+  settings another just wrote; readers never wait for it.
 - :func:`run_transaction` runs a unit of work serialisable and runs it again when the database
-  reports a serialisation failure or a deadlock, so several writer processes lose nothing;
-  when the retries run out the caller gets :class:`~assetmatch.StoreConflictError`.
+  reports a serialisation failure or a deadlock; when the retries run out the caller gets
+  :class:`~assetmatch.StoreConflictError`.
 """
 
 from __future__ import annotations
@@ -69,6 +72,10 @@ T = TypeVar("T")
 
 #: Advisory lock key taken while migrating ("assetmat" as eight bytes).
 MIGRATION_LOCK = 0x61737365746D6174 - (1 << 63)
+#: The advisory lock every write transaction of a store takes first, held until it ends: the
+#: writers of one database queue as a GeoPackage's do, so a writer's read-modify-write of the
+#: store's settings (the context's pending rows, the state time) never loses another's.
+WRITER_LOCK = MIGRATION_LOCK + 1
 _MIGRATION_FILE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 #: SQLSTATEs worth running a transaction again for: serialization_failure, deadlock_detected.
 RETRY_SQLSTATES = frozenset({"40001", "40P01"})
@@ -378,6 +385,8 @@ class PostGisStore:
                     self._local.conn = conn
                     try:
                         with conn.transaction():
+                            if not readonly:  # one writer at a time, as in a GeoPackage
+                                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK,))
                             yield
                     finally:
                         self._local.conn = None
