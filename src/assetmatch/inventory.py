@@ -2580,12 +2580,11 @@ def _patch_blocks(
         vals = blk.values
         if not isinstance(vals, np.ndarray) or vals.ndim != 2:
             return None
-        locs = blk.mgr_locs.as_array
-        now = np.empty((len(locs), len(pos)), dtype=vals.dtype)
-        for r, j in enumerate(locs):
-            if values[j].dtype != vals.dtype:
-                return None
-            now[r] = values[j]
+        cols = [values[j] for j in blk.mgr_locs.as_array]
+        dtype = vals.dtype
+        if any(c.dtype != dtype for c in cols):
+            return None
+        now = np.concatenate(cols).reshape(len(cols), len(pos))  # one row per column
         was = vals[:, pos]
         if vals.dtype.kind == "f":
             differ = ~((was == now) | (np.isnan(was) & np.isnan(now)))
