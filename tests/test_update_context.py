@@ -181,3 +181,24 @@ def test_writers_in_two_processes_keep_both_moved_assets_marked(new_store):
     finally:
         second.close()
         first.close()
+
+
+def test_a_store_without_layers_gets_the_moved_rows_from_the_update(new_store):
+    from assetmatch.demo.zone import generate_zone
+
+    zone = generate_zone(seed=3, n_assets=40, n_firms=200)
+    where = new_store()
+    inv = am.Inventory.open(where)
+    try:
+        inv.add(zone.assets, at="2024-01-01", on_error="raise")
+        inv.add_firms(zone.firms)
+        assert inv.layers() == []
+        inv.context()
+        aid = str(inv.assets().index[7])
+        inv.update(aid, geometry=moved(inv, aid, 120.0, 35.0))
+        assert inv._store.meta("context_dirty_assets") is None
+        want = full_context(inv)
+        pd.testing.assert_frame_equal(stored_context(where).loc[want.index], want, check_exact=True)
+        pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+    finally:
+        inv.close()

@@ -1021,10 +1021,11 @@ class Inventory:
         if len(moved) > _MOVED_ROWS or any(meta[k] for k in _CONTEXT_PENDING):
             return None
         ctx = self._live.context_for((meta["context_computed_at"], meta["context_params"]))
-        if ctx is None or meta["layers_version"] is None:
+        if ctx is None:
             return None
         firms = self._firm_index(meta["firms_version"], build=False)
-        layers = self._reference_layers(meta["layers_version"], read=False)
+        # without a version (no layer ever added) they are read, as context() reads them
+        layers = self._reference_layers(meta["layers_version"], read=meta["layers_version"] is None)
         if firms is None or layers is None:
             return None
         at = {a: k for k, a in enumerate(ids)}
