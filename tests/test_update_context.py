@@ -202,3 +202,25 @@ def test_a_store_without_layers_gets_the_moved_rows_from_the_update(new_store):
         pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
     finally:
         inv.close()
+
+
+def test_sql_values_of_few_rows_equal_those_column_by_column():
+    """The grouped conversion of an edit's rows gives what the column-by-column one gives."""
+    import numpy as np
+
+    from assetmatch.store.gpkg import _sql_array, _sql_arrays
+
+    arrays = [
+        np.array([1.5, np.nan]),
+        np.array([3, -4], dtype=np.int32),
+        np.array([True, False]),
+        np.array([0.25, 7.0]),
+        np.array(["a", None], dtype=object),
+        np.array([9, 1], dtype=np.int16),
+        np.array([False, True]),
+        np.array([2, 5], dtype=np.int32),
+    ]
+    got = _sql_arrays(arrays)
+    assert got == [_sql_array(a) for a in arrays]
+    assert [list(map(type, c)) for c in got] == [list(map(type, _sql_array(a))) for a in arrays]
+    assert got[0] == [1.5, None] and got[2] == [1, 0]

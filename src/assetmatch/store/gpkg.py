@@ -258,6 +258,27 @@ def _sql_array(values: np.ndarray) -> list[Any]:
     return [_sql_value(v) for v in values]
 
 
+def _sql_arrays(arrays: Sequence[np.ndarray]) -> list[list[Any]]:
+    """:func:`_sql_array` of each of ``arrays`` (equal lengths). For a few rows the numeric
+    arrays of one dtype are converted together (an edit's rows: ~200 one-value columns, where
+    a conversion per column costs more than its values)."""
+    n = len(arrays[0]) if len(arrays) else 0
+    if n > 16:
+        return [_sql_array(a) for a in arrays]
+    out: list[list[Any]] = [[] for _ in arrays]
+    by_dtype: dict[np.dtype, list[int]] = {}
+    for j, a in enumerate(arrays):
+        if a.dtype.kind in "fiub":
+            by_dtype.setdefault(a.dtype, []).append(j)
+        else:
+            out[j] = _sql_array(a)
+    for js in by_dtype.values():
+        values = _sql_array(np.concatenate([arrays[j] for j in js]))
+        for k, j in enumerate(js):
+            out[j] = values[k * n : (k + 1) * n]
+    return out
+
+
 @functools.lru_cache(maxsize=8)
 def _context_upsert_sql(names: tuple[str, ...]) -> str:
     """The statement writing context rows of these columns (``asset_id`` first) by asset id."""
@@ -1154,7 +1175,7 @@ class GpkgStore:
         order and of the dtypes recorded, one value per id (an edit's refreshed rows come
         without a frame; inside a transaction)."""
         names = ["asset_id", *columns]
-        params = list(zip(list(map(str, ids)), *map(_sql_array, columns.values()), strict=True))
+        params = list(zip(list(map(str, ids)), *_sql_arrays(list(columns.values())), strict=True))
         self.conn.executemany(_context_upsert_sql(tuple(names)), params)
         _gpkg.touch(self.conn, "asset_context", None)
 

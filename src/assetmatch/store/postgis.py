@@ -51,7 +51,7 @@ from .gpkg import (
     FIRM_TABLE_COLUMNS,
     ZONE_POLICY_COLUMNS,
     _geo_frame,
-    _sql_array,
+    _sql_arrays,
     _sql_column,
     _sql_rows,
     _sql_value,
@@ -957,7 +957,7 @@ class PostGisStore:
         from psycopg.types.json import Jsonb
 
         cols = list(columns)
-        data = zip(*map(_sql_array, columns.values()), strict=True)
+        data = zip(*_sql_arrays(list(columns.values())), strict=True)
         ids = [str(i) for i in ids]
         conn = self._transaction_conn("write_context")
         with conn.cursor() as cur:
