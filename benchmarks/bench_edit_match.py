@@ -86,9 +86,11 @@ def run(inv: am.Inventory, rounds: int) -> dict[str, list[float]]:
 
 
 def steps(inv: am.Inventory, rounds: int) -> dict[str, list[float]]:
-    """The patched edit step by step: ``update`` (a boundary moved a few metres), then the
-    context refresh (``inv.context()``), the feature patch (``inv.features()``) and the match
-    that the patched path runs inside ``match``; and a rent change alone with its match."""
+    """The patched edit step by step: ``update`` (a boundary moved a few metres; since the
+    update writes the moved asset's context row itself when the inventory keeps the context,
+    this includes that row), then ``inv.context()`` (a refresh, when the update left one to
+    do), the feature patch (``inv.features()``) and the match that the patched path runs
+    inside ``match``; and a rent change alone with its match."""
     req = am.Requirements.model_validate(PUBLIC_BRIEFS["hengzhong"])
     am.match(req, inventory=inv)
     a = inv.assets()
