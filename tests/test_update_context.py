@@ -21,6 +21,12 @@ def full_context(inv: am.Inventory) -> pd.DataFrame:
     return am.context_features(inv.assets(), inv.firms(), radii_m=(1000, 3000, 5000), layers=layers)
 
 
+def assert_current(inv: am.Inventory) -> None:
+    """The inventory's context equals a from-scratch computation, exactly."""
+    want = full_context(inv)
+    pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+
+
 def stored_context(where) -> pd.DataFrame:
     """The context table as the store holds it, read by another inventory without refreshing."""
     other = am.Inventory.open(where)
@@ -81,16 +87,14 @@ def test_without_the_context_in_memory_an_update_marks_the_moved_assets(new_stor
         # pending rows: the next update by the inventory that keeps the context marks too
         inv.update("TS-0004", geometry=moved(inv, "TS-0004", -15.0))
         assert inv._store.meta("context_dirty_assets") == '["TS-0001", "TS-0004"]'
-        want = full_context(inv)
-        pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+        assert_current(inv)
         assert inv._store.meta("context_dirty_assets") is None
         # more moved assets than an update recomputes: marked for context()
         monkeypatch.setattr(inventory_module, "_MOVED_ROWS", 1)
         g = pd.concat([moved(inv, "TS-0002", 5.0), moved(inv, "TS-0003", 5.0)])
         inv.update_many(gpd.GeoDataFrame({"asset_id": ["TS-0002", "TS-0003"]}, geometry=g.values))
         assert inv._store.meta("context_dirty_assets") == '["TS-0002", "TS-0003"]'
-        want = full_context(inv)
-        pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+        assert_current(inv)
     finally:
         other.close()
         inv.close()
@@ -104,8 +108,7 @@ def test_a_back_dated_move_is_left_to_context(new_store):
         inv.update("TS-0001", at="2025-06-01", rent_yuan_m2_month=9.0)
         inv.update("TS-0001", at="2025-01-01", geometry=moved(inv, "TS-0001", 25.0))
         assert inv._store.meta("context_dirty_assets") == '["TS-0001"]'
-        want = full_context(inv)
-        pd.testing.assert_frame_equal(inv.context().loc[want.index], want, check_exact=True)
+        assert_current(inv)
     finally:
         inv.close()
 
@@ -176,8 +179,7 @@ def test_writers_in_two_processes_keep_both_moved_assets_marked(new_store):
         b.join(10)
         assert not errors
         assert json.loads(first._store.meta("context_dirty_assets")) == ["TS-0001", "TS-0002"]
-        want = full_context(first)
-        pd.testing.assert_frame_equal(first.context().loc[want.index], want, check_exact=True)
+        assert_current(first)
     finally:
         second.close()
         first.close()
