@@ -146,3 +146,46 @@ def test_many_rows_mixed():
     assert int((~check.ok).sum()) == 50
     assert {p.row for p in check.problems} == {f"A{i}" for i in range(7, n, 100)}
     np.testing.assert_array_equal(check.area_after[1:7], 2.0)
+
+
+def _nan_polygon() -> shapely.Polygon:
+    with np.errstate(invalid="ignore"):  # GEOS is told of the NaN as it is built
+        return shapely.Polygon([(0, 0), (np.nan, 0), (1, 1), (0, 0)])
+
+
+_ONE_GEOMETRY_CASES = [
+    shapely.box(0, 0, 10, 10),  # accepted as it is
+    shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(5, 5, 6, 6)]),
+    shapely.Polygon([(0, 0, 1), (4, 0, 2), (4, 4, 3), (0, 0, 1)]),  # with z
+    shapely.Point(3, 4),
+    shapely.Polygon([(0, 0), (4, 4), (4, 0), (0, 4), (0, 0)]),  # bow-tie: repaired
+    shapely.Polygon(),  # empty
+    shapely.Polygon([(0, 0), (1, 0), (2, 0), (0, 0)]),  # zero area
+    shapely.box(0, 0, 2e9, 1),  # beyond any map
+    _nan_polygon(),
+    shapely.LineString([(0, 0), (1, 1)]),
+    shapely.MultiPoint([(0, 0), (1, 1)]),
+    shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.Point(5, 5)]),
+    None,
+]
+
+
+@pytest.mark.parametrize("allow_points", [True, False])
+@pytest.mark.parametrize("k", range(len(_ONE_GEOMETRY_CASES)))
+def test_one_geometry_is_checked_as_in_a_batch(k, allow_points):
+    """A single geometry (an edit's boundary) takes a scalar path for the common case; its
+    outcome equals that of the same geometry checked among others (the vectorised path)."""
+    g = _ONE_GEOMETRY_CASES[k]
+    one = check_geometries(np.array([g], dtype=object), allow_points=allow_points)
+    two = check_geometries(
+        np.array([g, shapely.box(0, 0, 1, 1)], dtype=object), allow_points=allow_points
+    )
+    assert one.ok[0] == two.ok[0] and one.repaired[0] == two.repaired[0]
+    for a, b in ((one.area_before, two.area_before), (one.area_after, two.area_after)):
+        assert np.array_equal(a[:1], b[:1], equal_nan=True)
+    if two.ok[0]:
+        assert shapely.equals_exact(one.geometry[0], two.geometry[0], tolerance=0)
+    else:
+        assert one.geometry[0] is None
+    assert [p.reason for p in one.problems] == [p.reason for p in two.problems]
+    assert [r["reason"] for r in one.repairs] == [r["reason"] for r in two.repairs]

@@ -153,10 +153,45 @@ def check_geometries(geoms: Any, *, allow_points: bool = True) -> GeometryCheck:
         return _check_geometries(geoms, allow_points=allow_points)
 
 
+def _accepted_one(raw: NDArray[np.object_], allow_points: bool) -> GeometryCheck | None:
+    """The check of one geometry in the common case (an edit's boundary), with scalar calls:
+    a non-empty, valid polygon or multipolygon of positive area (or a point, where allowed)
+    with finite coordinates on the map is accepted as it is. ``None`` for anything else: the
+    general path then names the problem or repairs it."""
+    g = raw[0]
+    if not isinstance(g, shapely.Geometry):
+        return None
+    tid = int(shapely.get_type_id(g))
+    point = tid == _POINT
+    if not (tid in (_POLYGON, _MULTIPOLYGON) or (point and allow_points)) or g.is_empty:
+        return None
+    xyz = shapely.get_coordinates(g, include_z=True)
+    xy = xyz[:, :2]
+    if not np.isfinite(xy).all() or np.isinf(xyz[:, 2]).any():
+        return None
+    if np.abs(xy).max() > MAX_COORDINATE:
+        return None
+    area = float(shapely.area(g))
+    if not point and not (shapely.is_valid(g) and area > 0):
+        return None
+    logger.info("checked 1 geometries: 1 accepted, 0 repaired, 0 rejected")
+    return GeometryCheck(
+        geometry=raw.copy(),
+        ok=np.ones(1, dtype=bool),
+        repaired=np.zeros(1, dtype=bool),
+        area_before=np.array([area]),
+        area_after=np.array([area]),
+    )
+
+
 def _check_geometries(geoms: Any, *, allow_points: bool) -> GeometryCheck:
     index = list(geoms.index) if isinstance(geoms, pd.Series) else None
     raw = np.asarray(getattr(geoms, "values", geoms), dtype=object).ravel()
     n = len(raw)
+    if n == 1:
+        one = _accepted_one(raw, allow_points)
+        if one is not None:
+            return one
     labels: list[Any] = index if index is not None else list(range(n))
 
     arr = raw.copy()
