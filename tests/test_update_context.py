@@ -47,7 +47,21 @@ def test_an_update_writes_the_moved_assets_context_rows_with_them(new_store):
     try:
         inv.context()
         kept_before = inv._live.context
+        written = []
+        write = inv._store.write_context_rows
+
+        def spy(ids, columns):
+            written.append((list(ids), list(columns)))
+            return write(ids, columns)
+
+        inv._store.write_context_rows = spy
         inv.update("TS-0001", geometry=moved(inv, "TS-0001", 40.0, -25.0))
+        # only the values that changed are written over the stored row
+        ((ids, cols),) = written
+        assert ids == ["TS-0001"]
+        changed = [c for c in kept_before.columns if c in cols]
+        assert 0 < len(cols) < len(kept_before.columns) and cols == changed
+        assert {"centroid_x", "centroid_y"} <= set(cols)
         metas = inv._store.metas([*PENDING, "context_computed_at", "state_time"])
         assert all(metas[k] is None for k in PENDING)  # nothing left for context()
         assert metas["context_computed_at"] == metas["state_time"]  # written by the update

@@ -2526,7 +2526,9 @@ def _refresh_rows(
     kw: Mapping[str, Any],
 ) -> tuple[pd.DataFrame, pd.Index, dict[str, np.ndarray]] | None:
     """``ctx`` with the rows of the assets ``raw`` (their ids and stored geometries)
-    recomputed, the labels that changed and their rows (one array per column, in order).
+    recomputed, the labels that changed and their values in the columns where one changed
+    (one array per column, in order: what the store's ``write_context_rows`` writes over
+    the rows it holds).
 
     An asset's context depends on its own geometry, the firms and the layers only, so the
     rows of a few moved assets are computed from them alone (the columns ``context_features``
@@ -2550,24 +2552,24 @@ def _refresh_rows(
     values = [np.asarray(v) for v in columns.values()]
     patched = _patch_blocks(ctx, pos, values)
     if patched is None:  # the rows as the kept dtypes hold them
-        new, hit = _patch_columns(ctx, pos, values)
+        new, hit, cols = _patch_columns(ctx, pos, values)
         values = [new.iloc[pos, j].to_numpy() for j in range(len(values))]
     else:
-        new, hit = patched
+        new, hit, cols = patched
     new.attrs = _params_attrs(params)
     if not hit.all():
         values = [v[hit] for v in values]
-    return new, ids[hit], dict(zip(columns, values, strict=True))
+    return new, ids[hit], {c: v for c, v, a in zip(columns, values, cols, strict=True) if a}
 
 
 def _patch_blocks(
     ctx: pd.DataFrame, pos: np.ndarray, values: list[np.ndarray]
-) -> tuple[pd.DataFrame, np.ndarray] | None:
-    """``ctx`` with rows ``pos`` set to ``values`` (one array per column, in column order), and
-    which of those rows changed: a copy of each dtype block holding a changed value, the other
-    blocks shared as a shallow copy shares them (their references tracked, so a write into
-    either frame copies first). ``None`` where a column's dtype is not its block's or a block
-    is not a 2-D NumPy array (:func:`_patch_columns` then).
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray] | None:
+    """``ctx`` with rows ``pos`` set to ``values`` (one array per column, in column order),
+    which of those rows changed and which columns: a copy of each dtype block holding a
+    changed value, the other blocks shared as a shallow copy shares them (their references
+    tracked, so a write into either frame copies first). ``None`` where a column's dtype is
+    not its block's or a block is not a 2-D NumPy array (:func:`_patch_columns` then).
     """
     try:
         from pandas.core.internals import BlockManager
@@ -2577,15 +2579,16 @@ def _patch_blocks(
     mgr = ctx._mgr.copy(deep=False)  # every block a view with its references tracked
     plans = []
     hit = np.zeros(len(pos), dtype=bool)
+    cols = np.zeros(len(values), dtype=bool)
     for blk in mgr.blocks:
         vals = blk.values
         if not isinstance(vals, np.ndarray) or vals.ndim != 2:
             return None
-        cols = [values[j] for j in blk.mgr_locs.as_array]
+        given = [values[j] for j in blk.mgr_locs.as_array]
         dtype = vals.dtype
-        if any(c.dtype != dtype for c in cols):
+        if any(c.dtype != dtype for c in given):
             return None
-        now = np.concatenate(cols).reshape(len(cols), len(pos))  # one row per column
+        now = np.concatenate(given).reshape(len(given), len(pos))  # one row per column
         was = vals[:, pos]
         if vals.dtype.kind == "f":
             differ = ~((was == now) | (np.isnan(was) & np.isnan(now)))
@@ -2600,6 +2603,7 @@ def _patch_blocks(
                 dtype=bool,
             ).reshape(was.shape)
         hit |= differ.any(axis=0)
+        cols[blk.mgr_locs.as_array] = differ.any(axis=1)
         plans.append((blk, now, was, differ))
     blocks = []
     for blk, now, was, differ in plans:
@@ -2609,12 +2613,12 @@ def _patch_blocks(
             blk = new_block(vals, blk.mgr_locs, ndim=2)
         blocks.append(blk)
     out = BlockManager(tuple(blocks), mgr.axes)
-    return pd.DataFrame._from_mgr(out, axes=out.axes), hit
+    return pd.DataFrame._from_mgr(out, axes=out.axes), hit, cols
 
 
 def _patch_columns(
     ctx: pd.DataFrame, pos: np.ndarray, values: list[np.ndarray]
-) -> tuple[pd.DataFrame, np.ndarray]:
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """:func:`_patch_blocks` column by column (values cast to the kept dtypes), through pandas."""
     now = np.empty((len(pos), len(values)), dtype=object)
     for j, v in enumerate(values):
@@ -2638,7 +2642,7 @@ def _patch_columns(
         values = column.to_numpy(copy=True)
         values[rows] = now[hit, j].astype(values.dtype) if values.dtype != object else now[hit, j]
         new.isetitem(j, pd.Series(values, index=ctx.index, dtype=column.dtype, copy=False))
-    return new, hit
+    return new, hit, differ.any(axis=0)
 
 
 def _positions(index: pd.Index, labels: Sequence[Any]) -> np.ndarray | None:

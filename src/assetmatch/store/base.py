@@ -200,8 +200,9 @@ class Store(Protocol):
         ...
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Store rows of context features given as columns: all the stored columns, in their
-        order and of their recorded dtypes (an edit's refreshed rows, or a whole table's)."""
+        """Store rows of context features given as columns, in the stored order and of the
+        recorded dtypes: all of them (a whole table's rows), or those where an edit changed a
+        value (rows the table holds keep their other values)."""
         ...
 
     def read_context(self) -> pd.DataFrame | None:

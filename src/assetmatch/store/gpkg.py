@@ -1171,9 +1171,12 @@ class GpkgStore:
         self.write_context_rows(ctx.index, context_columns(ctx))
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Write rows of the stored context table: ``columns`` are all of its columns in its
-        order and of the dtypes recorded, one value per id (an edit's refreshed rows come
-        without a frame; inside a transaction)."""
+        """Write rows of the stored context table, one value per id in each of ``columns``
+        (in the table's order and of the dtypes recorded): all of its columns, or some, over
+        rows it holds (an edit's changed values, which come without a frame; inside a
+        transaction). Nothing for no columns."""
+        if not columns:
+            return
         names = ["asset_id", *columns]
         params = list(zip(list(map(str, ids)), *_sql_arrays(list(columns.values())), strict=True))
         self.conn.executemany(_context_upsert_sql(tuple(names)), params)

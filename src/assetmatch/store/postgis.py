@@ -951,9 +951,12 @@ class PostGisStore:
         self.write_context_rows(ctx.index, context_columns(ctx))
 
     def write_context_rows(self, ids: Sequence[str], columns: Mapping[str, np.ndarray]) -> None:
-        """Write rows of the stored context table: ``columns`` are all of its columns in its
-        order and of the dtypes recorded, one value per id (merged into each row's features;
-        inside a transaction)."""
+        """Write rows of the stored context table, one value per id in each of ``columns``
+        (in the table's order and of the dtypes recorded): all of its columns, or some, over
+        rows it holds, merged into each row's features (inside a transaction). Nothing for
+        no columns."""
+        if not columns:
+            return
         from psycopg.types.json import Jsonb
 
         cols = list(columns)
