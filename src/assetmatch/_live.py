@@ -104,6 +104,12 @@ class LiveTables:
                 return self.features
             return None
 
+    def stale(self) -> bool:
+        """True when no kept table can be current: none is kept, or this process wrote since
+        it was built (what the store is at then needs no reading to know)."""
+        with self.lock:
+            return self.features is None or self.expected != self.features_key
+
     def patchable(
         self, key: tuple[str | None, str | None]
     ) -> tuple[Any, list[str], set[str]] | None:

@@ -2209,10 +2209,11 @@ class Inventory:
 
         if as_of is not None:
             return prepare_inventory(self, as_of=as_of)
-        key, _ = self._features_state()
-        table = self._live.features_for(key)
-        if table is not None:
-            return table
+        if not self._live.stale():  # current unless another process wrote: ask the store
+            key, _ = self._features_state()
+            table = self._live.features_for(key)
+            if table is not None:
+                return table
         with self._live.lock:
             seen: dict[str, Any] = {}
             ctx = self._context(seen=seen)  # applies pending changes, noting the rows they touched
