@@ -96,14 +96,16 @@ from typing import Any, Literal
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import CRS
 
 from .._errors import ValidationError
+from . import few as _few
 from ._crs import _project_lonlat, _same_crs
 from .dask_engine import _dask_features
 from .firms import FIRMS_COORDS, FirmIndex
 from .kernel import ProgressCallback, _block_features, _fallback_nearest, _layer_tree
-from .parcels import _check_assets, _geometry_problems, _prepare_assets
+from .parcels import _check_assets, _prepare_assets
 from .refresh import refresh_context
 from .spec import (
     ConflictsLike,
@@ -365,18 +367,29 @@ def context_rows(
         )
     index = pd.Index(list(ids), name="asset_id", dtype=object)
     geoms = np.asarray(geoms, dtype=object)
-    problems = _geometry_problems(index, geoms, np.arange(len(index)))
-    if index.hasnans or not index.is_unique or problems:
+    type_id = shapely.get_type_id(geoms)
+    # what _geometry_problems refuses: another type than Point, Polygon, MultiPolygon, or empty
+    bad = not all(t in (0, 3, 6) for t in type_id.tolist()) or bool(shapely.is_empty(geoms).any())
+    if bad or index.hasnans or not index.is_unique:
         frame = gpd.GeoDataFrame({"asset_id": list(ids)}, geometry=list(geoms), crs=crs)
         _check_assets(frame)  # raises, naming every problem as context_features does
     setup = dataclasses.replace(kept.setup, ids=index, geoms=geoms)
-    return _measure(dataclasses.replace(kept, setup=setup), layers)
+    return _measure(dataclasses.replace(kept, setup=setup), layers, type_id=type_id)
 
 
-def _measure(kept: _Kept, layers: Any) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
+def _measure(
+    kept: _Kept, layers: Any, *, type_id: np.ndarray | None = None, few: bool = True
+) -> tuple[pd.Index, dict[str, Any], dict[str, Any]]:
     """The columns of the assets of ``kept``'s setup (numpy engine, one thread), as NumPy
-    arrays."""
+    arrays: up to :data:`~assetmatch.context.few.FEW_ASSETS` assets (unless ``few`` is
+    false) by :func:`~assetmatch.context.few.few_features`, which gives the same values with
+    less per-call overhead, more by the whole-table kernel. ``type_id``: the geometries'
+    :func:`shapely.get_type_id` when the caller has it."""
     setup = kept.setup
+    if few and 0 < len(setup.ids) <= _few.FEW_ASSETS:
+        if type_id is None:
+            type_id = shapely.get_type_id(setup.geoms)
+        return _few.few_features(kept, layers, type_id)
     A = _prepare_assets(setup.ids, setup.geoms)
     out = _block_features(
         A,
@@ -431,6 +444,8 @@ class _Kept:
     layers: tuple[Any, ...]
     trees: dict[str, Any]
     codes: list[str]  # the industry codes the conflict rules name
+    # what the few-asset path prepared for this setup (see few._plan), shared by its copies
+    few: dict[str, Any] = dataclasses.field(default_factory=dict, compare=False)
 
 
 def _kept(firms: Any, args: tuple[Any, ...]) -> _Kept | None:
