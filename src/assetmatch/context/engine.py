@@ -365,12 +365,15 @@ def context_rows(
             conflicts=conflicts,
             firms_coords=firms_coords,
         )
-    index = pd.Index(list(ids), name="asset_id", dtype=object)
+    ids = list(ids)
+    index = pd.Index(ids, name="asset_id", dtype=object)
     geoms = np.asarray(geoms, dtype=object)
     type_id = shapely.get_type_id(geoms)
     # what _geometry_problems refuses: another type than Point, Polygon, MultiPolygon, or empty
     bad = not all(t in (0, 3, 6) for t in type_id.tolist()) or bool(shapely.is_empty(geoms).any())
-    if bad or index.hasnans or not index.is_unique:
+    # distinct strings (the usual ids) are neither missing nor duplicated: no pandas check
+    plain = all(type(i) is str for i in ids) and len(set(ids)) == len(ids)
+    if bad or (not plain and (index.hasnans or not index.is_unique)):
         frame = gpd.GeoDataFrame({"asset_id": list(ids)}, geometry=list(geoms), crs=crs)
         _check_assets(frame)  # raises, naming every problem as context_features does
     setup = dataclasses.replace(kept.setup, ids=index, geoms=geoms)

@@ -106,10 +106,14 @@ def _plan(kept: _Kept) -> _FewPlan:
 
 
 def _make_plan(kept: _Kept) -> _FewPlan:
+    """Every (firm, label) pair of a firm table small enough to compare whole, as
+    :meth:`FirmIndex._member_positions` lists each label's firms (grid order), and the column
+    layout of :func:`~assetmatch.context.spec._columns`."""
     setup = kept.setup
     F, labels, spec = setup.index, setup.labels, setup.spec
     pairs = None
-    n_pairs = int(labels.member[F.category].sum()) if len(F) else 0
+    per_category = np.bincount(F.category, minlength=len(labels.member))
+    n_pairs = int(per_category @ labels.member.sum(axis=1))
     if n_pairs <= _ALL_PAIRS:
         pos = [F._member_positions(labels.member[:, j])[1] for j in range(labels.n)]
         sizes = np.array([len(p) for p in pos], dtype=np.int64)
@@ -179,14 +183,13 @@ def _prepare_few(ids: pd.Index, geoms: np.ndarray, type_id: np.ndarray) -> _Asse
                 c.append(v[i : i + 1])
             continue
         k = poly.index(i)
-        c = shapely.get_coordinates(rects[k]) if rect_type[k] == 3 else None
+        c = shapely.get_coordinates(rects[k]).tolist() if rect_type[k] == 3 else None
         if c is not None and len(c) == 5:
-            e1x, e1y = float(c[1, 0] - c[0, 0]), float(c[1, 1] - c[0, 1])
-            e2x, e2y = float(c[2, 0] - c[1, 0]), float(c[2, 1] - c[1, 1])
-            len1 = float(np.hypot(e1x, e1y))
-            len2 = float(np.hypot(e2x, e2y))
-            ox[i] = (c[0, 0] + c[2, 0]) / 2
-            oy[i] = (c[0, 1] + c[2, 1]) / 2
+            (c0x, c0y), (c1x, c1y), (c2x, c2y) = c[0], c[1], c[2]
+            e1x, e1y, e2x, e2y = c1x - c0x, c1y - c0y, c2x - c1x, c2y - c1y
+            len1, len2 = np.hypot([e1x, e2x], [e1y, e2y]).tolist()
+            ox[i] = (c0x + c2x) / 2
+            oy[i] = (c0y + c2y) / 2
             if len1 > 0:
                 cos[i] = e1x / len1
                 sin[i] = e1y / len1
@@ -535,7 +538,8 @@ def few_features(
         _fallback_nearest(A, F, labels, out)
     for name in spec.layer_names:
         out.access[name] = _access(A.geoms, layers[name], kept.trees[name])
-    return A.ids.rename("asset_id"), _few_columns(A, out, spec, labels, plan), setup.params
+    ids = A.ids if A.ids.name == "asset_id" else A.ids.rename("asset_id")
+    return ids, _few_columns(A, out, spec, labels, plan), setup.params
 
 
 def _few_columns(
@@ -549,9 +553,10 @@ def _few_columns(
     values += list(out.presence[:, :n_out].T)
     access = [out.access[name] for name in spec.layer_names]
     values += access
-    for j in plan.conflict.tolist():
-        values.append(out.nearest[:, j])
-        values.append(np.array(out.nearest_id[:, j], dtype=object))
+    if len(plan.conflict):  # (distance, firm id) of each conflict code, firm ids copied
+        near_m = list(out.nearest[:, plan.conflict].T)
+        near_firm = list(out.nearest_id[:, plan.conflict].T)
+        values += [v for pair in zip(near_m, near_firm, strict=True) for v in pair]
     if plan.n_flags:
         near = out.nearest[:, plan.flag_source]
         if plan.flag_kind.any():
