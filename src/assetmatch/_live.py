@@ -47,6 +47,9 @@ class LiveTables:
     #: The day every derived idle clock of :attr:`features`' frame was read at (``None``: not
     #: one day); rows whose clock inputs did not change keep theirs only on that day.
     clock_day: Any = None
+    #: ``(state_time, columns)``: the asset rows the last update through this inventory
+    #: stored, as the store's ``read_asset_columns`` gives them back (geometry included).
+    rows: tuple[str, dict[str, list[Any]]] | None = None
     #: ``(layers_version, {name: layer})``: the reference layers.
     layers: tuple[str | None, dict[str, Any]] | None = None
 
@@ -96,6 +99,22 @@ class LiveTables:
             self.expected = (self.expected[0], after)
             self.changed.update(ids)
 
+    def wrote_rows(self, state_time: str | None, columns: dict[str, list[Any]] | None) -> None:
+        """The rows a write stored and the ``state_time`` it left (``None``: forget them)."""
+        with self.lock:
+            self.rows = None if state_time is None or columns is None else (state_time, columns)
+
+    def rows_at(self, state_time: str | None, ids: list[str]) -> dict[str, list[Any]] | None:
+        """The rows of exactly ``ids`` as the store holds them at ``state_time``, when the
+        last write through this inventory stored them and left that state; else ``None``."""
+        with self.lock:
+            if self.rows is None or state_time is None or self.rows[0] != state_time:
+                return None
+            columns = self.rows[1]
+        if sorted(map(str, columns.get("asset_id", ()))) != sorted(ids):
+            return None
+        return columns
+
     # ---------------------------------------------------------------- features
     def features_for(self, key: tuple[str | None, str | None]) -> Any:
         """The kept feature table if it stands at ``key``, else ``None``."""
@@ -140,3 +159,4 @@ class LiveTables:
             self.changed = set()
             self.spells_changed = set()
             self.layers = None
+            self.rows = None

@@ -984,9 +984,8 @@ class Inventory:
                     metas["context_computed_at"] = now
                     if attrs is not None:
                         metas["context_attrs"] = json.dumps(attrs, default=str)
-            self._store.write_update(
-                ev, {c: [_sql_value(v) for v in col] for c, col in row.items()}, new_geoms, metas
-            )
+            stored = {c: [_sql_value(v) for v in col] for c, col in row.items()}
+            self._store.write_update(ev, stored, new_geoms, metas)
             if fresh is not None:  # the moved assets' context rows, in the same transaction
                 self._store.write_context_rows(changed, ctx_rows)
                 self._live.refreshed_context(
@@ -996,6 +995,8 @@ class Inventory:
             if self._rows_written is not None:
                 self._rows_written.extend(ids)
             self._stamped(meta["state_time"], now, {i for i in ids if i not in status})
+            # the rows as the store now holds them (read_asset_columns would give them back)
+            self._live.wrote_rows(now, {**stored, "geometry": list(new_geoms)})
         return n
 
     def _moved_rows(
@@ -1471,6 +1472,7 @@ class Inventory:
         in-memory tables which rows this write changed."""
         rows, self._rows_written = self._rows_written, []
         self._live.wrote_assets(before, now, rows, spells_kept)
+        self._live.wrote_rows(None, None)  # rows this write stored: see _apply_updates
 
     # ------------------------------------------------------------------ reading assets
     @_store_errors
@@ -2288,7 +2290,9 @@ class Inventory:
             pos = [table.position(i) for i in ids]
         except UnknownAssetError:
             return None
-        cols = reader(ids)
+        cols = self._live.rows_at(state_time, ids)  # the last update's, as it stored them
+        if cols is None:
+            cols = reader(ids)
         if cols is None or "geometry" not in cols:
             return None
         found = [str(i) for i in cols.get("asset_id", ())]
