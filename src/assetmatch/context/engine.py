@@ -417,21 +417,34 @@ _SETUPS: weakref.WeakKeyDictionary[FirmIndex, dict[Any, Any]] = weakref.WeakKeyD
 
 
 def _setup_key(firms: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
-    """What a kept setup stands for: the parameters as JSON and the layer objects by name
-    (compared by identity); ``None`` for parameters not worth keeping (a rules frame…)."""
+    """What a kept setup stands for: the parameters (a tuple of them when they are plain
+    numbers and strings, else as JSON) and the layer objects by name (compared by identity);
+    ``None`` for parameters not worth keeping (a rules frame…)."""
     radii_m, layers, industries, level, bandwidth, conflicts, firms_coords = args
     plain = conflicts is None or (
         isinstance(conflicts, list) and all(type(r) is dict for r in conflicts)
     )
     if not isinstance(firms, FirmIndex) or not plain:
         return None
-    try:
-        text = json.dumps(
-            [list(radii_m), industries, level, bandwidth, conflicts, firms_coords],
-            sort_keys=True,
-        )
-    except (TypeError, ValueError):
-        return None
+    simple = (int, float)
+    if (
+        conflicts is None
+        and industries is None
+        and type(radii_m) in (list, tuple)
+        and all(type(r) in simple for r in radii_m)
+        and type(bandwidth) in simple
+        and type(level) is str
+        and type(firms_coords) is str
+    ):  # the usual call (an edit's): a tuple of plain values, no JSON text
+        text: Any = ("plain", tuple(radii_m), level, bandwidth, firms_coords)
+    else:
+        try:
+            text = json.dumps(
+                [list(radii_m), industries, level, bandwidth, conflicts, firms_coords],
+                sort_keys=True,
+            )
+        except (TypeError, ValueError):
+            return None
     if layers is None:
         return (text, None)
     return (text, tuple((str(k), id(v)) for k, v in layers.items()))

@@ -61,6 +61,7 @@ class _Pairs:
 
     x: np.ndarray
     y: np.ndarray
+    xy: np.ndarray  # (2, n): x and y stacked
     pos: np.ndarray  # firm positions in the FirmIndex
     label: np.ndarray  # group of each pair
     starts: np.ndarray  # first pair of each present group
@@ -75,6 +76,7 @@ class _Pairs:
         return cls(
             x=x,
             y=y,
+            xy=np.stack([x, y]),
             pos=pos,
             label=np.repeat(present, lengths),
             starts=np.cumsum(lengths) - lengths,
@@ -88,6 +90,8 @@ class _FewPlan:
     """What a kept setup's few-asset computations share: the pairs and the column layout."""
 
     pairs: _Pairs | None  # every pair of the firm table, or None: per-asset windows
+    points: np.ndarray | None  # with ``pairs``: every firm as a shapely Point, by position
+    beyond: list[float]  # (radius + eps)**2 per radius, as the kernel's _thresholds gives it
     names: list[str]  # every column, in the table's order
     conflict: np.ndarray  # group of each conflict code's columns
     flag_kind: np.ndarray  # per breach flag: True when the other side is a reference layer
@@ -111,7 +115,7 @@ def _make_plan(kept: _Kept) -> _FewPlan:
     layout of :func:`~assetmatch.context.spec._columns`."""
     setup = kept.setup
     F, labels, spec = setup.index, setup.labels, setup.spec
-    pairs = None
+    pairs = points = None
     per_category = np.bincount(F.category, minlength=len(labels.member))
     n_pairs = int(per_category @ labels.member.sum(axis=1))
     if n_pairs <= _ALL_PAIRS:
@@ -120,10 +124,13 @@ def _make_plan(kept: _Kept) -> _FewPlan:
         allpos = np.concatenate(pos) if pos else np.empty(0, np.int64)
         allpos = allpos.astype(np.int64, copy=False)
         pairs = _Pairs.of(allpos, F.x[allpos], F.y[allpos], sizes)
+        points = shapely.points(F.x, F.y)
     layer_at = {name: i for i, name in enumerate(spec.layer_names)}
     flags = list(kept.flags.values())
     return _FewPlan(
         pairs=pairs,
+        points=points,
+        beyond=_thresholds(spec.radii, np.zeros(1))[0].tolist(),
         names=_column_names(spec, labels),
         conflict=np.array([labels.index(c) for c in kept.codes], dtype=np.int64),
         flag_kind=np.array([kind != "firm" for kind, _, _ in flags], dtype=bool),
@@ -432,7 +439,7 @@ def _settle(
 
 
 def _one(
-    A: _Assets, i: int, P: _Pairs, spec: _Spec, F: FirmIndex, out: _Out, n_labels: int
+    A: _Assets, i: int, plan: _FewPlan, spec: _Spec, F: FirmIndex, out: _Out, n_labels: int
 ) -> None:
     """Counts, presence and nearest firms of asset ``i`` against every pair ``P`` of the firm
     table, into row ``i`` of ``out``: :func:`_block` and :func:`_settle` for one asset, on
@@ -445,25 +452,24 @@ def _one(
     Ambiguous pairs and candidates for the nearest firm are measured with shapely (see
     :func:`_settle`).
     """
-    radii = spec.radii
+    P, radii = plan.pairs, spec.radii
+    assert P is not None and plan.points is not None
     nr = len(radii)
-    ox, oy, c, s = A.ox[i].item(), A.oy[i].item(), A.cos[i].item(), A.sin[i].item()
-    dx = P.x - ox
-    dy = P.y - oy
-    u = dx * c
-    u += dy * s
-    v = dy * c
-    v -= dx * s
-    for w, half in ((u, A.hu[i].item()), (v, A.hv[i].item())):
-        np.abs(w, out=w)
-        w -= half
-        np.maximum(w, 0.0, out=w)
-        np.square(w, out=w)
-    l2 = u
-    l2 += v
-    beyond, within = _thresholds(radii, A.gap[i : i + 1])
-    b, w = beyond.tolist(), within[0].tolist()
-    near = np.flatnonzero(l2 <= max(b))  # the pairs a count or the presence may take
+    # u = dx*c + dy*s and v = dy*c - dx*s, as rows of one array: dy*c + (-(dx*s)) is
+    # dy*c - dx*s exactly (rounding is symmetric in sign)
+    c, s = A.cos[i].item(), A.sin[i].item()
+    d = P.xy - np.array([[A.ox[i]], [A.oy[i]]])
+    uv = d * c
+    uv += d[::-1] * np.array([[s], [-s]])
+    np.abs(uv, out=uv)
+    uv -= np.array([[A.hu[i]], [A.hv[i]]])
+    np.maximum(uv, 0.0, out=uv)
+    np.square(uv, out=uv)
+    l2 = uv[0] + uv[1]
+    # _thresholds of this asset in Python floats (the same IEEE operations)
+    b, gap = plan.beyond, A.gap[i].item()
+    w = [t * t if t >= 0 else -1.0 for t in ((r - gap) - _EPS_M for r in radii.tolist())]
+    near = np.flatnonzero(l2 <= b[-1])  # the pairs a count or the presence may take
     ls = l2[near]
     labs = P.label[near]
     row = out.counts[i]
@@ -476,7 +482,9 @@ def _one(
     ws = ls[sure]
     if len(ws):
         ls_lab = labs[sure]
-        first = np.flatnonzero(np.r_[True, ls_lab[1:] != ls_lab[:-1]])
+        starts = np.ones(len(ls_lab), dtype=bool)
+        np.not_equal(ls_lab[1:], ls_lab[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
         ws *= -1.0 / spec.bandwidth**2
         np.exp(ws, out=ws)
         out.presence[i, ls_lab[first]] = np.add.reduceat(ws, first)
@@ -487,7 +495,7 @@ def _one(
     open_ = np.concatenate([near[amb], cand])
     n_amb = len(open_) - len(cand)
     pos = P.pos[open_]
-    d = shapely.distance(shapely.points(F.x[pos], F.y[pos]), A.geoms[i])
+    d = shapely.distance(plan.points[pos], A.geoms[i])
     if n_amb:
         da, la, lab = d[:n_amb], ls[amb], labs[amb]
         for k in range(nr):
@@ -522,7 +530,7 @@ def few_features(
         P = plan.pairs
         if len(P.x):
             for i in range(m):
-                _one(A, i, P, spec, F, out, labels.n)
+                _one(A, i, plan, spec, F, out, labels.n)
         out.nearest[np.isnan(out.nearest)] = np.inf  # groups without any firm
     else:
         for i in range(m):
