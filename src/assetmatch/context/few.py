@@ -51,6 +51,9 @@ FEW_ASSETS: Final = 8
 #: Firm tables with at most this many (firm, industry group) pairs are compared whole with
 #: each asset; larger ones through each asset's window of the grid.
 _ALL_PAIRS: Final = 32_768
+#: Reference layers with at most this many features in all are measured feature by feature
+#: (the least distance per layer is the one their trees' nearest-feature query gives).
+_LAYER_FEATURES: Final = 256
 #: Open pairs of a block measured with shapely at once rather than estimated first.
 _SHAPELY_PAIRS: Final = 256
 
@@ -99,6 +102,11 @@ class _FewPlan:
     flag_dist: np.ndarray  # its distance
     n_flags: int
     breached: bool  # the table has a conflicts_breached column
+    # the reference layers' features (those of their trees) in one array when they are few,
+    # else None (the trees are queried); the first feature of each layer that has any
+    layer_feats: np.ndarray | None
+    layer_starts: np.ndarray
+    layer_full: np.ndarray  # the layers that have features
 
 
 def _plan(kept: _Kept) -> _FewPlan:
@@ -126,6 +134,14 @@ def _make_plan(kept: _Kept) -> _FewPlan:
         pairs = _Pairs.of(allpos, F.x[allpos], F.y[allpos], sizes)
         points = shapely.points(F.x, F.y)
     layer_at = {name: i for i, name in enumerate(spec.layer_names)}
+    feats = [
+        np.empty(0, dtype=object) if kept.trees[name] is None else kept.trees[name].geometries
+        for name in spec.layer_names
+    ]
+    sizes = np.array([len(f) for f in feats], dtype=np.int64)
+    layer_full = np.flatnonzero(sizes)
+    layer_feats = np.concatenate(feats) if feats else np.empty(0, dtype=object)
+    layer_starts = (np.cumsum(sizes) - sizes)[layer_full]
     flags = list(kept.flags.values())
     return _FewPlan(
         pairs=pairs,
@@ -140,6 +156,9 @@ def _make_plan(kept: _Kept) -> _FewPlan:
         flag_dist=np.array([d for _, _, d in flags], dtype=float),
         n_flags=len(flags),
         breached=bool(flags) or len(spec.rules) > 0,
+        layer_feats=layer_feats if len(layer_feats) <= _LAYER_FEATURES else None,
+        layer_starts=layer_starts,
+        layer_full=layer_full,
     )
 
 
@@ -544,8 +563,16 @@ def few_features(
                 part = _block(A, r, _Pairs.of(p, x, y, sizes), spec, out)
                 _settle(A, F, spec, out, part, labels.n, whole=False)
         _fallback_nearest(A, F, labels, out)
-    for name in spec.layer_names:
-        out.access[name] = _access(A.geoms, layers[name], kept.trees[name])
+    if plan.layer_feats is not None:  # few features: every distance, least per layer
+        access = np.full((m, len(spec.layer_names)), np.inf)
+        if len(plan.layer_feats):
+            d = shapely.distance(A.geoms[:, None], plan.layer_feats[None, :])
+            access[:, plan.layer_full] = np.minimum.reduceat(d, plan.layer_starts, axis=1)
+        for j, name in enumerate(spec.layer_names):
+            out.access[name] = access[:, j]
+    else:
+        for name in spec.layer_names:
+            out.access[name] = _access(A.geoms, layers[name], kept.trees[name])
     ids = A.ids if A.ids.name == "asset_id" else A.ids.rename("asset_id")
     return ids, _few_columns(A, out, spec, labels, plan), setup.params
 
