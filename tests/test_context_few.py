@@ -69,6 +69,7 @@ def test_zone_rows_equal_the_whole_table_kernel(
     if not whole:  # every asset through its own window of the grid, as for a huge firm table
         monkeypatch.setattr(few, "_ALL_PAIRS", 0)
         monkeypatch.setattr(few, "_LAYER_FEATURES", 0)  # and the layers through their trees
+        monkeypatch.setattr(few, "_SHAPELY_PAIRS", 0)  # open pairs estimated first
     assets, inp = _zone_inputs(seed=5, n_assets=240, n_firms=600)
     index, layers = inp["index"], inp["layers"]
     # an asset 20 km beyond the zone's corner, one on its edge

@@ -10,7 +10,8 @@ numbers for a handful of assets with as few calls as it can:
   a group, in grid order — the order the kernel's firm windows give — and the column names;
 * every asset is compared with every pair at once (or, for a firm table too large for that,
   with the firms of its own window, as the kernel does), and the pairs the bounds leave open
-  are settled exactly as the kernel settles them.
+  (ambiguous counts, candidates for the nearest firm) are measured with shapely in one call,
+  which decides them as the kernel's estimates and exact looks do (see :func:`_settle`).
 
 Every number is computed with the same floating-point operations, in the same order, as the
 kernel computes it (distances pair by pair, presence sums over the same pairs in the same
@@ -394,12 +395,11 @@ def _settle(
     out: _Out,
     part: tuple[np.ndarray, ...],
     n_labels: int,
-    whole: bool,
 ) -> None:
-    """:func:`~assetmatch.context.kernel._refine` of one block's open pairs: ambiguous counts
-    and presence terms, and the nearest firm of every (asset, label) among the candidates —
-    kept however far when the block held every pair (``whole``), else only within the largest
-    radius (the rest is searched by :func:`~assetmatch.context.kernel._fallback_nearest`).
+    """:func:`~assetmatch.context.kernel._refine` of one window's open pairs: ambiguous counts
+    and presence terms, and the nearest firm of every (asset, label) among the candidates,
+    kept within the largest radius (the rest is searched by
+    :func:`~assetmatch.context.kernel._fallback_nearest`).
 
     The kernel decides an ambiguous pair with its NumPy estimate where that is farther than
     its tolerance from the radius, with :func:`shapely.distance` elsewhere, and reports
@@ -449,9 +449,8 @@ def _settle(
         key, d, firm = _pick_nearest(
             A, F, a[c], firm[c], a[c] * n_labels + lab[c], d[c], tol[c], exact[c]
         )
-    if not whole:
-        found = d <= spec.rmax
-        key, d, firm = key[found], d[found], firm[found]
+    found = d <= spec.rmax
+    key, d, firm = key[found], d[found], firm[found]
     rk, lk = np.divmod(key, n_labels)
     out.nearest[rk, lk] = d
     out.nearest_id[rk, lk] = F.firm_id[firm]
@@ -561,7 +560,7 @@ def few_features(
             )
             if len(p):
                 part = _block(A, r, _Pairs.of(p, x, y, sizes), spec, out)
-                _settle(A, F, spec, out, part, labels.n, whole=False)
+                _settle(A, F, spec, out, part, labels.n)
         _fallback_nearest(A, F, labels, out)
     if plan.layer_feats is not None:  # few features: every distance, least per layer
         access = np.full((m, len(spec.layer_names)), np.inf)
