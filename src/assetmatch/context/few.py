@@ -38,9 +38,11 @@ from .parcels import (
     _EPS_M,
     _GAP_SAMPLES,
     _REL_TOL,
+    _assembled,
     _Assets,
     _distance_estimate,
     _measure,
+    _segment_d2,
 )
 from .spec import _column_names, _Spec
 
@@ -252,34 +254,11 @@ def _prepare_few(ids: pd.Index, geoms: np.ndarray, type_id: np.ndarray) -> _Asse
     seg_off = np.zeros(n + 1, dtype=np.int64)
     seg_off[1:] = np.cumsum(counts)
     if n == 1:
-        sx0, sy0, sx1, sy1 = x0[0], y0[0], x1[0], y1[0]
+        segments = (x0[0], y0[0], x1[0], y1[0])
     else:
-        sx0, sy0, sx1, sy1 = (np.concatenate(c) for c in (x0, y0, x1, y1))
-    sbx, sby = sx1 - sx0, sy1 - sy0
-    len2 = sbx * sbx + sby * sby
-    sil = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
-    A = _Assets(
-        ids=ids,
-        geoms=geoms,
-        cx=cx,
-        cy=cy,
-        area=area,
-        ox=ox,
-        oy=oy,
-        cos=cos,
-        sin=sin,
-        hu=hu,
-        hv=hv,
-        gap=np.zeros(n),
-        reach=np.hypot(hu, hv),
-        sx0=sx0,
-        sy0=sy0,
-        sy1=sy1,
-        sbx=sbx,
-        sby=sby,
-        sil=sil,
-        seg_off=seg_off,
-        trusted=trusted,
+        segments = tuple(np.concatenate(c) for c in (x0, y0, x1, y1))
+    A = _assembled(
+        ids, geoms, (cx, cy, area), (ox, oy, cos, sin, hu, hv), segments, seg_off, trusted
     )
     if poly:
         A.gap[poly] = _gap_few(A, poly, area[poly])
@@ -316,16 +295,7 @@ def _distance_upper_one(A: _Assets, i: int, px: np.ndarray, py: np.ndarray) -> n
     )
     qx, qy = px[:, None], py[:, None]
     ax, ay = qx - x0, qy - y0
-    t = ax * bx
-    t += ay * by
-    t *= A.sil[s0:s1]
-    np.clip(t, 0.0, 1.0, out=t)
-    dx = ax - t * bx
-    dy = ay - t * by
-    dx *= dx
-    dy *= dy
-    dx += dy
-    boundary = np.sqrt(dx.min(axis=1))
+    boundary = np.sqrt(_segment_d2(ax, ay, bx, by, A.sil[s0:s1]).min(axis=1))
     with np.errstate(divide="ignore", invalid="ignore"):
         cross = ((y0 > qy) != (A.sy1[s0:s1] > qy)) & (qx < x0 + ay * bx / by)
     inside = (cross.sum(axis=1) & 1).astype(bool)

@@ -155,33 +155,11 @@ def _prepare_assets(ids: pd.Index, geoms: np.ndarray) -> _Assets:
             oy[idx] = (b[:, 1] + b[:, 3]) / 2
             hu[idx] = (b[:, 2] - b[:, 0]) / 2
             hv[idx] = (b[:, 3] - b[:, 1]) / 2
-    (sx0, sy0, sx1, sy1), seg_off, trusted = _segments(geoms, is_point, cx, cy)
-    sbx, sby = sx1 - sx0, sy1 - sy0
-    len2 = sbx * sbx + sby * sby
-    sil = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
-    A = _Assets(
-        ids=ids,
-        geoms=geoms,
-        cx=cx,
-        cy=cy,
-        area=area,
-        ox=ox,
-        oy=oy,
-        cos=cos,
-        sin=sin,
-        hu=hu,
-        hv=hv,
-        gap=np.zeros(n),
-        reach=np.hypot(hu, hv),
-        sx0=sx0,
-        sy0=sy0,
-        sy1=sy1,
-        sbx=sbx,
-        sby=sby,
-        sil=sil,
-        seg_off=seg_off,
-        trusted=trusted,
+    segments, seg_off, trusted = _segments(geoms, is_point, cx, cy)
+    A = _assembled(
+        ids, geoms, (cx, cy, area), (ox, oy, cos, sin, hu, hv), segments, seg_off, trusted
     )
+    sx0, sy0 = A.sx0, A.sy0
     if len(poly):
         # GEOS's rectangle can miss a vertex by a fraction of a millimetre (rounding): widen it
         # to hold every vertex as the dense blocks compute it, so that it bounds the parcel
@@ -195,6 +173,69 @@ def _prepare_assets(ids: pd.Index, geoms: np.ndarray) -> _Assets:
         A.reach = np.hypot(hu, hv)
         A.gap[poly] = _rectangle_gap(A, poly)
     return A
+
+
+def _assembled(
+    ids: pd.Index,
+    geoms: np.ndarray,
+    centre_area: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rect: tuple[np.ndarray, ...],
+    segments: tuple[np.ndarray, ...],
+    seg_off: np.ndarray,
+    trusted: np.ndarray,
+) -> _Assets:
+    """:class:`_Assets` of parcels given their centroid and area, their rectangle
+    ``(ox, oy, cos, sin, hu, hv)`` and their boundary segments ``(x0, y0, x1, y1)``: the
+    segments' vectors, inverse squared lengths and the rectangle's reach derived here, the gap
+    left at 0 for the caller."""
+    cx, cy, area = centre_area
+    ox, oy, cos, sin, hu, hv = rect
+    sx0, sy0, sx1, sy1 = segments
+    sbx, sby = sx1 - sx0, sy1 - sy0
+    len2 = sbx * sbx + sby * sby
+    sil = np.divide(1.0, len2, out=np.zeros_like(len2), where=len2 > 0)
+    return _Assets(
+        ids=ids,
+        geoms=geoms,
+        cx=cx,
+        cy=cy,
+        area=area,
+        ox=ox,
+        oy=oy,
+        cos=cos,
+        sin=sin,
+        hu=hu,
+        hv=hv,
+        gap=np.zeros(len(geoms)),
+        reach=np.hypot(hu, hv),
+        sx0=sx0,
+        sy0=sy0,
+        sy1=sy1,
+        sbx=sbx,
+        sby=sby,
+        sil=sil,
+        seg_off=seg_off,
+        trusted=trusted,
+    )
+
+
+def _segment_d2(
+    ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, sil: np.ndarray
+) -> np.ndarray:
+    """Squared distance from points to segments, given ``a`` (point minus the segment's
+    start), ``b`` (the segment's vector) and ``sil`` (``1 / |b|**2``, 0 for a point): to the
+    nearest point ``start + t * b``, ``t = clip(a . b / |b|**2, 0, 1)``. The operations in
+    this order: the whole-table kernel and the few-asset path give the same floats."""
+    t = ax * bx
+    t += ay * by
+    t *= sil
+    np.clip(t, 0.0, 1.0, out=t)
+    dx = ax - t * bx
+    dy = ay - t * by
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
 
 
 def _segments(
@@ -317,17 +358,7 @@ def _boundary_distance(
     qx, qy = np.repeat(px, cnt), np.repeat(py, cnt)
     x0, y0, bx, by = A.sx0[seg], A.sy0[seg], A.sbx[seg], A.sby[seg]
     ax, ay = qx - x0, qy - y0
-    # nearest point of the segment: x0 + t * b, t = clip(a . b / |b|**2, 0, 1)
-    t = ax * bx
-    t += ay * by
-    t *= A.sil[seg]
-    np.clip(t, 0.0, 1.0, out=t)
-    dx = ax - t * bx
-    dy = ay - t * by
-    dx *= dx
-    dy *= dy
-    dx += dy
-    boundary = np.sqrt(np.minimum.reduceat(dx, first))
+    boundary = np.sqrt(np.minimum.reduceat(_segment_d2(ax, ay, bx, by, A.sil[seg]), first))
     if not test_inside:
         return boundary, np.zeros(len(a), dtype=bool), tol
     with np.errstate(divide="ignore", invalid="ignore"):
