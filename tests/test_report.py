@@ -273,3 +273,32 @@ def test_what_if_and_robustness_are_in_the_report(
     rob = hengzhong.robustness()
     share = f"{float(rob['top_k_share'].iloc[0]) * 100:.0f}%"
     assert share in zh and ("稳健" in zh or "易变" in zh)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_cover_names_what_was_not_evaluated_once_and_shows_each_sites_own_reasons(
+    tmp_path: Path, lang: str
+) -> None:
+    # no firms and no layers: synergy, protection distances and access cannot be scored, for
+    # any site; the cover's cards keep their lines for the sites' own reasons
+    res = am.match(
+        {"investor": "T", "industry": "C39", "building_area_m2": [15_000, 30_000]},
+        assets=_plain_sites(("甲厂", "乙厂", "丙厂")),
+        as_of="2025-03-01",
+        lang=lang,
+    )
+    names = list(res._unevaluated(lang)["name"])
+    assert len(names) >= 2
+    cover = pypdf.PdfReader(res.to_pdf(tmp_path / "r.pdf", lang=lang)).pages[0].extract_text()
+    flat = re.sub(r"\s+", "", cover)
+    lead = "所有场地均未评估" if lang == "zh" else "Notevaluatedforanysite"
+    assert flat.count(lead) == 1
+    sentence = flat[flat.index(lead) :]
+    for name in names:  # each criterion named in that one sentence
+        assert re.sub(r"\s+", "", name) in sentence
+    for why in res._unevaluated(lang)["reason"]:  # the cards no longer repeat them per site
+        assert re.sub(r"\s+", "", why) not in flat
+    # the first site's card shows its building-area reason, as the explanation words it
+    e = res.explain(res.table["asset_id"].iloc[0], lang=lang)
+    reason = e.contributions.loc["building", "reason"]
+    assert re.sub(r"\s+", "", reason)[:12] in flat

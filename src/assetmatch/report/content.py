@@ -475,13 +475,22 @@ def _site(
         if not r["reason"]:
             continue
         bad = (c in short) or not bool(r["passed"])
-        reasons.append({"text": str(r["reason"]), "short": bad, "criterion": str(r["name"])})
+        reasons.append(
+            {
+                "text": str(r["reason"]),
+                "short": bad,
+                "criterion": str(r["name"]),
+                "unevaluated": False,
+            }
+        )
+    # the same for every site: the cover's cards leave them out (the summary names them once)
     for u in result._unevaluated(lang).itertuples(index=False):
         reasons.append(
             {
                 "text": f"未评估：{u.reason}" if zh else f"not evaluated: {u.reason}",
                 "short": True,
                 "criterion": str(u.name),
+                "unevaluated": True,
             }
         )
     reasons.sort(key=lambda x: not x["short"])  # stable: the explanation's order within each
@@ -709,6 +718,7 @@ def build_document(
         + ("；" if zh else "; ")
         + L["ranked_n"].format(n)
         + ("。" if zh else "."),
+        "unevaluated_line": _unevaluated_line(result, lang, L),
         "overview": overview,
         "table_header": [
             L["rank"],
@@ -747,6 +757,15 @@ def build_document(
     }
     tick("appendix")
     return doc
+
+
+def _unevaluated_line(result: Any, lang: str, L: Mapping[str, str]) -> str:
+    """One sentence naming the criteria no site could be scored on for want of data (they
+    are the same for every site), or ``""``."""
+    names = list(dict.fromkeys(str(n) for n in result._unevaluated(lang)["name"]))
+    if not names:
+        return ""
+    return L["unevaluated_line"].format(("、" if lang == "zh" else ", ").join(names))
 
 
 def _decision_support(

@@ -117,6 +117,10 @@ LABELS: Final[dict[str, tuple[str, str]]] = {
         "{n_eligible} meet every condition",
     ),
     "ranked_n": ("推荐前 {} 处", "top {} shown"),
+    "unevaluated_line": (
+        "因缺少数据，所有场地均未评估：{}（见“未评估的条件”）。",
+        'Not evaluated for any site, for want of data: {} (see the section "Not evaluated").',
+    ),
     "no_site": ("没有地块满足全部条件。", "No site meets every condition."),
 }
 
