@@ -302,3 +302,18 @@ def test_the_cover_names_what_was_not_evaluated_once_and_shows_each_sites_own_re
     e = res.explain(res.table["asset_id"].iloc[0], lang=lang)
     reason = e.contributions.loc["building", "reason"]
     assert re.sub(r"\s+", "", reason)[:12] in flat
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_site_facts_name_the_land_use_in_its_classification(
+    pdfs: dict[str, Path], hengzhong: am.MatchResult, lang: str
+) -> None:
+    from assetmatch.domain import landuse
+
+    flat = re.sub(r"\s+", "", _text(pdfs[lang]))
+    frame = hengzhong.features.frame
+    for aid in hengzhong.table["asset_id"]:
+        row = frame.iloc[hengzhong.features.position(aid)]
+        lu = landuse.resolve(row["land_use"], row["land_use_scheme"])
+        name = lu.name_zh if lang == "zh" else lu.name_en
+        assert re.sub(r"\s+", "", f"{row['land_use']} {name}") in flat

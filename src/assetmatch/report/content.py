@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import AssetmatchError
+from ..domain import landuse
 from ..domain.landuse_paths import use_name
 from ..explain.facts import _missing
 from ..explain.labels import (
@@ -110,6 +111,19 @@ def _land(m2: float | None, lang: str) -> str:
         return "—"
     mu = m2 * 3 / 2000
     return f"{_mu(mu)} 亩（{_num(m2)} ㎡）" if lang == "zh" else f"{_mu(mu)} mu ({_num(m2)} m²)"
+
+
+def _land_use(code: Any, scheme: Any, lang: str) -> str:
+    """A land-use code with its name in its classification (``1001 工业用地`` /
+    ``1001 industrial land``); the code alone when the tables do not name it."""
+    if code is None or _missing(code) or not str(code).strip():
+        return "—"
+    try:
+        lu = landuse.resolve(str(code), scheme if isinstance(scheme, str) else None)
+    except AssetmatchError:
+        return str(code)
+    name = lu.name_zh if lang == "zh" else lu.name_en
+    return f"{lu.code} {name}" if name else lu.code
 
 
 def _m2(v: float | None, lang: str) -> str:
@@ -406,7 +420,7 @@ def _facts_rows(
         ],
         [
             L["land_use"],
-            f"{f.get('land_use') or '—'}",
+            _land_use(f.get("land_use"), row.get("land_use_scheme"), lang),
             when("land_use"),
         ],
         [
