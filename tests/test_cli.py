@@ -171,6 +171,25 @@ def test_import_with_a_bad_row_exits_1_naming_it(tmp_path):
         assert sorted(inv.assets().index) == ["PL-001", "PL-002", "PL-003", "PL-004", "PL-005"]
 
 
+def test_refused_rows_are_named_in_file_order(tmp_path):
+    # problems are found check by check (numbers, coordinates, ids, land use), not row by row
+    src = tmp_path / "sites.csv"
+    src.write_text(
+        "编号,经度,纬度,用地面积（亩）,用地性质\n"
+        "A-1,118.80,24.90,12,工业\n"
+        "A-2,118.81,24.90,12,0804\n"  # a code ambiguous without its scheme
+        "A-3,118.82,24.90,abc,工业\n"  # not a number
+        "A-4,218.80,24.90,12,工业\n"  # outside the store CRS's area
+        "A-1,118.83,24.90,12,工业\n",  # a duplicate id
+        encoding="utf-8",
+    )
+    r = run("--lang", "en", "import", tmp_path / "zone.gpkg", src, "--crs", "EPSG:4490")
+    assert r.exit_code == 1
+    assert r.stderr.strip().endswith("4 row(s) refused: row 3 (A-2), 4 (A-3), 5 (A-4), 6 (A-1)"), (
+        r.stderr
+    )
+
+
 def test_import_report_in_chinese_and_raise_mode(tmp_path):
     store = tmp_path / "zone.gpkg"
     r = run("import", store, ROOT / "data" / "plants.xlsx", "--on-error", "raise")

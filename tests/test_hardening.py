@@ -596,3 +596,56 @@ def test_bad_options_are_validation_errors(inv):
         inv.add(_one("B"), on_error="ignore")
     with pytest.raises(am.ValidationError, match="coords"):
         inv.add(_one("B"), coords="amap")
+
+
+def test_a_longitude_beyond_180_is_refused_as_such_and_does_not_steer_the_crs(tmp_path):
+    import warnings
+
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    df = pd.DataFrame(
+        {
+            "资产编号": ["R1", "R2", "R3"],
+            "经度": [LON0, LON0 + 100.0, LON0 + 0.01],  # R2: a typo, 218°E
+            "纬度": [LAT0, LAT0, 95.0],  # R3: beyond the pole
+            "面积（亩）": [10, 20, 30],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "the data span 100° of longitude" warning
+        rep = inv.add(df)
+    assert rep.created == ["R1"]
+    assert inv.crs.to_epsg() == 4549  # from R1 alone
+    why = dict(zip(rep.rejected["asset_id"], rep.rejected["reason"], strict=True))
+    assert why["R2"].startswith(f"longitude/latitude out of range (x {LON0 + 100.0:g}, y ")
+    assert why["R3"].startswith("longitude/latitude out of range (x ")
+    assert "y 95)" in why["R3"]
+    assert "经纬度超出范围" in rep.to_text(lang="zh")
+
+
+def test_report_lines_follow_the_source_order_and_only_the_shown_are_worded():
+    from assetmatch.ingest.report import ImportReport
+
+    rep = ImportReport(
+        source="s",
+        rows=4,
+        row_order=["r9", "r2", "r5", "r7"],  # labels that do not sort as the source runs
+        rejected=pd.DataFrame(
+            {"row": ["r5", "r9"], "asset_id": ["C", "A"], "field": ["x", "y"], "reason": ["c", "a"]}
+        ),
+        notes=pd.DataFrame(
+            {
+                "row": ["r7", "r2", "r9"],
+                "asset_id": ["D", "B", "A"],
+                "field": ["z"] * 3,
+                "message": ["d", "b", "a2"],
+            }
+        ),
+    )
+    lines = rep.to_text(limit=3).splitlines()[1:]
+    assert lines == [
+        "  rejected row r9 (A): y: a",
+        "  note row r9 (A): z: a2",
+        "  note row r2 (B): z: b",
+        "  … 2 more in .rejected / .repaired / .notes",
+    ]
+    assert rep._in_source_order(rep.notes)["asset_id"].tolist() == ["A", "B", "D"]

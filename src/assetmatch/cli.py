@@ -790,7 +790,7 @@ def import_(
 
 
 def _refused_rows(rep: Any) -> str:
-    rej = rep.rejected.drop_duplicates("row")
+    rej = rep._in_source_order(rep.rejected.drop_duplicates("row"))
     named = [f"{r.row} ({r.asset_id})" if r.asset_id else str(r.row) for r in rej.itertuples()]
     shown = ", ".join(named[:20]) + (" …" if len(named) > 20 else "")
     return _w(

@@ -147,6 +147,11 @@ class PreparedGeometry:
     crs: CRS | None
 
 
+def _span(lo: float, hi: float) -> str:
+    """``"218.62"`` for a point's coordinate, ``"118.6 to 218.6"`` for a range."""
+    return f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+
+
 def prepare_geometry(
     geoms: gpd.GeoSeries,
     *,
@@ -188,6 +193,23 @@ def prepare_geometry(
                 )
             )
         ok &= ~np.asarray(swapped, dtype=bool)
+
+    if src_crs.is_geographic:  # a longitude beyond ±180° or a latitude beyond ±90°: a typo
+        b = shapely.bounds(arr)  # NaN for a missing or empty geometry
+        with np.errstate(invalid="ignore"):  # (not finite: refused as such further on)
+            beyond = ok & np.isfinite(b).all(axis=1)
+            beyond &= (b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90)
+        for k in np.flatnonzero(beyond):
+            problems.append(
+                Problem(
+                    index[k],
+                    "geometry",
+                    f"longitude/latitude out of range (x {_span(b[k, 0], b[k, 2])}, "
+                    f"y {_span(b[k, 1], b[k, 3])}): longitudes lie within ±180°, latitudes "
+                    "within ±90°",
+                )
+            )
+        ok &= ~beyond
 
     if coords in ("gcj02", "bd09"):
 

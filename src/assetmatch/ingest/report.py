@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .._errors import Problem, ValidationError
@@ -156,22 +157,31 @@ class ImportReport:
             "repaired": "修复" if zh else "repaired",
             "note": "提示" if zh else "note",
         }
-        found: list[tuple[int, int, str]] = []
-        for kind, frame, text_col in (
+        # every finding's place in the source, then only the lines shown are worded (a large
+        # import can have a finding on every row: word them all and the report takes minutes)
+        at = self._positions()
+        frames = [
             ("rejected", self.rejected, "reason"),
             ("repaired", self.repaired, "reason"),
             ("note", self.notes, "message"),
-        ):
-            for r in frame.itertuples(index=False):
-                fld = getattr(r, "field", None)
-                where = f"第 {r.row} 行" if zh else f"row {r.row}"
-                text = getattr(r, text_col)
-                shown = f"{self._column_name(fld, lang)}: " if fld else ""
-                reason = reason_zh(text) if zh else text
-                line = f"  {label[kind]} {where} ({r.asset_id}): {shown}{reason}"
-                found.append((self._position(r.row), len(found), line))
-        found.sort()
-        lines += [line for _, _, line in found[:limit]]
+        ]
+        pos = [
+            np.fromiter((at.get(r, len(at)) for r in f["row"].tolist()), np.int64, len(f))
+            for _, f, _ in frames
+        ]
+        which = np.repeat(np.arange(len(frames)), [len(p) for p in pos])
+        line = np.concatenate([np.arange(len(p)) for p in pos])
+        found = np.lexsort((np.arange(len(which)), np.concatenate(pos)))  # source order
+        for k in found[:limit].tolist():
+            kind, frame, text_col = frames[which[k]]
+            r = frame.iloc[int(line[k])]
+            fld = r.get("field")
+            fld = fld if isinstance(fld, str) and fld else None
+            where = f"第 {r['row']} 行" if zh else f"row {r['row']}"
+            text = r[text_col]
+            shown = f"{self._column_name(fld, lang)}: " if fld else ""
+            reason = reason_zh(text) if zh else text
+            lines.append(f"  {label[kind]} {where} ({r['asset_id']}): {shown}{reason}")
         if len(found) > limit:
             more = len(found) - limit
             lines.append(
@@ -181,15 +191,23 @@ class ImportReport:
             )
         return "\n".join(lines)
 
+    def _in_source_order(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` (:attr:`rejected`, :attr:`repaired` or :attr:`notes`) with its lines in
+        the order of their rows in the source (lines of one row keep their order)."""
+        at = self._positions()
+        key = [at.get(r, len(at)) for r in frame["row"].tolist()]
+        return frame.iloc[np.argsort(np.asarray(key, dtype=np.int64), kind="stable")]
+
+    def _positions(self) -> dict[Any, int]:
+        """Each row label's position in the source (the first, if a label repeats)."""
+        at: dict[Any, int] = {}
+        for k, row in enumerate(self.row_order):
+            at.setdefault(row, k)
+        return at
+
     def _column_name(self, fld: str, lang: str = "en") -> str:
         """The source's header for a canonical field (unmapped: the field, or its Chinese
         name in a Chinese report)."""
         if fld in self.columns:
             return self.columns[fld]
         return field_zh(fld) if lang == "zh" else fld
-
-    def _position(self, row: Any) -> int:
-        try:
-            return self.row_order.index(row)
-        except ValueError:
-            return len(self.row_order)
