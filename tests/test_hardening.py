@@ -275,9 +275,11 @@ def test_export_never_deletes_a_file_it_did_not_create(inv, tmp_path):
 
 
 def test_a_store_named_part_survives_its_own_export(tmp_path):
-    live = tmp_path / "zone.gpkg.part"
+    # a new store must end in .gpkg, but a file renamed afterwards still opens
+    with am.Inventory.open(tmp_path / "made.gpkg") as made:
+        made.add(_one("A"))
+    live = (tmp_path / "made.gpkg").rename(tmp_path / "zone.gpkg.part")
     inv = am.Inventory.open(live)
-    inv.add(_one("A"))
     inv.export(tmp_path / "zone.gpkg")
     assert inv.assets().index.tolist() == ["A"]
     assert live.exists()

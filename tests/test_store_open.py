@@ -247,6 +247,32 @@ def test_bad_paths_give_store_errors(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_new_store_must_be_named_gpkg_and_a_data_file_is_pointed_to_import(tmp_path):
+    # a store created under a data file's name would hide the mistake; GeoPackages end in .gpkg
+    for name in ("zone.csv", "zone.sqlite", "zone"):
+        with pytest.raises(am.StoreError, match=r"ends in \.gpkg \(OGC GeoPackage"):
+            am.Inventory.open(tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(am.StoreError, match="import_file"):  # a new path named like data
+        am.Inventory.open(tmp_path / "sites.xlsx")
+    data = tmp_path / "sites.csv"
+    data.write_text("编号,经度,纬度\nA,118.8,24.9\n", encoding="utf-8")
+    with pytest.raises(am.StoreError, match=r"not an SQLite file.*import_file"):
+        am.Inventory.open(data)
+    assert data.read_text(encoding="utf-8").startswith("编号")  # left as it was
+    with am.Inventory.open(tmp_path / "zone.gpkg") as inv:
+        inv.add(_one("A"))
+        with pytest.raises(am.StoreError, match=r"cannot export to .*ends in \.gpkg"):
+            inv.export(tmp_path / "copy.csv")
+        assert not (tmp_path / "copy.csv").exists()
+        inv.export(tmp_path / "copy.gpkg")
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")) == [
+        "copy.gpkg",
+        "sites.csv",
+        "zone.gpkg",
+    ]
+
+
 @pytest.mark.parametrize("crs", ["garbage", "EPSG:99999999", 3.5])
 def test_open_with_a_garbage_crs_is_a_crs_error(store_path, crs):
     with pytest.raises(am.CRSError, match="not a coordinate reference system"):

@@ -35,7 +35,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -1259,6 +1259,7 @@ class GpkgStore:
         dest = Path(dest)
         if dest.exists():
             raise StoreError(f"{dest} exists; export will not overwrite a file")
+        check_new_gpkg(dest, "export to")
         if not dest.parent.is_dir():
             raise StoreError(f"cannot export to {dest}: the directory {dest.parent} does not exist")
         # a temporary file of our own beside the destination (same filesystem, so the final
@@ -1290,6 +1291,34 @@ class GpkgStore:
         return dest
 
 
+#: Files an import reads (``Inventory.import_file``) that a user may give where an inventory
+#: is asked for.
+_IMPORTABLE: Final = frozenset(
+    {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".shp", ".geojson", ".json", ".kml", ".zip"}
+)
+
+
+def _import_hint(path: Path) -> str:
+    if path.suffix.lower() not in _IMPORTABLE:
+        return ""
+    return (
+        f"; to read the rows of a {path.suffix} file into an inventory, open the inventory "
+        "(a .gpkg file) and call its import_file (command line: assetmatch import STORE FILE)"
+    )
+
+
+def check_new_gpkg(path: Path, what: str = "create") -> None:
+    """Refuse to write a new GeoPackage whose name does not end in ``.gpkg``: the OGC
+    GeoPackage standard requires that extension (requirement 3), GIS software relies on it,
+    and a store created under a data file's name (``zone.csv``) hides the mistake."""
+    if path.suffix.lower() != ".gpkg":
+        raise StoreError(
+            f"cannot {what} {path}: an inventory is a GeoPackage, whose file name ends in "
+            ".gpkg (OGC GeoPackage, requirement 3); give a path ending in .gpkg"
+            + (_import_hint(path) if what == "create" else "")
+        )
+
+
 def _check_path(path: Path, *, create: bool, readonly: bool) -> bool:
     """Whether a non-empty store file exists at ``path``; a StoreError for an unusable path."""
     if path.is_dir():
@@ -1299,11 +1328,14 @@ def _check_path(path: Path, *, create: bool, readonly: bool) -> bool:
         with open(path, "rb") as fh:
             head = fh.read(16)
         if head != b"SQLite format 3\x00":
-            raise StoreError(f"{path} is not a GeoPackage (not an SQLite file)")
+            raise StoreError(
+                f"{path} is not a GeoPackage (not an SQLite file)" + _import_hint(path)
+            )
         return True
     if readonly or not create:
         why = "readonly=True" if readonly else "create=False"
         raise StoreError(f"no inventory at {path} ({why})")
+    check_new_gpkg(path)
     if not path.parent.is_dir():
         raise StoreError(
             f"cannot create {path}: the directory {path.parent} does not exist; create it first"

@@ -992,9 +992,12 @@ class PostGisStore:
         export, so ``dest`` is never overwritten and never seen half written. Events keep their
         order (their ids are renumbered from 1).
         """
-        from .gpkg import GpkgStore
+        from .gpkg import GpkgStore, check_new_gpkg
 
         dest = Path(dest)
+        if dest.exists():
+            raise StoreError(f"{dest} exists; export will not overwrite a file")
+        check_new_gpkg(dest, "export to")
         if not dest.parent.is_dir():
             raise StoreError(f"cannot export to {dest}: the directory {dest.parent} does not exist")
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=dest.parent))
