@@ -651,3 +651,46 @@ def test_report_lines_follow_the_source_order_and_only_the_shown_are_worded():
         "  … 2 more in .rejected / .repaired / .notes",
     ]
     assert rep._in_source_order(rep.notes)["asset_id"].tolist() == ["A", "B", "D"]
+
+
+def test_coordinates_0_0_are_refused_as_blank_cells_read_as_zero(tmp_path):
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    df = pd.DataFrame(
+        {"资产编号": ["Z1", "Z2"], "经度": [LON0, 0.0], "纬度": [LAT0, 0.0], "面积（亩）": [10, 20]}
+    )
+    rep = inv.add(df)
+    assert rep.created == ["Z1"]
+    assert rep.rejected["reason"].tolist() == [
+        "coordinates 0, 0 (blank cells read as zero?): give the site's longitude and latitude"
+    ]
+    assert "坐标为 0, 0（空单元格被读成了零？）" in rep.to_text(lang="zh")
+
+
+def test_the_spread_warning_counts_only_rows_the_store_crs_can_hold(tmp_path):
+    import warnings
+
+    far = pd.DataFrame(  # one row at 80°E: refused (outside EPSG:4549's area), no warning
+        {
+            "资产编号": ["F1", "F2", "F3"],
+            "经度": [LON0, LON0 + 0.01, 80.0],
+            "纬度": [LAT0, LAT0, 40.0],
+            "面积（亩）": [10, 20, 30],
+        }
+    )
+    inv = am.Inventory.open(tmp_path / "far.gpkg")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = inv.add(far)
+    assert rep.created == ["F1", "F2"] and rep.rejected["asset_id"].tolist() == ["F3"]
+    wide = pd.DataFrame(  # 117.1°E and 121.9°E: both stored in EPSG:4549, 4.8° apart
+        {
+            "资产编号": ["W1", "W2", "W3"],
+            "经度": [117.1, 118.8, 121.9],
+            "纬度": [LAT0] * 3,
+            "面积（亩）": [10, 20, 30],
+        }
+    )
+    inv = am.Inventory.open(tmp_path / "wide.gpkg")
+    with pytest.warns(UserWarning, match=r"span 4\.8° of longitude"):
+        rep = inv.add(wide)
+    assert rep.created == ["W1", "W2", "W3"]

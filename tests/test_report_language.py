@@ -15,6 +15,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
+from pyproj import CRS
 from shapely.geometry import LineString, MultiPoint, Point, Polygon
 
 import assetmatch as am
@@ -254,7 +255,10 @@ def _producer_reasons() -> list[str]:
     _, probs = pipeline.table_geometry(
         frame, pipeline.ColumnMap({"wkt": ("wkt", None)}, []), crs="EPSG:4490"
     )
-    return out + [p.reason for p in probs]
+    out += [p.reason for p in probs]
+    typos = gpd.GeoSeries([Point(218.6, 24.9), Point(0, 0)], crs="EPSG:4490")
+    prepared = pipeline.prepare_geometry(typos, store_crs=CRS.from_epsg(4549))
+    return out + [p.reason for p in prepared.problems]
 
 
 def test_each_check_of_the_import_is_worded_in_chinese(messy_reports):

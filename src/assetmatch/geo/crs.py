@@ -76,7 +76,7 @@ def _epsg_gk3_no_prefix(cm: int) -> int:
     return 4534 + (cm - 75) // 3
 
 
-def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
+def choose_projected_crs(lon: ArrayLike, lat: ArrayLike, *, margin_deg: float | None = None) -> CRS:
     """Choose a projected CRS in metres for data at the given longitudes and latitudes.
 
     Inside China (longitude 73–136°E, latitude 3–54°N, tested on the medians) this is the
@@ -89,6 +89,10 @@ def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
     ----------
     lon, lat
         Longitudes and latitudes in degrees (CGCS2000 or WGS 84); NaN values are ignored.
+    margin_deg
+        When given, the spread that the warning below reports is measured only over the
+        coordinates inside the chosen CRS's area of use widened by this margin (an import
+        refuses the others: they cannot be stored in that CRS).
 
     Returns
     -------
@@ -124,6 +128,11 @@ def choose_projected_crs(lon: ArrayLike, lat: ArrayLike) -> CRS:
         zone = min(math.floor((mx + 180.0) / 6.0) + 1, 60)
         crs = CRS.from_epsg((32600 if my >= 0 else 32700) + zone)
         width = 6.0
+    if margin_deg is not None:
+        usable = ~_outside(x, y, crs, margin_deg)
+        if usable.any():
+            x = x[usable]
+            span = float(x.max() - x.min())
     if span > width:
         warnings.warn(
             f"The data span {span:.1f}° of longitude ({x.min():.2f}°–{x.max():.2f}°), more than "

@@ -210,6 +210,18 @@ def prepare_geometry(
                 )
             )
         ok &= ~beyond
+        # exactly 0°, 0°: blank cells read as zero (no site of an inventory lies there)
+        zero = ok & (b == 0).all(axis=1)
+        for k in np.flatnonzero(zero):
+            problems.append(
+                Problem(
+                    index[k],
+                    "geometry",
+                    "coordinates 0, 0 (blank cells read as zero?): give the site's longitude "
+                    "and latitude",
+                )
+            )
+        ok &= ~zero
 
     if coords in ("gcj02", "bd09"):
 
@@ -241,7 +253,9 @@ def prepare_geometry(
             )
         lonlat = gpd.GeoSeries(good, crs=src_crs)
         lon, lat = crs_rules.to_lonlat(lonlat)
-        store_crs = crs_rules.choose_projected_crs(np.asarray(lon), np.asarray(lat))
+        store_crs = crs_rules.choose_projected_crs(
+            np.asarray(lon), np.asarray(lat), margin_deg=crs_rules.AREA_OF_USE_MARGIN_DEG
+        )
         logger.info("store CRS chosen from the data: %s", store_crs.to_string())
 
     projected = np.full(len(arr), None, dtype=object)

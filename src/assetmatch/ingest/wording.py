@@ -375,6 +375,11 @@ _RULES: Final[list[tuple[str, str]]] = [  # the first that matches the whole rea
         "坐标似乎颠倒（纬度写成了 x，或北坐标写成了东坐标）；请修正数据源，或传入 swap_xy=True",
     ),
     (
+        r"coordinates 0, 0 \(blank cells read as zero\?\): give the site's longitude and "
+        r"latitude",
+        "坐标为 0, 0（空单元格被读成了零？）：请填写场地的经纬度",
+    ),
+    (
         r"longitude/latitude out of range \(x (?P<x>.+?), y (?P<y>.+?)\): longitudes lie "
         r"within ±180°, latitudes within ±90°",
         "经纬度超出范围（x {x}，y {y}）：经度应在 ±180° 以内，纬度应在 ±90° 以内",
