@@ -258,7 +258,15 @@ def _producer_reasons() -> list[str]:
     out += [p.reason for p in probs]
     typos = gpd.GeoSeries([Point(218.6, 24.9), Point(0, 0)], crs="EPSG:4490")
     prepared = pipeline.prepare_geometry(typos, store_crs=CRS.from_epsg(4549))
-    return out + [p.reason for p in prepared.problems]
+    out += [p.reason for p in prepared.problems]
+    # a ledger's totals line, as the spreadsheet reader leaves it out
+    ledger = pipeline.pd.DataFrame(
+        {"编号": ["A"], "经度": [118.86], "纬度": [24.95]},
+        index=pipeline.pd.Index([5], name="row"),
+    )
+    ledger.attrs["totals_rows"] = [(6, "合计")]
+    notes = pipeline.prepare_assets(ledger, store_crs=CRS.from_epsg(4549)).report.notes
+    return out + list(notes["message"])
 
 
 def test_each_check_of_the_import_is_worded_in_chinese(messy_reports):

@@ -493,6 +493,8 @@ def prepare_assets(
     mapping = map_columns(df, columns)
     report.row_order = list(df.index)
     formula_blanks = df.attrs.pop("formula_blanks", [])
+    report.header_row = int(df.attrs.pop("header_row", 1))
+    totals_rows = df.attrs.pop("totals_rows", [])
     report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
     report.extra_columns = [str(c) for c in mapping.extra]
     if "declared_land_area_m2" not in report.columns and "land_area_m2" in report.columns:
@@ -580,6 +582,10 @@ def prepare_assets(
         columns=["row", "asset_id", "field", "reason"],
     )
     kept = [p for p in notes if accept[at[p.row]]]
+    # the ledger's totals lines the reader left out: said, so that no line goes unexplained
+    kept += [
+        Problem(r, None, f"a totals line ({w}), not an asset: skipped") for r, w in totals_rows
+    ]
     report.notes = (
         pd.DataFrame(
             {

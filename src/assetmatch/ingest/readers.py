@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
 import logging
 import os
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import pandas as pd
@@ -55,13 +57,11 @@ def read_source(
         raise SourceError(f"{path} is empty (0 bytes): nothing to import")
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        df = _read_csv(path)
-        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
-        return df
+        df, header_row = _read_csv(path)
+        return _table_rows(df, header_row)
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        df = _read_excel(path, sheet)
-        df.index = pd.RangeIndex(2, 2 + len(df), name="row")
-        return df
+        df, header_row = _read_excel(path, sheet)
+        return _table_rows(df, header_row)
     import pyogrio  # lazily: only file imports need GDAL
 
     try:
@@ -87,21 +87,78 @@ def read_source(
     return gdf
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
-    """The sheet as read, every cell as written (formula cells hold their cached values)."""
+#: Lines of a spreadsheet searched for its header (a ledger's title and notes come first).
+_HEADER_SCAN: Final = 10
+#: What a ledger's totals line says in its first filled cell (compared without spaces).
+_TOTALS: Final = frozenset({"合计", "总计", "小计", "总合计", "全部合计", "total", "totals", "sum"})
+
+
+def header_position(top: list[list[Any]]) -> int:
+    """Position (0-based) among a spreadsheet's first lines of its header: the line whose
+    cells name the most canonical fields (:func:`~assetmatch.ingest.headers.match_header`),
+    when that is a later line naming at least two (a ledger, 台账, puts a title, the reporting
+    unit and units above its header); otherwise the first line."""
+    from .headers import match_header
+
+    best, best_n = 0, -1
+    for k, cells in enumerate(top[:_HEADER_SCAN]):
+        n = sum(
+            1 for c in cells if isinstance(c, str) and c.strip() and match_header(c) is not None
+        )
+        if n > best_n:
+            best, best_n = k, n
+    return best if best_n >= 2 else 0
+
+
+def _table_rows(df: pd.DataFrame, header_row: int) -> pd.DataFrame:
+    """``df`` indexed by spreadsheet row number (its header on line ``header_row``, from 1),
+    without the ledger's totals lines (noted in ``attrs``, see :func:`_totals_lines`)."""
+    df.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(df), name="row")
+    df.attrs["header_row"] = header_row
+    totals = _totals_lines(df)
+    if totals:
+        df.attrs["totals_rows"] = totals
+        attrs = dict(df.attrs)
+        df = df.drop(index=[r for r, _ in totals])
+        df.attrs.update(attrs)
+    return df
+
+
+def _totals_lines(df: pd.DataFrame) -> list[tuple[int, str]]:
+    """(row, its word) of the lines whose first filled cell says 合计, 总计, Total…"""
+    out = []
+    for row, cells in zip(df.index, df.itertuples(index=False, name=None), strict=True):
+        first = next((c for c in cells if not _blank(c)), None)
+        if isinstance(first, str) and "".join(first.split()).lower() in _TOTALS:
+            out.append((int(row), first.strip()))
+    return out
+
+
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
+    """The sheet as read, every cell as written (formula cells hold their cached values), and
+    the line (from 1) of its header."""
+    name = sheet if sheet is not None else 0
     try:
-        df = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, dtype=object)
+        top = pd.read_excel(path, sheet_name=name, header=None, nrows=_HEADER_SCAN, dtype=object)
+        at = header_position(top.values.tolist())
+        df = pd.read_excel(path, sheet_name=name, header=at, dtype=object)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
         raise SourceError(
             f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); save "
             "it again from Excel or WPS as .xlsx, or export the sheet as CSV"
         ) from exc
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        df.attrs["formula_blanks"] = _formulas_without_values(path, sheet)
-    return df
+        df.attrs["formula_blanks"] = _formulas_without_values(path, sheet, at + 1)
+    return df, at + 1
 
 
-def _formulas_without_values(path: Path, sheet: str | int | None) -> list[tuple[int, str]]:
+def _formulas_without_values(
+    path: Path, sheet: str | int | None, header_row: int = 1
+) -> list[tuple[int, str]]:
     """(spreadsheet row, header) of formula cells the file holds no computed value for.
 
     A program that writes formulas without computing them (a script, some exporters) leaves
@@ -125,7 +182,9 @@ def _formulas_without_values(path: Path, sheet: str | int | None) -> list[tuple[
             strict=False,
         )
         for k, (frow, vrow) in enumerate(rows, start=1):
-            if k == 1:
+            if k < header_row:  # a title or notes above the header
+                continue
+            if k == header_row:
                 header = [str(c) for c in frow]
                 continue
             for j, (f, v) in enumerate(zip(frow, vrow, strict=False)):
@@ -137,16 +196,26 @@ def _formulas_without_values(path: Path, sheet: str | int | None) -> list[tuple[
         values.close()
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
+    """The table, every cell as text, and the line (from 1) of its header."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            return pd.read_csv(
-                path, dtype=object, encoding=enc, keep_default_na=False, na_values=[""]
+            with open(path, encoding=enc, newline="") as fh:
+                top = list(itertools.islice(csv.reader(fh), _HEADER_SCAN))
+            at = header_position(top)
+            df = pd.read_csv(
+                path,
+                dtype=object,
+                encoding=enc,
+                keep_default_na=False,
+                na_values=[""],
+                skiprows=at,
             )
+            return df, at + 1
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:
             raise SourceError(f"{path} has no header row: nothing to import") from None
-        except pd.errors.ParserError as exc:
+        except (pd.errors.ParserError, csv.Error) as exc:
             raise SourceError(f"{path} is not a readable CSV table: {exc}") from None
     raise SourceError(f"{path}: not UTF-8 nor GB18030 text")

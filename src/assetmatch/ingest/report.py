@@ -45,6 +45,9 @@ class ImportReport:
     extra_columns
         The source's columns that match no canonical field: kept as they are in each asset's
         ``extra`` attributes, and named in the text so a misspelt header is seen.
+    header_row
+        The spreadsheet line (from 1) its header was read from: a ledger's title and notes
+        above it are not data (named in the text when it is not the first line).
     """
 
     source: str
@@ -76,6 +79,7 @@ class ImportReport:
     row_order: list[Any] = field(default_factory=list)
     coords: str = "wgs84"
     extra_columns: list[str] = field(default_factory=list)
+    header_row: int = 1
 
     @property
     def accepted(self) -> list[str]:
@@ -144,6 +148,14 @@ class ImportReport:
                 else f"  coordinates: read as {name} web-map coordinates ({maps_en}) and "
                 "converted to WGS 84 / CGCS2000 before anything was measured"
             )
+        if self.header_row > 1:
+            above = self.header_row - 1
+            lines.append(
+                f"  表头在第 {self.header_row} 行（其上 {above} 行为标题或说明，未作为数据读取）"
+                if zh
+                else f"  header read on row {self.header_row} (the {above} row(s) above it, a "
+                "title or notes, were not read as data)"
+            )
         if self.extra_columns:
             shown = "、".join(self.extra_columns) if zh else ", ".join(self.extra_columns)
             n = len(self.extra_columns)
@@ -181,7 +193,9 @@ class ImportReport:
             text = r[text_col]
             shown = f"{self._column_name(fld, lang)}: " if fld else ""
             reason = reason_zh(text) if zh else text
-            lines.append(f"  {label[kind]} {where} ({r['asset_id']}): {shown}{reason}")
+            aid = r["asset_id"]
+            who = f" ({aid})" if isinstance(aid, str) and aid else ""
+            lines.append(f"  {label[kind]} {where}{who}: {shown}{reason}")
         if len(found) > limit:
             more = len(found) - limit
             lines.append(

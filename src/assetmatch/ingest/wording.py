@@ -375,6 +375,10 @@ _RULES: Final[list[tuple[str, str]]] = [  # the first that matches the whole rea
         "坐标似乎颠倒（纬度写成了 x，或北坐标写成了东坐标）；请修正数据源，或传入 swap_xy=True",
     ),
     (
+        r"a totals line \((?P<w>.+)\), not an asset: skipped",
+        "合计行（{w}），不是资产，已跳过",
+    ),
+    (
         r"coordinates 0, 0 \(blank cells read as zero\?\): give the site's longitude and "
         r"latitude",
         "坐标为 0, 0（空单元格被读成了零？）：请填写场地的经纬度",

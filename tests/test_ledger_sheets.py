@@ -1,0 +1,102 @@
+"""Spreadsheets as zones keep them (台账): a title, the reporting unit and units above the
+header, a totals line at the bottom. The header is found, rows keep their sheet numbers, the
+totals line is left out and said."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import assetmatch as am
+from assetmatch.ingest.readers import header_position
+
+LON0, LAT0 = 118.86, 24.95
+
+
+def _ledger_rows() -> list[list[object]]:
+    return [
+        ["泉州某园区闲置低效用地台账（2025年6月）", None, None, None, None, None],
+        ["填报单位：园区管委会", None, None, None, "单位：亩", None],
+        [None, None, None, None, None, None],  # a blank line before the header
+        ["序号", "编号", "名称", "经度", "纬度", "用地面积（亩）"],
+        [1, "L-1", "一号厂房", LON0, LAT0, 35],
+        [2, "L-2", "二号厂房", LON0 + 0.01, LAT0, "abc"],  # sheet row 6: refused, named so
+        [3, "L-3", "三号地块", LON0 + 0.02, LAT0, 20],
+        ["合 计", None, None, None, None, 55],  # sheet row 8
+    ]
+
+
+def _xlsx(path: Path, rows: list[list[object]]) -> Path:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def _csv(path: Path, rows: list[list[object]]) -> Path:
+    text = "\n".join(",".join("" if c is None else str(c) for c in r) for r in rows)
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_ledger_is_read_from_its_header_and_its_totals_line_is_left_out(tmp_path, kind):
+    make = _xlsx if kind == "xlsx" else _csv
+    src = make(tmp_path / f"ledger.{kind}", _ledger_rows())
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    rep = inv.import_file(src)
+    assert rep.header_row == 4
+    assert rep.created == ["L-1", "L-3"]
+    assert rep.rejected[["row", "asset_id", "field"]].values.tolist() == [
+        [6, "L-2", "declared_land_area_m2"]
+    ]
+    assert rep.notes[["row", "message"]].values.tolist() == [
+        [8, "a totals line (合 计), not an asset: skipped"]
+    ]
+    assert inv.assets().at["L-1", "declared_land_area_m2"] == pytest.approx(35 * 2000 / 3)
+    text, zh = rep.to_text(), rep.to_text(lang="zh")
+    assert "header read on row 4 (the 3 row(s) above it" in text
+    assert "表头在第 4 行（其上 3 行为标题或说明" in zh
+    assert "note row 8: a totals line (合 计)" in text and "(None)" not in text
+    assert "提示 第 8 行: 合计行（合 计），不是资产，已跳过" in zh
+
+
+def test_a_sheet_with_its_header_first_reads_as_before(tmp_path):
+    rows = _ledger_rows()[3:7]  # header on line 1
+    rep = am.Inventory.open(tmp_path / "zone.gpkg").import_file(_xlsx(tmp_path / "s.xlsx", rows))
+    assert rep.header_row == 1 and rep.created == ["L-1", "L-3"]
+    assert rep.rejected["row"].tolist() == [3]
+    assert "header read on row" not in rep.to_text()
+
+
+def test_the_header_is_the_line_naming_the_most_fields():
+    title = ["某园区用地台账", None, None]
+    header = ["编号", "经度", "纬度"]
+    data = ["A", 118.8, 24.9]
+    assert header_position([header, data]) == 0
+    assert header_position([title, [None] * 3, header, data]) == 2
+    # one recognised word above is not a header: a line must name at least two fields
+    assert header_position([["名称", None, None], ["x", 1, 2]]) == 0
+    # a header beyond the lines searched is not found (the first line stays the header)
+    assert header_position([title] * 12 + [header]) == 0
+
+
+def test_a_formula_without_a_value_is_named_at_its_sheet_row_under_a_title(tmp_path):
+    rows = [*_ledger_rows()[:5], [2, "L-2", "二号厂房", LON0 + 0.01, LAT0, "=F5*2"]]
+    src = _xlsx(tmp_path / "f.xlsx", rows)  # openpyxl stores the formula, no computed value
+    rep = am.Inventory.open(tmp_path / "zone.gpkg").import_file(src)
+    assert rep.created == ["L-1", "L-2"]
+    formula = rep.notes[rep.notes["message"].str.contains("formula")]
+    assert formula[["row", "asset_id"]].values.tolist() == [[6, "L-2"]]
+
+
+def test_a_frame_given_directly_is_not_searched_for_a_header(tmp_path):
+    frame = pd.DataFrame({"编号": ["A"], "经度": [LON0], "纬度": [LAT0], "名称": ["合计"]})
+    rep = am.Inventory.open(tmp_path / "zone.gpkg").add(frame)
+    assert rep.created == ["A"] and rep.header_row == 1
