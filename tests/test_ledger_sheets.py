@@ -4,6 +4,7 @@ totals line is left out and said."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pandas as pd
@@ -40,8 +41,8 @@ def _xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def _csv(path: Path, rows: list[list[object]]) -> Path:
-    text = "\n".join(",".join("" if c is None else str(c) for c in r) for r in rows)
-    path.write_text(text + "\n", encoding="utf-8")
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([["" if c is None else c for c in r] for r in rows])
     return path
 
 
@@ -100,3 +101,53 @@ def test_a_frame_given_directly_is_not_searched_for_a_header(tmp_path):
     frame = pd.DataFrame({"编号": ["A"], "经度": [LON0], "纬度": [LAT0], "名称": ["合计"]})
     rep = am.Inventory.open(tmp_path / "zone.gpkg").add(frame)
     assert rep.created == ["A"] and rep.header_row == 1
+
+
+def test_cells_written_with_their_unit_read_in_the_columns_unit(tmp_path):
+    rows = [
+        [
+            "编号",
+            "经度",
+            "纬度",
+            "用地面积（亩）",
+            "建筑面积（㎡）",
+            "租金（元/㎡·月）",
+            "土地价格（万元/亩）",
+            "层数",
+        ],
+        ["U-1", LON0, LAT0, "35亩", "1.2万", "12元", "380000元", "4层"],
+        ["U-2", LON0 + 0.01, LAT0, "35.5 亩", "12,000㎡", "12元/㎡·年", "38万元", "3F"],
+        ["U-3", LON0 + 0.02, LAT0, "40", "1.2万㎡", "0.5元/㎡·天", "38万", "2"],
+        ["U-4", LON0 + 0.03, LAT0, "35 acres", "1000", "12", "38", "2"],  # refused: acres
+        ["U-5", LON0 + 0.04, LAT0, "35-40", "1000", "12万元/月", "38", "2"],  # refused twice
+    ]
+    rep = am.Inventory.open(tmp_path / "zone.gpkg").import_file(_csv(tmp_path / "u.csv", rows))
+    assert rep.created == ["U-1", "U-2", "U-3"]
+    a = am.Inventory.open(tmp_path / "zone.gpkg").assets()
+    mu = 2000 / 3
+    assert a.loc[["U-1", "U-2", "U-3"], "declared_land_area_m2"].tolist() == pytest.approx(
+        [35 * mu, 35.5 * mu, 40 * mu]
+    )
+    assert a.loc[["U-1", "U-2", "U-3"], "building_area_m2"].tolist() == [12_000.0] * 3
+    from assetmatch import units
+
+    days = units.DAYS_PER_MONTH
+    assert a.loc[["U-1", "U-2", "U-3"], "rent_yuan_m2_month"].tolist() == pytest.approx(
+        [12.0, 1.0, 0.5 * days]
+    )
+    assert a.loc[["U-1", "U-2", "U-3"], "land_price_yuan_mu"].tolist() == [380_000.0] * 3
+    assert a.loc[["U-1", "U-2", "U-3"], "floors"].tolist() == [4, 3, 2]
+    why = rep.rejected[["row", "field", "reason"]].values.tolist()
+    assert why == [
+        [5, "declared_land_area_m2", "'35 acres': the unit 'acres' does not fit this column"],
+        [6, "declared_land_area_m2", "'35-40' is not a number"],
+        [6, "rent_yuan_m2_month", "'12万元/月': the unit '万元/月' does not fit this column"],
+    ]
+    assert "'35 acres'：单位 'acres' 与该列不符" in rep.to_text(lang="zh")
+
+
+def test_a_cell_in_another_unit_of_the_same_kind_is_converted(tmp_path):
+    rows = [["编号", "经度", "纬度", "用地面积（㎡）"], ["V-1", LON0, LAT0, "3亩"]]
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    inv.import_file(_csv(tmp_path / "v.csv", rows))
+    assert inv.assets().at["V-1", "declared_land_area_m2"] == pytest.approx(2000.0)

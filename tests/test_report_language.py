@@ -265,8 +265,9 @@ def _producer_reasons() -> list[str]:
         index=pipeline.pd.Index([5], name="row"),
     )
     ledger.attrs["totals_rows"] = [(6, "合计")]
-    notes = pipeline.prepare_assets(ledger, store_crs=CRS.from_epsg(4549)).report.notes
-    return out + list(notes["message"])
+    ledger["用地面积（亩）"] = ["35 acres"]  # a unit the column cannot take
+    report = pipeline.prepare_assets(ledger, store_crs=CRS.from_epsg(4549)).report
+    return out + list(report.notes["message"]) + list(report.rejected["reason"])
 
 
 def test_each_check_of_the_import_is_worded_in_chinese(messy_reports):

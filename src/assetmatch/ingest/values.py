@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import geopandas as gpd
 import numpy as np
@@ -161,7 +161,40 @@ def _short(v: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _float_cells(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+#: A number followed by what a ledger writes after it: a unit (``35亩``, ``12,000㎡``,
+#: ``12元/㎡·月``) or 万 (ten thousand: ``1.2万``).
+_NUMBER_AND_UNIT: Final = re.compile(r"([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*(\S.*)")
+#: Money words a cell may end in, and their scale in 元.
+_MONEY_SCALE: Final = {"元": 1.0, "万元": units.WAN, "万": units.WAN}
+#: Words after a number of floors.
+_FLOOR_WORDS: Final = frozenset({"层", "f"})
+
+
+def _with_unit(number: float, text: str, fld: str, unit: str | None) -> float | None:
+    """``number`` followed by ``text`` in a cell of a column in ``unit`` (``None``: the field's
+    canonical unit), in the column's unit; ``None`` when ``text`` is not a unit of the column's
+    kind. The money word alone (``12元`` under 租金（元/㎡·月）) and a bare 万 take the column's
+    unit; a unit of the same kind is converted (``35亩`` under 面积（㎡）)."""
+    word = text.strip()
+    col = unit or units.CANONICAL_UNITS.get(headers._FIELD_DIMENSION.get(fld, ""), "")
+    col_unit = units.UNITS.get(col)
+    if col_unit is None:
+        return number if fld == "floors" and word.lower() in _FLOOR_WORDS else None
+    if word in _MONEY_SCALE and ("yuan" in col or word == "万"):
+        column_scale = units.WAN if col.startswith("wan_") else 1.0
+        return number * _MONEY_SCALE[word] / column_scale
+    given = headers.parse_unit(word, fld)
+    if given is None or (given in units.TOTAL_RENT_UNITS and given != col):
+        return None
+    cell_unit = units.UNITS[given]
+    if cell_unit.dimension != col_unit.dimension:
+        return None
+    return number * cell_unit.factor / col_unit.factor
+
+
+def _float_cells(
+    values: pd.Series, fld: str, problems: list[Problem], unit: str | None = None
+) -> np.ndarray:
     out = np.full(len(values), np.nan)
     for k, (row, v) in enumerate(values.items()):
         if _blank(v):
@@ -171,8 +204,18 @@ def _float_cells(values: pd.Series, fld: str, problems: list[Problem]) -> np.nda
             try:
                 f = float(s)
             except ValueError:
-                problems.append(Problem(row, fld, f"{v!r} is not a number"))
-                continue
+                m = _NUMBER_AND_UNIT.fullmatch(s)
+                g = _with_unit(float(m.group(1)), m.group(2), fld, unit) if m else None
+                if g is None:
+                    rest = m.group(2).strip() if m else ""
+                    why = (
+                        f"{v!r}: the unit {rest!r} does not fit this column"
+                        if rest and not any(c.isdigit() for c in rest)
+                        else f"{v!r} is not a number"
+                    )
+                    problems.append(Problem(row, fld, why))
+                    continue
+                f = g
         else:
             try:
                 f = float(v)
@@ -390,9 +433,11 @@ def _text_cells(values: pd.Series, problems: list[Problem]) -> list[str | None]:
 # cells it leaves (see :func:`assetmatch.ingest.vector.by_column`).
 
 
-def _parse_float(values: pd.Series, fld: str, problems: list[Problem]) -> np.ndarray:
+def _parse_float(
+    values: pd.Series, fld: str, problems: list[Problem], unit: str | None = None
+) -> np.ndarray:
     return vector.by_column(
-        values, vector.fast_float, lambda v, p: _float_cells(v, fld, p), problems
+        values, vector.fast_float, lambda v, p: _float_cells(v, fld, p, unit), problems
     ).astype(float)
 
 
@@ -611,7 +656,7 @@ def parse_values(
         if fld in SHARE_COLUMNS:
             cols[fld] = _parse_share(col, fld, unit, problems)
         elif kind in ("float", "int"):
-            vals = _parse_float(col, fld, problems)
+            vals = _parse_float(col, fld, problems, unit)
             if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
                 notes.extend(
                     Problem(
@@ -645,7 +690,7 @@ def parse_values(
     if "rent_yuan_m2_month" in by_field:
         src, unit = by_field["rent_yuan_m2_month"]
         if unit in units.TOTAL_RENT_UNITS:
-            total = _parse_float(df[src], "rent_yuan_m2_month", problems)
+            total = _parse_float(df[src], "rent_yuan_m2_month", problems, unit)
             area = out.get("building_area_m2", pd.Series(np.nan, index=df.index)).to_numpy(float)
             missing = np.isfinite(total) & ~(np.isfinite(area) & (area > 0))
             for row in df.index[missing]:

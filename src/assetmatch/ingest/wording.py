@@ -214,6 +214,7 @@ _RULES: Final[list[tuple[str, str]]] = [  # the first that matches the whole rea
     (rf"delay {_V} must be ≥ 0", "延误天数 {v} 须为不小于 0 的有限数"),
     # numbers and units
     (rf"{_V} is not a number", "{v} 不是数字"),
+    (rf"{_V}: the unit (?P<u>'.*') does not fit this column", "{v}：单位 {u} 与该列不符"),
     (rf"{_V} is not a finite number", "{v} 不是有限的数"),
     (rf"{_V} is negative", "{v} 是负数"),
     (
