@@ -151,3 +151,25 @@ def test_a_cell_in_another_unit_of_the_same_kind_is_converted(tmp_path):
     inv = am.Inventory.open(tmp_path / "zone.gpkg")
     inv.import_file(_csv(tmp_path / "v.csv", rows))
     assert inv.assets().at["V-1", "declared_land_area_m2"] == pytest.approx(2000.0)
+
+
+def test_an_approximate_number_is_read_and_noted(tmp_path):
+    rows = [
+        ["编号", "经度", "纬度", "用地面积（亩）", "租金（元/㎡·月）"],
+        ["W-1", LON0, LAT0, "约35", "~12元"],
+        ["W-2", LON0 + 0.01, LAT0, "大约 20亩", "12"],
+    ]
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    rep = inv.import_file(_csv(tmp_path / "w.csv", rows))
+    assert rep.created == ["W-1", "W-2"]
+    a = inv.assets()
+    assert a.loc[["W-1", "W-2"], "declared_land_area_m2"].tolist() == pytest.approx(
+        [35 * 2000 / 3, 20 * 2000 / 3]
+    )
+    assert a.at["W-1", "rent_yuan_m2_month"] == 12.0
+    assert sorted(rep.notes[["row", "field", "message"]].values.tolist()) == [
+        [2, "declared_land_area_m2", "'约35' read as 35 (an approximate value)"],
+        [2, "rent_yuan_m2_month", "'~12元' read as 12 (an approximate value)"],
+        [3, "declared_land_area_m2", "'大约 20亩' read as 20 (an approximate value)"],
+    ]
+    assert "'约35' 按 35 读取（约数）" in rep.to_text(lang="zh")

@@ -259,13 +259,19 @@ def _producer_reasons() -> list[str]:
     typos = gpd.GeoSeries([Point(218.6, 24.9), Point(0, 0)], crs="EPSG:4490")
     prepared = pipeline.prepare_geometry(typos, store_crs=CRS.from_epsg(4549))
     out += [p.reason for p in prepared.problems]
-    # a ledger's totals line, as the spreadsheet reader leaves it out
+    # a ledger's totals line, as the spreadsheet reader leaves it out; a unit the column
+    # cannot take; an approximate number
     ledger = pipeline.pd.DataFrame(
-        {"编号": ["A"], "经度": [118.86], "纬度": [24.95]},
-        index=pipeline.pd.Index([5], name="row"),
+        {
+            "编号": ["A", "B"],
+            "经度": [118.86, 118.87],
+            "纬度": [24.95, 24.95],
+            "用地面积（亩）": ["35 acres", "35"],
+            "租金（元/㎡·月）": ["12", "约12"],
+        },
+        index=pipeline.pd.Index([5, 7], name="row"),
     )
-    ledger.attrs["totals_rows"] = [(6, "合计")]
-    ledger["用地面积（亩）"] = ["35 acres"]  # a unit the column cannot take
+    ledger.attrs["totals_rows"] = [(8, "合计")]
     report = pipeline.prepare_assets(ledger, store_crs=CRS.from_epsg(4549)).report
     return out + list(report.notes["message"]) + list(report.rejected["reason"])
 

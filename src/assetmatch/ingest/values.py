@@ -192,15 +192,32 @@ def _with_unit(number: float, text: str, fld: str, unit: str | None) -> float | 
     return number * cell_unit.factor / col_unit.factor
 
 
+#: What a ledger writes before an approximate number (约35亩, ~35).
+_ABOUT: Final = re.compile(r"(?:大约|约合|约为|约|~|～|≈)\s*")
+
+
+#: How the note on an approximate number ends (it travels with the problems, see _parse_float).
+_APPROXIMATE: Final = " (an approximate value)"
+
+
 def _float_cells(
-    values: pd.Series, fld: str, problems: list[Problem], unit: str | None = None
+    values: pd.Series,
+    fld: str,
+    problems: list[Problem],
+    unit: str | None = None,
+    approximate: bool = False,
 ) -> np.ndarray:
+    """The cells as numbers in the column's ``unit``; with ``approximate``, 约35 reads as 35
+    and a note ending in :data:`_APPROXIMATE` goes with the problems."""
     out = np.full(len(values), np.nan)
     for k, (row, v) in enumerate(values.items()):
         if _blank(v):
             continue
         if isinstance(v, str):
             s = v.strip().replace(",", "").replace("，", "")
+            about = _ABOUT.match(s) if approximate else None
+            if about:  # read as the number, and said
+                s = s[about.end() :]
             try:
                 f = float(s)
             except ValueError:
@@ -216,6 +233,8 @@ def _float_cells(
                     problems.append(Problem(row, fld, why))
                     continue
                 f = g
+            if about and math.isfinite(f) and f >= 0:
+                problems.append(Problem(row, fld, f"{v!r} read as {f:g}{_APPROXIMATE}"))
         else:
             try:
                 f = float(v)
@@ -434,11 +453,22 @@ def _text_cells(values: pd.Series, problems: list[Problem]) -> list[str | None]:
 
 
 def _parse_float(
-    values: pd.Series, fld: str, problems: list[Problem], unit: str | None = None
+    values: pd.Series,
+    fld: str,
+    problems: list[Problem],
+    unit: str | None = None,
+    notes: list[Problem] | None = None,
 ) -> np.ndarray:
-    return vector.by_column(
-        values, vector.fast_float, lambda v, p: _float_cells(v, fld, p, unit), problems
+    found: list[Problem] = []  # problems, and (with ``notes``) the approximate numbers' notes
+    out = vector.by_column(
+        values,
+        vector.fast_float,
+        lambda v, p: _float_cells(v, fld, p, unit, approximate=notes is not None),
+        found,
     ).astype(float)
+    for p in found:
+        (notes if notes is not None and p.reason.endswith(_APPROXIMATE) else problems).append(p)
+    return out
 
 
 def _parse_share(
@@ -656,7 +686,7 @@ def parse_values(
         if fld in SHARE_COLUMNS:
             cols[fld] = _parse_share(col, fld, unit, problems)
         elif kind in ("float", "int"):
-            vals = _parse_float(col, fld, problems, unit)
+            vals = _parse_float(col, fld, problems, unit, notes)
             if unit is None and fld == "declared_land_area_m2" and src not in ASSET_COLUMNS:
                 notes.extend(
                     Problem(
@@ -690,7 +720,7 @@ def parse_values(
     if "rent_yuan_m2_month" in by_field:
         src, unit = by_field["rent_yuan_m2_month"]
         if unit in units.TOTAL_RENT_UNITS:
-            total = _parse_float(df[src], "rent_yuan_m2_month", problems, unit)
+            total = _parse_float(df[src], "rent_yuan_m2_month", problems, unit, notes)
             area = out.get("building_area_m2", pd.Series(np.nan, index=df.index)).to_numpy(float)
             missing = np.isfinite(total) & ~(np.isfinite(area) & (area > 0))
             for row in df.index[missing]:

@@ -215,6 +215,7 @@ _RULES: Final[list[tuple[str, str]]] = [  # the first that matches the whole rea
     # numbers and units
     (rf"{_V} is not a number", "{v} 不是数字"),
     (rf"{_V}: the unit (?P<u>'.*') does not fit this column", "{v}：单位 {u} 与该列不符"),
+    (rf"{_V} read as (?P<n>\S+) \(an approximate value\)", "{v} 按 {n} 读取（约数）"),
     (rf"{_V} is not a finite number", "{v} 不是有限的数"),
     (rf"{_V} is negative", "{v} 是负数"),
     (
