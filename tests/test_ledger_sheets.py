@@ -173,3 +173,27 @@ def test_an_approximate_number_is_read_and_noted(tmp_path):
         [3, "declared_land_area_m2", "'大约 20亩' read as 20 (an approximate value)"],
     ]
     assert "'约35' 按 35 读取（约数）" in rep.to_text(lang="zh")
+
+
+def test_a_second_column_for_a_field_is_named_as_such_not_as_unmatched(tmp_path):
+    rows = [
+        ["编号", "经度", "纬度", "土地面积（亩）", "土地面积（㎡）", "备注"],
+        ["S-1", LON0, LAT0, "35", "23333", "<临街>"],
+    ]
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    rep = inv.import_file(_csv(tmp_path / "s.csv", rows))
+    assert rep.extra_columns == ["土地面积（㎡）", "备注"]  # both kept, as before
+    assert rep.shadowed_columns == {"土地面积（㎡）": "土地面积（亩）"}
+    text, zh = rep.to_text().splitlines(), rep.to_text(lang="zh").splitlines()
+    assert "  1 column(s) matched no field and were kept as extra attributes: 备注" in text
+    assert (
+        "  column 土地面积（㎡） names the same field as 土地面积（亩）, which was read; kept as "
+        "an extra attribute"
+    ) in text
+    assert (
+        "  列 土地面积（㎡） 与已读取的列 土地面积（亩） 对应同一字段，原样存入其他属性（extra）"
+        in zh
+    )
+    html = rep._repr_html_()
+    assert "names the same field as 土地面积（亩）" in html and "matched no field" in html
+    assert inv.assets().at["S-1", "declared_land_area_m2"] == pytest.approx(35 * 2000 / 3)

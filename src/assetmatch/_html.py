@@ -80,14 +80,7 @@ def report_html(rep: Any) -> str:
         f"{rep.n_rejected_rows} rows rejected; "
         + ("written" if rep.committed else "nothing written")
     )
-    parts = [paragraph(summary)]
-    if rep.extra_columns:
-        parts.append(
-            paragraph(
-                f"{len(rep.extra_columns)} column(s) matched no field and were kept as extra "
-                "attributes: " + ", ".join(rep.extra_columns)
-            )
-        )
+    parts = [paragraph(summary), *(paragraph(line) for line in rep._source_lines("en"))]
     for title, frame in (
         ("rejected", rep.rejected),
         ("repaired", rep.repaired),

@@ -497,6 +497,7 @@ def prepare_assets(
     totals_rows = df.attrs.pop("totals_rows", [])
     report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
     report.extra_columns = [str(c) for c in mapping.extra]
+    report.shadowed_columns = dict(mapping.shadowed)
     if "declared_land_area_m2" not in report.columns and "land_area_m2" in report.columns:
         report.columns["declared_land_area_m2"] = report.columns["land_area_m2"]
     if "lon" in report.columns and "lat" in report.columns:

@@ -48,6 +48,9 @@ class ImportReport:
     header_row
         The spreadsheet line (from 1) its header was read from: a ledger's title and notes
         above it are not data (named in the text when it is not the first line).
+    shadowed_columns
+        Extra columns whose header names a field that another column already feeds
+        (``土地面积（㎡）`` beside ``土地面积（亩）``): column → the column read.
     """
 
     source: str
@@ -80,6 +83,7 @@ class ImportReport:
     coords: str = "wgs84"
     extra_columns: list[str] = field(default_factory=list)
     header_row: int = 1
+    shadowed_columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def accepted(self) -> list[str]:
@@ -137,33 +141,7 @@ class ImportReport:
                 f"{n_rej} rejected; {self.events_written} events written"
                 + ("" if self.committed else " (nothing written)")
             )
-        lines = [head]
-        if self.coords in ("gcj02", "bd09"):
-            name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[self.coords]
-            maps = {"gcj02": "高德、腾讯", "bd09": "百度"}[self.coords]
-            maps_en = {"gcj02": "Amap, Tencent", "bd09": "Baidu"}[self.coords]
-            lines.append(
-                f"  坐标：按 {name}（{maps}地图）偏移坐标读取，已转换为 WGS 84 / CGCS2000 后再量算"
-                if zh
-                else f"  coordinates: read as {name} web-map coordinates ({maps_en}) and "
-                "converted to WGS 84 / CGCS2000 before anything was measured"
-            )
-        if self.header_row > 1:
-            above = self.header_row - 1
-            lines.append(
-                f"  表头在第 {self.header_row} 行（其上 {above} 行为标题或说明，未作为数据读取）"
-                if zh
-                else f"  header read on row {self.header_row} (the {above} row(s) above it, a "
-                "title or notes, were not read as data)"
-            )
-        if self.extra_columns:
-            shown = "、".join(self.extra_columns) if zh else ", ".join(self.extra_columns)
-            n = len(self.extra_columns)
-            lines.append(
-                f"  未识别的列 {n} 个，原样存入其他属性（extra）：{shown}"
-                if zh
-                else f"  {n} column(s) matched no field and were kept as extra attributes: {shown}"
-            )
+        lines = [head, *(f"  {line}" for line in self._source_lines(lang))]
         label = {
             "rejected": "拒绝" if zh else "rejected",
             "repaired": "修复" if zh else "repaired",
@@ -218,6 +196,48 @@ class ImportReport:
         for k, row in enumerate(self.row_order):
             at.setdefault(row, k)
         return at
+
+    def _source_lines(self, lang: str = "en") -> list[str]:
+        """What the text says of the source as a whole: web-map coordinates converted, the
+        header's row, columns kept as extra attributes (unmatched, or naming a field another
+        column feeds)."""
+        zh = lang == "zh"
+        lines: list[str] = []
+        if self.coords in ("gcj02", "bd09"):
+            name = {"gcj02": "GCJ-02", "bd09": "BD-09"}[self.coords]
+            maps = {"gcj02": "高德、腾讯", "bd09": "百度"}[self.coords]
+            maps_en = {"gcj02": "Amap, Tencent", "bd09": "Baidu"}[self.coords]
+            lines.append(
+                f"坐标：按 {name}（{maps}地图）偏移坐标读取，已转换为 WGS 84 / CGCS2000 后再量算"
+                if zh
+                else f"coordinates: read as {name} web-map coordinates ({maps_en}) and "
+                "converted to WGS 84 / CGCS2000 before anything was measured"
+            )
+        if self.header_row > 1:
+            above = self.header_row - 1
+            lines.append(
+                f"表头在第 {self.header_row} 行（其上 {above} 行为标题或说明，未作为数据读取）"
+                if zh
+                else f"header read on row {self.header_row} (the {above} row(s) above it, a "
+                "title or notes, were not read as data)"
+            )
+        unmatched = [c for c in self.extra_columns if c not in self.shadowed_columns]
+        if unmatched:
+            shown = "、".join(unmatched) if zh else ", ".join(unmatched)
+            n = len(unmatched)
+            lines.append(
+                f"未识别的列 {n} 个，原样存入其他属性（extra）：{shown}"
+                if zh
+                else f"{n} column(s) matched no field and were kept as extra attributes: {shown}"
+            )
+        for col, read in self.shadowed_columns.items():
+            lines.append(
+                f"列 {col} 与已读取的列 {read} 对应同一字段，原样存入其他属性（extra）"
+                if zh
+                else f"column {col} names the same field as {read}, which was read; kept as an "
+                "extra attribute"
+            )
+        return lines
 
     def _column_name(self, fld: str, lang: str = "en") -> str:
         """The source's header for a canonical field (unmapped: the field, or its Chinese

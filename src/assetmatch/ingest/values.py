@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import logging
@@ -61,6 +62,9 @@ class ColumnMap:
 
     fields: dict[str, tuple[str, str | None]]
     extra: list[str]
+    #: Extra columns whose header names a field another column already feeds (``面积（㎡）``
+    #: beside ``面积（亩）``): column → that other column.
+    shadowed: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> ColumnMap:
@@ -101,6 +105,7 @@ def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> C
     if problems:
         raise ValidationError("columns= could not be used", problems)
     extra: list[str] = []
+    shadowed: dict[str, str] = {}
     geom_name = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
     # exact canonical names first, so that e.g. an `asset_id` column beats a KML `id`
     for col in df.columns:
@@ -113,10 +118,12 @@ def map_columns(df: pd.DataFrame, columns: Mapping[str, Any] | None = None) -> C
         m = headers.match_header(str(col))
         if m is None or m.field in taken:
             extra.append(str(col))
+            if m is not None:
+                shadowed[str(col)] = str(taken[m.field])
             continue
         fields[col] = (m.field, m.unit)
         taken[m.field] = col
-    return ColumnMap(fields=fields, extra=extra)
+    return ColumnMap(fields=fields, extra=extra, shadowed=shadowed)
 
 
 # ============================================================================ values
