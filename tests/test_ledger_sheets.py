@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import assetmatch as am
-from assetmatch.ingest.readers import header_position
+from assetmatch.ingest.readers import header_position, two_line_names
 
 LON0, LAT0 = 118.86, 24.95
 
@@ -80,12 +80,23 @@ def test_the_header_is_the_line_naming_the_most_fields():
     title = ["某园区用地台账", None, None]
     header = ["编号", "经度", "纬度"]
     data = ["A", 118.8, 24.9]
-    assert header_position([header, data]) == 0
-    assert header_position([title, [None] * 3, header, data]) == 2
+    assert header_position([header, data]) == (0, 1)
+    assert header_position([title, [None] * 3, header, data]) == (2, 1)
     # one recognised word above is not a header: a line must name at least two fields
-    assert header_position([["名称", None, None], ["x", 1, 2]]) == 0
+    assert header_position([["名称", None, None], ["x", 1, 2]]) == (0, 1)
     # a header beyond the lines searched is not found (the first line stays the header)
-    assert header_position([title] * 12 + [header]) == 0
+    assert header_position([title] * 12 + [header]) == (0, 1)
+    # groups over their parts, on two lines
+    upper = ["编号", "位置", None, "面积", None]
+    lower = [None, "经度", "纬度", "土地（亩）", "建筑（㎡）"]
+    assert header_position([title, upper, lower, ["A", 118.8, 24.9, 3, 0]]) == (1, 2)
+    assert two_line_names(upper, lower) == [
+        "编号",
+        "经度",
+        "纬度",
+        "土地（亩）面积",
+        "建筑（㎡）面积",
+    ]
 
 
 def test_a_formula_without_a_value_is_named_at_its_sheet_row_under_a_title(tmp_path):
@@ -197,3 +208,28 @@ def test_a_second_column_for_a_field_is_named_as_such_not_as_unmatched(tmp_path)
     html = rep._repr_html_()
     assert "names the same field as 土地面积（亩）" in html and "matched no field" in html
     assert inv.assets().at["S-1", "declared_land_area_m2"] == pytest.approx(35 * 2000 / 3)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_a_header_on_two_lines_with_groups_over_their_parts(tmp_path, kind):
+    rows = [
+        ["某园区存量厂房台账", None, None, None, None, None],
+        ["编号", "名称", "位置", None, "面积", None],  # 位置 and 面积 merged over two columns
+        [None, None, "经度", "纬度", "土地（亩）", "建筑（㎡）"],
+        ["T-1", "一号厂房", LON0, LAT0, 35, 12000],
+        ["T-2", "二号厂房", LON0 + 0.01, LAT0, "abc", 8000],  # sheet row 5
+        ["合计", None, None, None, 35, 20000],
+    ]
+    make = _xlsx if kind == "xlsx" else _csv
+    inv = am.Inventory.open(tmp_path / "zone.gpkg")
+    rep = inv.import_file(make(tmp_path / f"two.{kind}", rows))
+    assert (rep.header_row, rep.header_lines) == (3, 2)
+    assert rep.created == ["T-1"]
+    assert rep.rejected[["row", "field"]].values.tolist() == [[5, "declared_land_area_m2"]]
+    assert rep.notes["row"].tolist() == [6]
+    a = inv.assets()
+    assert a.at["T-1", "declared_land_area_m2"] == pytest.approx(35 * 2000 / 3)
+    assert a.at["T-1", "building_area_m2"] == 12000
+    assert "header read on rows 2–3 (the 1 row(s) above it" in rep.to_text()
+    assert "表头在第 2–3 行（其上 1 行为标题或说明，未作为数据读取）" in rep.to_text(lang="zh")
+    assert rep.columns["building_area_m2"] == "建筑（㎡）面积"  # the report names it so

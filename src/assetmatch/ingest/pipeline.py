@@ -494,6 +494,7 @@ def prepare_assets(
     report.row_order = list(df.index)
     formula_blanks = df.attrs.pop("formula_blanks", [])
     report.header_row = int(df.attrs.pop("header_row", 1))
+    report.header_lines = int(df.attrs.pop("header_lines", 1))
     totals_rows = df.attrs.pop("totals_rows", [])
     report.columns = {canon: str(src) for src, (canon, _) in mapping.fields.items()}
     report.extra_columns = [str(c) for c in mapping.extra]

@@ -93,21 +93,61 @@ _HEADER_SCAN: Final = 10
 _TOTALS: Final = frozenset({"合计", "总计", "小计", "总合计", "全部合计", "total", "totals", "sum"})
 
 
-def header_position(top: list[list[Any]]) -> int:
-    """Position (0-based) among a spreadsheet's first lines of its header: the line whose
-    cells name the most canonical fields (:func:`~assetmatch.ingest.headers.match_header`),
-    when that is a later line naming at least two (a ledger, 台账, puts a title, the reporting
-    unit and units above its header); otherwise the first line."""
+def _names_field(cell: Any) -> bool:
     from .headers import match_header
 
-    best, best_n = 0, -1
-    for k, cells in enumerate(top[:_HEADER_SCAN]):
-        n = sum(
-            1 for c in cells if isinstance(c, str) and c.strip() and match_header(c) is not None
-        )
+    return isinstance(cell, str) and bool(cell.strip()) and match_header(cell) is not None
+
+
+def _text(cell: Any) -> str:
+    return "" if _blank(cell) else str(cell).strip()
+
+
+def two_line_names(upper: list[Any], lower: list[Any]) -> list[str]:
+    """Column names of a header written on two lines, a group over its parts (位置 over
+    经度 | 纬度, 面积 over 土地（亩） | 建筑（㎡）; merged cells leave the group's name in its
+    first column only): the lower name when it names a field, else the lower name followed by
+    its group's (``土地（亩）面积``), else the upper name (a header merged down, 编号)."""
+    names: list[str] = []
+    group = ""
+    for j in range(max(len(upper), len(lower))):
+        up = _text(upper[j]) if j < len(upper) else ""
+        low = _text(lower[j]) if j < len(lower) else ""
+        if up:
+            group = up
+        elif not low:
+            group = ""
+        if not low:
+            names.append(up)
+        elif _names_field(low) or not group:
+            names.append(low)
+        elif _names_field(low + group):
+            names.append(low + group)
+        else:
+            names.append(low)
+    return names
+
+
+def header_position(top: list[list[Any]]) -> tuple[int, int]:
+    """Where a spreadsheet's header is among its first lines: (position from 0, lines 1 or 2).
+
+    The header is the line whose cells name the most canonical fields
+    (:func:`~assetmatch.ingest.headers.match_header`), or two lines read together
+    (:func:`two_line_names`) when they name more than either alone: a ledger (台账) puts a
+    title, the reporting unit and units above its header, and groups columns under merged
+    cells. A later line must name at least two fields; otherwise the first line is the header.
+    """
+    lines = [list(r) for r in top[:_HEADER_SCAN]]
+    counts = [sum(_names_field(c) for c in r) for r in lines]
+    best, best_n = (0, 1), -1
+    for k, n in enumerate(counts):
         if n > best_n:
-            best, best_n = k, n
-    return best if best_n >= 2 else 0
+            best, best_n = (k, 1), n
+        if k + 1 < len(lines):
+            both = sum(_names_field(c) for c in two_line_names(lines[k], lines[k + 1]))
+            if both > max(n, counts[k + 1], best_n):
+                best, best_n = (k, 2), both
+    return best if best_n >= 2 else (0, 1)
 
 
 def _table_rows(df: pd.DataFrame, header_row: int) -> pd.DataFrame:
@@ -140,24 +180,48 @@ def _blank(v: Any) -> bool:
 
 def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
     """The sheet as read, every cell as written (formula cells hold their cached values), and
-    the line (from 1) of its header."""
+    the line (from 1) of its header's last line."""
     name = sheet if sheet is not None else 0
     try:
         top = pd.read_excel(path, sheet_name=name, header=None, nrows=_HEADER_SCAN, dtype=object)
-        at = header_position(top.values.tolist())
-        df = pd.read_excel(path, sheet_name=name, header=at, dtype=object)
+        at, n = header_position(top.values.tolist())
+        if n == 1:
+            df = pd.read_excel(path, sheet_name=name, header=at, dtype=object)
+        else:
+            every = pd.read_excel(path, sheet_name=name, header=None, dtype=object)
+            df = _under_two_lines(every.values.tolist(), at)
     except (ValueError, KeyError, IndexError, zipfile.BadZipFile, OSError) as exc:
         raise SourceError(
             f"{path} cannot be read as an Excel workbook ({type(exc).__name__}: {exc}); save "
             "it again from Excel or WPS as .xlsx, or export the sheet as CSV"
         ) from exc
+    if n == 2:
+        df.attrs["header_lines"] = 2
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        df.attrs["formula_blanks"] = _formulas_without_values(path, sheet, at + 1)
-    return df, at + 1
+        df.attrs["formula_blanks"] = _formulas_without_values(
+            path, sheet, at + n, [str(c) for c in df.columns]
+        )
+    return df, at + n
+
+
+def _under_two_lines(rows: list[list[Any]], at: int) -> pd.DataFrame:
+    """The table under a header on lines ``at`` and ``at + 1`` (from 0) of ``rows``, named
+    by :func:`two_line_names` (a blank name as pandas names it, ``Unnamed: j``; a repeated
+    one with ``.1``, ``.2``…)."""
+    names = two_line_names(rows[at], rows[at + 1])
+    seen: dict[str, int] = {}
+    unique = []
+    for j, nm in enumerate(names):
+        nm = nm or f"Unnamed: {j}"
+        k = seen.get(nm, 0)
+        seen[nm] = k + 1
+        unique.append(nm if k == 0 else f"{nm}.{k}")
+    body = [list(r) + [None] * (len(unique) - len(r)) for r in rows[at + 2 :]]
+    return pd.DataFrame(body, columns=unique, dtype=object)
 
 
 def _formulas_without_values(
-    path: Path, sheet: str | int | None, header_row: int = 1
+    path: Path, sheet: str | int | None, header_row: int = 1, names: list[str] | None = None
 ) -> list[tuple[int, str]]:
     """(spreadsheet row, header) of formula cells the file holds no computed value for.
 
@@ -185,7 +249,7 @@ def _formulas_without_values(
             if k < header_row:  # a title or notes above the header
                 continue
             if k == header_row:
-                header = [str(c) for c in frow]
+                header = names if names is not None else [str(c) for c in frow]
                 continue
             for j, (f, v) in enumerate(zip(frow, vrow, strict=False)):
                 if isinstance(f, str) and f.startswith("=") and v is None:
@@ -202,7 +266,7 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
         try:
             with open(path, encoding=enc, newline="") as fh:
                 top = list(itertools.islice(csv.reader(fh), _HEADER_SCAN))
-            at = header_position(top)
+            at, n = header_position(top)
             df = pd.read_csv(
                 path,
                 dtype=object,
@@ -210,8 +274,12 @@ def _read_csv(path: Path) -> tuple[pd.DataFrame, int]:
                 keep_default_na=False,
                 na_values=[""],
                 skiprows=at,
+                header=None if n == 2 else "infer",
             )
-            return df, at + 1
+            if n == 2:
+                df = _under_two_lines(df.values.tolist(), 0)
+                df.attrs["header_lines"] = 2
+            return df, at + n
         except UnicodeDecodeError:
             continue
         except pd.errors.EmptyDataError:

@@ -45,9 +45,10 @@ class ImportReport:
     extra_columns
         The source's columns that match no canonical field: kept as they are in each asset's
         ``extra`` attributes, and named in the text so a misspelt header is seen.
-    header_row
-        The spreadsheet line (from 1) its header was read from: a ledger's title and notes
-        above it are not data (named in the text when it is not the first line).
+    header_row, header_lines
+        The spreadsheet line (from 1) its header was read from (the last, for a header on
+        two lines: groups over their parts) and how many lines it takes: a ledger's title and
+        notes above it are not data (named in the text when it is not the first line).
     shadowed_columns
         Extra columns whose header names a field that another column already feeds
         (``土地面积（㎡）`` beside ``土地面积（亩）``): column → the column read.
@@ -83,6 +84,7 @@ class ImportReport:
     coords: str = "wgs84"
     extra_columns: list[str] = field(default_factory=list)
     header_row: int = 1
+    header_lines: int = 1
     shadowed_columns: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -214,12 +216,19 @@ class ImportReport:
                 "converted to WGS 84 / CGCS2000 before anything was measured"
             )
         if self.header_row > 1:
-            above = self.header_row - 1
+            first = self.header_row - self.header_lines + 1
+            where = f"{first}–{self.header_row}" if first < self.header_row else f"{first}"
+            above = first - 1
+            tail_zh = f"，其上 {above} 行为标题或说明，未作为数据读取" if above else ""
+            tail_en = (
+                f" (the {above} row(s) above it, a title or notes, were not read as data)"
+                if above
+                else ""
+            )
             lines.append(
-                f"表头在第 {self.header_row} 行（其上 {above} 行为标题或说明，未作为数据读取）"
+                f"表头在第 {where} 行{('（' + tail_zh[1:] + '）') if above else ''}"
                 if zh
-                else f"header read on row {self.header_row} (the {above} row(s) above it, a "
-                "title or notes, were not read as data)"
+                else f"header read on row{'s' if first < self.header_row else ''} {where}{tail_en}"
             )
         unmatched = [c for c in self.extra_columns if c not in self.shadowed_columns]
         if unmatched:
