@@ -247,6 +247,18 @@ def test_upload_import_and_no_temp_left(client, keys, inv):
     assert r.status_code == 422 and _err(r)["problems"][0]["field"] == "file"
     r = client.post("/v1/imports", files={"file": ("a.csv", b"")}, headers=h)
     assert r.status_code == 422 and _err(r)["type"] == "SourceError"
+    # the error names the upload, never where the server saved it
+    assert "a.csv is empty" in _err(r)["message"] and "assetmatch-upload" not in r.text
+
+
+def test_an_upload_is_named_by_its_file_name_in_the_report_and_the_history(client, keys, inv):
+    h = {"X-API-Key": keys["write"]}
+    body = "编号,经度,纬度,面积（亩）\nUP-1,118.86,24.95,12\n".encode()
+    r = client.post("/v1/imports?lang=en", files={"file": ("dir/园区台账.csv", body)}, headers=h)
+    assert r.status_code == 201, r.text
+    assert r.json()["text"].startswith("import from 园区台账.csv: 1 rows")
+    assert "assetmatch-upload" not in r.text
+    assert inv.history("UP-1")["source"].tolist() == ["园区台账.csv"]
 
 
 def test_bodies_above_the_limit_get_413_chunked_too(inv):

@@ -561,14 +561,18 @@ class Inventory:
         swap_xy: bool = False,
         land_use_scheme: str | None = None,
         dayfirst: bool | None = None,
+        source: str | None = None,
     ) -> ingest.ImportReport:
         """Import assets from any vector file GDAL reads, or a CSV/Excel sheet.
 
         Spreadsheets locate assets by lon/lat (经度/纬度, CGCS2000 unless ``crs`` says
         otherwise), x/y (with ``crs``) or a WKT column; a row with a point and a declared area
         becomes an asset without a boundary. Headers are matched in Chinese or English, with
-        units read from the header (``面积（亩）``, ``租金（元/㎡/天）``…). See :meth:`add` for
-        the other parameters.
+        units read from the header (``面积（亩）``, ``租金（元/㎡/天）``…); a ledger's title
+        lines, two-line headers, totals line and units written in cells are understood. See
+        :meth:`add` for the other parameters; ``source`` is the name the report and the
+        history give the file (default: ``path`` as given; a service passes the name of the
+        uploaded file, not where it saved it).
         """
         return self._import(
             path,
@@ -583,7 +587,9 @@ class Inventory:
             coords=coords,
             swap_xy=swap_xy,
             land_use_scheme=land_use_scheme,
-            source=_fspath(path, "import_file"),
+            source=(
+                _fspath(path, "import_file") if source is None else _text_or_none(source, "source")
+            ),
             dayfirst=dayfirst,
         )
 

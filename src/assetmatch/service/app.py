@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
-from .._errors import AssetmatchError, Problem, ValidationError
+from .._errors import AssetmatchError, Problem, SourceError, ValidationError
 from ..allocate import match_many
 from ..inventory import Inventory
 from ..match import match
@@ -141,6 +141,14 @@ def features(gdf: Any) -> list[dict[str, Any]]:
 
 
 # ----------------------------------------------------------------------------- the application
+def _upload_name(filename: str) -> str:
+    """The uploaded file's own name (no directories), printable, at most 200 characters: what
+    the import report and the history call the source."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    text = "".join(c for c in base if c.isprintable()).strip()
+    return (text or "upload")[:200]
+
+
 def create_app(
     inventory: Inventory,
     *,
@@ -489,12 +497,17 @@ def create_app(
                     )
                 ],
             )
+        # the report, the history and any error name the upload, never where it was saved
+        name = _upload_name(file.filename or "")
         tmpdir = tempfile.mkdtemp(prefix="assetmatch-upload-")
         try:
             path = os.path.join(tmpdir, "upload" + suffix)
             with open(path, "wb") as out:
                 shutil.copyfileobj(file.file, out)
-            rep = app.state.inventory.import_file(path, on_error=on_error)
+            try:
+                rep = app.state.inventory.import_file(path, on_error=on_error, source=name)
+            except SourceError as exc:
+                raise SourceError(str(exc).replace(path, name)) from None
         finally:
             shutil.rmtree(tmpdir, ignore_errors=True)
         return _json(
