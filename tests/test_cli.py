@@ -350,6 +350,30 @@ def test_update_errors(copy):
         assert list(inv.assets().at["TS-0001", "tenure"]) == ["lease"]
 
 
+def test_update_set_takes_a_header_as_staff_write_it_with_its_unit(copy):
+    r = run(
+        "update", copy, "TS-0001",
+        "--set", "租金（元/㎡·天）=0.5", "--set", "土地面积（亩）=170", "--set", "业主=张三",
+    )  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    with am.Inventory.open(copy, create=False) as inv:
+        a = inv.assets()
+    from assetmatch import units
+
+    assert a.at["TS-0001", "rent_yuan_m2_month"] == pytest.approx(0.5 * units.DAYS_PER_MONTH)
+    assert a.at["TS-0001", "declared_land_area_m2"] == pytest.approx(170 * 2000 / 3)
+    assert a.at["TS-0001", "owner"] == "张三"
+    # a measure without its unit is refused, saying how to write it; nothing is written
+    for item in ("面积=35", "租金=12", "月租金（万元）=5", "面积（亩）=abc"):
+        r = run("--lang", "en", "update", copy, "TS-0001", "--set", item)
+        assert r.exit_code == 2 and "Traceback" not in r.stderr, item
+    assert (
+        "states no unit" in run("--lang", "en", "update", copy, "TS-0001", "--set", "面积=3").stderr
+    )
+    with am.Inventory.open(copy, create=False) as inv:
+        assert inv.assets().at["TS-0001", "owner"] == "张三"
+
+
 def test_list_filters_agree_with_pandas(store):
     with am.Inventory.open(store, create=False) as inv:
         a = inv.assets()

@@ -1006,6 +1006,34 @@ def init(
     )
 
 
+def _set_field(name: str, value: Any) -> tuple[str, Any]:
+    """A ``--set`` FIELD: a canonical name, or a header as staff write it (状态, 业主,
+    租金（元/㎡·月）, 面积（亩）), its value converted from the unit the header states. A header
+    for a measure without its unit (面积, 租金) is refused: 35 could be mu or m²."""
+    from . import units
+    from .ingest.headers import _FIELD_DIMENSION, match_header
+    from .schema import ASSET_COLUMNS
+
+    if name in ASSET_COLUMNS or name in ("geometry", "extra"):
+        return name, value
+    m = match_header(name)
+    if m is None or m.field not in ASSET_COLUMNS:
+        return name, value  # the library refuses it, listing the fields
+    if m.field in _FIELD_DIMENSION and (m.unit is None or m.unit in units.TOTAL_RENT_UNITS):
+        raise _bad(
+            "--set",
+            f"{name!r} 未注明单位（或为总租金）：请写明单位，"
+            f"如 面积（亩）=35、租金（元/㎡·月）=12，或用字段名 {m.field}",
+            f"{name!r} states no unit (or a total rent): write it, e.g. 面积（亩）=35, "
+            f"租金（元/㎡·月）=12, or use the field name {m.field}",
+        )
+    if m.unit is not None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _bad("--set", f"{name!r} 的值应为数字", f"{name!r} takes a number")
+        value = float(units.convert([float(value)], m.unit)[0])
+    return m.field, value
+
+
 def _parse_value(text: str) -> Any:
     """A value typed on the command line: JSON when it parses (numbers, lists, null), else text."""
     try:
@@ -1031,7 +1059,8 @@ def update(
         typer.Option(
             "--set",
             help="Any field: FIELD=VALUE (repeatable; VALUE as JSON when it parses, "
-            "e.g. tenure='[\"lease\"]').",
+            "e.g. tenure='[\"lease\"]'); FIELD may be a header as in a sheet, with its "
+            "unit: 面积（亩）=35.",
         ),
     ] = None,
     at: Annotated[
@@ -1058,7 +1087,8 @@ def update(
         name, eq, value = item.partition("=")
         if not eq or not name.strip():
             raise _bad("--set", f"{item!r} 应为 字段=值", f"{item!r} should be FIELD=VALUE")
-        fields[name.strip()] = _parse_value(value)
+        key, parsed = _set_field(name.strip(), _parse_value(value))
+        fields[key] = parsed
     if not fields:
         raise _bad(
             "--status/--rent/--price/--ready-date/--set",
@@ -1338,7 +1368,8 @@ _ZH_PARAMS: dict[tuple[str, str], str] = {
     (
         "update",
         "set_",
-    ): "任意字段：字段=值（可重复；值能按 JSON 解析时按 JSON，如 tenure='[\"lease\"]'）。",
+    ): "任意字段：字段=值（可重复；值能按 JSON 解析时按 JSON，如 tenure='[\"lease\"]'）；"
+    "字段也可写成台账表头，带单位：面积（亩）=35。",
     ("update", "at"): "变更发生日期（YYYY-MM-DD），默认今天。",
     ("update", "note"): "变更原因，随记录保存。",
     ("update", "author"): "变更人，随记录保存（默认 $USER）。",
