@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from .firms import FirmIndex, _Labels
-from .kernel import _access, _fallback_nearest, _Out, _pick_nearest, _thresholds
+from .kernel import _access, _fallback_nearest, _Out, _pick_nearest, _presence, _thresholds
 from .parcels import (
     _EPS_M,
     _GAP_SAMPLES,
@@ -341,16 +341,7 @@ def _block(A: _Assets, r: np.ndarray, P: _Pairs, spec: _Spec, out: _Out) -> tupl
     out.counts[rl] = counts
     # presence: the Gaussian of l summed over the pairs surely within the largest radius, in
     # the pairs' order, with the kernel's reduction (so the same rounding)
-    idx = np.flatnonzero(sure)
-    w = l2.reshape(-1).take(idx)
-    w *= -1.0 / spec.bandwidth**2
-    np.exp(w, out=w)
-    lo = np.searchsorted(idx, (np.arange(m)[:, None] * n + P.starts[None, :]).reshape(-1))
-    full = np.flatnonzero(np.r_[lo[1:], len(idx)] > lo)
-    presence = np.zeros(m * len(P.starts))
-    if len(full):
-        presence[full] = np.add.reduceat(w, lo[full])
-    out.presence[rl] = presence.reshape(m, -1)
+    out.presence[rl] = _presence(l2, sure, P.starts, spec.bandwidth)
     # nearest: candidates whose lower bound is below the best upper bound of their label
     bound = np.sqrt(np.minimum.reduceat(l2, P.starts, axis=1)) + A.gap[r, None] + 2 * _EPS_M
     bound *= bound

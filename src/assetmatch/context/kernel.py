@@ -265,6 +265,23 @@ def _z_order(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return keys[0] | (keys[1] << 1)
 
 
+def _presence(l2: np.ndarray, sure: np.ndarray, starts: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Per asset (row of ``l2``, squared distances to ``n`` firm columns grouped by label from
+    ``starts``) and label: the Gaussian ``exp(-l²/bandwidth²)`` summed over the pairs in
+    ``sure``, in column order, so that every caller gets the same rounding."""
+    m, n = l2.shape
+    idx = np.flatnonzero(sure)
+    w = l2.reshape(-1).take(idx)
+    w *= -1.0 / bandwidth**2
+    np.exp(w, out=w)
+    lo = np.searchsorted(idx, (np.arange(m)[:, None] * n + starts[None, :]).reshape(-1))
+    full = np.flatnonzero(np.r_[lo[1:], len(idx)] > lo)
+    presence = np.zeros(m * len(starts))
+    if len(full):
+        presence[full] = np.add.reduceat(w, lo[full])
+    return presence.reshape(m, len(starts))
+
+
 def _dense_block(
     A: _Assets,
     r: np.ndarray,
@@ -319,16 +336,7 @@ def _dense_block(
     # presence: Gaussian of l summed over the firms surely within the largest radius (``sure``
     # now), in grid order; only those pairs enter the sums, so they do not depend on what else
     # the window holds
-    idx = np.flatnonzero(sure)
-    w = l2.reshape(-1).take(idx)
-    w *= -1.0 / spec.bandwidth**2
-    np.exp(w, out=w)
-    lo = np.searchsorted(idx, (np.arange(m)[:, None] * n + W.starts[None, :]).reshape(-1))
-    full = np.flatnonzero(np.r_[lo[1:], len(idx)] > lo)
-    presence = np.zeros(m * ns)
-    if len(full):
-        presence[full] = np.add.reduceat(w, lo[full])
-    out.presence[rl] = presence.reshape(m, ns)
+    out.presence[rl] = _presence(l2, sure, W.starts, spec.bandwidth)
     # nearest: candidates whose lower bound is below the best upper bound of their label
     bound = np.sqrt(np.minimum.reduceat(l2, W.starts, axis=1)) + A.gap[r, None] + 2 * _EPS_M
     bound *= bound
