@@ -16,6 +16,8 @@ import pandas as pd
 from pyproj import CRS
 
 from .._errors import CRSError, SourceError
+from .headers import match_header
+from .values import _blank
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +96,6 @@ _TOTALS: Final = frozenset({"合计", "总计", "小计", "总合计", "全部�
 
 
 def _names_field(cell: Any) -> bool:
-    from .headers import match_header
-
     return isinstance(cell, str) and bool(cell.strip()) and match_header(cell) is not None
 
 
@@ -172,10 +172,6 @@ def _totals_lines(df: pd.DataFrame) -> list[tuple[int, str]]:
         if isinstance(first, str) and "".join(first.split()).lower() in _TOTALS:
             out.append((int(row), first.strip()))
     return out
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or (isinstance(v, str) and not v.strip())
 
 
 def _read_excel(path: Path, sheet: str | int | None) -> tuple[pd.DataFrame, int]:
