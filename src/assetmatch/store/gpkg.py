@@ -35,7 +35,7 @@ import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -1291,15 +1291,13 @@ class GpkgStore:
         return dest
 
 
-#: Files an import reads (``Inventory.import_file``) that a user may give where an inventory
-#: is asked for.
-_IMPORTABLE: Final = frozenset(
-    {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".shp", ".geojson", ".json", ".kml", ".zip"}
-)
-
-
 def _import_hint(path: Path) -> str:
-    if path.suffix.lower() not in _IMPORTABLE:
+    """How to import ``path`` when its name says it is a file the import reads (a data file
+    given where an inventory is asked for); ``""`` otherwise. Only on the error path: the
+    import's modules are loaded then."""
+    from ..ingest.readers import TABLE_SUFFIXES, VECTOR_SUFFIXES
+
+    if path.suffix.lower() not in {*TABLE_SUFFIXES, *VECTOR_SUFFIXES} - {".gpkg"}:
         return ""
     return (
         f"; to read the rows of a {path.suffix} file into an inventory, open the inventory "
